@@ -1,0 +1,70 @@
+"""Opening the library file: short-lived connections, lock retry, offline fts extension."""
+
+from __future__ import annotations
+
+import re
+import time
+from importlib.util import find_spec
+from pathlib import Path
+
+import duckdb
+
+from storage.errors import LibraryLocked, SchemaError
+
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+
+
+def fts_extension_path() -> Path | None:
+    """The fts extension shipped by the duckdb-extension-fts pip package, if installed."""
+    spec = find_spec("duckdb_extension_fts")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    base = Path(next(iter(spec.submodule_search_locations))) / "extensions"
+    wanted = base / f"v{duckdb.__version__}" / "fts.duckdb_extension"
+    if wanted.is_file():
+        return wanted
+    found = sorted(base.glob("*/fts.duckdb_extension"))
+    return found[-1] if found else None
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Load fts from its pip package (never downloaded); False when it cannot load."""
+    path = fts_extension_path()
+    if path is None:
+        return False
+    try:
+        con.execute(f"LOAD '{path.as_posix()}'")
+    except duckdb.Error:
+        return False
+    return True
+
+
+def _is_lock_error(error: duckdb.Error) -> bool:
+    text = str(error)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def connect(
+    path: Path, *, read_only: bool = False, lock_timeout: float = 5.0
+) -> duckdb.DuckDBPyConnection:
+    """Open the file, retrying with backoff while another process holds its lock."""
+    deadline = time.monotonic() + lock_timeout
+    delay = 0.02
+    config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        except duckdb.IOException as error:
+            if not _is_lock_error(error):
+                raise SchemaError(
+                    f"{path}: cannot open library: {error}", file=str(path)
+                ) from error
+            if time.monotonic() >= deadline:
+                match = _LOCK_HOLDER.search(str(error))
+                raise LibraryLocked(str(path), int(match.group(1)) if match else None) from error
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+        except duckdb.Error as error:
+            raise SchemaError(
+                f"{path}: not a promptdeck library: {error}", file=str(path)
+            ) from error

@@ -1,0 +1,90 @@
+"""Typed errors raised by storage. Each carries what it is about and reads as one line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PromptdeckError(Exception):
+    """Base of every error the user can cause; its str() is the message shown as-is."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        row: int | None = None,
+        file: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.row = row
+        self.file = file
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(PromptdeckError):
+    """A field value is not acceptable; `field` names it and `value` is what was given."""
+
+    def __init__(self, field: str, value: Any, reason: str) -> None:
+        super().__init__(f"{field}: {reason} (got {value!r})", field=field)
+        self.value = value
+        self.reason = reason
+
+
+class NotFound(PromptdeckError):
+    """No prompt (or version, label, relationship, tag) matches the reference."""
+
+
+class AmbiguousReference(PromptdeckError):
+    """A name or id prefix matches more than one prompt."""
+
+
+class DuplicateContent(PromptdeckError):
+    """Content identical to a live prompt's; `existing_id` names that prompt."""
+
+    def __init__(self, existing_id: str, existing_name: str) -> None:
+        super().__init__(
+            f"content: identical to existing prompt {existing_name!r} ({existing_id})",
+            field="content",
+        )
+        self.existing_id = existing_id
+        self.existing_name = existing_name
+
+
+class CycleError(PromptdeckError):
+    """A derivation edge would make a prompt its own ancestor."""
+
+
+class HasChildren(PromptdeckError):
+    """Deleting a prompt that others derive from needs force."""
+
+
+class NothingToSave(PromptdeckError):
+    """An edit that changes nothing."""
+
+
+class TemplateError(PromptdeckError):
+    """A template cannot be rendered; `field` names the missing variable."""
+
+
+class LibraryLocked(PromptdeckError):
+    """Another process holds the library file; `pid` is that process when DuckDB names it."""
+
+    def __init__(self, path: str, pid: int | None) -> None:
+        holder = f"process {pid}" if pid is not None else "another process"
+        super().__init__(
+            f"{path}: library is locked by {holder}; try again when it is closed", file=path
+        )
+        self.pid = pid
+
+
+class SchemaError(PromptdeckError):
+    """The library file was written by a newer promptdeck, or is not a library at all."""
+
+
+class QueryError(PromptdeckError):
+    """A read-only SQL query failed or tried to write."""

@@ -1,0 +1,230 @@
+"""Derivation and relationships: derive, re-parent, link, unlink, with cycle refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from storage import rows
+from storage.errors import CycleError, NotFound, ValidationError
+from storage.models import EDITABLE_FIELDS, LINEAGE_TYPES, RELATIONSHIP_TYPES, Prompt, Relationship
+from storage.prompts import PromptsMixin
+from storage.validation import clean_choice, clean_fields, clean_unit
+
+# Everything a prompt was derived or enhanced from, transitively; UNION stops on any cycle.
+_ANCESTORS = """
+WITH RECURSIVE edges(child, parent) AS (
+    SELECT source_id, target_id FROM relationships WHERE type IN ('derived_from', 'enhanced_from')
+    UNION
+    SELECT id, parent_id FROM prompts WHERE parent_id IS NOT NULL
+), up(id) AS (
+    SELECT ?::VARCHAR
+    UNION
+    SELECT e.parent FROM edges e JOIN up ON e.child = up.id
+)
+SELECT id FROM up
+"""
+
+
+class LineageMixin(PromptsMixin):
+    def _refuse_cycle(self, con: duckdb.DuckDBPyConnection, child: Prompt, parent: Prompt) -> None:
+        """child -> parent may not close a loop: parent must not descend from child."""
+        if child.id == parent.id:
+            raise CycleError(f"prompt {child.name!r} cannot derive from itself")
+        found = con.execute(
+            f"SELECT count(*) FROM ({_ANCESTORS}) WHERE id = ?", [parent.id, child.id]
+        )
+        row = found.fetchone()
+        if row and row[0]:
+            raise CycleError(
+                f"cycle: {parent.name!r} already derives from {child.name!r}, "
+                f"so {child.name!r} cannot derive from it"
+            )
+
+    def derive(
+        self,
+        parent_ref: str,
+        *,
+        message: str = "derived",
+        method: str = "manual",
+        improvement_score: float | None = None,
+        **changes: Any,
+    ) -> Prompt:
+        """A child prompt: the parent's fields overridden by `changes` (content must differ),
+        with parent_id, a derived_from relationship and an enhancement_history row."""
+        score = clean_unit("improvement_score", improvement_score)
+        with self._write() as con:
+            parent = self._resolve(con, parent_ref).prompt
+            inherited = {f: getattr(parent, f) for f in EDITABLE_FIELDS}
+            inherited["name"] = changes.pop("name", None) or f"{parent.name} (derived)"
+            values = clean_fields(
+                {**inherited, **changes, "source_type": "derived", "enhancement_method": method}
+            )
+            child = self._insert_prompt(con, values, message=message, parent_id=parent.id)
+            self._add_derivation(con, child, parent, method, score)
+            self._audit(
+                con,
+                "derive",
+                f"prompt:{child.id}",
+                after={"parent_id": parent.id, "method": method, **child.editable()},
+            )
+        return child
+
+    def _add_derivation(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        child: Prompt,
+        parent: Prompt,
+        method: str,
+        score: float | None,
+    ) -> None:
+        now = self.clock()
+        con.execute(
+            "INSERT OR REPLACE INTO relationships VALUES (?, ?, 'derived_from', 1.0, ?, ?)",
+            [child.id, parent.id, method, now],
+        )
+        con.execute(
+            "INSERT INTO enhancement_history (id, prompt_id, parent_id, method, original_content, "
+            "enhanced_content, improvement_score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [self.new_id(), child.id, parent.id, method, parent.content, child.content, score, now],
+        )
+        con.execute(
+            "UPDATE prompts SET generation_count = generation_count + 1 WHERE id = ?", [parent.id]
+        )
+
+    def set_parent(self, child_ref: str, parent_ref: str, *, method: str = "manual") -> Prompt:
+        """Mark an existing prompt as derived from another; refused if it would make a cycle."""
+        with self._write() as con:
+            child = self._resolve(con, child_ref).prompt
+            parent = self._resolve(con, parent_ref).prompt
+            if child.parent_id == parent.id:
+                raise ValidationError(
+                    "parent", parent.name, f"is already the parent of {child.name!r}"
+                )
+            self._refuse_cycle(con, child, parent)
+            if child.parent_id:
+                self._detach_parent(con, child)
+            con.execute("UPDATE prompts SET parent_id = ? WHERE id = ?", [parent.id, child.id])
+            self._add_derivation(con, child, parent, method, None)
+            self._audit(
+                con,
+                "set_parent",
+                f"prompt:{child.id}",
+                before={"parent_id": child.parent_id},
+                after={"parent_id": parent.id},
+            )
+            updated = self._prompt_by_id(con, child.id)
+        assert updated is not None
+        return updated
+
+    def _detach_parent(self, con: duckdb.DuckDBPyConnection, child: Prompt) -> None:
+        con.execute(
+            "DELETE FROM relationships "
+            "WHERE source_id = ? AND target_id = ? AND type = 'derived_from'",
+            [child.id, child.parent_id],
+        )
+        con.execute(
+            "UPDATE prompts SET generation_count = greatest(generation_count - 1, 0) WHERE id = ?",
+            [child.parent_id],
+        )
+        con.execute("UPDATE prompts SET parent_id = NULL WHERE id = ?", [child.id])
+
+    def link(
+        self,
+        source_ref: str,
+        target_ref: str,
+        kind: str,
+        *,
+        strength: float = 1.0,
+        context: str | None = None,
+    ) -> Relationship:
+        """`source type target`, e.g. A depends_on B. derived_from/enhanced_from refuse cycles."""
+        kind = clean_choice("type", kind, RELATIONSHIP_TYPES)
+        weight = clean_unit("strength", strength)
+        with self._write() as con:
+            source = self._resolve(con, source_ref).prompt
+            target = self._resolve(con, target_ref).prompt
+            if source.id == target.id:
+                raise ValidationError("target", target.name, "a prompt cannot be linked to itself")
+            if kind in LINEAGE_TYPES:
+                self._refuse_cycle(con, source, target)
+            exists = con.execute(
+                "SELECT 1 FROM relationships WHERE source_id = ? AND target_id = ? AND type = ?",
+                [source.id, target.id, kind],
+            ).fetchone()
+            if exists:
+                raise ValidationError(
+                    "type", kind, f"{source.name!r} is already linked to {target.name!r} this way"
+                )
+            now = self.clock()
+            con.execute(
+                "INSERT INTO relationships VALUES (?, ?, ?, ?, ?, ?)",
+                [source.id, target.id, kind, weight, context, now],
+            )
+            relationship = Relationship(source.id, target.id, kind, weight or 0.0, context, now)
+            self._audit(con, "link", f"prompt:{source.id}", after=relationship.to_dict())
+        return relationship
+
+    def unlink(self, source_ref: str, target_ref: str, kind: str) -> None:
+        kind = clean_choice("type", kind, RELATIONSHIP_TYPES)
+        with self._write() as con:
+            source = self._resolve(con, source_ref).prompt
+            target = self._resolve(con, target_ref).prompt
+            if kind == "derived_from" and source.parent_id == target.id:
+                self._detach_parent(con, source)
+                gone = [(source.id, target.id, kind)]
+            else:
+                gone = con.execute(
+                    "DELETE FROM relationships WHERE source_id = ? AND target_id = ? AND type = ? "
+                    "RETURNING source_id, target_id, type",
+                    [source.id, target.id, kind],
+                ).fetchall()
+            if not gone:
+                raise NotFound(f"no {kind} link from {source.name!r} to {target.name!r}")
+            self._audit(
+                con,
+                "unlink",
+                f"prompt:{source.id}",
+                before={"source_id": source.id, "target_id": target.id, "type": kind},
+            )
+
+    def relationships(self, ref: str) -> list[Relationship]:
+        """Every edge touching the prompt, in either direction."""
+        with self._read() as con:
+            prompt = self._resolve(con, ref).prompt
+            found = con.execute(
+                f"SELECT {rows.select_list(rows.RELATIONSHIP_COLUMNS)} FROM relationships "
+                "WHERE source_id = ? OR target_id = ? ORDER BY type, created_at",
+                [prompt.id, prompt.id],
+            ).fetchall()
+        return [rows.relationship(row) for row in found]
+
+    def ancestors(self, ref: str) -> list[Prompt]:
+        """Root first, parent last (along parent_id)."""
+        with self._read() as con:
+            prompt = self._resolve(con, ref).prompt
+            found = con.execute(
+                f"""
+                WITH RECURSIVE up(id, depth) AS (
+                    SELECT parent_id, 1 FROM prompts WHERE id = ? AND parent_id IS NOT NULL
+                    UNION
+                    SELECT p.parent_id, up.depth + 1 FROM prompts p JOIN up ON p.id = up.id
+                    WHERE p.parent_id IS NOT NULL
+                )
+                SELECT {rows.select_list(rows.PROMPT_COLUMNS, "p")}
+                FROM up JOIN prompts p ON p.id = up.id ORDER BY up.depth DESC
+                """,
+                [prompt.id],
+            ).fetchall()
+        return [rows.prompt(row) for row in found]
+
+    def children(self, ref: str) -> list[Prompt]:
+        with self._read() as con:
+            prompt = self._resolve(con, ref).prompt
+            found = con.execute(
+                f"SELECT {rows.select_list(rows.PROMPT_COLUMNS)} FROM prompts "
+                "WHERE parent_id = ? ORDER BY created_at, id",
+                [prompt.id],
+            ).fetchall()
+        return [rows.prompt(row) for row in found]
