@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage import rows
 from storage.core import LibraryCore
@@ -248,7 +248,7 @@ class PromptsMixin(LibraryCore):
         with self._read() as con:
             return con.execute(
                 f"{_SUMMARY_SELECT} WHERE {clause} {order_sql(sort, descending)}", params
-            ).fetch_arrow_table()
+            ).to_arrow_table()
 
     def count_prompts(self, where: PromptFilter = PromptFilter()) -> int:
         clause, params = filter_sql(where)
@@ -270,6 +270,20 @@ class PromptsMixin(LibraryCore):
                 key = "/".join(parts[:depth])
                 totals[key] = totals.get(key, 0) + count
         return sorted(totals.items())
+
+    def facets(self) -> dict[str, list[str]]:
+        """Distinct phases, providers and models of live prompts: the values filters offer."""
+        with self._read() as con:
+            return {
+                column: [
+                    row[0]
+                    for row in con.execute(
+                        f"SELECT DISTINCT {column} FROM prompts "
+                        f"WHERE {column} IS NOT NULL AND archived_at IS NULL ORDER BY 1"
+                    ).fetchall()
+                ]
+                for column in ("phase", "provider", "model")
+            }
 
     # -- versions --------------------------------------------------------------------------
 

@@ -22,3 +22,17 @@ def render(content: str, values: Mapping[str, str]) -> str:
         names = ", ".join(missing)
         raise TemplateError(f"missing template variable: {names}", field=missing[0])
     return _VARIABLE.sub(lambda m: str(values[m.group(1)]), content)
+
+
+def split(content: str) -> list[tuple[str, str | None]]:
+    """The content as pieces: (literal text, None) and (placeholder text, variable name)."""
+    pieces: list[tuple[str, str | None]] = []
+    position = 0
+    for match in _VARIABLE.finditer(content):
+        if match.start() > position:
+            pieces.append((content[position : match.start()], None))
+        pieces.append((match.group(0), match.group(1)))
+        position = match.end()
+    if position < len(content):
+        pieces.append((content[position:], None))
+    return pieces

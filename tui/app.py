@@ -1,0 +1,128 @@
+"""The promptdeck Textual app: shell, theme, keymap, clipboard, worker errors."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from storage import Library
+from storage.errors import PromptdeckError
+from tui.clipboard import osc52
+from tui.commands import PromptdeckCommands
+from tui.messages import StatusMessage
+from tui.screens.browse import BrowseScreen
+from tui.screens.help import HelpScreen
+from tui.settings import ConfigError, Settings, default_config_path
+
+
+class PromptdeckApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "promptdeck"
+    COMMANDS = App.COMMANDS | {PromptdeckCommands}
+    MODES: ClassVar[dict[str, type[BrowseScreen]]] = {"browse": BrowseScreen}
+    DEFAULT_MODE = "browse"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True,
+                tooltip="Quit (asks first if an edit is unsaved)"),
+        Binding("f1,question_mark", "help", "Help", id="app.help",
+                tooltip="Every key of this screen"),
+    ]  # fmt: skip
+
+    def __init__(self, library: Library, *, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.library = library
+        self.config_error: str | None = None
+        if settings is None:
+            try:
+                settings = Settings.load()
+            except ConfigError as error:
+                self.config_error = str(error)
+                settings = Settings(default_config_path())
+        self.settings = settings
+        self.sub_title = library.name
+
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if self.config_error:
+            self.notify(f"{self.config_error}; using defaults", title="Config", severity="error")
+
+    def _remember_theme(self, theme: object) -> None:
+        if self.settings.theme != self.theme:
+            self.settings.theme = self.theme
+            try:
+                self.settings.save()
+            except OSError as error:
+                self.notify(f"cannot save settings: {error}", severity="error")
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """OSC 52 (wrapped for tmux inside tmux): reaches the user's own machine over SSH."""
+        self._clipboard = text
+        if self._driver is not None:
+            self._driver.write(osc52(text))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        from tui.screens.confirm import ConfirmScreen
+        from tui.screens.edit import EditScreen
+
+        unsaved = [s for s in self.screen_stack if isinstance(s, EditScreen) and s.is_dirty]
+        if not unsaved:
+            self.exit()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen("An edit is not saved. Quit and lose it?", yes="Quit"), answered
+        )
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """Every worker error reaches the user, worded as storage worded it."""
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        error = event.worker.error
+        text = str(error) if isinstance(error, PromptdeckError) else f"{type(error).__name__}: {error}"
+        self.post_message(StatusMessage(text, error=True))
+
+    def on_status_message(self, message: StatusMessage) -> None:
+        from tui.widgets.status_line import StatusLine
+
+        for line in self.screen.query(StatusLine):
+            line.say(message.text, error=message.error)
+            return
+        self.notify(message.text, severity="error" if message.error else "information")
+
+
+def run_app(path: Path, *, demo: bool = False, read_only: bool = False) -> None:
+    """Open the app on a library; `demo` opens a throwaway copy of the sample library."""
+    workdir = None
+    if demo:
+        from storage.sample import write_sample_library
+
+        workdir = Path(tempfile.mkdtemp(prefix="promptdeck-demo-"))
+        path = workdir / "demo.duckdb"
+        with Library(path) as seed:
+            write_sample_library(seed)
+    try:
+        with Library(path, read_only=read_only) as library:
+            PromptdeckApp(library).run()
+    finally:
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)

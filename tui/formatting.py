@@ -1,0 +1,32 @@
+"""How values read on screen: dates, ratings, tags, sizes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def date_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def rating(value: float | None) -> str:
+    return f"★{value:.1f}" if value is not None else ""
+
+
+def tags(values: tuple[str, ...] | list[str] | None) -> str:
+    return " ".join(f"#{t}" for t in values or ())
+
+
+def size(text: str) -> str:
+    count = len(text.encode("utf-8"))
+    return f"{count} B" if count < 1024 else f"{count / 1024:.1f} KB"
+
+
+def clip(text: str, width: int) -> str:
+    """One line of at most `width` cells (ellipsis when cut)."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: max(0, width - 1)] + "…"

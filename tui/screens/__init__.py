@@ -1,0 +1,1 @@
+"""Screens of the promptdeck app, one per module."""

@@ -1,0 +1,408 @@
+"""Browse (home): sidebar, search, the prompt table and a preview of the highlighted prompt."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Static, Tree
+from textual.worker import get_current_worker
+
+from storage.models import SORT_KEYS, PromptFilter
+from storage.templates import variables
+from tui.messages import LibraryChanged, PromptLoaded, PromptsLoaded, StatusMessage
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.filters import FilterScreen
+from tui.screens.rate import RateScreen
+from tui.screens.variables import VariablesScreen
+from tui.widgets.library_tree import LibraryTree, Scope
+from tui.widgets.prompt_preview import PromptPreview
+from tui.widgets.prompt_table import PromptTable
+from tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from tui.app import PromptdeckApp
+
+SEARCH_DEBOUNCE = 0.05  # seconds after the last keystroke before the list is queried
+PREVIEW_DEBOUNCE = 0.03
+SORT_CYCLE = ("updated", "name", "uses", "rating", "folder", "model", "created")
+WIDE = 120  # from this width the preview sits beside the table, not under it
+NARROW = 100  # below this width the sidebar starts hidden (ctrl+b shows it)
+
+
+class BrowseScreen(Screen[None]):
+    CSS_PATH = "browse.tcss"
+    AUTO_FOCUS = "#prompts"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", id="browse.search",
+                tooltip="Search names, descriptions and content as you type"),
+        Binding("n", "new", "New", id="browse.new", tooltip="Write a new prompt"),
+        Binding("e", "edit", "Edit", id="browse.edit", show=False,
+                tooltip="Open the highlighted prompt in the editor"),
+        Binding("d", "derive", "Derive", id="browse.derive",
+                tooltip="Write a new prompt derived from the highlighted one"),
+        Binding("y", "copy", "Copy", id="browse.copy",
+                tooltip="Copy the content to the clipboard (OSC 52, works over SSH)"),
+        Binding("u", "use", "Use", id="browse.use",
+                tooltip="Fill in the variables, copy the rendered text and record a use"),
+        Binding("r", "rate", "Rate", id="browse.rate", tooltip="Rate the prompt 1 to 5"),
+        Binding("a", "archive", "Archive", id="browse.archive",
+                tooltip="Archive the prompt (or restore it, in the archive)"),
+        Binding("s", "sort", "Sort", id="browse.sort", tooltip="Sort by the next column"),
+        Binding("S", "reverse", "Reverse", id="browse.reverse", show=False,
+                tooltip="Reverse the sort order"),
+        Binding("f", "filters", "Filter", id="browse.filters",
+                tooltip="Filter by phase, provider, model, archived"),
+        Binding("ctrl+r", "refresh", "Refresh", id="browse.refresh", show=False,
+                tooltip="Reload the library (after changes from the CLI)"),
+        Binding("L", "load_sample", "Load sample", id="browse.sample", show=False,
+                tooltip="Fill an empty library with the sample prompts"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="browse.sidebar", show=False,
+                tooltip="Show or hide the folder and tag sidebar"),
+        Binding("ctrl+l", "focus_list", "List", id="browse.focus_list", show=False,
+                tooltip="Focus the prompt list"),
+        Binding("q", "app.quit", "Quit", id="browse.quit", tooltip="Quit promptdeck"),
+    ]  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.where = PromptFilter()
+        self.sort_key = "updated"
+        self.descending = True
+        self.total = 0
+        self._search_timer: Timer | None = None
+        self._preview_timer: Timer | None = None
+        self._sidebar_shown: bool | None = None  # None: decided by the terminal width
+
+    @property
+    def deck(self) -> PromptdeckApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="browse-body"):
+            yield LibraryTree(id="sidebar")
+            with Vertical(id="main"):
+                with Horizontal(id="search-row"):
+                    yield Static("Search", id="search-label")
+                    yield Input(placeholder="press / and type", id="search")
+                    yield Static(id="result-count")
+                with Container(id="list-and-preview"):
+                    yield PromptTable(id="prompts")
+                    yield PromptPreview(id="preview")
+                yield Static(id="empty-hint")
+        yield StatusLine(id="status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#sidebar").border_title = "Library"
+        self.query_one("#preview").border_title = "Preview"
+        self.reload()
+        self.load_sidebar()
+
+    def on_resize(self, event: Resize) -> None:
+        self.query_one("#list-and-preview").set_class(event.size.width >= WIDE, "-wide")
+        if self._sidebar_shown is None:
+            self.query_one("#sidebar").set_class(event.size.width < NARROW, "-hidden")
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        self._sidebar_shown = sidebar.has_class("-hidden")
+        sidebar.set_class(not self._sidebar_shown, "-hidden")
+        if self._sidebar_shown:
+            sidebar.focus()
+        else:
+            self.action_focus_list()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def reload(self, select: str | None = None) -> None:
+        self.load_prompts(self.where, self.sort_key, self.descending, select)
+
+    @work(thread=True, exclusive=True, group="prompts", exit_on_error=False)
+    def load_prompts(
+        self, where: PromptFilter, sort: str, descending: bool, select: str | None
+    ) -> None:
+        library = self.deck.library
+        table = library.prompt_table(where, sort=sort, descending=descending)
+        if not get_current_worker().is_cancelled:
+            total = library.count_prompts()
+            self.post_message(PromptsLoaded(table, where, total))
+            if select:
+                self.call_from_thread(self._select_after_load, select)
+
+    def _select_after_load(self, prompt_id: str) -> None:
+        table = self.query_one(PromptTable)
+        try:
+            table.cursor = table._ids.index(prompt_id)
+        except ValueError:
+            pass
+
+    def on_prompts_loaded(self, message: PromptsLoaded) -> None:
+        table = self.query_one(PromptTable)
+        table.empty_text = "No prompts match." if message.where != PromptFilter() else ""
+        table.set_sort(self.sort_key, self.descending)
+        table.set_data(message.table)
+        self.total = message.total
+        self.deck.sub_title = f"{self.deck.library.name} · {message.total:,} prompts"
+        shown = message.table.num_rows
+        self.query_one("#result-count", Static).update(
+            f"{shown:,} shown" if message.where != PromptFilter() else f"{shown:,}"
+        )
+        self._show_empty_hint(message.total == 0 and message.where == PromptFilter())
+        if shown == 0:
+            self.query_one(PromptPreview).show(None)
+
+    def _show_empty_hint(self, empty: bool) -> None:
+        hint = self.query_one("#empty-hint", Static)
+        hint.display = empty
+        self.query_one("#list-and-preview").display = not empty
+        if empty:
+            hint.update(
+                "[b]This library is empty.[/b]\n\n"
+                "Press [b]L[/b] to load the sample library (a dozen prompts with history),\n"
+                "[b]n[/b] to write your first prompt, or import from the shell with\n"
+                "[i]promptdeck add --name NAME --file prompt.md[/i]."
+            )
+
+    @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
+    def load_sidebar(self) -> None:
+        library = self.deck.library
+        total = library.count_prompts()
+        archived = library.count_prompts(PromptFilter(archived=True))
+        folders, tags = library.folders(), library.tags()
+        self.app.call_from_thread(self.query_one(LibraryTree).populate, total, archived, folders, tags)
+
+    @on(PromptTable.Highlighted)
+    def _highlighted(self, event: PromptTable.Highlighted) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        if event.prompt_id is None:
+            self.query_one(PromptPreview).show(None)
+            return
+        prompt_id = event.prompt_id
+        self._preview_timer = self.set_timer(PREVIEW_DEBOUNCE, lambda: self.load_preview(prompt_id))
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def load_preview(self, prompt_id: str) -> None:
+        library = self.deck.library
+        prompt = library.get(prompt_id)
+        rating, ratings = library.rating(prompt_id)
+        if not get_current_worker().is_cancelled:
+            self.post_message(PromptLoaded(prompt, rating, ratings))
+
+    def on_prompt_loaded(self, message: PromptLoaded) -> None:
+        if message.prompt.id == self.query_one(PromptTable).highlighted_id:
+            self.query_one(PromptPreview).show(message.prompt, message.rating, message.ratings)
+
+    def on_library_changed(self, message: LibraryChanged) -> None:
+        self.reload(select=message.select)
+        self.load_sidebar()
+        highlighted = self.query_one(PromptTable).highlighted_id
+        if highlighted and message.select in (None, highlighted):
+            self.load_preview(highlighted)
+
+    # -- search and filters ----------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        text = event.value.strip() or None
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, lambda: self._apply(text=text))
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.action_focus_list()
+
+    def _apply(self, **changes: object) -> None:
+        self.where = replace(self.where, **changes)  # type: ignore[arg-type]
+        self.reload()
+
+    @on(Tree.NodeSelected, "#sidebar")
+    def _scope_chosen(self, event: Tree.NodeSelected[Scope]) -> None:
+        scope = event.node.data
+        if scope is None:
+            return
+        tags = (scope.tag,) if scope.tag else ()
+        self._apply(folder=scope.folder, tags=tags, archived=scope.archived)
+        self.action_focus_list()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_focus_list(self) -> None:
+        self.query_one(PromptTable).focus()
+
+    def key_escape(self) -> None:
+        if self.focused is self.query_one("#search", Input):
+            self.action_focus_list()
+
+    def action_sort(self) -> None:
+        position = SORT_CYCLE.index(self.sort_key) if self.sort_key in SORT_CYCLE else -1
+        self.sort_key = SORT_CYCLE[(position + 1) % len(SORT_CYCLE)]
+        self.descending = self.sort_key not in ("name", "folder", "model")
+        assert self.sort_key in SORT_KEYS
+        self.post_message(StatusMessage(f"sorted by {self.sort_key}"))
+        self.reload()
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.reload()
+
+    def action_filters(self) -> None:
+        def chosen(where: PromptFilter | None) -> None:
+            if where is not None:
+                self.where = where
+                self.reload()
+
+        self.app.push_screen(FilterScreen(self.where), chosen)
+
+    def action_refresh(self) -> None:
+        self.post_message(LibraryChanged())
+
+    # -- actions on the highlighted prompt -------------------------------------------------
+
+    def _current(self) -> str | None:
+        prompt_id = self.query_one(PromptTable).highlighted_id
+        if prompt_id is None:
+            self.post_message(StatusMessage("no prompt is highlighted", error=True))
+        return prompt_id
+
+    def open_prompt(self, prompt_id: str) -> None:
+        from tui.screens.edit import EditScreen
+
+        self._open_editor(EditScreen(prompt_id=prompt_id))
+
+    def _open_editor(self, editor: Screen[str | None]) -> None:
+        def closed(saved_id: str | None) -> None:
+            if saved_id is not None:
+                self.post_message(LibraryChanged(select=saved_id))
+
+        self.app.push_screen(editor, closed)
+
+    @on(PromptTable.Selected)
+    def _selected(self, event: PromptTable.Selected) -> None:
+        self.open_prompt(event.prompt_id)
+
+    def action_edit(self) -> None:
+        if prompt_id := self._current():
+            self.open_prompt(prompt_id)
+
+    def action_new(self) -> None:
+        from tui.screens.edit import EditScreen
+
+        self._open_editor(EditScreen())
+
+    def action_derive(self) -> None:
+        from tui.screens.edit import EditScreen
+
+        if prompt_id := self._current():
+            self._open_editor(EditScreen(parent_id=prompt_id))
+
+    def action_copy(self) -> None:
+        if prompt_id := self._current():
+            self.copy_prompt(prompt_id)
+
+    @work(thread=True, exclusive=True, group="action", exit_on_error=False)
+    def copy_prompt(self, prompt_id: str) -> None:
+        library = self.deck.library
+        prompt = library.get(prompt_id)
+        library.record_usage(prompt_id, "copied")
+        self.app.call_from_thread(self._copied, prompt.name, prompt.content, prompt_id)
+
+    def _copied(self, name: str, text: str, prompt_id: str) -> None:
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied {name!r} ({len(text):,} characters)", title="Clipboard")
+        self.post_message(LibraryChanged(select=prompt_id))
+
+    def action_use(self) -> None:
+        if prompt_id := self._current():
+            self.prepare_use(prompt_id)
+
+    @work(thread=True, exclusive=True, group="action", exit_on_error=False)
+    def prepare_use(self, prompt_id: str) -> None:
+        prompt = self.deck.library.get(prompt_id)
+        names = variables(prompt.content)
+        if not names:
+            self.use_prompt(prompt_id, {})
+            return
+
+        def filled(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self.use_prompt(prompt_id, values)
+
+        self.app.call_from_thread(
+            self.app.push_screen, VariablesScreen(prompt.name, prompt.content, names), filled
+        )
+
+    @work(thread=True, exclusive=True, group="use", exit_on_error=False)
+    def use_prompt(self, prompt_id: str, values: dict[str, str]) -> None:
+        text = self.deck.library.use(prompt_id, values)
+        self.app.call_from_thread(self._used, text, prompt_id)
+
+    def _used(self, text: str, prompt_id: str) -> None:
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Rendered text copied ({len(text):,} characters); use recorded", title="Use")
+        self.post_message(LibraryChanged(select=prompt_id))
+
+    def action_rate(self) -> None:
+        prompt_id = self._current()
+        if prompt_id is None:
+            return
+
+        def rated(result: tuple[int, str | None] | None) -> None:
+            if result is not None:
+                self.rate_prompt(prompt_id, *result)
+
+        self.app.push_screen(RateScreen(), rated)
+
+    @work(thread=True, exclusive=True, group="action", exit_on_error=False)
+    def rate_prompt(self, prompt_id: str, rating: int, comment: str | None) -> None:
+        self.deck.library.rate(prompt_id, rating, comment=comment)
+        self.post_message(StatusMessage(f"rated {rating}/5"))
+        self.post_message(LibraryChanged(select=prompt_id))
+
+    def action_archive(self) -> None:
+        prompt_id = self._current()
+        if prompt_id is None:
+            return
+        restoring = self.where.archived
+        question = "Restore this prompt from the archive?" if restoring else "Archive this prompt?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.archive_prompt(prompt_id, restoring)
+
+        self.app.push_screen(
+            ConfirmScreen(question, yes="Restore" if restoring else "Archive"), answered
+        )
+
+    @work(thread=True, exclusive=True, group="action", exit_on_error=False)
+    def archive_prompt(self, prompt_id: str, restoring: bool) -> None:
+        library = self.deck.library
+        prompt = library.unarchive(prompt_id) if restoring else library.archive(prompt_id)
+        verb = "restored" if restoring else "archived (restore it from Archived in the sidebar)"
+        self.post_message(StatusMessage(f"{prompt.name!r} {verb}"))
+        self.post_message(LibraryChanged())
+
+    def action_load_sample(self) -> None:
+        if self.total == 0 and self.where == PromptFilter():
+            self.load_sample()
+        else:
+            self.post_message(StatusMessage("the sample loads only into an empty library"))
+
+    @work(thread=True, exclusive=True, group="action", exit_on_error=False)
+    def load_sample(self) -> None:
+        from storage.sample import write_sample_library
+
+        write_sample_library(self.deck.library)
+        self.post_message(StatusMessage("sample library loaded"))
+        self.post_message(LibraryChanged())

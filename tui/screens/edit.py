@@ -1,0 +1,340 @@
+"""Edit: content editor, metadata form, variables with live render, versions; save = new version.
+
+One screen for three jobs: editing a prompt, writing a new one, and deriving a child."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, TextArea
+
+from storage.errors import PromptdeckError
+from storage.models import Prompt, PromptVersion, short_id
+from tui.messages import PromptSaved, StatusMessage
+from tui.screens.change_message import ChangeMessageScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.diff import DiffScreen
+from tui.screens.version import VersionScreen
+from tui.widgets.metadata_form import MetadataForm, prompt_values
+from tui.widgets.status_line import StatusLine
+from tui.widgets.variables_panel import VariablesPanel
+from tui.widgets.versions_panel import VersionsPanel
+
+if TYPE_CHECKING:
+    from tui.app import PromptdeckApp
+
+VARIABLES_DEBOUNCE = 0.2
+
+
+@dataclass
+class Loaded(Message):
+    """The prompt being edited (or the parent being derived from) and its versions."""
+
+    prompt: Prompt
+    versions: list[PromptVersion]
+
+
+@dataclass
+class SaveFailed(Message):
+    error: PromptdeckError
+
+
+class EditScreen(Screen[str | None]):
+    """Dismisses with the id of the prompt last saved here, or None."""
+
+    CSS_PATH = "edit.tcss"
+    AUTO_FOCUS = "#content"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="edit.save", priority=True,
+                tooltip="Save as a new version (asks for a change message)"),
+        Binding("ctrl+d", "diff", "Diff", id="edit.diff", priority=True,
+                tooltip="What changed since the saved version"),
+        Binding("escape", "leave", "Back", id="edit.leave",
+                tooltip="Back to the list (asks if there are unsaved changes)"),
+        Binding("f2", "tab('details')", "Details", id="edit.details",
+                tooltip="Name, folder, tags, model and other fields"),
+        Binding("f3", "tab('variables')", "Variables", id="edit.variables",
+                tooltip="Fill the {{variables}} and see the rendered text"),
+        Binding("f4", "tab('versions')", "Versions", id="edit.versions",
+                tooltip="History: open a version to see its diff or restore it"),
+        Binding("ctrl+e", "focus_editor", "Editor", id="edit.editor", show=False,
+                tooltip="Focus the content editor"),
+    ]  # fmt: skip
+
+    def __init__(self, *, prompt_id: str | None = None, parent_id: str | None = None) -> None:
+        super().__init__()
+        self.prompt_id = prompt_id
+        self.parent_id = parent_id
+        self.prompt: Prompt | None = None  # what is saved (for derive: the parent)
+        self.baseline: dict[str, Any] = {"content": ""}
+        self.saved_id: str | None = None
+        self._variables_timer: Timer | None = None
+        self._loaded = prompt_id is None and parent_id is None
+
+    @property
+    def deck(self) -> PromptdeckApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def mode(self) -> str:
+        if self.prompt_id is not None:
+            return "edit"
+        return "derive" if self.parent_id is not None else "new"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="edit-body"):
+            with Vertical(id="editor-pane", classes="pane"):
+                yield TextArea.code_editor("", language="markdown", id="content",
+                                           show_line_numbers=False, soft_wrap=True)  # fmt: skip
+                yield Static(id="error-content", classes="field-error")
+            with TabbedContent(id="side", initial="details"):
+                with TabPane("Details", id="details"):
+                    yield MetadataForm(id="form")
+                with TabPane("Variables", id="variables"):
+                    yield VariablesPanel(id="variables-panel")
+                with TabPane("Versions", id="versions"):
+                    yield VersionsPanel(id="versions-list")
+        yield StatusLine(id="status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._set_titles()
+        if self.prompt_id or self.parent_id:
+            self.load(self.prompt_id or self.parent_id or "")
+        else:
+            self.query_one(MetadataForm).load({})
+            self.baseline = self._current_values()
+            self.query_one(StatusLine).say("new prompt: write it, then ctrl+s to save")
+
+    def _set_titles(self) -> None:
+        pane = self.query_one("#editor-pane")
+        if self.mode == "edit" and self.prompt:
+            pane.border_title = f"{self.prompt.name} · v{self.prompt.current_version}"
+            pane.border_subtitle = short_id(self.prompt.id)
+        elif self.mode == "derive" and self.prompt:
+            pane.border_title = f"New prompt derived from {self.prompt.name}"
+        else:
+            pane.border_title = "New prompt"
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="edit-load", exit_on_error=False)
+    def load(self, ref: str) -> None:
+        library = self.deck.library
+        prompt = library.get(ref)
+        versions = library.versions(prompt.id)
+        self.post_message(Loaded(prompt, versions))
+
+    async def on_loaded(self, message: Loaded) -> None:
+        first = not self._loaded
+        self.prompt = message.prompt
+        values = prompt_values(message.prompt)
+        if self.mode == "derive":
+            values["name"] = f"{message.prompt.name} (derived)"
+        if first:
+            self.query_one(MetadataForm).load(values)
+            self.query_one("#content", TextArea).load_text(message.prompt.content)
+            await self.query_one(VariablesPanel).update_content(message.prompt.content)
+            self._loaded = True
+        self.baseline = {**values, "content": message.prompt.content}
+        if self.mode == "derive":
+            self.baseline["name"] = message.prompt.name  # the derived name is a change
+        self.query_one(VersionsPanel).show(
+            message.versions if self.mode == "edit" else [], message.prompt.current_version
+        )
+        self._set_titles()
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _current_values(self) -> dict[str, Any]:
+        return {
+            **self.query_one(MetadataForm).values(),
+            "content": self.query_one("#content", TextArea).text,
+        }
+
+    def _changes(self) -> dict[str, Any]:
+        current = self._current_values()
+        return {k: v for k, v in current.items() if _normal(self.baseline.get(k)) != _normal(v)}
+
+    @property
+    def is_dirty(self) -> bool:
+        return self._loaded and bool(self._changes())
+
+    @on(TextArea.Changed, "#content")
+    def _content_changed(self) -> None:
+        if self._variables_timer is not None:
+            self._variables_timer.stop()
+        self._variables_timer = self.set_timer(VARIABLES_DEBOUNCE, self._refresh_variables)
+
+    async def _refresh_variables(self) -> None:
+        await self.query_one(VariablesPanel).update_content(self.query_one("#content", TextArea).text)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        pane = self.query_one(f"#{tab}", TabPane)
+        focusable = pane.query("Input, OptionList, Select").first(None)  # type: ignore[arg-type]
+        if focusable is not None:
+            focusable.focus()
+
+    def action_focus_editor(self) -> None:
+        self.query_one("#content", TextArea).focus()
+
+    def action_diff(self) -> None:
+        saved = self.baseline.get("content", "")
+        text = self.query_one("#content", TextArea).text
+        label = {"edit": "saved", "derive": "parent", "new": "empty"}[self.mode]
+        diff = "\n".join(
+            difflib.unified_diff(saved.splitlines(), text.splitlines(), label, "editor", lineterm="")
+        )
+        self.app.push_screen(DiffScreen(f"Changes since the {label} version", diff))
+
+    def action_save(self) -> None:
+        if not self._loaded:
+            return
+        changes = self._changes()
+        if self.mode == "edit" and not changes:
+            self.query_one(StatusLine).say("nothing to save")
+            return
+        self._clear_errors()
+        default = {"edit": "edited", "new": "created", "derive": "derived"}[self.mode]
+
+        def with_message(message: str | None) -> None:
+            if message is not None:
+                self.save(changes, message)
+
+        self.app.push_screen(ChangeMessageScreen("What changed? (the version's message)", default),
+                             with_message)  # fmt: skip
+
+    @work(thread=True, exclusive=True, group="edit-save", exit_on_error=False)
+    def save(self, changes: dict[str, Any], message: str) -> None:
+        library = self.deck.library
+        try:
+            if self.mode == "edit":
+                assert self.prompt_id is not None
+                prompt = library.update(self.prompt_id, changes, message)
+            elif self.mode == "derive":
+                assert self.parent_id is not None
+                prompt = library.derive(self.parent_id, message=message, **changes)
+            else:
+                values = self._current_values()
+                prompt = library.create(values.pop("name"), values.pop("content"),
+                                        message=message, **values)  # fmt: skip
+        except PromptdeckError as error:
+            self.post_message(SaveFailed(error))
+            return
+        self.post_message(PromptSaved(prompt))
+
+    def on_save_failed(self, message: SaveFailed) -> None:
+        """Inline next to the field it names; nothing was written; the typed text stays."""
+        error = message.error
+        self.query_one(StatusLine).say(str(error), error=True)
+        if error.field == "content":
+            shown = self.query_one("#error-content", Static)
+            shown.update(str(error))
+            shown.add_class("-shown")
+            self.query_one("#content", TextArea).focus()
+        elif error.field:
+            self.query_one(TabbedContent).active = "details"
+            self.query_one(MetadataForm).show_error(error.field, str(error))
+
+    def _clear_errors(self) -> None:
+        self.query_one(MetadataForm).clear_errors()
+        self.query_one("#error-content", Static).remove_class("-shown")
+
+    def on_prompt_saved(self, message: PromptSaved) -> None:
+        prompt = message.prompt
+        verb = {"edit": "saved", "new": "created", "derive": "derived"}[self.mode]
+        self.saved_id = prompt.id
+        self.prompt_id, self.parent_id = prompt.id, None
+        self.query_one(StatusLine).say(f"{verb} {prompt.name!r} as v{prompt.current_version}")
+        self.notify(f"{prompt.name} · v{prompt.current_version}", title=verb.capitalize())
+        self.load(prompt.id)
+
+    @on(VersionsPanel.Chosen)
+    def _version_chosen(self, event: VersionsPanel.Chosen) -> None:
+        self.open_version(event.version)
+
+    @work(thread=True, exclusive=True, group="edit-load", exit_on_error=False)
+    def open_version(self, number: int) -> None:
+        assert self.prompt_id is not None
+        library = self.deck.library
+        version = library.version(self.prompt_id, number)
+        current = library.get(self.prompt_id).current_version
+        diff = library.diff(self.prompt_id, number, current).as_text() if number != current else ""
+
+        def answered(restore: bool | None) -> None:
+            if restore:
+                self._confirm_restore(number)
+
+        self.app.call_from_thread(
+            self.app.push_screen, VersionScreen(version, diff, current), answered
+        )
+
+    def _confirm_restore(self, number: int) -> None:
+        if self.is_dirty:
+            self.query_one(StatusLine).say("save or discard your changes before restoring", error=True)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.restore(number)
+
+        self.app.push_screen(
+            ConfirmScreen(f"Restore version {number} as a new version?", yes="Restore"), answered
+        )
+
+    @work(thread=True, exclusive=True, group="edit-save", exit_on_error=False)
+    def restore(self, number: int) -> None:
+        assert self.prompt_id is not None
+        prompt = self.deck.library.restore(self.prompt_id, number)
+        self.app.call_from_thread(self._restored, prompt)
+
+    async def _restored(self, prompt: Prompt) -> None:
+        self._loaded = False
+        self.saved_id = prompt.id
+        self.query_one(StatusLine).say(f"restored as v{prompt.current_version}")
+        self.load(prompt.id)
+
+    def action_leave(self) -> None:
+        if not self.is_dirty:
+            self.dismiss(self.saved_id)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(self.saved_id)
+
+        self.app.push_screen(
+            ConfirmScreen("Discard unsaved changes?", yes="Discard", no="Keep editing"), answered
+        )
+
+    def on_status_message(self, message: StatusMessage) -> None:
+        self.query_one(StatusLine).say(message.text, error=message.error)
+
+
+def _normal(value: Any) -> Any:
+    """Form values compare equal to stored ones: '' and None alike, numbers as numbers."""
+    if value in ("", None, ()):
+        return None
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return value

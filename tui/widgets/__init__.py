@@ -1,0 +1,1 @@
+"""Widgets of the promptdeck app, one per module."""

@@ -1,0 +1,36 @@
+"""VersionsPanel: a prompt's history, newest first; enter opens a version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from storage.models import PromptVersion
+from tui import formatting
+
+
+class VersionsPanel(OptionList):
+    @dataclass
+    class Chosen(Message):
+        version: int
+
+    def show(self, versions: list[PromptVersion], current: int) -> None:
+        self.clear_options()
+        for version in reversed(versions):
+            marker = "●" if version.version == current else " "
+            label = Text.assemble(
+                (f"{marker} v{version.version:<3}", "bold"),
+                (formatting.date_time(version.created_at), "dim"),
+                "\n   ",
+                version.change_message or "—",
+            )
+            self.add_option(Option(label, id=str(version.version)))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(self.Chosen(int(event.option.id)))
