@@ -226,7 +226,7 @@ class PromptFilter:
     provider: str | None = None
     model: str | None = None
     archived: bool = False  # False: live prompts only; True: archived only
-    text: str | None = None  # case-insensitive substring of name, description or content
+    text: str | None = None  # words, each found (any case) in name, description, folder or content
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,9 +80,12 @@ def filter_sql(where: PromptFilter) -> tuple[str, list[Any]]:
             clauses.append(f"p.{column} = ?")
             params.append(value)
     if where.text:
+        # Every word must appear in the name, description, folder or content.
         like = " ILIKE ? ESCAPE '\\'"
-        clauses.append(f"(p.name{like} OR p.description{like} OR p.content{like})")
-        params += [like_pattern(where.text)] * 3
+        for word in where.text.split():
+            clauses.append(f"(p.name{like} OR p.description{like} OR p.folder{like} "
+                           f"OR p.content{like})")  # fmt: skip
+            params += [like_pattern(word)] * 4
     return " AND ".join(clauses), params
 
 

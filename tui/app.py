@@ -7,16 +7,12 @@ import tempfile
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.worker import Worker, WorkerState
 
 from storage import Library
-from storage.errors import PromptdeckError
 from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
-from tui.messages import StatusMessage
 from tui.screens.browse import BrowseScreen
 from tui.screens.help import HelpScreen
 from tui.settings import ConfigError, Settings, default_config_path
@@ -29,11 +25,19 @@ class PromptdeckApp(App[None]):
     MODES: ClassVar[dict[str, type[BrowseScreen]]] = {"browse": BrowseScreen}
     DEFAULT_MODE = "browse"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True,
-                tooltip="Quit (asks first if an edit is unsaved)"),
-        Binding("f1,question_mark", "help", "Help", id="app.help",
-                tooltip="Every key of this screen"),
-    ]  # fmt: skip
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="app.quit",
+            show=False,
+            priority=True,
+            tooltip="Quit (asks first if an edit is unsaved)",
+        ),
+        Binding(
+            "f1,question_mark", "help", "Help", id="app.help", tooltip="Every key of this screen"
+        ),
+    ]
 
     def __init__(self, library: Library, *, settings: Settings | None = None) -> None:
         super().__init__()
@@ -91,23 +95,6 @@ class PromptdeckApp(App[None]):
         self.push_screen(
             ConfirmScreen("An edit is not saved. Quit and lose it?", yes="Quit"), answered
         )
-
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        """Every worker error reaches the user, worded as storage worded it."""
-        if event.state is not WorkerState.ERROR or event.worker.error is None:
-            return
-        error = event.worker.error
-        text = str(error) if isinstance(error, PromptdeckError) else f"{type(error).__name__}: {error}"
-        self.post_message(StatusMessage(text, error=True))
-
-    def on_status_message(self, message: StatusMessage) -> None:
-        from tui.widgets.status_line import StatusLine
-
-        for line in self.screen.query(StatusLine):
-            line.say(message.text, error=message.error)
-            return
-        self.notify(message.text, severity="error" if message.error else "information")
 
 
 def run_app(path: Path, *, demo: bool = False, read_only: bool = False) -> None:

@@ -42,7 +42,9 @@ class Settings:
         if not isinstance(keymap, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in keymap.items()
         ):
-            raise ConfigError(f'{path}: [keymap] must map binding ids to keys, e.g. quit = "ctrl+x"')
+            raise ConfigError(
+                f'{path}: [keymap] must map binding ids to keys, e.g. quit = "ctrl+x"'
+            )
         settings.theme, settings.keymap = theme, dict(keymap)
         return settings
 

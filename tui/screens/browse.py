@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 from storage.models import SORT_KEYS, PromptFilter
 from storage.templates import variables
 from tui.messages import LibraryChanged, PromptLoaded, PromptsLoaded, StatusMessage
+from tui.screens.base import DeckScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.filters import FilterScreen
 from tui.screens.rate import RateScreen
@@ -28,7 +29,7 @@ from tui.widgets.prompt_table import PromptTable
 from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from tui.app import PromptdeckApp
+    pass
 
 SEARCH_DEBOUNCE = 0.05  # seconds after the last keystroke before the list is queried
 PREVIEW_DEBOUNCE = 0.03
@@ -37,39 +38,105 @@ WIDE = 120  # from this width the preview sits beside the table, not under it
 NARROW = 100  # below this width the sidebar starts hidden (ctrl+b shows it)
 
 
-class BrowseScreen(Screen[None]):
+class BrowseScreen(DeckScreen[None]):
     CSS_PATH = "browse.tcss"
     AUTO_FOCUS = "#prompts"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search", id="browse.search",
-                tooltip="Search names, descriptions and content as you type"),
+        Binding(
+            "slash",
+            "focus_search",
+            "Search",
+            id="browse.search",
+            tooltip="Search names, descriptions and content as you type",
+        ),
         Binding("n", "new", "New", id="browse.new", tooltip="Write a new prompt"),
-        Binding("e", "edit", "Edit", id="browse.edit", show=False,
-                tooltip="Open the highlighted prompt in the editor"),
-        Binding("d", "derive", "Derive", id="browse.derive",
-                tooltip="Write a new prompt derived from the highlighted one"),
-        Binding("y", "copy", "Copy", id="browse.copy",
-                tooltip="Copy the content to the clipboard (OSC 52, works over SSH)"),
-        Binding("u", "use", "Use", id="browse.use",
-                tooltip="Fill in the variables, copy the rendered text and record a use"),
+        Binding(
+            "e",
+            "edit",
+            "Edit",
+            id="browse.edit",
+            show=False,
+            tooltip="Open the highlighted prompt in the editor",
+        ),
+        Binding(
+            "d",
+            "derive",
+            "Derive",
+            id="browse.derive",
+            tooltip="Write a new prompt derived from the highlighted one",
+        ),
+        Binding(
+            "y",
+            "copy",
+            "Copy",
+            id="browse.copy",
+            tooltip="Copy the content to the clipboard (OSC 52, works over SSH)",
+        ),
+        Binding(
+            "u",
+            "use",
+            "Use",
+            id="browse.use",
+            tooltip="Fill in the variables, copy the rendered text and record a use",
+        ),
         Binding("r", "rate", "Rate", id="browse.rate", tooltip="Rate the prompt 1 to 5"),
-        Binding("a", "archive", "Archive", id="browse.archive",
-                tooltip="Archive the prompt (or restore it, in the archive)"),
+        Binding(
+            "a",
+            "archive",
+            "Archive",
+            id="browse.archive",
+            tooltip="Archive the prompt (or restore it, in the archive)",
+        ),
         Binding("s", "sort", "Sort", id="browse.sort", tooltip="Sort by the next column"),
-        Binding("S", "reverse", "Reverse", id="browse.reverse", show=False,
-                tooltip="Reverse the sort order"),
-        Binding("f", "filters", "Filter", id="browse.filters",
-                tooltip="Filter by phase, provider, model, archived"),
-        Binding("ctrl+r", "refresh", "Refresh", id="browse.refresh", show=False,
-                tooltip="Reload the library (after changes from the CLI)"),
-        Binding("L", "load_sample", "Load sample", id="browse.sample", show=False,
-                tooltip="Fill an empty library with the sample prompts"),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="browse.sidebar", show=False,
-                tooltip="Show or hide the folder and tag sidebar"),
-        Binding("ctrl+l", "focus_list", "List", id="browse.focus_list", show=False,
-                tooltip="Focus the prompt list"),
+        Binding(
+            "S",
+            "reverse",
+            "Reverse",
+            id="browse.reverse",
+            show=False,
+            tooltip="Reverse the sort order",
+        ),
+        Binding(
+            "f",
+            "filters",
+            "Filter",
+            id="browse.filters",
+            tooltip="Filter by phase, provider, model, archived",
+        ),
+        Binding(
+            "ctrl+r",
+            "refresh",
+            "Refresh",
+            id="browse.refresh",
+            show=False,
+            tooltip="Reload the library (after changes from the CLI)",
+        ),
+        Binding(
+            "L",
+            "load_sample",
+            "Load sample",
+            id="browse.sample",
+            show=False,
+            tooltip="Fill an empty library with the sample prompts",
+        ),
+        Binding(
+            "ctrl+b",
+            "toggle_sidebar",
+            "Sidebar",
+            id="browse.sidebar",
+            show=False,
+            tooltip="Show or hide the folder and tag sidebar",
+        ),
+        Binding(
+            "ctrl+l",
+            "focus_list",
+            "List",
+            id="browse.focus_list",
+            show=False,
+            tooltip="Focus the prompt list",
+        ),
         Binding("q", "app.quit", "Quit", id="browse.quit", tooltip="Quit promptdeck"),
-    ]  # fmt: skip
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -80,10 +147,6 @@ class BrowseScreen(Screen[None]):
         self._search_timer: Timer | None = None
         self._preview_timer: Timer | None = None
         self._sidebar_shown: bool | None = None  # None: decided by the terminal width
-
-    @property
-    def deck(self) -> PromptdeckApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,10 +203,8 @@ class BrowseScreen(Screen[None]):
 
     def _select_after_load(self, prompt_id: str) -> None:
         table = self.query_one(PromptTable)
-        try:
+        if prompt_id in table._ids:
             table.cursor = table._ids.index(prompt_id)
-        except ValueError:
-            pass
 
     def on_prompts_loaded(self, message: PromptsLoaded) -> None:
         table = self.query_one(PromptTable)
@@ -178,7 +239,9 @@ class BrowseScreen(Screen[None]):
         total = library.count_prompts()
         archived = library.count_prompts(PromptFilter(archived=True))
         folders, tags = library.folders(), library.tags()
-        self.app.call_from_thread(self.query_one(LibraryTree).populate, total, archived, folders, tags)
+        self.app.call_from_thread(
+            self.query_one(LibraryTree).populate, total, archived, folders, tags
+        )
 
     @on(PromptTable.Highlighted)
     def _highlighted(self, event: PromptTable.Highlighted) -> None:

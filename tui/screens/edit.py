@@ -13,13 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, TextArea
 
 from storage.errors import PromptdeckError
 from storage.models import Prompt, PromptVersion, short_id
-from tui.messages import PromptSaved, StatusMessage
+from tui.messages import PromptSaved
+from tui.screens.base import DeckScreen
 from tui.screens.change_message import ChangeMessageScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.diff import DiffScreen
@@ -30,7 +30,7 @@ from tui.widgets.variables_panel import VariablesPanel
 from tui.widgets.versions_panel import VersionsPanel
 
 if TYPE_CHECKING:
-    from tui.app import PromptdeckApp
+    pass
 
 VARIABLES_DEBOUNCE = 0.2
 
@@ -48,27 +48,65 @@ class SaveFailed(Message):
     error: PromptdeckError
 
 
-class EditScreen(Screen[str | None]):
+class EditScreen(DeckScreen[str | None]):
     """Dismisses with the id of the prompt last saved here, or None."""
 
     CSS_PATH = "edit.tcss"
     AUTO_FOCUS = "#content"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="edit.save", priority=True,
-                tooltip="Save as a new version (asks for a change message)"),
-        Binding("ctrl+d", "diff", "Diff", id="edit.diff", priority=True,
-                tooltip="What changed since the saved version"),
-        Binding("escape", "leave", "Back", id="edit.leave",
-                tooltip="Back to the list (asks if there are unsaved changes)"),
-        Binding("f2", "tab('details')", "Details", id="edit.details",
-                tooltip="Name, folder, tags, model and other fields"),
-        Binding("f3", "tab('variables')", "Variables", id="edit.variables",
-                tooltip="Fill the {{variables}} and see the rendered text"),
-        Binding("f4", "tab('versions')", "Versions", id="edit.versions",
-                tooltip="History: open a version to see its diff or restore it"),
-        Binding("ctrl+e", "focus_editor", "Editor", id="edit.editor", show=False,
-                tooltip="Focus the content editor"),
-    ]  # fmt: skip
+        Binding(
+            "ctrl+s",
+            "save",
+            "Save",
+            id="edit.save",
+            priority=True,
+            tooltip="Save as a new version (asks for a change message)",
+        ),
+        Binding(
+            "ctrl+d",
+            "diff",
+            "Diff",
+            id="edit.diff",
+            priority=True,
+            tooltip="What changed since the saved version",
+        ),
+        Binding(
+            "escape",
+            "leave",
+            "Back",
+            id="edit.leave",
+            tooltip="Back to the list (asks if there are unsaved changes)",
+        ),
+        Binding(
+            "f2",
+            "tab('details')",
+            "Details",
+            id="edit.details",
+            tooltip="Name, folder, tags, model and other fields",
+        ),
+        Binding(
+            "f3",
+            "tab('variables')",
+            "Variables",
+            id="edit.variables",
+            tooltip="Fill the {{variables}} and see the rendered text",
+        ),
+        Binding(
+            "f4",
+            "tab('versions')",
+            "Versions",
+            id="edit.versions",
+            tooltip="History: open a version to see its diff or restore it",
+        ),
+        Binding(
+            "ctrl+e",
+            "focus_editor",
+            "Editor",
+            id="edit.editor",
+            show=False,
+            tooltip="Focus the content editor",
+        ),
+    ]
 
     def __init__(self, *, prompt_id: str | None = None, parent_id: str | None = None) -> None:
         super().__init__()
@@ -81,10 +119,6 @@ class EditScreen(Screen[str | None]):
         self._loaded = prompt_id is None and parent_id is None
 
     @property
-    def deck(self) -> PromptdeckApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
     def mode(self) -> str:
         if self.prompt_id is not None:
             return "edit"
@@ -94,8 +128,15 @@ class EditScreen(Screen[str | None]):
         yield Header()
         with Horizontal(id="edit-body"):
             with Vertical(id="editor-pane", classes="pane"):
-                yield TextArea.code_editor("", language="markdown", id="content",
-                                           show_line_numbers=False, soft_wrap=True)  # fmt: skip
+                # tab_behavior="focus": tab moves on and escape leaves, as on every screen.
+                yield TextArea.code_editor(
+                    "",
+                    language="markdown",
+                    id="content",
+                    show_line_numbers=False,
+                    soft_wrap=True,
+                    tab_behavior="focus",
+                )
                 yield Static(id="error-content", classes="field-error")
             with TabbedContent(id="side", initial="details"):
                 with TabPane("Details", id="details"):
@@ -177,7 +218,9 @@ class EditScreen(Screen[str | None]):
         self._variables_timer = self.set_timer(VARIABLES_DEBOUNCE, self._refresh_variables)
 
     async def _refresh_variables(self) -> None:
-        await self.query_one(VariablesPanel).update_content(self.query_one("#content", TextArea).text)
+        await self.query_one(VariablesPanel).update_content(
+            self.query_one("#content", TextArea).text
+        )
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -196,7 +239,9 @@ class EditScreen(Screen[str | None]):
         text = self.query_one("#content", TextArea).text
         label = {"edit": "saved", "derive": "parent", "new": "empty"}[self.mode]
         diff = "\n".join(
-            difflib.unified_diff(saved.splitlines(), text.splitlines(), label, "editor", lineterm="")
+            difflib.unified_diff(
+                saved.splitlines(), text.splitlines(), label, "editor", lineterm=""
+            )
         )
         self.app.push_screen(DiffScreen(f"Changes since the {label} version", diff))
 
@@ -214,8 +259,9 @@ class EditScreen(Screen[str | None]):
             if message is not None:
                 self.save(changes, message)
 
-        self.app.push_screen(ChangeMessageScreen("What changed? (the version's message)", default),
-                             with_message)  # fmt: skip
+        self.app.push_screen(
+            ChangeMessageScreen("What changed? (the version's message)", default), with_message
+        )
 
     @work(thread=True, exclusive=True, group="edit-save", exit_on_error=False)
     def save(self, changes: dict[str, Any], message: str) -> None:
@@ -229,8 +275,9 @@ class EditScreen(Screen[str | None]):
                 prompt = library.derive(self.parent_id, message=message, **changes)
             else:
                 values = self._current_values()
-                prompt = library.create(values.pop("name"), values.pop("content"),
-                                        message=message, **values)  # fmt: skip
+                prompt = library.create(
+                    values.pop("name"), values.pop("content"), message=message, **values
+                )
         except PromptdeckError as error:
             self.post_message(SaveFailed(error))
             return
@@ -284,7 +331,9 @@ class EditScreen(Screen[str | None]):
 
     def _confirm_restore(self, number: int) -> None:
         if self.is_dirty:
-            self.query_one(StatusLine).say("save or discard your changes before restoring", error=True)
+            self.query_one(StatusLine).say(
+                "save or discard your changes before restoring", error=True
+            )
             return
 
         def answered(yes: bool | None) -> None:
@@ -319,9 +368,6 @@ class EditScreen(Screen[str | None]):
         self.app.push_screen(
             ConfirmScreen("Discard unsaved changes?", yes="Discard", no="Keep editing"), answered
         )
-
-    def on_status_message(self, message: StatusMessage) -> None:
-        self.query_one(StatusLine).say(message.text, error=message.error)
 
 
 def _normal(value: Any) -> Any:

@@ -27,12 +27,17 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Keys: {self.for_screen.__class__.__name__.removesuffix('Screen')}",
-                         classes="title")  # fmt: skip
+            yield Static(
+                f"Keys: {self.for_screen.__class__.__name__.removesuffix('Screen')}",
+                classes="title",
+            )
             with VerticalScroll():
                 yield Static(self._table())
-            yield Static("Any key may be remapped in config.toml under [keymap] by its id. "
-                         "ctrl+p opens the command palette.  esc closes.", classes="hint")  # fmt: skip
+            yield Static(
+                "Any key may be remapped in config.toml under [keymap] by its id. "
+                "ctrl+p opens the command palette.  esc closes.",
+                classes="hint",
+            )
 
     def _table(self) -> Table:
         table = Table(box=None, expand=True, padding=(0, 1))

@@ -14,7 +14,10 @@ from textual.widgets import Input, Static
 
 class RateScreen(ModalScreen[tuple[int, str | None] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(str(n), f"stars({n})", f"{n} stars", show=False, id=f"rate.{n}") for n in range(1, 6)),
+        *(
+            Binding(str(n), f"stars({n})", f"{n} stars", show=False, id=f"rate.{n}")
+            for n in range(1, 6)
+        ),
         Binding("escape", "cancel", "Cancel", id="rate.cancel"),
     ]
 

@@ -20,10 +20,15 @@ class VersionScreen(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="version.close"),
-        Binding("r", "restore", "Restore", id="version.restore",
-                tooltip="Make this version current again (as a new version)"),
+        Binding(
+            "r",
+            "restore",
+            "Restore",
+            id="version.restore",
+            tooltip="Make this version current again (as a new version)",
+        ),
         Binding("tab", "toggle", "Content/diff", id="version.toggle"),
-    ]  # fmt: skip
+    ]
     DEFAULT_CSS = """
     VersionScreen .dialog { width: 95%; height: 90%; }
     VersionScreen VerticalScroll { height: 1fr; }
@@ -46,8 +51,12 @@ class VersionScreen(ModalScreen[bool]):
                 yield Static(id="body")
             with Horizontal(classes="buttons"):
                 yield Button("Close (esc)", id="close")
-                yield Button("Restore (r)", id="restore", variant="primary",
-                             disabled=v.version == self.current)  # fmt: skip
+                yield Button(
+                    "Restore (r)",
+                    id="restore",
+                    variant="primary",
+                    disabled=v.version == self.current,
+                )
             yield Static(id="mode", classes="hint")
 
     def on_mount(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
 from storage.models import FORMAT_TYPES, Prompt
@@ -38,22 +38,36 @@ def _shown(field: str, value: Any) -> str:
 
 class MetadataForm(VerticalScroll):
     DEFAULT_CSS = """
-    MetadataForm { padding: 0 1; }
-    MetadataForm Label { margin-top: 1; color: $text-muted; }
-    MetadataForm Input { border: tall $panel-lighten-2; }
-    MetadataForm Input.-invalid { border: tall $error; }
-    MetadataForm .field-error { color: $text-error; text-style: bold; display: none; }
+    MetadataForm { padding: 1 1 0 1; }
+    MetadataForm .field-row { height: 1; }
+    MetadataForm .field-row Label { width: 12; color: $text-muted; }
+    MetadataForm .field-row Input {
+        width: 1fr; height: 1; border: none; padding: 0 1; background: $boost;
+    }
+    MetadataForm .field-row Input:focus { background: $accent 30%; }
+    MetadataForm .field-row Input.-invalid { background: $error 40%; }
+    MetadataForm Select { width: 1fr; }
+    MetadataForm .field-error {
+        color: $text-error; text-style: bold; display: none; margin-bottom: 1;
+    }
     MetadataForm .field-error.-shown { display: block; }
     """
 
     def compose(self) -> ComposeResult:
         for field, label, placeholder in TEXT_FIELDS:
-            yield Label(label)
-            yield Input(placeholder=placeholder, id=f"field-{field}")
+            with Horizontal(classes="field-row"):
+                yield Label(label)
+                yield Input(placeholder=placeholder, id=f"field-{field}")
             yield Static(id=f"error-{field}", classes="field-error")
-        yield Label("Format")
-        yield Select[str](((f, f) for f in FORMAT_TYPES), allow_blank=False, value="auto",
-                          id="field-format_type")  # fmt: skip
+        with Horizontal(classes="field-row", id="format-row"):
+            yield Label("Format")
+            yield Select[str](
+                ((f, f) for f in FORMAT_TYPES),
+                allow_blank=False,
+                value="auto",
+                id="field-format_type",
+                compact=True,
+            )
         yield Static(id="error-format_type", classes="field-error")
 
     def load(self, values: dict[str, Any]) -> None:

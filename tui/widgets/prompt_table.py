@@ -64,7 +64,9 @@ class PromptTable(ScrollView, can_focus=True):
         Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
         Binding("home,g", "jump(0)", "Top", show=False, id="table.top"),
         Binding("end,G", "jump(-1)", "Bottom", show=False, id="table.bottom"),
-        Binding("enter", "select", "Open", id="table.open", tooltip="Open the prompt in the editor"),
+        Binding(
+            "enter", "select", "Open", id="table.open", tooltip="Open the prompt in the editor"
+        ),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "prompt-table--header",

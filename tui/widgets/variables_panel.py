@@ -41,8 +41,15 @@ class VariablesPanel(VerticalScroll):
             await box.remove_children()
             widgets = []
             for name in names:
-                widgets += [Label(name), Input(self.values.get(name, ""), placeholder=name,
-                                               id=f"var-{name}", classes="variable")]  # fmt: skip
+                widgets += [
+                    Label(name),
+                    Input(
+                        self.values.get(name, ""),
+                        placeholder=name,
+                        id=f"var-{name}",
+                        classes="variable",
+                    ),
+                ]
             await box.mount_all(widgets)
             self.query_one("#variables-empty").display = not names
         self._render_preview()

@@ -1,0 +1,181 @@
+"""Browse screen behaviour, driven by keys through Pilot against a real library file."""
+
+from __future__ import annotations
+
+import base64
+
+from storage import Library, PromptFilter
+from tui.app import PromptdeckApp
+from tui.clipboard import osc52
+from tui.screens.browse import BrowseScreen
+from tui.screens.help import HelpScreen
+from tui.widgets.prompt_preview import PromptPreview
+from tui.widgets.prompt_table import PromptTable
+
+
+def _table(app: PromptdeckApp) -> PromptTable:
+    return app.screen.query_one(PromptTable)
+
+
+def _names(app: PromptdeckApp) -> list[str]:
+    table = _table(app)
+    return [table._row(i)["name"] for i in range(table.row_count)]
+
+
+async def test_lists_every_live_prompt_with_the_first_highlighted(
+    app: PromptdeckApp, settle
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, BrowseScreen)
+        assert _table(app).row_count == app.library.count_prompts()
+        first = app.library.list_prompts(limit=1)[0]
+        assert _table(app).highlighted_id == first.id
+        assert f"{app.library.count_prompts():,} prompts" in app.sub_title
+
+
+async def test_search_as_you_type_narrows_the_table(app: PromptdeckApp, settle) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        everything = _table(app).row_count
+        await pilot.press("slash", *"review")
+        await settle(pilot)
+        narrowed = _names(app)
+        assert 0 < len(narrowed) < everything
+        assert all("review" in n.lower() or "review" in _content(app, n) for n in narrowed)
+        await pilot.press(*" security")
+        await settle(pilot)
+        assert 0 < len(_names(app)) < len(narrowed)
+        await pilot.press("enter")  # back to the list
+        assert isinstance(app.focused, PromptTable)
+
+
+def _content(app: PromptdeckApp, name: str) -> str:
+    return app.library.get(name).content.lower()
+
+
+async def test_vim_keys_move_and_the_preview_follows(app: PromptdeckApp, settle) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j")
+        await settle(pilot)
+        table = _table(app)
+        assert table.cursor == 2
+        preview = app.screen.query_one(PromptPreview)
+        assert app.library.get(table.highlighted_id or "").name in str(
+            preview.query_one("#preview-title").render()
+        )
+        await pilot.press("G")
+        assert table.cursor == table.row_count - 1
+        await pilot.press("g")
+        assert table.cursor == 0
+
+
+async def test_sort_cycles_and_reverses(app: PromptdeckApp, settle) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")  # name, ascending
+        await settle(pilot)
+        names = _names(app)
+        assert names == sorted(names, key=str.lower)
+        await pilot.press("S")
+        await settle(pilot)
+        assert _names(app) == list(reversed(names))
+
+
+async def test_rate_from_the_list(app: PromptdeckApp, settle) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        prompt_id = _table(app).highlighted_id or ""
+        before = len(app.library.feedback(prompt_id))
+        await pilot.press("r", "4", *"solid", "enter")
+        await settle(pilot)
+        feedback = app.library.feedback(prompt_id)
+        assert len(feedback) == before + 1
+        assert (feedback[0].rating, feedback[0].comment) == (4, "solid")
+
+
+async def test_use_asks_for_variables_copies_and_records(app: PromptdeckApp, settle) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        target = app.library.get("Blog post outline")
+        table = _table(app)
+        table.cursor = table._ids.index(target.id)
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press(*"DuckDB", "enter", *"analysts", "enter", *"900", "enter")
+        await settle(pilot)
+        after = app.library.get(target.id)
+        assert after.usage_count == target.usage_count + 1
+        assert "about DuckDB for analysts" in app.clipboard
+        assert "{{" not in app.clipboard
+
+
+async def test_copy_puts_the_content_on_the_clipboard(app: PromptdeckApp, settle) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        prompt = app.library.get(_table(app).highlighted_id or "")
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.clipboard == prompt.content
+
+
+def test_osc52_is_wrapped_for_tmux() -> None:
+    plain = osc52("hi", in_tmux=False)
+    assert plain == f"\x1b]52;c;{base64.b64encode(b'hi').decode()}\x07"
+    wrapped = osc52("hi", in_tmux=True)
+    assert wrapped.startswith("\x1bPtmux;\x1b\x1b]52;c;") and wrapped.endswith("\x1b\\")
+
+
+async def test_archive_then_unarchive_from_the_archived_filter(app: PromptdeckApp, settle) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        prompt_id = _table(app).highlighted_id or ""
+        live = app.library.count_prompts()
+        await pilot.press("a", "y")
+        await settle(pilot)
+        assert app.library.get(prompt_id).archived
+        assert _table(app).row_count == live - 1
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab", "space", "ctrl+s")  # archived only
+        await settle(pilot)
+        assert prompt_id in _table(app)._ids
+        table = _table(app)
+        table.cursor = table._ids.index(prompt_id)
+        await pilot.press("a", "y")
+        await settle(pilot)
+        assert not app.library.get(prompt_id).archived
+
+
+async def test_help_lists_the_keys(app: PromptdeckApp, settle) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, BrowseScreen)
+
+
+async def test_empty_library_offers_the_sample(library: Library, settings, settle) -> None:  # type: ignore[no-untyped-def]
+    app = PromptdeckApp(library, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#empty-hint").display
+        await pilot.press("L")
+        await settle(pilot, rounds=6)
+        assert library.count_prompts(PromptFilter()) > 10
+        assert _table(app).row_count == library.count_prompts()
+
+
+async def test_worker_errors_reach_the_status_line(app: PromptdeckApp, settle) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        prompt_id = _table(app).highlighted_id or ""
+        app.library.archive(prompt_id)  # behind the app's back, as the CLI would
+        await pilot.press("a", "y")
+        await settle(pilot)
+        status = str(app.screen.query_one("#status").render())
+        assert "already archived" in status
