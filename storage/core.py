@@ -5,14 +5,15 @@ from __future__ import annotations
 import getpass
 import json
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import duckdb
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage import rows
 from storage.clock import Clock, utc_now
@@ -55,6 +56,7 @@ class LibraryCore:
         actor: str | None = None,
         lock_timeout: float = 5.0,
         read_only: bool = False,
+        linger: float = 0.0,
     ) -> None:
         self.path = Path(path).expanduser()
         self.clock = clock
@@ -62,11 +64,16 @@ class LibraryCore:
         self.actor = actor or _user()
         self.lock_timeout = lock_timeout
         self.read_only = read_only
+        self.linger = linger
         self._opened = False
+        self._shared: duckdb.DuckDBPyConnection | None = None
+        self._shared_users = 0
+        self._shared_lock = threading.Lock()
+        self._release_timer: threading.Timer | None = None
 
     # -- life cycle -------------------------------------------------------------------------
 
-    def open(self) -> LibraryCore:
+    def open(self) -> Self:
         """Create the file if needed and bring its schema to this version."""
         if self.read_only:
             if not self.path.is_file():
@@ -84,8 +91,10 @@ class LibraryCore:
 
     def close(self) -> None:
         self._opened = False
+        with self._shared_lock:
+            self._release_shared()
 
-    def __enter__(self) -> LibraryCore:
+    def __enter__(self) -> Self:
         return self.open()
 
     def __exit__(
@@ -104,11 +113,50 @@ class LibraryCore:
 
     @contextmanager
     def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = connect(self.path, read_only=self.read_only, lock_timeout=self.lock_timeout)
+        """A connection for one action. With `linger`, an interactive app keeps the file open
+        (and its cache warm) through a burst of actions, and lets it go after `linger` idle
+        seconds so that other processes can take it; each action gets its own cursor."""
+        if self.linger <= 0:
+            con = connect(self.path, read_only=self.read_only, lock_timeout=self.lock_timeout)
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        with self._shared_lock:
+            if self._release_timer is not None:
+                self._release_timer.cancel()
+                self._release_timer = None
+            if self._shared is None:
+                self._shared = connect(
+                    self.path, read_only=self.read_only, lock_timeout=self.lock_timeout
+                )
+            self._shared_users += 1
+            cursor = self._shared.cursor()
         try:
-            yield con
+            yield cursor
         finally:
-            con.close()
+            cursor.close()
+            with self._shared_lock:
+                self._shared_users -= 1
+                if self._shared_users == 0:
+                    self._release_timer = threading.Timer(self.linger, self._release_when_idle)
+                    self._release_timer.daemon = True
+                    self._release_timer.start()
+
+    def _release_when_idle(self) -> None:
+        with self._shared_lock:
+            if self._shared_users == 0:
+                self._release_shared()
+
+    def _release_shared(self) -> None:
+        """Close the lingering connection (caller holds _shared_lock)."""
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+            self._release_timer = None
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
 
     @contextmanager
     def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa  # type: ignore[import-untyped]
+
 # Fields a user edits; a change to any of them writes a new version.
 EDITABLE_FIELDS: tuple[str, ...] = (
     "name",
@@ -227,6 +229,15 @@ class PromptFilter:
     model: str | None = None
     archived: bool = False  # False: live prompts only; True: archived only
     text: str | None = None  # words, each found (any case) in name, description, folder or content
+
+
+@dataclass(frozen=True, slots=True)
+class PromptPage:
+    """Rows `offset .. offset + len(table)` of a filtered, sorted prompt list of `total` rows."""
+
+    table: pa.Table
+    total: int
+    offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)

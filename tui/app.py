@@ -17,6 +17,8 @@ from tui.screens.browse import BrowseScreen
 from tui.screens.help import HelpScreen
 from tui.settings import ConfigError, Settings, default_config_path
 
+LINGER_SECONDS = 2.0
+
 
 class PromptdeckApp(App[None]):
     CSS_PATH = "app.tcss"
@@ -108,7 +110,8 @@ def run_app(path: Path, *, demo: bool = False, read_only: bool = False) -> None:
         with Library(path) as seed:
             write_sample_library(seed)
     try:
-        with Library(path, read_only=read_only) as library:
+        # linger: keep the file open through bursts of keystrokes, free it when idle.
+        with Library(path, read_only=read_only, linger=LINGER_SECONDS) as library:
             PromptdeckApp(library).run()
     finally:
         if workdir is not None:

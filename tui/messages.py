@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyarrow as pa
 from textual.message import Message
 
-from storage.models import Prompt, PromptFilter
+from storage.models import Prompt, PromptFilter, PromptPage
 
 
 @dataclass
 class PromptsLoaded(Message):
-    """A worker fetched the prompt list for a filter."""
+    """A worker fetched a page of the prompt list for a filter (offset 0: a new result)."""
 
-    table: pa.Table
+    page: PromptPage
     where: PromptFilter
-    total: int
+    library_total: int
+    select: str | None = None  # a prompt to put the cursor on
 
 
 @dataclass

@@ -31,6 +31,7 @@ from tui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     pass
 
+PAGE_SIZE = 500  # rows fetched at a time; more are fetched as the cursor nears the end
 SEARCH_DEBOUNCE = 0.05  # seconds after the last keystroke before the list is queried
 PREVIEW_DEBOUNCE = 0.03
 SORT_CYCLE = ("updated", "name", "uses", "rating", "folder", "model", "created")
@@ -194,31 +195,43 @@ class BrowseScreen(DeckScreen[None]):
         self, where: PromptFilter, sort: str, descending: bool, select: str | None
     ) -> None:
         library = self.deck.library
-        table = library.prompt_table(where, sort=sort, descending=descending)
-        if not get_current_worker().is_cancelled:
-            total = library.count_prompts()
-            self.post_message(PromptsLoaded(table, where, total))
-            if select:
-                self.call_from_thread(self._select_after_load, select)
+        page = library.prompt_table(where, sort=sort, descending=descending, limit=PAGE_SIZE)
+        if get_current_worker().is_cancelled:
+            return
+        total = library.count_prompts() if where != PromptFilter() else page.total
+        self.post_message(PromptsLoaded(page, where, total, select))
 
-    def _select_after_load(self, prompt_id: str) -> None:
-        table = self.query_one(PromptTable)
-        if prompt_id in table._ids:
-            table.cursor = table._ids.index(prompt_id)
+    @on(PromptTable.NeedMore)
+    def _need_more(self, event: PromptTable.NeedMore) -> None:
+        self.load_more(self.where, self.sort_key, self.descending, event.offset)
+
+    @work(thread=True, exclusive=True, group="more", exit_on_error=False)
+    def load_more(self, where: PromptFilter, sort: str, descending: bool, offset: int) -> None:
+        page = self.deck.library.prompt_table(
+            where, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
+        )
+        if not get_current_worker().is_cancelled:
+            self.post_message(PromptsLoaded(page, where, -1))
 
     def on_prompts_loaded(self, message: PromptsLoaded) -> None:
         table = self.query_one(PromptTable)
-        table.empty_text = "No prompts match." if message.where != PromptFilter() else ""
+        if message.where != self.where:
+            return  # a page of a result the user has moved on from
+        if message.page.offset:
+            table.append(message.page)
+            return
+        filtered = message.where != PromptFilter()
+        table.empty_text = "No prompts match." if filtered else ""
         table.set_sort(self.sort_key, self.descending)
-        table.set_data(message.table)
-        self.total = message.total
-        self.deck.sub_title = f"{self.deck.library.name} · {message.total:,} prompts"
-        shown = message.table.num_rows
+        table.set_data(message.page, keep=message.select)
+        self.total = message.library_total
+        self.deck.sub_title = f"{self.deck.library.name} · {message.library_total:,} prompts"
+        matched = message.page.total
         self.query_one("#result-count", Static).update(
-            f"{shown:,} shown" if message.where != PromptFilter() else f"{shown:,}"
+            f"{matched:,} of {message.library_total:,}" if filtered else f"{matched:,}"
         )
-        self._show_empty_hint(message.total == 0 and message.where == PromptFilter())
-        if shown == 0:
+        self._show_empty_hint(message.library_total == 0 and not filtered)
+        if matched == 0:
             self.query_one(PromptPreview).show(None)
 
     def _show_empty_hint(self, empty: bool) -> None:

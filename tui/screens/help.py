@@ -34,7 +34,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static(self._table())
             yield Static(
-                "Any key may be remapped in config.toml under [keymap] by its id. "
+                "Any key may be remapped in config.toml under \\[keymap] by its id. "
                 "ctrl+p opens the command palette.  esc closes.",
                 classes="hint",
             )
@@ -44,17 +44,15 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Key", style="bold", no_wrap=True)
         table.add_column("Action")
         table.add_column("Id", style="dim", no_wrap=True)
-        seen: set[str] = set()
-        for active in self.for_screen.active_bindings.values():
+        rows: dict[str, tuple[list[str], Binding]] = {}
+        for key, active in self.for_screen.active_bindings.items():
             binding = active.binding
-            if not binding.description or (binding.id or binding.action) in seen:
+            if not binding.description or binding.action.startswith(("scroll_", "page_")):
                 continue
-            seen.add(binding.id or binding.action)
-            keys = ", ".join(
-                self.app.get_key_display(Binding(k.strip(), binding.action))
-                for k in binding.key.split(",")
-            )
-            table.add_row(keys, binding.tooltip or binding.description, binding.id or "")
+            keys, _ = rows.setdefault(binding.id or binding.action, ([], binding))
+            keys.append(self.app.get_key_display(Binding(key, binding.action)))
+        for keys, binding in rows.values():
+            table.add_row(", ".join(keys), binding.tooltip or binding.description, binding.id or "")
         return table
 
     async def action_dismiss(self, result: None = None) -> None:

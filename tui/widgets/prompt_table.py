@@ -15,9 +15,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from storage.models import PromptPage
 from tui import formatting
 
 _WINDOW = 128  # rows converted from Arrow to Python at a time
+_PREFETCH = 100  # ask for the next page when the cursor comes this close to the last row
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,18 @@ class PromptTable(ScrollView, can_focus=True):
     class Selected(Message):
         prompt_id: str
 
+    @dataclass
+    class NeedMore(Message):
+        """The cursor nears the last loaded row and the result has more: load from `offset`."""
+
+        offset: int
+
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self._data: pa.Table | None = None
         self._ids: list[str] = []
+        self.total = 0
+        self._asked_for: int | None = None
         self._window: dict[int, list[dict[str, Any]]] = {}
         self._columns: list[tuple[Column, int]] = []
         self._layout_width = -1
@@ -112,22 +122,42 @@ class PromptTable(ScrollView, can_focus=True):
     def highlighted_id(self) -> str | None:
         return self._ids[self.cursor] if self._ids else None
 
-    def set_data(self, data: pa.Table, *, keep: str | None = None) -> None:
-        """Show a new result; keep the cursor on `keep` (or the current prompt) if present."""
+    def set_data(self, page: PromptPage, *, keep: str | None = None) -> None:
+        """Show the first page of a new result; keep the cursor on `keep` (or the current
+        prompt) when it is in the page."""
         wanted = keep or self.highlighted_id
-        self._data = data
-        self._ids = data.column("id").to_pylist()
+        self._data = page.table
+        self._ids = page.table.column("id").to_pylist()
+        self.total = page.total
+        self._asked_for = None
         self._window.clear()
-        self.virtual_size = Size(self._width, len(self._ids) + 1)
-        index = 0
-        if wanted is not None:
-            try:
-                index = self._ids.index(wanted)
-            except ValueError:
-                index = 0
+        self._resize_virtual()
+        index = self._ids.index(wanted) if wanted in self._ids else 0
         self.cursor = index
         self.scroll_to(y=max(0, index - self.size.height // 2), animate=False, immediate=True)
         self.refresh()
+
+    def append(self, page: PromptPage) -> None:
+        """Add the next page of the same result."""
+        if self._data is None or page.offset != len(self._ids):
+            return
+        self._data = pa.concat_tables([self._data, page.table])
+        self._ids += page.table.column("id").to_pylist()
+        self.total = page.total
+        self._asked_for = None
+        self._resize_virtual()
+        self.refresh()
+
+    def _resize_virtual(self) -> None:
+        more = 1 if len(self._ids) < self.total else 0
+        self.virtual_size = Size(self._width, len(self._ids) + 1 + more)
+
+    def _maybe_ask_for_more(self) -> None:
+        loaded = len(self._ids)
+        bottom = max(self.cursor, self.scroll_offset.y + self.size.height)
+        if loaded < self.total and bottom + _PREFETCH >= loaded and self._asked_for != loaded:
+            self._asked_for = loaded
+            self.post_message(self.NeedMore(loaded))
 
     def set_sort(self, key: str, descending: bool) -> None:
         self.sort_key, self.descending = key, descending
@@ -151,7 +181,7 @@ class PromptTable(ScrollView, can_focus=True):
         return self.scrollable_content_region.width
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self._width, len(self._ids) + 1)
+        self._resize_virtual()
 
     def _layout(self, width: int) -> None:
         chosen = list(COLUMNS)
@@ -175,6 +205,9 @@ class PromptTable(ScrollView, can_focus=True):
             return self._header(width)
         index = self.scroll_offset.y + y - 1
         if index >= len(self._ids):
+            if index == len(self._ids) and index < self.total:
+                style = self.get_component_rich_style("prompt-table--muted")
+                return Strip([Segment(f" loading more of {self.total:,}…".ljust(width), style)])
             if index == 0 and y == 1:
                 style = self.get_component_rich_style("prompt-table--muted")
                 return Strip([Segment(f" {self.empty_text}".ljust(width), style)])
@@ -207,6 +240,7 @@ class PromptTable(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         self._scroll_to_cursor()
+        self._maybe_ask_for_more()
         self.refresh()
         self.post_message(self.Highlighted(self.highlighted_id))
 
@@ -228,6 +262,7 @@ class PromptTable(ScrollView, can_focus=True):
         self.cursor += direction * max(1, self.size.height - 2)
 
     def action_jump(self, where: int) -> None:
+        """Top, or the last row loaded (which asks for the next page, if there is one)."""
         self.cursor = len(self._ids) - 1 if where < 0 else 0
 
     def action_select(self) -> None:
@@ -236,4 +271,5 @@ class PromptTable(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        self._maybe_ask_for_more()
         self.refresh()

@@ -1,0 +1,47 @@
+"""How the screens look, at 80x24 and 160x48, on the deterministic sample library."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+
+from tui.app import PromptdeckApp
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+
+
+def _steps(settle, *keys: str):  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_browse(app: PromptdeckApp, snap_compare, settle, size) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app, terminal_size=size, run_before=_steps(settle, "j"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_edit(app: PromptdeckApp, snap_compare, settle, size) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app, terminal_size=size, run_before=_steps(settle, "enter"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_diff(app: PromptdeckApp, snap_compare, settle, size) -> None:  # type: ignore[no-untyped-def]
+    steps = _steps(settle, "enter", "ctrl+e", "ctrl+e", *"Add examples.", "ctrl+d")
+    assert snap_compare(app, terminal_size=size, run_before=steps)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_versions(app: PromptdeckApp, snap_compare, settle, size) -> None:  # type: ignore[no-untyped-def]
+    steps = _steps(settle, "enter", "f4", "end", "enter")
+    assert snap_compare(app, terminal_size=size, run_before=steps)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(app: PromptdeckApp, snap_compare, settle, size) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(app, terminal_size=size, run_before=_steps(settle, "question_mark"))
