@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,7 @@ _PROMPT_REFERENCES = (
     ("prompt_labels", "prompt_id"),
     ("prompt_embeddings", "prompt_id"),
     ("enhancement_history", "prompt_id"),
+    ("enhancement_history", "parent_id"),  # children's records of it: they become roots
     ("generations", "prompt_id"),
     ("usage_events", "prompt_id"),
     ("feedback", "prompt_id"),
@@ -290,6 +292,17 @@ class ActivityMixin(LineageMixin):
     def query(self, sql: str, limit: int = 10_000) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run a read-only query on its own read-only connection (no writes, no file access)."""
         self._require_open()
+        # A lingering connection holds the file with another configuration, which DuckDB
+        # refuses to mix in one process: wait until no action uses it, close it, and keep it
+        # closed (other actions wait) until the query is done.
+        while True:
+            with self._shared_lock:
+                if self._shared_users == 0:
+                    self._release_shared()
+                    return self._read_only_query(sql, limit)
+            time.sleep(0.005)
+
+    def _read_only_query(self, sql: str, limit: int) -> tuple[list[str], list[tuple[Any, ...]]]:
         con = connect(self.path, read_only=True, lock_timeout=self.lock_timeout)
         try:
             con.execute("SET enable_external_access = false")

@@ -50,7 +50,10 @@ def connect(
     """Open the file, retrying with backoff while another process holds its lock."""
     deadline = time.monotonic() + lock_timeout
     delay = 0.02
-    config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "autoinstall_known_extensions": "false",
+        "autoload_known_extensions": "false",
+    }
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only, config=config)

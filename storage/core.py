@@ -21,7 +21,7 @@ from storage.connection import connect
 from storage.errors import AmbiguousReference, NotFound, PromptdeckError, SchemaError
 from storage.ids import IdFactory, uuid7
 from storage.models import Prompt, PromptVersion, Resolved, short_id
-from storage.schema import ensure_schema, library_version
+from storage.schema import ensure_schema, library_version, refuse_newer
 
 _ID_PART = re.compile(r"^[0-9a-f-]{6,36}$")
 TABLES: tuple[str, ...] = (
@@ -82,6 +82,7 @@ class LibraryCore:
                 version = library_version(con)
             if version is None:
                 raise SchemaError(f"{self.path}: not a promptdeck library", file=str(self.path))
+            refuse_newer(version, str(self.path))
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connection() as con:

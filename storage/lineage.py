@@ -13,10 +13,13 @@ from storage.prompts import PromptsMixin
 from storage.validation import clean_choice, clean_fields, clean_unit
 
 # Everything a prompt was derived or enhanced from, transitively; UNION stops on any cycle.
+# `edges` is MATERIALIZED and a UNION ALL: DuckDB 1.5 re-evaluating a de-duplicating subquery
+# inside the recursion returned too few ancestors about one run in ten (on several threads),
+# which let cycles through.
 _ANCESTORS = """
-WITH RECURSIVE edges(child, parent) AS (
+WITH RECURSIVE edges(child, parent) AS MATERIALIZED (
     SELECT source_id, target_id FROM relationships WHERE type IN ('derived_from', 'enhanced_from')
-    UNION
+    UNION ALL
     SELECT id, parent_id FROM prompts WHERE parent_id IS NOT NULL
 ), up(id) AS (
     SELECT ?::VARCHAR

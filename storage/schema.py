@@ -42,17 +42,22 @@ def library_version(con: duckdb.DuckDBPyConnection) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection, path: str, now: datetime) -> None:
-    """Create or migrate the schema in one transaction; refuse a library newer than this code."""
-    found = library_version(con)
-    if found == SCHEMA_VERSION:
-        return
+def refuse_newer(found: int | None, path: str) -> None:
+    """A library written by a newer promptdeck is not opened, not even to read it."""
     if found is not None and found > SCHEMA_VERSION:
         raise SchemaError(
             f"{path}: library schema version {found} is newer than this promptdeck "
             f"(supports up to {SCHEMA_VERSION}); upgrade promptdeck to open it",
             file=path,
         )
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, path: str, now: datetime) -> None:
+    """Create or migrate the schema in one transaction; refuse a library newer than this code."""
+    found = library_version(con)
+    if found == SCHEMA_VERSION:
+        return
+    refuse_newer(found, path)
     con.execute("BEGIN TRANSACTION")
     try:
         if found is not None:

@@ -1,0 +1,132 @@
+"""One connection per action (the CLI) and a lingering connection (the TUI) behave the same."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from storage import Library
+from storage.errors import CycleError, QueryError
+from storage.ids import sequential_ids
+
+
+def clock_from_zero() -> Any:
+    from datetime import datetime, timedelta
+
+    ticks = iter(range(10**6))
+    return lambda: datetime(2026, 1, 15) + timedelta(seconds=next(ticks))
+
+
+def scenario(library: Library) -> dict[str, Any]:
+    """A bit of everything, including failures; returns everything observable."""
+    a = library.create("A", "Hello {{name}}", tags=["x"])
+    library.update(a.id, {"content": "Hello {{name}}!"}, "excited")
+    b = library.derive(a.id, name="B", content="Hi {{name}}")
+    library.link(b.id, a.id, "similar_to")
+    with pytest.raises(CycleError):
+        library.set_parent(a.id, b.id)
+    library.use("A", {"name": "Ada"})
+    library.rate("B", 4)
+    library.set_label("A", "production", 1)
+    _, scorecard = library.query("SELECT name, uses, children FROM mart.prompt_scorecard")
+    library.archive("B")
+    library.unarchive("B")
+    library.delete("B")
+    return {
+        "prompts": [p.to_dict() for p in library.list_prompts()],
+        "versions": [v.to_dict() for v in library.versions("A")],
+        "counts": library.table_counts(),
+        "audit": [(e.action, e.entity, e.ts) for e in library.audit(limit=100)],
+        "scorecard": sorted(scorecard),
+    }
+
+
+def test_both_connection_modes_give_the_same_library(tmp_path: Path) -> None:
+    results = []
+    for linger in (0.0, 60.0):
+        library = Library(
+            tmp_path / f"mode-{linger}.duckdb",
+            clock=clock_from_zero(),
+            new_id=sequential_ids(),
+            actor="tester",
+            linger=linger,
+        ).open()
+        try:
+            results.append(scenario(library))
+        finally:
+            library.close()
+    assert results[0] == results[1]
+
+
+def _file_is_free(path: Path) -> bool:
+    """A differently configured connection in this process is refused while one is open."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return False
+    con.close()
+    return True
+
+
+def test_a_lingering_library_frees_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "linger.duckdb"
+    library = Library(path, linger=0.2).open()
+    library.create("A", "a")
+    assert not _file_is_free(path)  # kept open through a burst of actions
+    deadline = time.monotonic() + 5
+    while not _file_is_free(path):  # ...and let go when idle
+        assert time.monotonic() < deadline, "the lingering connection was never released"
+        time.sleep(0.05)
+    assert library.get("A").name == "A"  # reopened on demand
+    library.close()
+    assert _file_is_free(path)
+
+
+def test_query_works_on_a_lingering_library(tmp_path: Path) -> None:
+    """Regression: query() opens a read-only connection, which DuckDB refused while the
+    lingering read-write one was open (a misleading 'not a promptdeck library')."""
+    library = Library(tmp_path / "q.duckdb", linger=60).open()
+    try:
+        library.create("A", "a")
+        assert library.query("SELECT name FROM prompts") == (["name"], [("A",)])
+        library.create("B", "b")  # the lingering connection comes back
+        assert library.query("SELECT count(*) FROM prompts")[1] == [(2,)]
+        with pytest.raises(QueryError):
+            library.query("DELETE FROM prompts")
+        library.create("C", "c")  # the refused query left nothing locked
+        assert library.count_prompts() == 3
+    finally:
+        library.close()
+
+
+def test_queries_and_actions_from_several_threads(tmp_path: Path) -> None:
+    library = Library(tmp_path / "threads.duckdb", linger=60).open()
+    prompt = library.create("A", "a")
+    errors: list[BaseException] = []
+
+    def run(action: Any, times: int) -> None:
+        try:
+            for _ in range(times):
+                action()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=run, args=(lambda: library.record_usage(prompt.id), 15)),
+        threading.Thread(target=run, args=(lambda: library.get(prompt.id), 15)),
+        threading.Thread(target=run, args=(lambda: library.query("SELECT 1"), 8)),
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        assert library.get(prompt.id).usage_count == 15
+    finally:
+        library.close()

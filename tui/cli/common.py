@@ -1,0 +1,86 @@
+"""What every verb shares: the library from the click context and the one error handler."""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from storage import Library, PromptdeckError
+
+# A verb is one burst of actions: it keeps one connection for all of them (a `show` makes
+# six), and closes it when the command ends (see State.close), so the file is held only
+# while the verb runs.
+_HOLD_FOR_THE_COMMAND = 3600.0
+
+
+@dataclass
+class State:
+    """The global options, kept on the click context; the library is opened on first use."""
+
+    path: Path
+    read_only: bool = False
+    lock_timeout: float = 5.0
+    _library: Library | None = field(default=None, repr=False)
+
+    def library(self, *, shared_connection: bool = True) -> Library:
+        if self._library is None:
+            self._library = Library(
+                self.path,
+                read_only=self.read_only,
+                lock_timeout=self.lock_timeout,
+                linger=_HOLD_FOR_THE_COMMAND if shared_connection else 0.0,
+            ).open()
+        return self._library
+
+    def close(self) -> None:
+        if self._library is not None:
+            self._library.close()
+            self._library = None
+
+
+def library(*, shared_connection: bool = True) -> Library:
+    """The library of the running command (created with its schema on first use).
+
+    `shared_connection=False` for Library.query, which opens its own read-only connection
+    (DuckDB refuses a second, differently configured connection to a file in one process)."""
+    state = click.get_current_context().find_object(State)
+    if state is None:  # pragma: no cover - every verb runs under `main`
+        raise RuntimeError("no promptdeck state on the click context")
+    return state.library(shared_connection=shared_connection)
+
+
+class UserError(click.ClickException):
+    """A user error: one line `promptdeck: <message>` on stderr, exit code 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"promptdeck: {one_line(self.message)}", err=True)
+
+
+def one_line(message: str) -> str:
+    return " / ".join(part.strip() for part in message.splitlines() if part.strip())
+
+
+class Group(click.Group):
+    """A click group whose verbs' storage errors (and OS errors) become a UserError."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PromptdeckError as error:
+            raise UserError(str(error)) from error
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise
+            where = f"{error.filename}: " if error.filename else ""
+            raise UserError(f"{where}{error.strerror or error}") from error
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON instead of text, for scripts."
+)

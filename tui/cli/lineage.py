@@ -1,0 +1,111 @@
+"""Derivation and relationships: derive, link, unlink."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from storage.models import RELATIONSHIP_TYPES, short_id
+from tui.cli.common import json_option, library
+from tui.cli.fields import collect_fields, content_option, field_options, read_content
+from tui.cli.output import emit_json
+
+type_option = click.option(
+    "--type",
+    "kind",
+    type=click.Choice(RELATIONSHIP_TYPES),
+    required=True,
+    help="SOURCE <type> TARGET, e.g. A depends_on B.",
+)
+
+
+@click.command()
+@click.argument("ref")
+@click.option(
+    "--child", metavar="OTHER", help="Mark the existing prompt OTHER as derived from REF."
+)
+@content_option
+@click.option("--name", help="Name of the new prompt (default: REF's name + ' (derived)').")
+@field_options
+@click.option("-m", "--message", default="derived", show_default=True, help="Change message.")
+@click.option("--method", default="manual", show_default=True, help="How it was derived.")
+@click.option(
+    "--improvement-score", type=float, metavar="0..1", help="How much better it is than REF."
+)
+@json_option
+def derive(
+    ref: str,
+    child: str | None,
+    file: str | None,
+    name: str | None,
+    message: str,
+    method: str,
+    improvement_score: float | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Derive a new prompt from REF, or mark a child.
+
+    The new prompt's content comes from --file or stdin; its other fields are inherited from
+    REF unless given. With --child OTHER, record that an existing prompt derives from REF
+    (refused if that would make a cycle)."""
+    fields = collect_fields(options)
+    if child is not None:
+        if fields or file is not None or name is not None or improvement_score is not None:
+            raise click.UsageError("--child takes no content, name or field flags")
+        prompt = library().set_parent(child, ref, method=method)
+        if as_json:
+            emit_json(prompt.to_dict())
+        else:
+            click.echo(f"{prompt.name} ({short_id(prompt.id)}) now derives from {ref}")
+        return
+    content = read_content(file)
+    if name is not None:
+        fields["name"] = name
+    prompt = library().derive(
+        ref,
+        message=message,
+        method=method,
+        improvement_score=improvement_score,
+        content=content,
+        **fields,
+    )
+    if as_json:
+        emit_json(prompt.to_dict())
+    else:
+        click.echo(prompt.id)
+
+
+@click.command()
+@click.argument("source")
+@click.argument("target")
+@type_option
+@click.option("--strength", type=float, default=1.0, show_default=True, metavar="0..1")
+@click.option("--context", help="Why they are related.")
+@json_option
+def link(
+    source: str, target: str, kind: str, strength: float, context: str | None, as_json: bool
+) -> None:
+    """Relate two prompts: SOURCE --type TARGET."""
+    lib = library()
+    relationship = lib.link(source, target, kind, strength=strength, context=context)
+    if as_json:
+        emit_json(relationship.to_dict())
+        return
+    source_name = lib.get(relationship.source_id).name
+    target_name = lib.get(relationship.target_id).name
+    click.echo(f"linked {source_name!r} {kind} {target_name!r}")
+
+
+@click.command()
+@click.argument("source")
+@click.argument("target")
+@type_option
+def unlink(source: str, target: str, kind: str) -> None:
+    """Remove a relationship: SOURCE --type TARGET."""
+    library().unlink(source, target, kind)
+    click.echo(f"unlinked {source} {kind} {target}")
+
+
+COMMANDS = (derive, link, unlink)

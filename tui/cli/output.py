@@ -1,0 +1,95 @@
+"""Text for humans (aligned tables, short dates, clipped cells) and JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    return str(value)
+
+
+def echo_text(text: str) -> None:
+    """Content exactly as stored (ANSI codes too); a final newline is added for a terminal."""
+    click.echo(text, nl=False, color=True)
+    if text and not text.endswith("\n") and sys.stdout.isatty():
+        click.echo()
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def rating(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def cell(value: Any) -> str:
+    """One table cell: one line, dates to the minute, lists comma separated."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return when(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return " ".join(str(value).split())
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    widths: Mapping[str, int] | None = None,
+    right: Collection[str] = (),
+    max_width: int = 60,
+) -> str:
+    """Columns as wide as their widest cell (clipped at `widths` or `max_width`)."""
+    limits = [(widths or {}).get(h, max_width) for h in headers]
+    body = [[clip(cell(v), limit) for v, limit in zip(row, limits, strict=True)] for row in rows]
+    sizes = [max([len(h), *(len(r[i]) for r in body)]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            c.rjust(size) if h in right else c.ljust(size)
+            for c, size, h in zip(cells, sizes, headers, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in body)])
+
+
+def fields_block(pairs: Sequence[tuple[str, Any]]) -> str:
+    """`key  value` lines, values aligned (and their continuation lines); empty ones left out."""
+    shown = [(k, v if isinstance(v, str) else cell(v)) for k, v in pairs]
+    shown = [(k, v) for k, v in shown if v.strip()]
+    width = max((len(k) for k, _ in shown), default=0)
+    lines: list[str] = []
+    for key, value in shown:
+        first, *rest = value.splitlines()
+        lines.append(f"{key.ljust(width)}  {first}".rstrip())
+        lines.extend(" " * (width + 2) + line for line in rest)
+    return "\n".join(lines)
