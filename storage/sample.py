@@ -476,7 +476,23 @@ def write_sample_library(library: Library) -> None:
     now = library.clock()
     start = now - timedelta(days=HISTORY_DAYS)
     clock = _ReplayClock(start)
-    lib = Library(library.path, clock=clock, new_id=library.new_id, actor=library.actor).open()
+    # One connection for the whole build (linger): about a hundred actions, each of which
+    # would otherwise open and close the file.
+    lib = Library(
+        library.path,
+        clock=clock,
+        new_id=library.new_id,
+        actor=library.actor,
+        lock_timeout=library.lock_timeout,
+        linger=60.0,
+    ).open()
+    try:
+        _replay(lib, clock, start)
+    finally:
+        lib.close()
+
+
+def _replay(lib: Library, clock: _ReplayClock, start: datetime) -> None:
     rng = random.Random(_SEED)
     prompts: dict[str, Prompt] = {}
     specs = {spec.name: spec for spec in _PROMPTS}
@@ -572,7 +588,6 @@ def write_sample_library(library: Library) -> None:
     if generations:
         clock.move_to(start + timedelta(days=HISTORY_DAYS - 0.25))
         lib.bulk_insert({"generations": pa.Table.from_pylist(generations)})
-    lib.close()
 
 
 def _root_of(name: str) -> str:

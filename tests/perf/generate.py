@@ -636,7 +636,7 @@ def build_tables(n: int, *, seed: int, days: int, now: datetime) -> dict[str, pa
             body = f"{body}\n\n{addition}"
         else:
             pool = sentence_pool[key]
-            m = max(1, min(int((target_len[i] - len(head)) / avg_sentence[key]), 90))
+            m = max(1, min(int((target_len[i] - len(head)) / avg_sentence[key]), 140))
             chosen = [pool[int(x * len(pool))] for x in picks[cursor : cursor + m]]
             cursor += m
             paragraphs = [" ".join(chosen[k : k + 4]) for k in range(0, m, 4)]

@@ -67,7 +67,9 @@ def test_versions_labels_and_ratings(sample_library: Library) -> None:
     ]
     labels = {lb.label: lb.version for lb in sample_library.labels(review.id)}
     assert labels == {"production": 2, "staging": 3}
-    assert sample_library.resolve("Code review@production").content != review.content
+    production_version = sample_library.resolve("Code review@production").version
+    assert production_version is not None
+    assert (production_version.metadata["temperature"], review.temperature) == (0.3, 0.2)
     production = one(
         sample_library, "SELECT count(*) FROM prompt_labels WHERE label = 'production'"
     )
