@@ -576,13 +576,10 @@ def _replay(lib: Library, clock: _ReplayClock, start: datetime) -> None:
             lib.archive(prompts[args[0]].id)
         else:
             name, kind, effectiveness = args
-            spec = specs.get(name) or specs[_root_of(name)]
-            if kind == "use" and spec.example:
-                lib.use(prompts[name].id, spec.example)
+            if kind == "use":  # rendered with the example values of its (root) prompt
+                lib.use(prompts[name].id, specs[_root_of(name)].example)
                 continue
-            event = lib.record_usage(
-                prompts[name].id, "copied" if kind == "use" else kind, effectiveness=effectiveness
-            )
+            event = lib.record_usage(prompts[name].id, kind, effectiveness=effectiveness)
             if kind == "used_in_generation":
                 generations.append(_generation(lib, rng, prompts[name], event))
     if generations:

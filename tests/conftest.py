@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 
 from storage import Library
+from storage.connection import connect
+from storage.errors import PromptdeckError
 from storage.ids import IdFactory, sequential_ids
 
 START = datetime(2026, 1, 15, 9, 30)
@@ -127,7 +129,23 @@ def library_from(
 
     yield make
     for library in opened:
+        if library.linger > 0:
+            _skip_checkpoint(library.path)
         library.close()
+
+
+def _skip_checkpoint(path: Path) -> None:
+    """A lingering library checkpoints the file when it closes, a good part of a short test's
+    time; the copy is thrown away, so tell DuckDB not to (the WAL keeps it readable).
+    storage's own connect shares the lingering connection's database in this process."""
+    try:
+        con = connect(path)
+    except PromptdeckError:
+        return
+    try:
+        con.execute("PRAGMA disable_checkpoint_on_shutdown")
+    finally:
+        con.close()
 
 
 def empty(library: Library) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +18,8 @@ from storage.errors import CycleError, QueryError
 from storage.ids import sequential_ids
 
 
-def clock_from_zero() -> Any:
-    from datetime import datetime, timedelta
-
-    ticks = iter(range(10**6))
+def clock_from_zero() -> Callable[[], datetime]:
+    ticks = itertools.count()
     return lambda: datetime(2026, 1, 15) + timedelta(seconds=next(ticks))
 
 

@@ -212,3 +212,11 @@ def test_folders_count_parents_too(listed: Library) -> None:
         ("marketing/social", 1),
     ]
     assert listed.folders(archived=True) == [("eng", 1)]
+
+
+def test_facets_are_the_values_of_live_prompts(listed: Library) -> None:
+    assert listed.facets() == {
+        "phase": ["draft", "production"],
+        "provider": ["anthropic", "openai"],
+        "model": ["Claude-haiku", "gpt-4o"],
+    }
