@@ -18,6 +18,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from storage import rows
 from storage.clock import Clock, utc_now
 from storage.connection import connect
+from storage.embedding import EmbeddingProvider
 from storage.errors import AmbiguousReference, NotFound, PromptdeckError, SchemaError
 from storage.ids import IdFactory, uuid7
 from storage.models import Prompt, PromptVersion, Resolved, short_id
@@ -57,6 +58,7 @@ class LibraryCore:
         lock_timeout: float = 5.0,
         read_only: bool = False,
         linger: float = 0.0,
+        embedder: EmbeddingProvider | None = None,
     ) -> None:
         self.path = Path(path).expanduser()
         self.clock = clock
@@ -65,6 +67,7 @@ class LibraryCore:
         self.lock_timeout = lock_timeout
         self.read_only = read_only
         self.linger = linger
+        self.embedder = embedder  # when set, saved prompts are embedded after each save
         self._opened = False
         self._shared: duckdb.DuckDBPyConnection | None = None
         self._shared_users = 0

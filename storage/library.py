@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from storage.activity import ActivityMixin
+from storage.analytics import AnalyticsMixin
+from storage.embeddings import EmbeddingsMixin
+from storage.search import SearchMixin
+from storage.transfer import TransferMixin
 
 
-class Library(ActivityMixin):
+class Library(SearchMixin, EmbeddingsMixin, TransferMixin, AnalyticsMixin, ActivityMixin):
     """A promptdeck library file. Use as `with Library(path) as lib: ...` or `.open()`.
 
     Methods return dataclasses from storage.models (Arrow tables for big lists), raise errors

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from storage.paths import default_library_path
-from tui.cli import lineage, organise, prompts, reports, show, usage
+from tui.cli import analytics, lineage, organise, prompts, reports, search, show, transfer, usage
 from tui.cli.common import Group, State
 
 __all__ = ["main"]
@@ -62,6 +62,6 @@ def main(
     run_app(path, demo=demo, read_only=read_only)
 
 
-for _module in (prompts, show, lineage, usage, organise, reports):
+for _module in (prompts, show, lineage, usage, organise, reports, search, transfer, analytics):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -136,6 +136,36 @@ class BrowseScreen(DeckScreen[None]):
             show=False,
             tooltip="Focus the prompt list",
         ),
+        Binding(
+            "ctrl+g",
+            "lineage",
+            "Lineage",
+            id="browse.lineage",
+            tooltip="The derivation graph around the highlighted prompt",
+        ),
+        Binding(
+            "t",
+            "analytics",
+            "Analytics",
+            id="browse.analytics",
+            tooltip="Usage, cost and ratings over time",
+        ),
+        Binding(
+            "b",
+            "backup",
+            "Backup",
+            id="browse.backup",
+            show=False,
+            tooltip="Back the library up to a folder of Parquet files",
+        ),
+        Binding(
+            "i",
+            "import",
+            "Import",
+            id="browse.import",
+            show=False,
+            tooltip="Import prompts from a CSV, JSON, JSONL, Markdown or Parquet file",
+        ),
         Binding("q", "app.quit", "Quit", id="browse.quit", tooltip="Quit promptdeck"),
     ]
 
@@ -468,6 +498,31 @@ class BrowseScreen(DeckScreen[None]):
         verb = "restored" if restoring else "archived (restore it from Archived in the sidebar)"
         self.post_message(StatusMessage(f"{prompt.name!r} {verb}"))
         self.post_message(LibraryChanged())
+
+    def action_lineage(self) -> None:
+        from tui.screens.lineage import LineageScreen
+
+        if prompt_id := self._current():
+            self.app.push_screen(LineageScreen(prompt_id))
+
+    def action_analytics(self) -> None:
+        from tui.screens.analytics import AnalyticsScreen
+
+        self.app.push_screen(AnalyticsScreen())
+
+    def action_backup(self) -> None:
+        from tui.screens.backup import BackupScreen
+
+        self.app.push_screen(BackupScreen())
+
+    def action_import(self) -> None:
+        from tui.screens.import_file import ImportScreen
+
+        def imported(changed: bool | None) -> None:
+            if changed:
+                self.post_message(LibraryChanged())
+
+        self.app.push_screen(ImportScreen(), imported)
 
     def action_load_sample(self) -> None:
         if self.total == 0 and self.where == PromptFilter():

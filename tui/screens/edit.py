@@ -99,6 +99,14 @@ class EditScreen(DeckScreen[str | None]):
             tooltip="History: open a version to see its diff or restore it",
         ),
         Binding(
+            "ctrl+g",
+            "lineage",
+            "Lineage",
+            id="edit.lineage",
+            priority=True,
+            tooltip="The derivation graph around this prompt",
+        ),
+        Binding(
             "ctrl+e",
             "focus_editor",
             "Editor",
@@ -244,6 +252,15 @@ class EditScreen(DeckScreen[str | None]):
             )
         )
         self.app.push_screen(DiffScreen(f"Changes since the {label} version", diff))
+
+    def action_lineage(self) -> None:
+        from tui.screens.lineage import LineageScreen
+
+        subject = self.saved_id or self.prompt_id or self.parent_id
+        if subject is None:
+            self.notify("A new prompt has no lineage until it is saved", severity="warning")
+            return
+        self.app.push_screen(LineageScreen(subject))
 
     def action_save(self) -> None:
         if not self._loaded:

@@ -1,0 +1,7 @@
+"""analytics verbs."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

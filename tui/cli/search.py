@@ -1,0 +1,7 @@
+"""search verbs."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []
