@@ -1,13 +1,18 @@
-"""User settings (theme, keymap) in a TOML file in the platform's user config dir."""
+"""User settings (theme, keymap, [embedding]) in a TOML file in the platform's user config dir."""
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
+
+from storage.embedding import ProviderSettings, settings_from
+from storage.errors import ValidationError
 
 DEFAULT_THEME = "textual-dark"
 
@@ -21,6 +26,7 @@ class Settings:
     path: Path
     theme: str = DEFAULT_THEME
     keymap: dict[str, str] = field(default_factory=dict)
+    embedding: dict[str, Any] = field(default_factory=dict)  # the [embedding] table as written
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -46,12 +52,22 @@ class Settings:
                 f'{path}: [keymap] must map binding ids to keys, e.g. quit = "ctrl+x"'
             )
         settings.theme, settings.keymap = theme, dict(keymap)
+        settings.embedding = _embedding_table(path, data)
         return settings
+
+    def provider_settings(
+        self, env: Mapping[str, str] | None = None, **overrides: Any
+    ) -> ProviderSettings:
+        """The embedding provider settings: flags (`overrides`) over env over [embedding]."""
+        return settings_from(self.embedding, env, **overrides)
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lines = [f"theme = {_quote(self.theme)}", "", "[keymap]"]
         lines += [f"{_quote(k)} = {_quote(v)}" for k, v in sorted(self.keymap.items())]
+        if self.embedding:
+            lines += ["", "[embedding]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in self.embedding.items()]
         self.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -60,6 +76,44 @@ def default_config_path() -> Path:
     if override:
         return Path(override).expanduser()
     return Path(platformdirs.user_config_dir("promptdeck", appauthor=False)) / "config.toml"
+
+
+def _embedding_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """The [embedding] table, checked; a bad value raises ConfigError naming its line. Problems
+    that depend on the environment (a missing API key) are left for when a provider is made."""
+    table = data.get("embedding", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f'{path}: [embedding] must be a table, e.g. provider = "local"')
+    try:
+        settings_from(table, env={})
+    except ValidationError as error:
+        if error.field is None or not error.field.startswith("embedding."):
+            return dict(table)
+        key = error.field.removeprefix("embedding.")
+        line = _line_of(path.read_text(encoding="utf-8"), "embedding", key)
+        where = f" (at line {line})" if line else ""
+        raise ConfigError(f"{path}: {error}{where}") from error
+    return dict(table)
+
+
+def _line_of(text: str, table: str, key: str) -> int | None:
+    """The 1-based line where `key` is set inside `[table]`, if it is written that way."""
+    current = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            current = stripped.strip("[] ")
+        elif current == table and stripped.split("=", 1)[0].strip().strip("\"'") == key:
+            return number
+    return None
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
 
 
 def _quote(value: str) -> str:

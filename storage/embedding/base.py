@@ -15,9 +15,14 @@ class EmbeddingProvider(Protocol):
     """Turns texts into vectors. `name` is the provider ("local", "openai", "ollama"), `model`
     is what is stored in prompt_embeddings.model, `dims` the width of every vector."""
 
-    name: str
-    model: str
-    dims: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def dims(self) -> int: ...
 
     def embed(self, texts: Sequence[str]) -> Matrix:
         """A float32 matrix of shape (len(texts), dims), one L2-normalised row per text."""
