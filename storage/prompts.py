@@ -110,7 +110,11 @@ class PromptsMixin(LibraryCore):
         with self._write() as con:
             prompt = self._insert_prompt(con, values, message=message)
             self._audit(con, "create", f"prompt:{prompt.id}", after=prompt.editable())
+        self._after_save(prompt)
         return prompt
+
+    def _after_save(self, prompt: Prompt) -> None:
+        """Runs once a save has committed; EmbeddingsMixin embeds the prompt here."""
 
     def _insert_prompt(
         self,
@@ -182,6 +186,7 @@ class PromptsMixin(LibraryCore):
         with self._write() as con:
             before = self._resolve(con, ref).prompt
             after = self._apply_update(con, before, values, message)
+        self._after_save(after)
         return after
 
     def _apply_update(

@@ -1,9 +1,521 @@
-"""Search: BM25 text (fts), semantic (array_cosine_similarity + numpy), hybrid (RRF)."""
+"""Search: BM25 text (fts), semantic (array_cosine_similarity + numpy), hybrid (RRF).
+
+Every mode applies the browse filters (PromptFilter) before ranking. Scores: text is BM25,
+semantic the cosine with the query's vector, hybrid the reciprocal rank fusion (k=60) of the
+two rankings. Ties rank by prompt id.
+
+In memory, per library: the text index's postings, each model's vector matrix and the filter
+masks over them. A cheap stat of the library file tells whether anything was written since;
+only then do the SQL signatures below decide what to reload, so a search after no change costs
+no reload and a search after one edit costs no rebuild."""
 
 from __future__ import annotations
 
-from storage.core import LibraryCore
+import os
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from storage import text_index
+from storage.connection import load_fts
+from storage.embedding import EmbeddingProvider
+from storage.embeddings import EmbeddingsMixin, _checked, embedding_text
+from storage.errors import ValidationError
+from storage.models import PromptFilter, PromptPage, Record, short_id
+from storage.prompts import _SUMMARY_SELECT, filter_sql
+from storage.text_index import Delta, QueryWord, TextIndex
+from storage.vector_index import VECTORS_SIGNATURE, VectorMatrix
+
+MODES = ("text", "semantic", "hybrid")
+ENGINES = ("numpy", "sql")
+RRF_K = 60
+FUSION_DEPTH = 200  # how far down each ranking hybrid fuses (at least the page asked for)
+SNIPPET_WIDTH = 120
+# A delta above this many prompts (and a tenth of the index) is cheaper rebuilt than re-scored.
+REBUILD_AT = 2000
+
+_PROMPTS_SIGNATURE = (
+    "SELECT count(*), coalesce(sum(hash(id, current_version, archived_at)), 0) FROM prompts"
+)
 
 
-class SearchMixin(LibraryCore):
-    pass
+@dataclass(frozen=True, slots=True)
+class SearchHit(Record):
+    prompt_id: str
+    name: str
+    folder: str
+    tags: tuple[str, ...]
+    score: float
+    snippet: str  # a window of the content around the first hit (its start for semantic)
+    marks: tuple[tuple[int, int], ...] = ()  # (start, end) of each hit inside the snippet
+
+    @property
+    def short_id(self) -> str:
+        return short_id(self.prompt_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult(Record):
+    hits: list[SearchHit]
+    mode: str
+    notice: str | None = None  # e.g. the fallback used when the fts extension cannot load
+    total: int = 0  # prompts ranked (text: every match; semantic: every embedded candidate)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranking:
+    ids: list[str]
+    scores: list[float]
+    total: int
+    notice: str | None = None
+    words: tuple[QueryWord, ...] = ()
+
+
+@dataclass
+class _Cache:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stamp: tuple[int, ...] | None = None
+    prompts: tuple[Any, ...] | None = None
+    text: TextIndex | None = None
+    delta: Delta | None = None
+    vectors: dict[str, VectorMatrix] = field(default_factory=dict)
+    masks: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+
+
+class SearchMixin(EmbeddingsMixin):
+    # -- public API ------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        mode: str = "text",
+        where: PromptFilter = PromptFilter(),
+        limit: int = 50,
+        min_score: float | None = None,
+        *,
+        provider: EmbeddingProvider | None = None,
+        engine: str | None = None,
+    ) -> SearchResult:
+        """Ranked hits with snippets. `provider` embeds the query (default: the library's
+        embedder, or a local one for a local active model); `engine` picks the semantic path:
+        "numpy" (in-memory matrix; the default for a lingering, interactive library) or "sql"
+        (array_cosine_similarity; the default for one-shot use)."""
+        ranking = self._rank(query, mode, where, limit, min_score, provider, engine)
+        return SearchResult(self._hits(ranking), mode, ranking.notice, ranking.total)
+
+    def search_table(
+        self,
+        query: str,
+        mode: str = "text",
+        where: PromptFilter = PromptFilter(),
+        limit: int = 50,
+        *,
+        offset: int = 0,
+        min_score: float | None = None,
+        provider: EmbeddingProvider | None = None,
+        engine: str | None = None,
+    ) -> PromptPage:
+        """The ranked prompts as prompt_table's Arrow columns plus `score`, best first;
+        `total` is how many prompts were ranked."""
+        ranking = self._rank(query, mode, where, offset + limit, min_score, provider, engine)
+        ids, scores = ranking.ids[offset:], ranking.scores[offset:]
+        marks = ", ".join("?" for _ in ids) or "NULL"
+        # prompt_table's select, its ratings computed for these prompts only (the view
+        # aggregates every rating: most of the time of a search at 100,000 prompts).
+        select = _SUMMARY_SELECT.replace(
+            "LEFT JOIN mart.prompt_ratings r",
+            "LEFT JOIN (SELECT prompt_id, avg(rating) AS avg_rating FROM feedback "
+            f"WHERE prompt_id IN ({marks}) GROUP BY prompt_id) r",
+        )
+        with self._read() as con:
+            found = con.execute(f"{select} WHERE p.id IN ({marks})", [*ids, *ids]).to_arrow_table()
+        at = {prompt_id: i for i, prompt_id in enumerate(found.column("id").to_pylist())}
+        kept = [i for i, prompt_id in enumerate(ids) if prompt_id in at]  # not deleted since
+        table = found.take(pa.array([at[ids[i]] for i in kept], pa.int64()))
+        table = table.append_column("score", pa.array([scores[i] for i in kept], pa.float64()))
+        return PromptPage(table, ranking.total, offset)
+
+    def similar(self, ref: str, limit: int = 5, *, engine: str | None = None) -> list[SearchHit]:
+        """The live prompts nearest to `ref` by the active model's vectors."""
+        _check_limit(limit)
+        prompt = self.get(ref)
+        provider = self.query_provider()
+        with self._read() as con:
+            stored = con.execute(
+                "SELECT embedding FROM prompt_embeddings WHERE prompt_id = ? AND model = ?",
+                [prompt.id, provider.model],
+            ).fetchone()
+        if stored is not None:
+            vector = np.asarray(stored[0], np.float32)
+        else:
+            text = embedding_text(prompt.name, prompt.description, prompt.content)
+            vector = _checked(provider, provider.embed([text]), 1)[0]
+        ranking = self._vector_ranking(
+            provider.model, vector, PromptFilter(), limit + 1, None, engine
+        )
+        keep = [i for i, pid in enumerate(ranking.ids) if pid != prompt.id][:limit]
+        picked = _Ranking(
+            [ranking.ids[i] for i in keep], [ranking.scores[i] for i in keep], len(keep)
+        )
+        return self._hits(picked)
+
+    def near_duplicates(
+        self,
+        text: str,
+        exclude_id: str | None = None,
+        *,
+        name: str = "",
+        description: str = "",
+        limit: int = 5,
+    ) -> list[SearchHit]:
+        """Live prompts whose vector is at least the model's vector_similarity_threshold from
+        this text (with name and description, as prompts are embedded): a warning to show,
+        never a refusal. Empty when nothing is embedded yet."""
+        provider = self.query_provider()
+        vector = _checked(provider, provider.embed([embedding_text(name, description, text)]), 1)
+        threshold = self.similarity_threshold(provider.model)
+        ranking = self._vector_ranking(
+            provider.model, vector[0], PromptFilter(), limit + 1, threshold, None
+        )
+        keep = [i for i, pid in enumerate(ranking.ids) if pid != exclude_id][:limit]
+        picked = _Ranking(
+            [ranking.ids[i] for i in keep], [ranking.scores[i] for i in keep], len(keep)
+        )
+        return self._hits(picked)
+
+    def build_text_index(self) -> int:
+        """(Re)build the BM25 index now (search builds it lazily); returns the prompts indexed."""
+        with self._write() as con:
+            if not load_fts(con):
+                return 0
+            count = text_index.build(con, self.new_id())
+            self._audit(con, "text_index", "library", after={"prompts": count})
+        return count
+
+    # -- ranking ---------------------------------------------------------------------------
+
+    def _rank(
+        self,
+        query: str,
+        mode: str,
+        where: PromptFilter,
+        limit: int,
+        min_score: float | None,
+        provider: EmbeddingProvider | None,
+        engine: str | None,
+    ) -> _Ranking:
+        if mode not in MODES:
+            raise ValidationError("mode", mode, f"must be one of {', '.join(MODES)}")
+        if not isinstance(query, str) or not query.strip():
+            raise ValidationError("query", query, "must not be empty")
+        _check_limit(limit)
+        if engine is not None and engine not in ENGINES:
+            raise ValidationError("engine", engine, f"must be one of {', '.join(ENGINES)}")
+        if mode == "text":
+            return self._text_ranking(query, where, limit, min_score)
+        chosen = self.query_provider(provider)
+        vector = _checked(chosen, chosen.embed([query]), 1)[0]
+        if mode == "semantic":
+            return self._vector_ranking(chosen.model, vector, where, limit, min_score, engine)
+        depth = max(limit, FUSION_DEPTH)
+        text = self._text_ranking(query, where, depth, None)
+        semantic = self._vector_ranking(chosen.model, vector, where, depth, None, engine)
+        fused: dict[str, float] = {}
+        for ranking in (text, semantic):
+            for rank, prompt_id in enumerate(ranking.ids, start=1):
+                fused[prompt_id] = fused.get(prompt_id, 0.0) + 1.0 / (RRF_K + rank)
+        order = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+        if min_score is not None:
+            order = [item for item in order if item[1] >= min_score]
+        notice = "; ".join(n for n in (text.notice, semantic.notice) if n) or None
+        return _Ranking(
+            [i for i, _ in order[:limit]],
+            [s for _, s in order[:limit]],
+            len(order),
+            notice,
+            text.words,
+        )
+
+    def _text_ranking(
+        self, query: str, where: PromptFilter, limit: int, min_score: float | None
+    ) -> _Ranking:
+        with self._read() as con:
+            fts = load_fts(con)
+        if not fts:
+            return self._word_match(
+                query, where, limit, min_score, "full-text search unavailable (the fts "
+                "extension did not load): matching words instead of BM25",
+            )  # fmt: skip
+        cache = self._search_cache()
+        with cache.lock:
+            if not self._ensure_text_index(cache):
+                return self._word_match(
+                    query, where, limit, min_score, "no text index yet and the library is "
+                    "read-only: matching words instead of BM25",
+                )  # fmt: skip
+            index, delta = cache.text, cache.delta
+            assert index is not None and delta is not None
+            clause, params = filter_sql(where)
+            with self._read() as con:
+                load_fts(con)
+                words = text_index.query_words(con, query)
+                key = ("text", index.build_id, where)
+                if key not in cache.masks:
+                    fresh_ok = con.execute(
+                        "SELECT p.id FROM prompts p WHERE p.id IN "
+                        f"(SELECT unnest(CAST(? AS VARCHAR[]))) AND {clause}",
+                        [list(delta.ids), *params],
+                    ).fetchall()
+                    allowed_fresh = {row[0] for row in fresh_ok}
+                    cache.masks[key] = (
+                        index.docs_where(con, clause, params),
+                        np.array([pid in allowed_fresh for pid in delta.ids], bool),
+                    )
+            allowed, allowed_fresh_mask = cache.masks[key]
+            groups = [index.expand(word, delta) for word in words]
+            indexed, fresh = index.score(groups, delta)
+        floor = 0.0 if min_score is None else min_score
+        docs = np.flatnonzero((indexed > 0) & allowed & (indexed >= floor))
+        extra = np.flatnonzero((fresh > 0) & allowed_fresh_mask & (fresh >= floor))
+        ids = np.concatenate([index.doc_ids[docs], np.array(delta.ids, dtype=object)[extra]])
+        scores = np.concatenate([indexed[docs], fresh[extra]])
+        return _top(ids, scores, limit, tuple(words))
+
+    def _ensure_text_index(self, cache: _Cache) -> bool:
+        """Bring the cached index and delta up to date (building the index when there is none,
+        or when the delta has grown past REBUILD_AT); False when none can exist."""
+        self._refresh(cache)
+        if cache.text is not None and cache.delta is not None:
+            return True
+        with self._read() as con:
+            load_fts(con)
+            if cache.text is None:
+                current = text_index.build_id(con)
+                cache.text = None if current is None else TextIndex.load(con, current)
+            if cache.text is not None:
+                cache.delta = cache.text.delta(con)
+        missing = cache.text is None
+        big = (
+            cache.text is not None
+            and cache.delta is not None
+            and len(cache.delta.ids) > max(REBUILD_AT, cache.text.num_docs // 10)
+        )
+        if (missing or big) and not self.read_only:
+            self.build_text_index()
+            with self._read() as con:
+                load_fts(con)
+                current = text_index.build_id(con)
+                assert current is not None
+                cache.text = TextIndex.load(con, current)
+                cache.delta = cache.text.delta(con)
+            cache.masks = {k: v for k, v in cache.masks.items() if k[0] != "text"}
+            cache.stamp = None  # the build wrote to the file
+        return cache.text is not None
+
+    def _word_match(
+        self, query: str, where: PromptFilter, limit: int, min_score: float | None, notice: str
+    ) -> _Ranking:
+        """The fallback: the number of query words found (any case) in name, description,
+        folder or content."""
+        clause, params = filter_sql(where)
+        words = list(dict.fromkeys(query.lower().split()))
+        found = " + ".join(
+            "CAST((p.name ILIKE ? OR p.description ILIKE ? OR p.folder ILIKE ? "
+            "OR p.content ILIKE ?) AS INTEGER)"
+            for _ in words
+        )
+        patterns = [
+            "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            for w in words
+            for _ in range(4)
+        ]
+        with self._read() as con:
+            rows = con.execute(
+                f"SELECT id, score FROM (SELECT p.id, {found} AS score FROM prompts p "
+                f"WHERE {clause}) WHERE score >= greatest(1, ?) ORDER BY score DESC, id",
+                [*patterns, *params, min_score or 0],
+            ).fetchall()
+        typed = tuple(QueryWord(w, w, False) for w in words)
+        return _Ranking(
+            [r[0] for r in rows[:limit]],
+            [float(r[1]) for r in rows[:limit]],
+            len(rows),
+            notice,
+            typed,
+        )
+
+    def _vector_ranking(
+        self,
+        model: str,
+        vector: Any,
+        where: PromptFilter,
+        limit: int,
+        min_score: float | None,
+        engine: str | None,
+    ) -> _Ranking:
+        engine = engine or ("numpy" if self.linger > 0 else "sql")
+        clause, params = filter_sql(where)
+        if engine == "sql":
+            dims = len(vector)
+            with self._read() as con:
+                rows = con.execute(
+                    f"""
+                    SELECT prompt_id, score, count(*) OVER () FROM (
+                        SELECT e.prompt_id,
+                               array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]),
+                                                       CAST(? AS FLOAT[{dims}])) AS score
+                        FROM prompt_embeddings e JOIN prompts p ON p.id = e.prompt_id
+                        WHERE e.model = ? AND {clause})
+                    WHERE ? IS NULL OR score >= ?
+                    ORDER BY score DESC, prompt_id LIMIT ?
+                    """,
+                    [vector.tolist(), model, *params, min_score, min_score, limit],
+                ).fetchall()
+            notice = None if rows or self._has_vectors(model) else _no_vectors(model)
+            total = int(rows[0][2]) if rows else 0
+            return _Ranking([r[0] for r in rows], [float(r[1]) for r in rows], total, notice)
+        cache = self._search_cache()
+        with cache.lock:
+            self._refresh(cache)
+            matrix = cache.vectors.get(model)
+            if matrix is None:
+                with self._read() as con:
+                    matrix = cache.vectors[model] = VectorMatrix.load(con, model)
+            key = ("vectors", model, matrix.signature, where)
+            if key not in cache.masks:
+                with self._read() as con:
+                    cache.masks[key] = matrix.positions_where(con, clause, params)
+            allowed = cache.masks[key]
+        if not len(matrix.ids):
+            return _Ranking([], [], 0, _no_vectors(model))
+        if len(vector) != matrix.dims:
+            raise ValidationError(
+                "dims", len(vector), f"model {model!r} stores {matrix.dims}-dimension vectors"
+            )
+        positions, scores, total = matrix.top(
+            np.asarray(vector, np.float32), allowed, limit, min_score
+        )
+        return _Ranking(list(matrix.ids[positions]), [float(s) for s in scores], total)
+
+    def _has_vectors(self, model: str) -> bool:
+        with self._read() as con:
+            row = con.execute(
+                "SELECT count(*) FROM prompt_embeddings WHERE model = ?", [model]
+            ).fetchone()
+        return bool(row and row[0])
+
+    # -- hits ------------------------------------------------------------------------------
+
+    def _hits(self, ranking: _Ranking) -> list[SearchHit]:
+        if not ranking.ids:
+            return []
+        with self._read() as con:
+            rows = con.execute(
+                "SELECT p.id, p.name, p.folder, p.tags, p.content FROM prompts p "
+                "WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[])))",
+                [ranking.ids],
+            ).fetchall()
+        by_id = {row[0]: row for row in rows}
+        pattern = _hit_pattern(ranking.words)
+        hits = []
+        for prompt_id, score in zip(ranking.ids, ranking.scores, strict=True):
+            if prompt_id not in by_id:  # deleted since it was ranked
+                continue
+            _, name, folder, tags, content = by_id[prompt_id]
+            text, marks = snippet(content, pattern)
+            hits.append(SearchHit(prompt_id, name, folder, tuple(tags), score, text, marks))
+        return hits
+
+    # -- the in-memory cache ---------------------------------------------------------------
+
+    def _search_cache(self) -> _Cache:
+        cache = self.__dict__.setdefault("_search_state", _Cache())
+        assert isinstance(cache, _Cache)
+        return cache
+
+    def _refresh(self, cache: _Cache) -> None:
+        """Drop what a write since the last look made stale (the caller holds cache.lock)."""
+        stamp = _file_stamp(self.path)
+        if stamp == cache.stamp:
+            return
+        with self._read() as con:
+            prompts = tuple(con.execute(_PROMPTS_SIGNATURE).fetchone() or ())
+            current = text_index.build_id(con) if cache.text is not None else None
+            vectors = {
+                model: tuple(con.execute(VECTORS_SIGNATURE, [model]).fetchone() or ())
+                for model in cache.vectors
+            }
+        if prompts != cache.prompts:
+            cache.prompts, cache.delta, cache.masks = prompts, None, {}
+        if cache.text is not None and cache.text.build_id != current:
+            cache.text, cache.delta = None, None
+        for model, signature in vectors.items():
+            if cache.vectors[model].signature != signature:
+                del cache.vectors[model]
+        cache.stamp = stamp
+
+
+def _check_limit(limit: int) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValidationError("limit", limit, "must be a whole number of at least 1")
+
+
+def _no_vectors(model: str) -> str:
+    return f"no prompt has a vector of model {model!r} yet: embed the library first"
+
+
+def _file_stamp(path: Any) -> tuple[int, ...]:
+    """Changes whenever a transaction commits (to the WAL) or a checkpoint writes the file."""
+    stamp: list[int] = []
+    for name in (str(path), f"{path}.wal"):
+        try:
+            info = os.stat(name)
+        except OSError:
+            stamp += [0, 0]
+        else:
+            stamp += [info.st_mtime_ns, info.st_size]
+    return tuple(stamp)
+
+
+def _top(ids: Any, scores: Any, limit: int, words: tuple[QueryWord, ...]) -> _Ranking:
+    total = len(ids)
+    if total > limit:
+        edge = np.partition(scores, total - limit)[total - limit]
+        keep = np.flatnonzero(scores >= edge)
+        ids, scores = ids[keep], scores[keep]
+    order = sorted(zip(ids.tolist(), scores.tolist(), strict=True), key=lambda h: (-h[1], h[0]))
+    return _Ranking(
+        [i for i, _ in order[:limit]], [s for _, s in order[:limit]], total, None, words
+    )
+
+
+def _hit_pattern(words: Sequence[QueryWord]) -> re.Pattern[str] | None:
+    starts = sorted(
+        {w for word in words for w in (word.raw, word.stem) if w}, key=len, reverse=True
+    )
+    if not starts:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in starts) + r")\w*", re.IGNORECASE)
+
+
+def snippet(
+    content: str, pattern: re.Pattern[str] | None, width: int = SNIPPET_WIDTH
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """One line of the content around the first hit (the start when there is none), with the
+    spans of every hit inside it."""
+    first = pattern.search(content) if pattern else None
+    start = 0
+    if first is not None and first.start() > width // 3:
+        start = content.rfind(" ", 0, first.start() - width // 3) + 1
+    window = content[start : start + width * 2]
+    text = " ".join(window.split())
+    cut = len(text) > width or start + len(window) < len(content)
+    text = text[:width].rstrip()
+    text = ("…" if start else "") + text + ("…" if cut else "")
+    marks = tuple((m.start(), m.end()) for m in pattern.finditer(text)) if pattern else ()
+    return text, marks

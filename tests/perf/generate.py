@@ -26,6 +26,8 @@ if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from storage import Library  # noqa: E402
+from storage.embedding import LocalProvider  # noqa: E402
+from storage.embeddings import EMBEDDED_TEXT_SQL, text_hash  # noqa: E402
 from storage.models import SNAPSHOT_FIELDS  # noqa: E402
 
 MAX_DEPTH = 6
@@ -490,6 +492,49 @@ def generate(
         colours = tables["tags"]
         tables["tags"] = colours.filter(pc.invert(pc.is_in(colours["name"], taken)))
     return library.bulk_insert(tables)
+
+
+def embed_all(library: Library, dims: int, *, batch_size: int = 4096) -> tuple[int, float]:
+    """Embed every prompt with the local provider (name, description and content, as the
+    library embeds them) and write the vectors with one bulk_insert; makes that model active.
+    Returns the prompts embedded and the seconds the provider took."""
+    provider = LocalProvider(dims)
+    _, found = library.query(
+        f"SELECT p.id, {EMBEDDED_TEXT_SQL} FROM prompts p ORDER BY p.id", limit=10**9
+    )
+    ids = [row[0] for row in found]
+    texts = [row[1] for row in found]
+    began = time.perf_counter()
+    vectors = np.concatenate(
+        [provider.embed(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+    )
+    seconds = time.perf_counter() - began
+    now = library.clock()
+    table = pa.table(
+        {
+            "prompt_id": pa.array(ids, pa.string()),
+            "model": pa.array([provider.model] * len(ids), pa.string()),
+            "provider": pa.array([provider.name] * len(ids), pa.string()),
+            "dims": pa.array([dims] * len(ids), pa.int32()),
+            "embedding": pa.FixedSizeListArray.from_arrays(
+                pa.array(vectors.reshape(-1), pa.float32()), dims
+            ).cast(pa.list_(pa.float32())),
+            "content_hash": pa.array([text_hash(t) for t in texts], pa.string()),
+            "created_at": pa.array([now] * len(ids), pa.timestamp("us")),
+        }
+    )
+    config = pa.table(
+        {
+            "key": ["embedding_model"],
+            "value": [provider.model],
+            "description": ["Embedding model that semantic search uses"],
+        }
+    )
+    if library.active_model() is None:
+        library.bulk_insert({"prompt_embeddings": table, "config": config})
+    else:
+        library.bulk_insert({"prompt_embeddings": table})
+    return len(ids), seconds
 
 
 def build_tables(n: int, *, seed: int, days: int, now: datetime) -> dict[str, pa.Table]:
@@ -980,6 +1025,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prompts", required=True, type=int, help="number of prompts to add")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--days", type=int, default=90, help="length of the history window")
+    parser.add_argument(
+        "--dims", type=int, help="also embed every prompt with the local provider (e.g. 384)"
+    )
     args = parser.parse_args(argv)
     library = Library(args.db).open()
     began = time.perf_counter()
@@ -988,6 +1036,9 @@ def main(argv: list[str] | None = None) -> int:
     for table, rows in counts.items():
         print(f"{table:22} {rows:>10,}")
     print(f"generated {args.prompts:,} prompts in {elapsed:.1f} s -> {args.db}")
+    if args.dims:
+        embedded, seconds = embed_all(library, args.dims)
+        print(f"embedded {embedded:,} prompts ({args.dims} dims) in {seconds:.1f} s")
     return 0
 
 

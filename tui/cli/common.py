@@ -10,6 +10,8 @@ from typing import Any
 import click
 
 from storage import Library, PromptdeckError
+from storage.embedding import EmbeddingProvider, make_provider
+from tui.settings import ConfigError, Settings
 
 # A verb is one burst of actions: it keeps one connection for all of them (a `show` makes
 # six), and closes it when the command ends (see State.close), so the file is held only
@@ -33,6 +35,7 @@ class State:
                 read_only=self.read_only,
                 lock_timeout=self.lock_timeout,
                 linger=_HOLD_FOR_THE_COMMAND if shared_connection else 0.0,
+                embedder=configured_embedder(),
             ).open()
         return self._library
 
@@ -40,6 +43,16 @@ class State:
         if self._library is not None:
             self._library.close()
             self._library = None
+
+
+def configured_embedder() -> EmbeddingProvider | None:
+    """The provider of the user config's [embedding] table (local when there is none), which
+    embeds each saved prompt. A broken config leaves saves unembedded rather than failing them
+    (`promptdeck embed` reports what is wrong with it)."""
+    try:
+        return make_provider(Settings.load().provider_settings())
+    except (ConfigError, PromptdeckError):
+        return None
 
 
 def library(*, shared_connection: bool = True) -> Library:

@@ -17,6 +17,7 @@ from tui.cli.fields import (
     read_new_content,
 )
 from tui.cli.output import emit_json, rating, table
+from tui.cli.search import print_save_notices
 
 # Sort keys read best A to Z; the others (dates, counts, scores) read best highest first.
 _ASCENDING_BY_DEFAULT = ("name", "folder", "model")
@@ -49,6 +50,7 @@ def add(
         )
     else:
         prompt = lib.create(name, content, message=message or "created", **fields)
+    print_save_notices(lib)
     if as_json:
         emit_json(prompt.to_dict())
     else:
@@ -133,7 +135,9 @@ def edit(
     content = read_new_content(file)
     if content is not None:
         changes["content"] = content
-    prompt = library().update(ref, changes, message)
+    lib = library()
+    prompt = lib.update(ref, changes, message)
+    print_save_notices(lib)
     if as_json:
         emit_json(prompt.to_dict())
     else:
