@@ -1,7 +1,179 @@
-"""transfer verbs."""
+"""Backup, verify, restore, export and import."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from storage import PromptFilter
+from storage.transfer import (
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    Manifest,
+    parse_mapping,
+    restore_backup,
+    verify_backup,
+)
+from tui.cli.common import State, json_option, library
+from tui.cli.output import emit_json, table
+
+
+def byte_size(count: int) -> str:
+    """1536 -> '1.5 KB': sizes as people read them."""
+    size = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def manifest_table(manifest: Manifest) -> str:
+    rows = [
+        (name, entry.rows, byte_size(entry.bytes), entry.file)
+        for name, entry in manifest.tables.items()
+    ]
+    rows.append(("total", manifest.rows, byte_size(manifest.size), ""))
+    return table(("TABLE", "ROWS", "SIZE", "FILE"), rows, right=("ROWS", "SIZE"))
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@json_option
+def backup(folder: Path, as_json: bool) -> None:
+    """Back the library up to FOLDER (new or empty): a Parquet file per table and a
+    manifest.json with each file's sha256 and row checksum. Safe while the library is in use."""
+    manifest = library().backup(folder)
+    if as_json:
+        emit_json({"folder": str(folder), **manifest.to_dict()})
+        return
+    click.echo(manifest_table(manifest))
+    click.echo(f"backup of {len(manifest.tables)} tables written to {folder}")
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@json_option
+def verify(folder: Path, as_json: bool) -> None:
+    """Check a backup FOLDER: every file present, its sha256, rows and row checksum."""
+    manifest = verify_backup(folder)
+    if as_json:
+        emit_json({"folder": str(folder), "ok": True, **manifest.to_dict()})
+        return
+    click.echo(
+        f"{folder}: ok, {len(manifest.tables)} tables, {manifest.rows:,} rows, "
+        f"{byte_size(manifest.size)}, schema version {manifest.schema_version}, "
+        f"made {manifest.created_at}"
+    )
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--db",
+    "new_db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="NEW",
+    help="The library file to create (default: the global --db). Must not exist.",
+)
+@json_option
+def restore(folder: Path, new_db: Path | None, as_json: bool) -> None:
+    """Restore a backup FOLDER into a new library file NEW.
+
+    Verifies the backup first, refuses a NEW that exists, writes beside it and renames at the
+    end, and checks every table's row checksum against the manifest. Both
+    `promptdeck restore DIR --db NEW` and `promptdeck --db NEW restore DIR` work."""
+    state = click.get_current_context().find_object(State)
+    assert state is not None
+    target = (new_db or state.path).expanduser()
+    manifest = restore_backup(folder, target)
+    if as_json:
+        emit_json({"folder": str(folder), "library": str(target), **manifest.to_dict()})
+        return
+    click.echo(
+        f"restored {len(manifest.tables)} tables, {manifest.rows:,} rows, from {folder} "
+        f"into {target}; row checksums match the manifest"
+    )
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    help="Default: from PATH's suffix (.parquet .jsonl .csv); md writes a folder.",
+)
+@click.option("--folder", help="This folder and its subfolders.")
+@click.option("--tag", "tags", multiple=True, help="Has this tag (repeat: has all of them).")
+@click.option("--phase")
+@click.option("--provider")
+@click.option("--model")
+@click.option("--archived", is_flag=True, help="Export archived prompts instead of live ones.")
+@click.option(
+    "--search", metavar="WORDS", help="Words in the name, description, folder or content."
+)
+@json_option
+def export(
+    path: Path,
+    fmt: str | None,
+    folder: str | None,
+    tags: tuple[str, ...],
+    phase: str | None,
+    provider: str | None,
+    model: str | None,
+    archived: bool,
+    search: str | None,
+    as_json: bool,
+) -> None:
+    """Export prompts (the filters of `list`) to PATH, which must not exist.
+
+    md writes one file per prompt, with front matter, under PATH/<folder>/. Parquet and
+    JSONL exports import back losslessly."""
+    where = PromptFilter(folder, tags, phase, provider, model, archived, search)
+    result = library().export_prompts(path, fmt, where)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        click.echo(f"exported {result.prompts} prompts to {result.path} ({result.format})")
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(IMPORT_FORMATS),
+    help="Default: from PATH's suffix; a folder is read as markdown files.",
+)
+@click.option(
+    "--map",
+    "pairs",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Fill FIELD from COLUMN (repeatable), e.g. --map name=act --map content=prompt. "
+    "Unmapped fields come from columns named like them.",
+)
+@json_option
+def import_(path: Path, fmt: str | None, pairs: tuple[str, ...], as_json: bool) -> None:
+    """Import prompts from a csv, json, jsonl or Parquet file, or a folder of markdown files
+    with front matter.
+
+    All rows are imported or none: an invalid row is reported with its line and nothing is
+    written. Content identical to an existing prompt (or an earlier row) is skipped."""
+    summary = library().import_prompts(path, fmt, parse_mapping(pairs))
+    if as_json:
+        emit_json(summary.to_dict())
+        return
+    renamed = [f"{field}={column}" for field, column in summary.mapping.items() if field != column]
+    mapping = f"; {', '.join(renamed)}" if renamed else ""
+    click.echo(
+        f"imported {summary.imported}, skipped {summary.skipped} as duplicates, "
+        f"rejected {summary.rejected} from {summary.file} ({summary.source}{mapping})"
+    )
+    if summary.ignored_columns:
+        click.echo(f"ignored columns: {', '.join(summary.ignored_columns)}")
+
+
+COMMANDS: list[click.Command] = [backup, verify, restore, export, import_]

@@ -1,0 +1,206 @@
+"""Validation and normalisation of a whole import batch in one DuckDB query.
+
+The rules (and the wording of the messages) are storage/validation.py's, applied to every
+row at once: the first rejected row, in file order, is reported with the number of rejected
+rows. Cleaned values come out as they would from validation.clean_fields."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from storage.models import FORMAT_TYPES
+from storage.validation import MAX_CONTENT_BYTES, MAX_NAME, MAX_TAG
+
+# Fields an import can fill, in the order clean_fields checks them.
+IMPORT_FIELDS: tuple[str, ...] = (
+    "name",
+    "content",
+    "description",
+    "folder",
+    "tags",
+    "phase",
+    "provider",
+    "model",
+    "temperature",
+    "max_tokens",
+    "persona",
+    "target_model_family",
+    "format_type",
+    "language",
+    "metadata",
+)
+_OPTIONAL_TEXT = ("phase", "provider", "model", "persona", "target_model_family", "language")
+# What Python's str.isspace() (and so str.strip()) counts as whitespace, for RE2.
+_SPACE = (
+    r"\s\x0b\x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+)
+
+
+def _strip(column: str) -> str:
+    """str.strip() in SQL (DuckDB's trim() removes spaces only)."""
+    return f"regexp_replace({column}, '^[{_SPACE}]+|[{_SPACE}]+$', '', 'g')"
+
+
+def _got(column: str) -> str:
+    """` (got '...')`, as ValidationError words it (long values cut at 40 characters)."""
+    return (
+        f"' (got ''' || CASE WHEN length({column}) > 40 THEN left({column}, 40) || '…' "
+        f"ELSE coalesce({column}, '') END || ''')'"
+    )
+
+
+def _rule(condition: str, field: str, reason: str, column: str) -> str:
+    return f"WHEN {condition} THEN '{field}: {reason}' || {_got(column)}"
+
+
+_FORMATS = ", ".join(f"'{f}'" for f in FORMAT_TYPES)
+_RULES = " ".join(
+    [
+        _rule("name IS NULL OR name = ''", "name", "must not be empty", "name_raw"),
+        _rule(
+            f"length(name) > {MAX_NAME}", "name", f"must be at most {MAX_NAME} characters", "name"
+        ),
+        _rule("regexp_matches(name, '[\\r\\n]')", "name", "must be one line", "name"),
+        _rule("contains(name, chr(0))", "name", "must not contain NUL characters", "name"),
+        _rule(
+            f"content IS NULL OR NOT regexp_matches(content, '[^{_SPACE}]')",
+            "content",
+            "must not be empty",
+            "content",
+        ),
+        _rule(
+            f"octet_length(encode(content)) > {MAX_CONTENT_BYTES}",
+            "content",
+            f"must be at most {MAX_CONTENT_BYTES} bytes",
+            "octet_length(encode(content))::VARCHAR || ' bytes'",
+        ),
+        _rule("contains(content, chr(0))", "content", "must not contain NUL characters", "''"),
+        _rule(
+            "octet_length(encode(description)) > 65536",
+            "description",
+            "must be at most 65536 bytes",
+            "octet_length(encode(description))::VARCHAR || ' bytes'",
+        ),
+        _rule(
+            "octet_length(encode(folder)) > 400", "folder", "must be at most 400 bytes", "folder"
+        ),
+        _rule("regexp_matches(folder, '[\\n]')", "folder", "must be one line", "folder"),
+        _rule("list_count(tags) < len(tags)", "tag", "must be text", "'None'"),
+        _rule("list_contains(tags, '')", "tag", "must not be empty", "''"),
+        _rule(
+            "bad_tag IS NOT NULL",
+            "tag",
+            f"must be one line of at most {MAX_TAG} characters, no commas",
+            "bad_tag",
+        ),
+        _rule(
+            "temperature_raw IS NOT NULL AND temperature IS NULL",
+            "temperature",
+            "must be a number between 0 and 2",
+            "temperature_raw",
+        ),
+        _rule(
+            "isnan(temperature) OR temperature NOT BETWEEN 0 AND 2",
+            "temperature",
+            "must be between 0 and 2",
+            "temperature_raw",
+        ),
+        _rule(
+            "max_tokens_raw IS NOT NULL AND max_tokens IS NULL",
+            "max_tokens",
+            "must be a whole number",
+            "max_tokens_raw",
+        ),
+        _rule(
+            "max_tokens NOT BETWEEN 1 AND 10000000",
+            "max_tokens",
+            "must be between 1 and 10000000",
+            "max_tokens_raw",
+        ),
+        _rule(
+            f"format_type NOT IN ({_FORMATS})",
+            "format_type",
+            f"must be one of {', '.join(FORMAT_TYPES)}",
+            "format_type",
+        ),
+        _rule(
+            "coalesce(json_type(TRY_CAST(metadata AS JSON)), '') <> 'OBJECT'",
+            "metadata",
+            "must be a JSON object",
+            "metadata",
+        ),
+    ]
+)
+
+
+def _tags(column: str) -> str:
+    """A JSON array of text, or text split on ; and , (empty pieces dropped)."""
+    return (
+        f"CASE WHEN {column} IS NULL OR trim({column}) = '' THEN []::VARCHAR[] "
+        f"WHEN starts_with(ltrim({column}), '[') AND json_valid({column}) "
+        f"THEN list_transform(from_json({column}, '[\"VARCHAR\"]'), lambda t: {_strip('t')}) "
+        f"ELSE list_filter(list_transform(string_split_regex({column}, '[;,]'), "
+        f"lambda t: {_strip('t')}), lambda t: t <> '') END"
+    )
+
+
+def clean_batch(
+    con: duckdb.DuckDBPyConnection, raw: pa.Table, mapping: dict[str, str]
+) -> tuple[pa.Table, int, int | None, str | None]:
+    """(cleaned rows, rejected count, first rejected _row, its reason) for the raw rows, whose
+    columns `mapping` (field -> column) assigns to prompt fields."""
+
+    def field(name: str) -> str:
+        column = mapping.get(name)
+        return f'"{column.replace(chr(34), chr(34) * 2)}"' if column else "NULL::VARCHAR"
+
+    con.register("_raw", raw)
+    optional = ", ".join(f"nullif({_strip(field(f))}, '') AS {f}" for f in _OPTIONAL_TEXT)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _checked AS
+        WITH mapped AS (
+            SELECT _row,
+                   {field("name")} AS name_raw,
+                   {_strip(field("name"))} AS name,
+                   {field("content")} AS content,
+                   coalesce({_strip(field("description"))}, '') AS description,
+                   array_to_string(list_filter(list_transform(
+                       string_split(coalesce({field("folder")}, ''), '/'), lambda p: {_strip("p")}),
+                       lambda p: p <> ''), '/') AS folder,
+                   {_tags(field("tags"))} AS tag_list,
+                   nullif({_strip(field("temperature"))}, '') AS temperature_raw,
+                   nullif({_strip(field("max_tokens"))}, '') AS max_tokens_raw,
+                   coalesce(nullif({_strip(field("format_type"))}, ''), 'auto') AS format_type,
+                   coalesce(nullif({_strip(field("metadata"))}, ''), '{{}}') AS metadata,
+                   {optional}
+            FROM _raw
+        ), typed AS (
+            SELECT * EXCLUDE (tag_list),
+                   list_filter(tag_list, lambda t, i: list_position(tag_list, t) = i) AS tags,
+                   list_filter(tag_list, lambda t: length(t) > {MAX_TAG} OR contains(t, ',')
+                       OR regexp_matches(t, '[\\t\\n\\r\\x0b\\x0c]'))[1] AS bad_tag,
+                   TRY_CAST(temperature_raw AS DOUBLE) AS temperature,
+                   CASE WHEN regexp_full_match(max_tokens_raw, '[+-]?[0-9]{{1,18}}')
+                        THEN max_tokens_raw::BIGINT END AS max_tokens
+            FROM mapped
+        )
+        SELECT *, CASE {_RULES} END AS problem FROM typed
+        """
+    )
+    con.unregister("_raw")
+    rejected, first_row = con.execute(
+        "SELECT count(*), min(_row) FROM _checked WHERE problem IS NOT NULL"
+    ).fetchone() or (0, None)
+    reason = None
+    if rejected:
+        found = con.execute("SELECT problem FROM _checked WHERE _row = ?", [first_row]).fetchone()
+        reason = found[0] if found else None
+    columns = ", ".join(IMPORT_FIELDS)
+    cleaned = con.execute(
+        f"SELECT _row, {columns}, sha256(content) AS content_hash FROM _checked "
+        "WHERE problem IS NULL ORDER BY _row"
+    ).to_arrow_table()
+    con.execute("DROP TABLE _checked")
+    return cleaned, int(rejected), first_row, reason

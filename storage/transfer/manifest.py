@@ -1,0 +1,176 @@
+"""manifest.json of a backup folder, and verifying a folder against it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from storage.errors import BackupError
+from storage.schema import SCHEMA_VERSION, schema_sql
+from storage.transfer.checksum import row_checksum
+
+MANIFEST = "manifest.json"
+FORMAT = "promptdeck-backup"
+
+
+@dataclass(frozen=True, slots=True)
+class TableEntry:
+    """One table of a backup: its Parquet file, rows, file sha256 and row checksum."""
+
+    rows: int
+    file: str
+    sha256: str
+    checksum: str
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    app_version: str
+    schema_version: int
+    created_at: str  # ISO 8601, UTC
+    library: str  # the file backed up
+    tables: dict[str, TableEntry]
+    sequences: dict[str, int]  # the value each sequence hands out next (audit_log_seq)
+    format: str = FORMAT
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables.values())
+
+    @property
+    def size(self) -> int:
+        return sum(t.bytes for t in self.tables.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def write(self, folder: Path) -> None:
+        text = json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+        (folder / MANIFEST).write_text(text, encoding="utf-8")
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        path = folder / MANIFEST
+        if not folder.is_dir():
+            raise BackupError(f"{folder}: no such backup folder", file=str(folder))
+        if not path.is_file():
+            raise BackupError(f"{path}: missing; not a promptdeck backup", file=str(path))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT:
+                raise ValueError(f"format is {data.get('format')!r}, not {FORMAT!r}")
+            tables = {name: TableEntry(**entry) for name, entry in data["tables"].items()}
+            return cls(
+                app_version=str(data["app_version"]),
+                schema_version=int(data["schema_version"]),
+                created_at=str(data["created_at"]),
+                library=str(data["library"]),
+                tables=tables,
+                sequences={k: int(v) for k, v in data["sequences"].items()},
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise BackupError(f"{path}: unreadable manifest: {error}", file=str(path)) from error
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def schema_tables() -> list[str]:
+    """The tables this promptdeck's schema.sql creates (what a current backup must hold)."""
+    con = duckdb.connect()
+    try:
+        con.execute(schema_sql())
+        return library_tables(con)
+    finally:
+        con.close()
+
+
+def library_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every base table of the main schema (views, such as the mart ones, are not data)."""
+    found = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+        "AND table_type = 'BASE TABLE' AND table_catalog = current_database() ORDER BY 1"
+    ).fetchall()
+    return [row[0] for row in found]
+
+
+def verify_backup(folder: str | Path, *, checksums: bool = True) -> Manifest:
+    """Check a backup folder: manifest, schema version, every table present, every file's
+    sha256, rows and (unless `checksums` is False) row checksum. Raises BackupError naming the
+    first file that is wrong. Restore checks the row checksums of the tables it loaded
+    instead: the sha256 already proves each file is the one the backup wrote."""
+    folder = Path(folder).expanduser()
+    manifest = Manifest.read(folder)
+    where = folder / MANIFEST
+    if manifest.schema_version > SCHEMA_VERSION:
+        raise BackupError(
+            f"{where}: schema version {manifest.schema_version} is newer than this promptdeck "
+            f"(supports up to {SCHEMA_VERSION}); upgrade promptdeck to restore it",
+            file=str(where),
+        )
+    if manifest.schema_version == SCHEMA_VERSION:
+        missing = [t for t in schema_tables() if t not in manifest.tables]
+        if missing:
+            raise BackupError(
+                f"{where}: table {missing[0]!r} is missing from the manifest "
+                f"(schema version {SCHEMA_VERSION} has it)",
+                file=str(where),
+            )
+    con = duckdb.connect()
+    try:
+        for table, entry in manifest.tables.items():
+            _verify_table(con, folder, table, entry, checksums)
+    finally:
+        con.close()
+    return manifest
+
+
+def _verify_table(
+    con: duckdb.DuckDBPyConnection, folder: Path, table: str, entry: TableEntry, checksums: bool
+) -> None:
+    path = folder / entry.file
+    if Path(entry.file).name != entry.file:
+        where = str(folder / MANIFEST)
+        raise BackupError(f"{where}: {table}: bad file name {entry.file!r}", file=where)
+    if not path.is_file():
+        raise BackupError(f"{path}: missing (table {table})", file=str(path))
+    if sha256_of(path) != entry.sha256:
+        raise BackupError(
+            f"{path}: sha256 differs from the manifest: the file is corrupted or was changed",
+            file=str(path),
+        )
+    try:
+        if checksums:
+            rows, checksum = row_checksum(con, parquet_source(path))
+        else:
+            found = con.execute(f"SELECT count(*) FROM {parquet_source(path)}").fetchone()
+            rows, checksum = (int(found[0]) if found else 0), entry.checksum
+    except duckdb.Error as error:
+        first = str(error).splitlines()[0]
+        raise BackupError(f"{path}: unreadable Parquet: {first}", file=str(path)) from error
+    if rows != entry.rows:
+        raise BackupError(
+            f"{path}: {rows} rows, the manifest says {entry.rows}", file=str(path), row=rows
+        )
+    if checksum != entry.checksum:
+        raise BackupError(f"{path}: row checksum differs from the manifest", file=str(path))
+
+
+def parquet_source(path: Path) -> str:
+    return "read_parquet('" + str(path).replace("'", "''") + "')"
+
+
+def iso_now(now: datetime) -> str:
+    return now.isoformat(timespec="seconds")

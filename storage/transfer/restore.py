@@ -1,0 +1,139 @@
+"""Restore: a verified backup into a new library file, written beside it, renamed at the end."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from storage.clock import Clock, utc_now
+from storage.connection import connect
+from storage.errors import BackupError
+from storage.schema import APP_VERSION, SCHEMA_VERSION, ensure_schema
+from storage.transfer.backup import BackupProgress, ProgressCallback, quoted
+from storage.transfer.checksum import row_checksum
+from storage.transfer.manifest import Manifest, library_tables, parquet_source, verify_backup
+
+
+def restore_backup(
+    folder: str | Path,
+    target: str | Path,
+    *,
+    clock: Clock = utc_now,
+    progress: ProgressCallback | None = None,
+) -> Manifest:
+    """Verify `folder`, then restore it into the new library file `target` (refused if it
+    exists). The rows are loaded into a hidden file beside `target` in one transaction, their
+    checksums are compared with the manifest's, and only then is the file renamed to `target`.
+    A restore adds no audit entry: the restored library is the backed-up one, row for row."""
+    folder = Path(folder).expanduser()
+    target = Path(target).expanduser()
+    _refuse_existing(target)
+    manifest = verify_backup(folder, checksums=False)  # the loaded rows are checked below
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = target.with_name(f".{target.name}.restoring-{os.getpid()}")
+    _remove(work)
+    try:
+        con = connect(work)
+        try:
+            ensure_schema(con, str(target), clock())
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _load(con, folder, manifest, target, progress)
+                if manifest.schema_version < SCHEMA_VERSION:
+                    con.execute(
+                        "INSERT INTO schema_migrations SELECT v, ?, ? FROM range(?, ?) t(v)",
+                        [APP_VERSION, clock(), manifest.schema_version + 1, SCHEMA_VERSION + 1],
+                    )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        _move_into_place(work, target)
+    except BaseException:
+        _remove(work)
+        raise
+    return manifest
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    manifest: Manifest,
+    target: Path,
+    progress: ProgressCallback | None,
+) -> None:
+    tables = library_tables(con)
+    unknown = [t for t in manifest.tables if t not in tables]
+    if unknown:
+        raise BackupError(
+            f"{folder / 'manifest.json'}: table {unknown[0]!r} is not in this promptdeck's schema",
+            file=str(folder / "manifest.json"),
+        )
+    for table in tables:  # a new library holds its default config and schema versions
+        con.execute(f"DELETE FROM {quoted(table)}")
+    same_schema = manifest.schema_version == SCHEMA_VERSION
+    for done, (table, entry) in enumerate(manifest.tables.items(), 1):
+        path = folder / entry.file
+        try:
+            con.execute(f"INSERT INTO {quoted(table)} BY NAME SELECT * FROM {parquet_source(path)}")
+        except duckdb.Error as error:
+            first = str(error).splitlines()[0]
+            raise BackupError(f"{path}: cannot restore: {first}", file=str(path)) from error
+        rows, checksum = row_checksum(con, quoted(table))
+        if rows != entry.rows or (same_schema and checksum != entry.checksum):
+            raise BackupError(
+                f"{target}: table {table} restored {rows} rows whose checksum differs from "
+                f"the manifest's ({entry.rows} rows); nothing was written",
+                file=str(path),
+            )
+        if progress is not None:
+            progress(BackupProgress(table, rows, done, len(manifest.tables)))
+    for name, next_value in manifest.sequences.items():
+        _advance_sequence(con, name, next_value)
+
+
+def _advance_sequence(con: duckdb.DuckDBPyConnection, name: str, next_value: int) -> None:
+    """Make the fresh sequence hand out `next_value` next (past every restored id)."""
+    found = con.execute(
+        "SELECT start_value, increment_by FROM duckdb_sequences() "
+        "WHERE sequence_name = ? AND schema_name = 'main'",
+        [name],
+    ).fetchone()
+    if found is None:
+        return
+    start, step = found
+    calls = (next_value - start) // step
+    if calls > 0:
+        con.execute(f"SELECT max(nextval('{name}')) FROM range(?)", [calls]).fetchone()
+
+
+def _refuse_existing(target: Path) -> None:
+    if target.exists() or target.with_name(target.name + ".wal").exists():
+        raise BackupError(
+            f"{target}: already exists; restore writes a new library, choose a path that "
+            "does not exist",
+            file=str(target),
+        )
+
+
+def _move_into_place(work: Path, target: Path) -> None:
+    """A hard link fails if `target` appeared meanwhile; rename where links are not possible."""
+    try:
+        os.link(work, target)
+    except FileExistsError as error:
+        raise BackupError(f"{target}: already exists", file=str(target)) from error
+    except OSError:
+        _refuse_existing(target)
+        work.rename(target)
+        return
+    work.unlink()
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)

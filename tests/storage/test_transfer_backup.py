@@ -1,0 +1,236 @@
+"""Backup, verify and restore: the round trip with every table populated, and corrupted backups
+refused with a message naming the file, writing nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from storage import Library
+from storage.errors import BackupError
+from storage.schema import SCHEMA_VERSION
+from storage.transfer import Manifest, restore_backup, verify_backup
+from storage.transfer.checksum import row_checksum
+from storage.transfer.manifest import schema_tables
+
+DIMS = 384
+
+
+def _populate_the_rest(library: Library, tmp_path: Path) -> None:
+    """What the sample library lacks: embeddings, context, an import session, prices and
+    lifecycle runs (everything else the sample writes through the facade)."""
+    ids = [p.id for p in library.list_prompts()]
+    vectors = np.random.default_rng(7).random((len(ids), DIMS), dtype=np.float32)
+    when = datetime(2026, 1, 15, 12, 0)
+    library.bulk_insert(
+        {
+            "prompt_embeddings": pa.table(
+                {
+                    "prompt_id": ids,
+                    "model": ["local-ngram"] * len(ids),
+                    "provider": ["local"] * len(ids),
+                    "dims": [DIMS] * len(ids),
+                    "embedding": pa.array(list(vectors), pa.list_(pa.float32())),
+                    "content_hash": ["h"] * len(ids),
+                    "created_at": [when] * len(ids),
+                }
+            ),
+            "context": pa.table(
+                {
+                    "id": ["ctx-1", "ctx-2"],
+                    "prompt_id": ids[:2],
+                    "kind": ["example", "constraint"],
+                    "content": ["An example, with 'quotes' and ünïcode", "Stay under 200 words."],
+                    "created_at": [when, when],
+                }
+            ),
+            "prices": pa.table(
+                {
+                    "provider": ["openai"],
+                    "model": ["gpt-4o"],
+                    "effective_from": [date(2026, 1, 1)],
+                    "input_per_mtok": [2.5],
+                    "output_per_mtok": [10.0],
+                    "currency": ["USD"],
+                    "updated_at": [when],
+                }
+            ),
+            "lifecycle_runs": pa.table(
+                {
+                    "id": ["run-1"],
+                    "action": ["decay"],
+                    "run_on": [date(2026, 1, 14)],
+                    "ran_at": [when],
+                    "prompts": [3],
+                    "detail": ['{"rate": 0.95}'],
+                }
+            ),
+        }
+    )
+    source = tmp_path / "extra.jsonl"
+    source.write_text('{"name": "Imported", "content": "An imported prompt."}\n', "utf-8")
+    library.import_prompts(source)
+
+
+@pytest.fixture
+def full_library(sample_library: Library, tmp_path: Path) -> Library:
+    _populate_the_rest(sample_library, tmp_path)
+    return sample_library
+
+
+@pytest.fixture
+def backup_folder(full_library: Library, tmp_path: Path) -> Path:
+    folder = tmp_path / "backup"
+    full_library.backup(folder)
+    return folder
+
+
+def _without_time(manifest: Manifest) -> dict[str, object]:
+    data = manifest.to_dict()
+    del data["created_at"], data["library"]
+    return data
+
+
+def test_round_trip_every_table_populated(
+    full_library: Library, backup_folder: Path, tmp_path: Path
+) -> None:
+    original = verify_backup(backup_folder)
+    assert sorted(original.tables) == schema_tables()
+    empty = [t for t, entry in original.tables.items() if entry.rows == 0]
+    assert empty == [], f"populate these tables in the test: {empty}"
+    assert original.schema_version == SCHEMA_VERSION
+
+    restored_path = tmp_path / "restored.duckdb"
+    restored_manifest = restore_backup(backup_folder, restored_path)
+    assert restored_manifest == original
+    restored = Library(restored_path).open()
+    assert restored.table_counts() == full_library.table_counts()
+
+    again = restored.backup(tmp_path / "again")
+    assert _without_time(again) == _without_time(original)  # rows, checksums, sha256 too
+    for name, entry in again.tables.items():
+        assert entry.checksum == original.tables[name].checksum
+
+    # Every file is Parquet that pyarrow reads, with the manifest's rows; vectors stay lists.
+    for name, entry in original.tables.items():
+        table = pq.read_table(backup_folder / entry.file)
+        assert table.num_rows == entry.rows, name
+    vectors = pq.read_table(backup_folder / "prompt_embeddings.parquet")
+    assert vectors.schema.field("embedding").type == pa.list_(pa.float32())
+    assert len(vectors.column("embedding")[0].as_py()) == DIMS
+
+
+def test_restored_library_continues_its_audit_sequence(backup_folder: Path, tmp_path: Path) -> None:
+    restored = Library(tmp_path / "restored.duckdb")
+    restore_backup(backup_folder, restored.path)
+    restored.open()
+    before = max(entry.id for entry in restored.audit(limit=1_000_000))
+    restored.set_tag_colour("fresh", "green")
+    assert restored.audit(limit=1)[0].id == before + 1
+
+
+def test_backup_refuses_a_folder_that_is_not_empty(full_library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "taken"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine", "utf-8")
+    with pytest.raises(BackupError, match="already exists and is not empty") as caught:
+        full_library.backup(folder)
+    assert caught.value.file == str(folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".taken")) == []
+
+
+def test_row_checksum_ignores_row_order_and_sees_any_change(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (id INTEGER, v FLOAT[], j JSON, s VARCHAR)")
+    con.execute("INSERT INTO t VALUES (1, [0.5, 1.25], '{\"a\": 1}', 'x'), (2, [], NULL, NULL)")
+    shuffled = tmp_path / "t.parquet"
+    con.execute(f"COPY (SELECT * FROM t ORDER BY id DESC) TO '{shuffled}' (FORMAT parquet)")
+    assert row_checksum(con, "t") == row_checksum(con, f"read_parquet('{shuffled}')")
+    before = row_checksum(con, "t")
+    con.execute("UPDATE t SET s = NULL WHERE id = 1")
+    assert row_checksum(con, "t") != before
+    con.execute("UPDATE t SET s = '' WHERE id = 1")  # NULL and '' are different rows
+    assert row_checksum(con, "t") != before
+
+
+# -- corrupted backups: verify and restore refuse, naming the file, and write nothing --------
+
+
+def _refused(folder: Path, tmp_path: Path, match: str) -> BackupError:
+    with pytest.raises(BackupError, match=match) as verified:
+        verify_backup(folder)
+    target = tmp_path / "restored.duckdb"
+    with pytest.raises(BackupError, match=match):
+        restore_backup(folder, target)
+    assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir() if "restored" in p.name] == []
+    assert "\n" not in str(verified.value)
+    return verified.value
+
+
+def _edit_manifest(folder: Path, change: dict[str, object]) -> None:
+    path = folder / "manifest.json"
+    data = json.loads(path.read_text("utf-8"))
+    data.update(change)
+    path.write_text(json.dumps(data), "utf-8")
+
+
+def test_a_flipped_byte_is_refused(backup_folder: Path, tmp_path: Path) -> None:
+    file = backup_folder / "prompts.parquet"
+    data = bytearray(file.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    file.write_bytes(bytes(data))
+    error = _refused(backup_folder, tmp_path, "prompts.parquet: sha256 differs")
+    assert error.file == str(file)
+
+
+def test_a_missing_file_is_refused(backup_folder: Path, tmp_path: Path) -> None:
+    (backup_folder / "feedback.parquet").unlink()
+    error = _refused(backup_folder, tmp_path, r"feedback.parquet: missing \(table feedback\)")
+    assert error.file == str(backup_folder / "feedback.parquet")
+
+
+def test_a_manifest_for_a_newer_schema_is_refused(backup_folder: Path, tmp_path: Path) -> None:
+    _edit_manifest(backup_folder, {"schema_version": SCHEMA_VERSION + 1})
+    _refused(
+        backup_folder, tmp_path, f"manifest.json: schema version {SCHEMA_VERSION + 1} is newer"
+    )
+
+
+def test_a_table_missing_from_the_manifest_is_refused(backup_folder: Path, tmp_path: Path) -> None:
+    data = json.loads((backup_folder / "manifest.json").read_text("utf-8"))
+    del data["tables"]["context"]
+    (backup_folder / "manifest.json").write_text(json.dumps(data), "utf-8")
+    _refused(backup_folder, tmp_path, "table 'context' is missing from the manifest")
+
+
+def test_a_row_count_that_differs_is_refused(backup_folder: Path, tmp_path: Path) -> None:
+    data = json.loads((backup_folder / "manifest.json").read_text("utf-8"))
+    data["tables"]["prompts"]["rows"] += 1
+    (backup_folder / "manifest.json").write_text(json.dumps(data), "utf-8")
+    _refused(backup_folder, tmp_path, "prompts.parquet: .* rows, the manifest says")
+
+
+def test_a_folder_without_manifest_is_refused(backup_folder: Path, tmp_path: Path) -> None:
+    (backup_folder / "manifest.json").unlink()
+    _refused(backup_folder, tmp_path, "manifest.json: missing; not a promptdeck backup")
+
+
+def test_restore_never_overwrites_a_library(
+    full_library: Library, backup_folder: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "existing.duckdb"
+    shutil.copyfile(full_library.path, target)
+    before = target.read_bytes()
+    with pytest.raises(BackupError, match="already exists; restore writes a new library"):
+        restore_backup(backup_folder, target)
+    assert target.read_bytes() == before
