@@ -195,65 +195,167 @@ INSERT OR IGNORE INTO config VALUES
     ('vector_similarity_threshold', '0.7', 'Cosine similarity at which a save warns of a near duplicate'),
     ('relevance_boost_on_use', '0.1', 'Relevance added (capped at 1) each time a prompt is used');
 
--- Analytics: the analytics screen and `promptdeck stats` read only these views.
+-- What a model costs per million tokens, from a day on; the price in force on a day is the
+-- one with the latest effective_from on or before it. Costs are reported in USD.
+CREATE TABLE IF NOT EXISTS prices (
+    provider        VARCHAR NOT NULL CHECK (length(trim(provider)) > 0),
+    model           VARCHAR NOT NULL CHECK (length(trim(model)) > 0),
+    effective_from  DATE NOT NULL,
+    input_per_mtok  DOUBLE NOT NULL CHECK (input_per_mtok >= 0),
+    output_per_mtok DOUBLE NOT NULL CHECK (output_per_mtok >= 0),
+    currency        VARCHAR NOT NULL DEFAULT 'USD' CHECK (currency = 'USD'),
+    updated_at      TIMESTAMP NOT NULL,
+    PRIMARY KEY (provider, model, effective_from)
+);
+
+-- Each run of the relevance lifecycle; decay reads its last run day to stay idempotent.
+CREATE TABLE IF NOT EXISTS lifecycle_runs (
+    id      VARCHAR PRIMARY KEY,
+    action  VARCHAR NOT NULL CHECK (action IN ('decay', 'cleanup', 'purge')),
+    run_on  DATE NOT NULL,
+    ran_at  TIMESTAMP NOT NULL,
+    prompts INTEGER NOT NULL CHECK (prompts >= 0),  -- prompts decayed, archived or purged
+    detail  JSON
+);
+
+-- Analytics: the analytics screen and `promptdeck stats` read only these views. Views with a
+-- `day` column are daily series: a period is a filter on `day`, summed.
 CREATE SCHEMA IF NOT EXISTS mart;
 
-CREATE OR REPLACE VIEW mart.daily_activity AS
-WITH created AS (
-    SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM prompts GROUP BY 1
-), edited AS (
-    SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM prompt_versions
-    WHERE version > 1 GROUP BY 1
-), used AS (
-    SELECT CAST(created_at AS DATE) AS day, count(*) AS n FROM usage_events GROUP BY 1
-), days AS (
-    SELECT day FROM created UNION SELECT day FROM edited UNION SELECT day FROM used
-)
-SELECT days.day,
-       coalesce(created.n, 0) AS created,
-       coalesce(edited.n, 0)  AS edited,
-       coalesce(used.n, 0)    AS used
-FROM days
-LEFT JOIN created USING (day)
-LEFT JOIN edited USING (day)
-LEFT JOIN used USING (day);
+-- Library-wide counts (now, not per period).
+CREATE OR REPLACE VIEW mart.library_summary AS
+SELECT (SELECT count(*) FROM prompts WHERE archived_at IS NULL)     AS prompts,
+       (SELECT count(*) FROM prompts WHERE archived_at IS NOT NULL) AS archived,
+       (SELECT count(*) FROM prompt_versions)                       AS versions,
+       (SELECT count(DISTINCT folder) FROM prompts
+         WHERE folder <> '' AND archived_at IS NULL)                AS folders,
+       (SELECT count(DISTINCT tag) FROM (
+           SELECT unnest(tags) AS tag FROM prompts WHERE archived_at IS NULL))
+                                                                    AS tags;
 
+-- Per day: prompts created, versions saved after the first (edits), usage events, ratings.
+CREATE OR REPLACE VIEW mart.daily_activity AS
+SELECT day,
+       CAST(sum(created) AS BIGINT)    AS created,
+       CAST(sum(edited) AS BIGINT)     AS edited,
+       CAST(sum(used) AS BIGINT)       AS used,
+       CAST(sum(ratings) AS BIGINT)    AS ratings,
+       CAST(sum(rating_sum) AS BIGINT) AS rating_sum
+FROM (
+    SELECT CAST(created_at AS DATE) AS day, count(*) AS created, 0 AS edited, 0 AS used,
+           0 AS ratings, 0 AS rating_sum
+    FROM prompts GROUP BY 1
+    UNION ALL
+    SELECT CAST(created_at AS DATE), 0, count(*), 0, 0, 0
+    FROM prompt_versions WHERE version > 1 GROUP BY 1
+    UNION ALL
+    SELECT CAST(created_at AS DATE), 0, 0, count(*), 0, 0 FROM usage_events GROUP BY 1
+    UNION ALL
+    SELECT CAST(created_at AS DATE), 0, 0, 0, count(*), sum(rating) FROM feedback GROUP BY 1
+)
+GROUP BY day;
+
+-- Every generation with its cost: the cost the source gave, else tokens times the price in
+-- force on the generation's day (prices.effective_from <= day, the latest such); NULL when
+-- neither is known (`cost_from` NULL). Priced here, not on insert, so that a price set or
+-- corrected later applies; only generations without a cost go through the price lookup.
+CREATE OR REPLACE VIEW mart.generation_costs AS
+SELECT id, prompt_id, CAST(created_at AS DATE) AS day, provider, model, tokens_in, tokens_out,
+       latency_ms, cost_usd, 'source' AS cost_from, CAST(NULL AS DATE) AS price_from
+FROM generations
+WHERE cost_usd IS NOT NULL
+UNION ALL
+SELECT g.id, g.prompt_id, CAST(g.created_at AS DATE), g.provider, g.model, g.tokens_in,
+       g.tokens_out, g.latency_ms,
+       (g.tokens_in * p.input_per_mtok + g.tokens_out * p.output_per_mtok) / 1e6,
+       CASE WHEN p.effective_from IS NOT NULL THEN 'price' END,
+       p.effective_from
+FROM (SELECT * FROM generations WHERE cost_usd IS NULL) g
+ASOF LEFT JOIN prices p
+  ON g.provider = p.provider AND g.model = p.model
+ AND CAST(g.created_at AS DATE) >= p.effective_from;
+
+-- Per day, provider and model: generations, tokens, cost (USD) and latency.
 CREATE OR REPLACE VIEW mart.usage_by_model AS
-SELECT CAST(created_at AS DATE) AS day,
+SELECT day,
        provider,
        model,
-       count(*)                    AS generations,
-       sum(tokens_in)              AS tokens_in,
-       sum(tokens_out)             AS tokens_out,
-       coalesce(sum(cost_usd), 0)  AS cost_usd,
-       avg(latency_ms)             AS avg_latency_ms
-FROM generations
+       count(*)                             AS generations,
+       CAST(sum(tokens_in) AS BIGINT)       AS tokens_in,
+       CAST(sum(tokens_out) AS BIGINT)      AS tokens_out,
+       coalesce(sum(cost_usd), 0)           AS cost_usd,
+       count(*) FILTER (WHERE cost_from IS NULL) AS unpriced,
+       avg(latency_ms)                      AS avg_latency_ms
+FROM mart.generation_costs
 GROUP BY ALL;
 
 CREATE OR REPLACE VIEW mart.prompt_ratings AS
-SELECT prompt_id, count(*) AS ratings, avg(rating) AS avg_rating
+SELECT prompt_id,
+       count(*)                       AS ratings,
+       avg(rating)                    AS avg_rating,
+       CAST(sum(rating) AS BIGINT)    AS rating_sum
 FROM feedback
 GROUP BY prompt_id;
 
+-- Every prompt with what happened to it from a day on (`since`, inclusive; NULL: all time):
+-- uses and ratings in that period. The per-period breakdowns (by tag, by phase, top prompts)
+-- are grouped from it. A table macro, not a view: the period filters the events before they
+-- are grouped, where a view by day and prompt would first group a million events (0.5 s).
+CREATE OR REPLACE MACRO mart.prompt_activity(since) AS TABLE
+SELECT p.id,
+       p.name,
+       coalesce(p.phase, '')                     AS phase,
+       p.tags,
+       p.archived_at IS NOT NULL                 AS archived,
+       coalesce(a.uses, 0)                       AS uses,
+       coalesce(a.ratings, 0)                    AS ratings,
+       coalesce(a.rating_sum, 0)                 AS rating_sum,
+       a.rating_sum / nullif(a.ratings, 0)       AS avg_rating,
+       p.last_used_at
+FROM prompts p
+LEFT JOIN (
+    SELECT prompt_id,
+           CAST(sum(uses) AS BIGINT)       AS uses,
+           CAST(sum(ratings) AS BIGINT)    AS ratings,
+           CAST(sum(rating_sum) AS BIGINT) AS rating_sum
+    FROM (
+        SELECT prompt_id, count(*) AS uses, 0 AS ratings, 0 AS rating_sum
+        FROM usage_events
+        WHERE since IS NULL OR created_at >= CAST(since AS TIMESTAMP)
+        GROUP BY prompt_id
+        UNION ALL
+        SELECT prompt_id, 0, count(*), sum(rating)
+        FROM feedback
+        WHERE since IS NULL OR created_at >= CAST(since AS TIMESTAMP)
+        GROUP BY prompt_id
+    )
+    GROUP BY prompt_id
+) a ON a.prompt_id = p.id;
+
+-- Per tag, all time: live prompts carrying it, their uses, and the average of their ratings
+-- (every rating counts once: a prompt rated ten times weighs ten times).
 CREATE OR REPLACE VIEW mart.tag_stats AS
-SELECT tag,
-       count(*)                     AS prompts,
-       sum(p.usage_count)           AS uses,
-       avg(r.avg_rating)            AS avg_rating,
-       any_value(t.colour)          AS colour
+SELECT p.tag,
+       count(*)                                   AS prompts,
+       CAST(sum(p.usage_count) AS BIGINT)         AS uses,
+       CAST(coalesce(sum(r.ratings), 0) AS BIGINT) AS ratings,
+       sum(r.rating_sum) / sum(r.ratings)         AS avg_rating,
+       any_value(t.colour)                        AS colour
 FROM (SELECT id, usage_count, unnest(tags) AS tag FROM prompts WHERE archived_at IS NULL) p
 LEFT JOIN mart.prompt_ratings r ON r.prompt_id = p.id
 LEFT JOIN tags t ON t.name = p.tag
-GROUP BY tag;
+GROUP BY p.tag;
 
+-- Per phase, all time, over live prompts ('' for prompts without a phase).
 CREATE OR REPLACE VIEW mart.phase_stats AS
-SELECT coalesce(phase, '') AS phase,
-       count(*)            AS prompts,
-       sum(usage_count)    AS uses,
-       avg(r.avg_rating)   AS avg_rating
+SELECT coalesce(p.phase, '')                       AS phase,
+       count(*)                                    AS prompts,
+       CAST(sum(p.usage_count) AS BIGINT)          AS uses,
+       CAST(coalesce(sum(r.ratings), 0) AS BIGINT) AS ratings,
+       sum(r.rating_sum) / sum(r.ratings)          AS avg_rating
 FROM prompts p
 LEFT JOIN mart.prompt_ratings r ON r.prompt_id = p.id
-WHERE archived_at IS NULL
+WHERE p.archived_at IS NULL
 GROUP BY 1;
 
 CREATE OR REPLACE VIEW mart.prompt_scorecard AS
@@ -266,25 +368,49 @@ SELECT p.id,
        p.last_used_at,
        r.avg_rating,
        coalesce(r.ratings, 0)                           AS ratings,
-       (SELECT count(*) FROM prompts c WHERE c.parent_id = p.id) AS children,
+       coalesce(c.children, 0)                          AS children,
        p.relevance_score,
        p.archived_at IS NOT NULL                        AS archived
 FROM prompts p
-LEFT JOIN mart.prompt_ratings r ON r.prompt_id = p.id;
+LEFT JOIN mart.prompt_ratings r ON r.prompt_id = p.id
+LEFT JOIN (SELECT parent_id, count(*) AS children FROM prompts
+           WHERE parent_id IS NOT NULL GROUP BY parent_id) c ON c.parent_id = p.id;
 
+-- Live prompts ranked by uses (ties: name), and by average rating (ties: more ratings, name).
+CREATE OR REPLACE VIEW mart.top_prompts_by_use AS
+SELECT row_number() OVER (ORDER BY uses DESC, name, id) AS rank,
+       id, name, uses, avg_rating, ratings, last_used_at
+FROM mart.prompt_scorecard
+WHERE NOT archived AND uses > 0;
+
+CREATE OR REPLACE VIEW mart.top_prompts_by_rating AS
+SELECT row_number() OVER (ORDER BY avg_rating DESC, ratings DESC, name, id) AS rank,
+       id, name, uses, avg_rating, ratings, last_used_at
+FROM mart.prompt_scorecard
+WHERE NOT archived AND ratings > 0;
+
+-- How many ratings of each value, 1 to 5 (zeros included).
 CREATE OR REPLACE VIEW mart.rating_distribution AS
-SELECT rating, count(*) AS ratings FROM feedback GROUP BY rating;
+SELECT CAST(s.rating AS INTEGER)   AS rating,
+       coalesce(f.ratings, 0)      AS ratings
+FROM (SELECT range AS rating FROM range(1, 6)) s
+LEFT JOIN (SELECT rating, count(*) AS ratings FROM feedback GROUP BY rating) f
+  ON f.rating = s.rating
+ORDER BY s.rating;
 
--- Derivation trees: every prompt with its root, depth and the id path from the root.
--- A prompt whose parent is gone counts as a root.
+-- Derivation trees: every prompt with its parent, root, depth (generations below the root),
+-- number of children and the id path from the root. A prompt whose parent is gone counts as
+-- a root. The walk starts at roots and each prompt has one parent, so it cannot loop.
 CREATE OR REPLACE VIEW mart.lineage AS
-WITH RECURSIVE walk(id, root_id, depth, path) AS (
-    SELECT id, id, 0, [id]
+WITH RECURSIVE walk(id, parent_id, root_id, depth, path) AS (
+    SELECT id, NULL::VARCHAR, id, 0, [id]
     FROM prompts
     WHERE parent_id IS NULL OR parent_id NOT IN (SELECT id FROM prompts)
     UNION ALL
-    SELECT c.id, w.root_id, w.depth + 1, list_append(w.path, c.id)
+    SELECT c.id, c.parent_id, w.root_id, w.depth + 1, list_append(w.path, c.id)
     FROM prompts c
     JOIN walk w ON c.parent_id = w.id
 )
-SELECT id, root_id, depth, path FROM walk;
+SELECT w.id, w.parent_id, w.root_id, w.depth,
+       (SELECT count(*) FROM prompts c WHERE c.parent_id = w.id) AS children, w.path
+FROM walk w;

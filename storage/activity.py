@@ -10,8 +10,10 @@ from typing import Any
 import duckdb
 
 from storage import rows, templates
+from storage.analytics_models import Setting
+from storage.config_keys import RULES, clean_setting, read_number
 from storage.connection import connect
-from storage.errors import HasChildren, PromptdeckError, QueryError, ValidationError
+from storage.errors import HasChildren, NotFound, QueryError, ValidationError
 from storage.lineage import LineageMixin
 from storage.models import USAGE_EVENT_TYPES, AuditEntry, Feedback, Prompt, Stats, UsageEvent
 from storage.validation import clean_choice, clean_rating, clean_unit
@@ -157,12 +159,16 @@ class ActivityMixin(LineageMixin):
         self._audit(con, kind, f"prompt:{prompt.id}", after={"event": event.id, "version": number})
         return event
 
-    def use(self, ref: str, values: Mapping[str, str] | None = None) -> str:
-        """Render and record a 'used' event together; a missing variable records nothing."""
+    def use(
+        self, ref: str, values: Mapping[str, str] | None = None, *, event_type: str = "used"
+    ) -> str:
+        """Render and record the event ('used', or 'rendered' for a print) together; a missing
+        variable records nothing."""
+        kind = clean_choice("event_type", event_type, USAGE_EVENT_TYPES)
         with self._write() as con:
             resolved = self._resolve(con, ref)
             text = templates.render(resolved.content, values or {})
-            self._record_usage(con, resolved.prompt, resolved.version, "used", values, None)
+            self._record_usage(con, resolved.prompt, resolved.version, kind, values, None)
         return text
 
     def rate(
@@ -222,14 +228,35 @@ class ActivityMixin(LineageMixin):
     # -- config ----------------------------------------------------------------------------
 
     def _config_float(self, con: duckdb.DuckDBPyConnection, key: str) -> float:
-        row = con.execute("SELECT value FROM config WHERE key = ?", [key]).fetchone()
-        if row is None:
-            raise PromptdeckError(f"config: missing setting {key!r}", field=key)
-        return float(row[0])
+        return read_number(con, key)
 
     def config(self) -> dict[str, str]:
         with self._read() as con:
             return dict(con.execute("SELECT key, value FROM config ORDER BY key").fetchall())
+
+    def settings(self) -> list[Setting]:
+        """Every lifecycle setting with its description, by key."""
+        with self._read() as con:
+            found = con.execute("SELECT key, value, description FROM config ORDER BY key")
+            return [Setting(*row) for row in found.fetchall()]
+
+    def setting(self, key: str) -> Setting:
+        for item in self.settings():
+            if item.key == key:
+                return item
+        raise NotFound(f"config: no setting {key!r}; settings are {', '.join(RULES)}")
+
+    def set_config(self, key: str, value: object) -> Setting:
+        """Change a setting, checked against its type and range (config_keys.RULES)."""
+        cleaned = clean_setting(key, value)
+        with self._write() as con:
+            row = con.execute("SELECT value, description FROM config WHERE key = ?", [key])
+            before = row.fetchone()
+            if before is None:
+                raise NotFound(f"config: no setting {key!r} in this library")
+            con.execute("UPDATE config SET value = ? WHERE key = ?", [cleaned, key])
+            self._audit(con, "config", f"config:{key}", before=before[0], after=cleaned)
+        return Setting(key, cleaned, before[1])
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -238,20 +265,16 @@ class ActivityMixin(LineageMixin):
         with self._read() as con:
             one = con.execute(
                 """
-                SELECT
-                  (SELECT count(*) FROM prompts WHERE archived_at IS NULL),
-                  (SELECT count(*) FROM prompts WHERE archived_at IS NOT NULL),
-                  (SELECT count(*) FROM prompt_versions),
-                  (SELECT count(DISTINCT folder) FROM prompts
-                     WHERE folder <> '' AND archived_at IS NULL),
-                  (SELECT count(*) FROM mart.tag_stats),
+                SELECT s.prompts, s.archived, s.versions, s.folders, s.tags,
                   (SELECT coalesce(sum(used), 0) FROM mart.daily_activity),
-                  (SELECT coalesce(sum(ratings), 0) FROM mart.rating_distribution),
-                  (SELECT sum(rating * ratings) / sum(ratings) FROM mart.rating_distribution),
+                  (SELECT sum(ratings) FROM mart.rating_distribution),
+                  (SELECT sum(rating * ratings) / nullif(sum(ratings), 0)
+                     FROM mart.rating_distribution),
                   (SELECT coalesce(sum(generations), 0) FROM mart.usage_by_model),
                   (SELECT coalesce(sum(tokens_in), 0) FROM mart.usage_by_model),
                   (SELECT coalesce(sum(tokens_out), 0) FROM mart.usage_by_model),
                   (SELECT coalesce(sum(cost_usd), 0) FROM mart.usage_by_model)
+                FROM mart.library_summary s
                 """
             ).fetchone()
             assert one is not None

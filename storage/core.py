@@ -40,6 +40,8 @@ TABLES: tuple[str, ...] = (
     "import_sessions",
     "audit_log",
     "config",
+    "prices",
+    "lifecycle_runs",
     "schema_migrations",
 )
 

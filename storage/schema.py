@@ -11,7 +11,8 @@ import duckdb
 from storage.errors import SchemaError
 
 # Version 1: the tables of DESIGN.md. Version 2: prompt_labels (named version pointers).
-SCHEMA_VERSION = 2
+# Version 3: prices and lifecycle_runs, and the analytics mart views.
+SCHEMA_VERSION = 3
 APP_VERSION = "0.1.0"
 
 # Statements that bring a library from version N-1 to N before schema.sql is re-applied.
@@ -19,6 +20,7 @@ APP_VERSION = "0.1.0"
 # only changes to existing tables (ALTER TABLE ...) are listed here.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (),
+    3: (),
 }
 
 

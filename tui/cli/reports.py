@@ -6,6 +6,7 @@ import json
 
 import click
 
+from storage.analytics_models import PERIODS, Kpis
 from storage.errors import NotFound
 from storage.models import short_id
 from tui.cli.common import json_option, library
@@ -13,12 +14,21 @@ from tui.cli.output import emit_json, fields_block, rating, table
 
 
 @click.command()
+@click.option(
+    "--period",
+    type=click.Choice(list(PERIODS)),
+    default="all",
+    show_default=True,
+    help="The period of the KPIs (uses, tokens, cost, rating), ending today.",
+)
 @json_option
-def stats(as_json: bool) -> None:
-    """Show library-wide figures (from the mart views)."""
-    found = library().stats()
+def stats(period: str, as_json: bool) -> None:
+    """Show library-wide figures and the KPIs of a period (from the mart views)."""
+    lib = library()
+    found = lib.stats()
+    kpis = lib.kpis(period)
     if as_json:
-        emit_json(found.to_dict())
+        emit_json({**found.to_dict(), "period": {**kpis.to_dict(), "tokens": kpis.tokens}})
         return
     average = f", average {found.avg_rating:.2f}" if found.avg_rating is not None else ""
     click.echo(
@@ -49,6 +59,24 @@ def stats(as_json: bool) -> None:
         tags = [(t["tag"], t["prompts"], t["uses"]) for t in found.top_tags]
         click.echo("\nlargest tags")
         click.echo(table(("TAG", "PROMPTS", "USES"), tags, right=("PROMPTS", "USES")))
+    click.echo(f"\n{_kpi_block(kpis)}")
+
+
+def _kpi_block(kpis: Kpis) -> str:
+    window = kpis.period
+    span = f"{window.since} .. {window.until}" if window.since else f"up to {window.until}"
+    average = f"{kpis.avg_rating:.2f} from {kpis.ratings}" if kpis.avg_rating is not None else ""
+    unpriced = f", {kpis.unpriced} generation(s) unpriced" if kpis.unpriced else ""
+    return fields_block(
+        [
+            ("period", f"{window.label} ({span})"),
+            ("  prompts", f"{kpis.prompts:,} live, {kpis.new_prompts:,} new"),
+            ("  uses", f"{kpis.uses:,}"),
+            ("  tokens", f"{kpis.tokens:,} (in {kpis.tokens_in:,}, out {kpis.tokens_out:,})"),
+            ("  cost", f"${kpis.cost_usd:,.2f} ({kpis.generations:,} generations{unpriced})"),
+            ("  rating", average or "no ratings"),
+        ]
+    )
 
 
 @click.command()

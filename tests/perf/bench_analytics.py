@@ -1,0 +1,259 @@
+"""Analytics at 100,000 prompts and ~1,000,000 usage events: the screen and each mart query.
+
+    python tests/perf/bench_analytics.py [--prompts 100000] [--db PATH] [--rounds 5]
+
+The screen is measured with App.run_test (headless, 160x48): from the key (`t` from browse,
+or a period key) to the report drawn. Each mart query is timed on a warm connection beside the
+naive reference: the same figures computed with numpy from the raw rows fetched out of DuckDB.
+The library's clock is pinned to the last generated event, so the periods hold the history."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import generate  # noqa: E402
+
+from storage import Library  # noqa: E402
+from storage.clock import fixed_clock  # noqa: E402
+from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
+from tui.messages import PromptsLoaded  # noqa: E402
+from tui.screens.analytics import AnalyticsScreen, ReportLoaded  # noqa: E402
+from tui.settings import Settings  # noqa: E402
+
+TARGET_MS = 500.0
+
+
+async def measure_screen(library: Library, rounds: int) -> dict[str, list[float]]:
+    """Milliseconds from a key to the analytics screen drawn, per period."""
+    loaded, drawn = asyncio.Event(), asyncio.Event()
+
+    def hook(message: object) -> None:
+        if isinstance(message, PromptsLoaded):
+            loaded.set()
+        if isinstance(message, ReportLoaded):
+            drawn.set()
+
+    times: dict[str, list[float]] = {"open (30d)": [], "7d": [], "all": []}
+    app = PromptdeckApp(library, settings=Settings(library.path.with_suffix(".toml")))
+    async with app.run_test(size=(160, 48), message_hook=hook) as pilot:
+        await loaded.wait()
+        await pilot.pause()
+
+        async def timed(key: str, name: str) -> None:
+            drawn.clear()
+            started = time.perf_counter()
+            await pilot.press(key)
+            await drawn.wait()
+            await pilot.pause()  # the message handled and the screen refreshed
+            times[name].append((time.perf_counter() - started) * 1000)
+
+        for _ in range(rounds):
+            await timed("t", "open (30d)")
+            assert isinstance(app.screen, AnalyticsScreen) and app.screen.report is not None
+            await timed("7", "7d")
+            await timed("a", "all")
+            await pilot.press("escape")
+            await pilot.pause()
+    return times
+
+
+def best_ms(run: Callable[[], Any], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - started) * 1000)
+    return min(times)
+
+
+def _days(values: np.ndarray) -> np.ndarray:
+    return values.astype("datetime64[D]")
+
+
+def mart_rows(con: duckdb.DuckDBPyConnection, since: date) -> list[tuple[str, float, float]]:
+    """(query, mart ms, naive numpy ms) for each mart view the screen and `stats` read."""
+    day0 = np.datetime64(since)
+
+    def naive_daily() -> None:
+        counts = []
+        for sql in (
+            "SELECT created_at FROM prompts",
+            "SELECT created_at FROM prompt_versions WHERE version > 1",
+            "SELECT created_at FROM usage_events",
+            "SELECT created_at FROM feedback",
+        ):
+            days = _days(con.execute(sql).fetchnumpy()["created_at"])
+            counts.append(np.unique(days[days >= day0], return_counts=True))
+
+    def naive_usage() -> None:
+        g = con.execute(
+            "SELECT created_at, provider, model, tokens_in, tokens_out, cost_usd FROM generations"
+        ).fetchnumpy()
+        keep = _days(g["created_at"]) >= day0
+        keys = np.char.add(g["provider"][keep].astype(str), g["model"][keep].astype(str))
+        _, group = np.unique(keys, return_inverse=True)
+        np.bincount(group, weights=g["cost_usd"][keep])
+        np.bincount(group, weights=g["tokens_in"][keep] + g["tokens_out"][keep])
+
+    def naive_breakdowns() -> None:
+        events = con.execute("SELECT prompt_id, created_at FROM usage_events").fetchnumpy()
+        keep = _days(events["created_at"]) >= day0
+        ids, uses = np.unique(events["prompt_id"][keep].astype(str), return_counts=True)
+        prompts = con.execute("SELECT id, phase, tags FROM prompts").fetchall()
+        per_prompt = dict(zip(ids.tolist(), uses.tolist(), strict=True))
+        by_tag: dict[str, int] = {}
+        by_phase: dict[str, int] = {}
+        for prompt_id, phase, tags in prompts:
+            n = per_prompt.get(prompt_id, 0)
+            by_phase[phase or ""] = by_phase.get(phase or "", 0) + n
+            for tag in tags:
+                by_tag[tag] = by_tag.get(tag, 0) + n
+        np.argsort(-uses)[:10]
+
+    def naive_tag_stats() -> None:
+        prompts = con.execute(
+            "SELECT id, usage_count, tags FROM prompts WHERE archived_at IS NULL"
+        ).fetchall()
+        ratings = con.execute("SELECT prompt_id, rating FROM feedback").fetchnumpy()
+        stars: dict[str, list[int]] = {}
+        for prompt_id, rating in zip(ratings["prompt_id"], ratings["rating"], strict=True):
+            stars.setdefault(prompt_id, []).append(int(rating))
+        totals: dict[str, list[int]] = {}
+        for prompt_id, uses, tags in prompts:
+            for tag in tags:
+                item = totals.setdefault(tag, [0, 0, 0, 0])
+                item[0] += 1
+                item[1] += uses
+                item[2] += len(stars.get(prompt_id, []))
+                item[3] += sum(stars.get(prompt_id, []))
+
+    def naive_top() -> None:
+        found = con.execute(
+            "SELECT name, usage_count FROM prompts WHERE archived_at IS NULL"
+        ).fetchnumpy()
+        np.argsort(-found["usage_count"], kind="stable")[:10]
+
+    def naive_distribution() -> None:
+        np.bincount(con.execute("SELECT rating FROM feedback").fetchnumpy()["rating"], minlength=6)
+
+    def naive_summary() -> None:
+        found = con.execute("SELECT folder, tags, archived_at FROM prompts").fetchall()
+        live = [row for row in found if row[2] is None]
+        len({row[0] for row in live if row[0]})
+        len({tag for row in live for tag in row[1]})
+        con.execute("SELECT count(*) FROM prompt_versions").fetchone()
+
+    params = {"since": since}
+    queries: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = [
+        (
+            "mart.daily_activity (30 days)",
+            lambda: con.execute(
+                "SELECT * FROM mart.daily_activity WHERE day >= $since", params
+            ).fetchall(),
+            naive_daily,
+        ),
+        (
+            "mart.usage_by_model (30 days)",
+            lambda: con.execute(
+                "SELECT * FROM mart.usage_by_model WHERE day >= $since", params
+            ).fetchall(),
+            naive_usage,
+        ),
+        (
+            "mart.prompt_activity: tags, phases, top 10 (30 days)",
+            lambda: _breakdowns(con, since),
+            naive_breakdowns,
+        ),
+        (
+            "mart.tag_stats",
+            lambda: con.execute("SELECT * FROM mart.tag_stats").fetchall(),
+            naive_tag_stats,
+        ),
+        (
+            "mart.top_prompts_by_use (top 10)",
+            lambda: con.execute(
+                "SELECT * FROM mart.top_prompts_by_use WHERE rank <= 10"
+            ).fetchall(),
+            naive_top,
+        ),
+        (
+            "mart.rating_distribution",
+            lambda: con.execute("SELECT * FROM mart.rating_distribution").fetchall(),
+            naive_distribution,
+        ),
+        (
+            "mart.library_summary",
+            lambda: con.execute("SELECT * FROM mart.library_summary").fetchall(),
+            naive_summary,
+        ),
+    ]
+    return [(name, best_ms(mart), best_ms(naive)) for name, mart, naive in queries]
+
+
+def _breakdowns(con: duckdb.DuckDBPyConnection, since: date) -> None:
+    from storage.analytics import _BREAKDOWNS
+
+    con.execute(_BREAKDOWNS, {"since": since}).fetchall()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--prompts", type=int, default=100_000)
+    parser.add_argument("--db", type=Path, help="reuse (or create) this library")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or Path(tmp) / "bench.duckdb"
+        if not path.exists():
+            with Library(path) as library:
+                generate(library, args.prompts)
+        Library(path).open().close()  # bring the schema up to date before raw connections
+        con = duckdb.connect(str(path), read_only=True)
+        latest, events, prompts = con.execute(
+            "SELECT (SELECT max(created_at) FROM usage_events), "
+            "(SELECT count(*) FROM usage_events), (SELECT count(*) FROM prompts)"
+        ).fetchone()  # type: ignore[misc]
+        since = latest.date() - timedelta(days=29)
+        marts = mart_rows(con, since)
+        con.close()
+        library = Library(path, clock=fixed_clock(latest), linger=LINGER_SECONDS).open()
+        screen = asyncio.run(measure_screen(library, args.rounds))
+        started = time.perf_counter()
+        library.analytics("30d")
+        report_ms = (time.perf_counter() - started) * 1000
+        library.close()
+
+    print(f"\nanalytics, {prompts:,} prompts, {events:,} usage events, {args.rounds} rounds")
+    rows: list[tuple[str, ...]] = []
+    for name, times in screen.items():
+        median = statistics.median(times)
+        rows.append((f"screen drawn, {name}: median (max) ms", f"{median:.0f} ({max(times):.0f})",
+                     f"< {TARGET_MS:.0f}", "", ""))  # fmt: skip
+    rows.append(("Library.analytics('30d'), warm (ms)", f"{report_ms:.0f}", "", "", ""))
+    for name, mart, naive in marts:
+        rows.append((f"{name} (ms)", f"{mart:.1f}", "", f"{naive:.1f}", f"{naive / mart:.1f}x"))
+    header = ("figure", "measured", "target", "naive numpy (ms)", "ratio")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
+    for row in [header, *rows]:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+    ok = all(statistics.median(times) < TARGET_MS for times in screen.values())
+    print("PASS" if ok else "MISS")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
