@@ -1,15 +1,22 @@
-"""Derivation and relationships: derive, re-parent, link, unlink, with cycle refusal."""
+"""Derivation and relationships: derive, re-parent, link, unlink, with cycle refusal, and
+the graph around a prompt.
+
+parent_id is the source of truth for derivation; every derived_from relationship row mirrors
+it (derive, set_parent and link write both, unlink removes both), and generation_count is the
+parent's number of children, recounted in the transaction that changes them."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import duckdb
 
 from storage import rows
-from storage.errors import CycleError, NotFound, ValidationError
+from storage.errors import AlreadyDerived, CycleError, NotFound, ValidationError
+from storage.lineage_graph import DEFAULT_MAX_NODES, LineageGraph, read_graph
 from storage.models import EDITABLE_FIELDS, LINEAGE_TYPES, RELATIONSHIP_TYPES, Prompt, Relationship
-from storage.prompts import PromptsMixin
+from storage.prompts import PromptsMixin, VersionDiff
 from storage.validation import clean_choice, clean_fields, clean_unit
 
 # Everything a prompt was derived or enhanced from, transitively; UNION stops on any cycle.
@@ -72,6 +79,7 @@ class LineageMixin(PromptsMixin):
                 f"prompt:{child.id}",
                 after={"parent_id": parent.id, "method": method, **child.editable()},
             )
+        self._after_save(child)
         return child
 
     def _add_derivation(
@@ -81,19 +89,29 @@ class LineageMixin(PromptsMixin):
         parent: Prompt,
         method: str,
         score: float | None,
+        *,
+        strength: float = 1.0,
+        context: str | None = None,
     ) -> None:
+        """The derived_from row, the history row and the parent's count, for a child whose
+        parent_id is (or is being) set to the parent."""
         now = self.clock()
         con.execute(
-            "INSERT OR REPLACE INTO relationships VALUES (?, ?, 'derived_from', 1.0, ?, ?)",
-            [child.id, parent.id, method, now],
+            "INSERT OR REPLACE INTO relationships VALUES (?, ?, 'derived_from', ?, ?, ?)",
+            [child.id, parent.id, strength, method if context is None else context, now],
         )
         con.execute(
             "INSERT INTO enhancement_history (id, prompt_id, parent_id, method, original_content, "
             "enhanced_content, improvement_score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [self.new_id(), child.id, parent.id, method, parent.content, child.content, score, now],
         )
+        self._recount_children(con, parent.id)
+
+    def _recount_children(self, con: duckdb.DuckDBPyConnection, parent_id: str) -> None:
         con.execute(
-            "UPDATE prompts SET generation_count = generation_count + 1 WHERE id = ?", [parent.id]
+            "UPDATE prompts SET generation_count = "
+            "(SELECT count(*) FROM prompts c WHERE c.parent_id = $id) WHERE id = $id",
+            {"id": parent_id},
         )
 
     def set_parent(self, child_ref: str, parent_ref: str, *, method: str = "manual") -> Prompt:
@@ -122,16 +140,14 @@ class LineageMixin(PromptsMixin):
         return updated
 
     def _detach_parent(self, con: duckdb.DuckDBPyConnection, child: Prompt) -> None:
+        assert child.parent_id is not None
         con.execute(
             "DELETE FROM relationships "
             "WHERE source_id = ? AND target_id = ? AND type = 'derived_from'",
             [child.id, child.parent_id],
         )
-        con.execute(
-            "UPDATE prompts SET generation_count = greatest(generation_count - 1, 0) WHERE id = ?",
-            [child.parent_id],
-        )
         con.execute("UPDATE prompts SET parent_id = NULL WHERE id = ?", [child.id])
+        self._recount_children(con, child.parent_id)
 
     def link(
         self,
@@ -156,18 +172,42 @@ class LineageMixin(PromptsMixin):
                 "SELECT 1 FROM relationships WHERE source_id = ? AND target_id = ? AND type = ?",
                 [source.id, target.id, kind],
             ).fetchone()
-            if exists:
+            if exists or (kind == "derived_from" and source.parent_id == target.id):
                 raise ValidationError(
                     "type", kind, f"{source.name!r} is already linked to {target.name!r} this way"
                 )
-            now = self.clock()
-            con.execute(
-                "INSERT INTO relationships VALUES (?, ?, ?, ?, ?, ?)",
-                [source.id, target.id, kind, weight, context, now],
-            )
-            relationship = Relationship(source.id, target.id, kind, weight or 0.0, context, now)
+            if kind == "derived_from":
+                self._link_parent(con, source, target, weight or 0.0, context)
+            else:
+                con.execute(
+                    "INSERT INTO relationships VALUES (?, ?, ?, ?, ?, ?)",
+                    [source.id, target.id, kind, weight, context, self.clock()],
+                )
+            found = con.execute(
+                f"SELECT {rows.select_list(rows.RELATIONSHIP_COLUMNS)} FROM relationships "
+                "WHERE source_id = ? AND target_id = ? AND type = ?",
+                [source.id, target.id, kind],
+            ).fetchone()
+            assert found is not None
+            relationship = rows.relationship(found)
             self._audit(con, "link", f"prompt:{source.id}", after=relationship.to_dict())
         return relationship
+
+    def _link_parent(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        child: Prompt,
+        parent: Prompt,
+        strength: float,
+        context: str | None,
+    ) -> None:
+        """`child derived_from parent` as a link: the same as set_parent, but a prompt that
+        already has another parent is refused rather than moved."""
+        if child.parent_id is not None:
+            current = self._prompt_by_id(con, child.parent_id)
+            raise AlreadyDerived(child.name, current.name if current else child.parent_id)
+        con.execute("UPDATE prompts SET parent_id = ? WHERE id = ?", [parent.id, child.id])
+        self._add_derivation(con, child, parent, "manual", None, strength=strength, context=context)
 
     def unlink(self, source_ref: str, target_ref: str, kind: str) -> None:
         kind = clean_choice("type", kind, RELATIONSHIP_TYPES)
@@ -231,3 +271,46 @@ class LineageMixin(PromptsMixin):
                 [prompt.id],
             ).fetchall()
         return [rows.prompt(row) for row in found]
+
+    def lineage_graph(
+        self, ref: str, *, depth: int | None = None, max_nodes: int = DEFAULT_MAX_NODES
+    ) -> LineageGraph:
+        """The derivation tree around a prompt: its ancestors (all, or `depth` generations up),
+        every descendant of the top one (down to `depth` generations below the prompt), the
+        relationships touching them with the prompts at their other ends, and their
+        enhancement history. Past `max_nodes`, the path to the prompt and its descendants
+        are kept first."""
+        if depth is not None and depth < 0:
+            raise ValidationError("depth", depth, "must be 0 or more")
+        if max_nodes < 1:
+            raise ValidationError("max_nodes", max_nodes, "must be 1 or more")
+        with self._read() as con:
+            prompt = self._resolve(con, ref).prompt
+            return read_graph(con, prompt.id, depth, max_nodes)
+
+    def parent_diff(self, ref: str) -> VersionDiff:
+        """The parent's current version against the prompt's current version."""
+        with self._read() as con:
+            child = self._resolve(con, ref).prompt
+            parent = self._prompt_by_id(con, child.parent_id) if child.parent_id else None
+            if parent is None:
+                raise NotFound(f"prompt {child.name!r} has no parent to compare with")
+            old = self._version(con, parent, parent.current_version)
+            new = self._version(con, child, child.current_version)
+        unified = "\n".join(
+            difflib.unified_diff(
+                old.content.splitlines(),
+                new.content.splitlines(),
+                fromfile=f"{old.name}@{old.version}",
+                tofile=f"{new.name}@{new.version}",
+                lineterm="",
+            )
+        )
+        before = {"name": old.name, **old.metadata}
+        after = {"name": new.name, **new.metadata}
+        changed = {
+            f: (before.get(f), after.get(f))
+            for f in dict.fromkeys([*before, *after])
+            if before.get(f) != after.get(f)
+        }
+        return VersionDiff(old, new, unified, changed)

@@ -1,4 +1,4 @@
-"""Derivation and relationships: derive, link, unlink."""
+"""Derivation and relationships: derive, link, unlink, and the lineage graph."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from storage.models import RELATIONSHIP_TYPES, short_id
 from tui.cli.common import json_option, library
 from tui.cli.fields import collect_fields, content_option, field_options, read_content
 from tui.cli.output import emit_json
+from tui.graph_layout import as_text, layout
 
 type_option = click.option(
     "--type",
@@ -108,4 +109,34 @@ def unlink(source: str, target: str, kind: str) -> None:
     click.echo(f"unlinked {source} {kind} {target}")
 
 
-COMMANDS = (derive, link, unlink)
+@click.command()
+@click.argument("ref")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Only N generations above and below REF (default: the whole tree).",
+)
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(min=1),
+    default=20_000,
+    show_default=True,
+    help="Cut a bigger tree (the path to REF and its descendants are kept first).",
+)
+@json_option
+def lineage(ref: str, depth: int | None, max_nodes: int, as_json: bool) -> None:
+    """The derivation tree around REF, with its other relationships.
+
+    The tree is drawn from REF's root (● marks REF, ○ the others, each with its version, uses
+    and rating); `┄ TYPE → NAME` lines under a prompt are its relationships that are not
+    derivations (→ from it, ← to it). --json prints the nodes, links and enhancement history."""
+    graph = library().lineage_graph(ref, depth=depth, max_nodes=max_nodes)
+    if as_json:
+        emit_json({**graph.to_dict(), "truncated": graph.truncated})
+        return
+    for line in as_text(graph, layout(graph)):
+        click.echo(line)
+
+
+COMMANDS = (derive, link, unlink, lineage)
