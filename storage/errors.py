@@ -88,3 +88,63 @@ class SchemaError(PromptdeckError):
 
 class QueryError(PromptdeckError):
     """A read-only SQL query failed or tried to write."""
+
+
+class ProviderError(PromptdeckError):
+    """An embedding provider failed. `provider` names it, `url` is the endpoint without
+    credentials, `status` the last HTTP status (None when no answer came)."""
+
+    def __init__(
+        self, message: str, *, provider: str, url: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.url = url
+        self.status = status
+
+
+class AlreadyDerived(PromptdeckError):
+    """A derived_from link from a prompt that already has another parent (one parent each)."""
+
+    def __init__(self, child: str, parent: str) -> None:
+        super().__init__(
+            f"parent: {child!r} already derives from {parent!r}; a prompt has one parent, "
+            "unlink that derivation first",
+            field="parent",
+        )
+
+
+class BackupError(PromptdeckError):
+    """A backup folder is missing a file, is corrupted, or was written by a newer promptdeck;
+    or a restore target already exists. `file` names the file."""
+
+
+class TransferError(PromptdeckError):
+    """An import or export cannot start: unknown format, unreadable file, bad column mapping,
+    or a target that already exists. `file` names the file."""
+
+
+class ImportRejected(PromptdeckError):
+    """A row of an import file is malformed or invalid, so nothing was imported. `row` is its
+    line (or item) number, `file` the file, `rejected` how many rows were invalid."""
+
+    def __init__(self, message: str, *, file: str, row: int | None, rejected: int) -> None:
+        super().__init__(message, row=row, file=file)
+        self.rejected = rejected
+
+
+class EmbeddingFailed(PromptdeckError):
+    """Embedding stopped part-way (a provider failed): the batches before the failure are
+    stored and embedding again resumes; `done` of `total` prompts were embedded."""
+
+    def __init__(self, error: PromptdeckError, done: int, total: int) -> None:
+        super().__init__(
+            f"{error} ({done} of {total} prompts embedded and kept; embedding again resumes)"
+        )
+        self.done = done
+        self.total = total
+
+
+class PurgeError(PromptdeckError):
+    """A purge could not export (or read back) what it would delete, so it deleted nothing.
+    `file` names the Parquet file or folder."""
