@@ -238,6 +238,7 @@ class PromptPage:
     table: pa.Table
     total: int
     offset: int = 0
+    notice: str | None = None  # a search's note, e.g. that no prompt has a vector yet
 
 
 @dataclass(frozen=True, slots=True)

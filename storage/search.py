@@ -119,10 +119,14 @@ class SearchMixin(EmbeddingsMixin):
         min_score: float | None = None,
         provider: EmbeddingProvider | None = None,
         engine: str | None = None,
+        match_all: bool = False,
     ) -> PromptPage:
         """The ranked prompts as prompt_table's Arrow columns plus `score`, best first;
-        `total` is how many prompts were ranked."""
-        ranking = self._rank(query, mode, where, offset + limit, min_score, provider, engine)
+        `total` is how many prompts were ranked. `match_all`: text ranks only prompts that
+        hold every query word (as you type, each word narrows the list)."""
+        ranking = self._rank(
+            query, mode, where, offset + limit, min_score, provider, engine, match_all
+        )
         ids, scores = ranking.ids[offset:], ranking.scores[offset:]
         marks = ", ".join("?" for _ in ids) or "NULL"
         # prompt_table's select, its ratings computed for these prompts only (the view
@@ -138,7 +142,7 @@ class SearchMixin(EmbeddingsMixin):
         kept = [i for i, prompt_id in enumerate(ids) if prompt_id in at]  # not deleted since
         table = found.take(pa.array([at[ids[i]] for i in kept], pa.int64()))
         table = table.append_column("score", pa.array([scores[i] for i in kept], pa.float64()))
-        return PromptPage(table, ranking.total, offset)
+        return PromptPage(table, ranking.total, offset, ranking.notice)
 
     def similar(self, ref: str, limit: int = 5, *, engine: str | None = None) -> list[SearchHit]:
         """The live prompts nearest to `ref` by the active model's vectors."""
@@ -188,14 +192,27 @@ class SearchMixin(EmbeddingsMixin):
         )
         return self._hits(picked)
 
+    def prepare_search(self, mode: str = "text") -> str | None:
+        """Do now what the first search of `mode` would do (build or load the text index; load
+        the active model's vectors), so that an interactive first keystroke is fast. Returns
+        the notice that search would give (a fallback, no vectors yet), or None."""
+        if mode == "text":
+            with self._read() as con:
+                if not load_fts(con):
+                    return "full-text search unavailable: matching words instead of BM25"
+            cache = self._search_cache()
+            with cache.lock:
+                ready = self._ensure_text_index(cache)
+            return None if ready else "no text index yet (read-only library): matching words"
+        return self.search("prepare", mode, limit=1).notice
+
     def build_text_index(self) -> int:
-        """(Re)build the BM25 index now (search builds it lazily); returns the prompts indexed."""
+        """(Re)build the BM25 index now (search builds it lazily); returns the prompts indexed.
+        The index is derived from the prompts like a cache, so it is not an audited change."""
         with self._write() as con:
             if not load_fts(con):
                 return 0
-            count = text_index.build(con, self.new_id())
-            self._audit(con, "text_index", "library", after={"prompts": count})
-        return count
+            return text_index.build(con, self.new_id())
 
     # -- ranking ---------------------------------------------------------------------------
 
@@ -208,6 +225,7 @@ class SearchMixin(EmbeddingsMixin):
         min_score: float | None,
         provider: EmbeddingProvider | None,
         engine: str | None,
+        match_all: bool = False,
     ) -> _Ranking:
         if mode not in MODES:
             raise ValidationError("mode", mode, f"must be one of {', '.join(MODES)}")
@@ -217,13 +235,13 @@ class SearchMixin(EmbeddingsMixin):
         if engine is not None and engine not in ENGINES:
             raise ValidationError("engine", engine, f"must be one of {', '.join(ENGINES)}")
         if mode == "text":
-            return self._text_ranking(query, where, limit, min_score)
+            return self._text_ranking(query, where, limit, min_score, match_all)
         chosen = self.query_provider(provider)
         vector = _checked(chosen, chosen.embed([query]), 1)[0]
         if mode == "semantic":
             return self._vector_ranking(chosen.model, vector, where, limit, min_score, engine)
         depth = max(limit, FUSION_DEPTH)
-        text = self._text_ranking(query, where, depth, None)
+        text = self._text_ranking(query, where, depth, None, match_all)
         semantic = self._vector_ranking(chosen.model, vector, where, depth, None, engine)
         fused: dict[str, float] = {}
         for ranking in (text, semantic):
@@ -242,21 +260,26 @@ class SearchMixin(EmbeddingsMixin):
         )
 
     def _text_ranking(
-        self, query: str, where: PromptFilter, limit: int, min_score: float | None
+        self,
+        query: str,
+        where: PromptFilter,
+        limit: int,
+        min_score: float | None,
+        match_all: bool = False,
     ) -> _Ranking:
         with self._read() as con:
             fts = load_fts(con)
         if not fts:
             return self._word_match(
                 query, where, limit, min_score, "full-text search unavailable (the fts "
-                "extension did not load): matching words instead of BM25",
+                "extension did not load): matching words instead of BM25", match_all,
             )  # fmt: skip
         cache = self._search_cache()
         with cache.lock:
             if not self._ensure_text_index(cache):
                 return self._word_match(
                     query, where, limit, min_score, "no text index yet and the library is "
-                    "read-only: matching words instead of BM25",
+                    "read-only: matching words instead of BM25", match_all,
                 )  # fmt: skip
             index, delta = cache.text, cache.delta
             assert index is not None and delta is not None
@@ -278,7 +301,7 @@ class SearchMixin(EmbeddingsMixin):
                     )
             allowed, allowed_fresh_mask = cache.masks[key]
             groups = [index.expand(word, delta) for word in words]
-            indexed, fresh = index.score(groups, delta)
+            indexed, fresh = index.score(groups, delta, match_all=match_all)
         floor = 0.0 if min_score is None else min_score
         docs = np.flatnonzero((indexed > 0) & allowed & (indexed >= floor))
         extra = np.flatnonzero((fresh > 0) & allowed_fresh_mask & (fresh >= floor))
@@ -318,10 +341,16 @@ class SearchMixin(EmbeddingsMixin):
         return cache.text is not None
 
     def _word_match(
-        self, query: str, where: PromptFilter, limit: int, min_score: float | None, notice: str
+        self,
+        query: str,
+        where: PromptFilter,
+        limit: int,
+        min_score: float | None,
+        notice: str,
+        match_all: bool = False,
     ) -> _Ranking:
         """The fallback: the number of query words found (any case) in name, description,
-        folder or content."""
+        folder or content (with `match_all`, only prompts holding all of them)."""
         clause, params = filter_sql(where)
         words = list(dict.fromkeys(query.lower().split()))
         found = " + ".join(
@@ -338,7 +367,7 @@ class SearchMixin(EmbeddingsMixin):
             rows = con.execute(
                 f"SELECT id, score FROM (SELECT p.id, {found} AS score FROM prompts p "
                 f"WHERE {clause}) WHERE score >= greatest(1, ?) ORDER BY score DESC, id",
-                [*patterns, *params, min_score or 0],
+                [*patterns, *params, len(words) if match_all else (min_score or 0)],
             ).fetchall()
         typed = tuple(QueryWord(w, w, False) for w in words)
         return _Ranking(

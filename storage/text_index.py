@@ -222,11 +222,16 @@ class TextIndex:
         avgdl = self.avgdl or float(lengths.mean() if len(lengths) else 1.0) or 1.0
         return tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths / avgdl))
 
-    def score(self, groups: Sequence[Sequence[str]], delta: Delta) -> tuple[Floats, Floats]:
+    def score(
+        self, groups: Sequence[Sequence[str]], delta: Delta, *, match_all: bool = False
+    ) -> tuple[Floats, Floats]:
         """BM25 of every indexed doc (by docid; stale ones 0) and of every delta doc. A query
-        word adds the score of the best of the terms it stands for."""
+        word adds the score of the best of the terms it stands for. With `match_all`, a doc
+        that lacks any query word scores 0 (typing another word narrows the result)."""
         indexed = np.zeros(len(self.doc_ids))
         fresh = np.zeros(len(delta.ids))
+        words_in = np.zeros(len(self.doc_ids), np.int32)
+        words_in_fresh = np.zeros(len(delta.ids), np.int32)
         for group in groups:
             best = np.zeros(len(self.doc_ids))
             best_fresh = np.zeros(len(delta.ids))
@@ -246,6 +251,11 @@ class TextIndex:
                     best_fresh[at] = np.maximum(best_fresh[at], weight)
             indexed += best
             fresh += best_fresh
+            words_in += best > 0
+            words_in_fresh += best_fresh > 0
+        if match_all:
+            indexed[words_in < len(groups)] = 0.0
+            fresh[words_in_fresh < len(groups)] = 0.0
         indexed[delta.stale] = 0.0
         return indexed, fresh
 

@@ -11,6 +11,8 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from storage import Library
+from storage.embedding import EmbeddingProvider, LocalProvider, make_provider
+from storage.errors import PromptdeckError
 from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
 from tui.screens.browse import BrowseScreen
@@ -41,17 +43,21 @@ class PromptdeckApp(App[None]):
         ),
     ]
 
-    def __init__(self, library: Library, *, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        settings: Settings | None = None,
+        config_error: str | None = None,
+        warnings: tuple[str, ...] = (),
+    ) -> None:
         super().__init__()
         self.library = library
-        self.config_error: str | None = None
         if settings is None:
-            try:
-                settings = Settings.load()
-            except ConfigError as error:
-                self.config_error = str(error)
-                settings = Settings(default_config_path())
+            settings, config_error = load_settings()
         self.settings = settings
+        self.config_error = config_error
+        self.startup_warnings = warnings
         self.sub_title = library.name
 
     def on_mount(self) -> None:
@@ -62,9 +68,12 @@ class PromptdeckApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         if self.config_error:
             self.notify(f"{self.config_error}; using defaults", title="Config", severity="error")
+        for warning in self.startup_warnings:
+            self.notify(warning, title="Config", severity="warning")
 
     def _remember_theme(self, theme: object) -> None:
-        if self.settings.theme != self.theme:
+        if self.settings.theme != self.theme and self.config_error is None:
+            # A broken file is left for the user to mend, never overwritten with defaults.
             self.settings.theme = self.theme
             try:
                 self.settings.save()
@@ -99,7 +108,26 @@ class PromptdeckApp(App[None]):
         )
 
 
-def run_app(path: Path, *, demo: bool = False, read_only: bool = False) -> None:
+def load_settings() -> tuple[Settings, str | None]:
+    """The user's settings, or the defaults and the reason when the file is broken."""
+    try:
+        return Settings.load(), None
+    except ConfigError as error:
+        return Settings(default_config_path()), str(error)
+
+
+def configured_embedder(settings: Settings) -> tuple[EmbeddingProvider | None, str | None]:
+    """The provider that embeds each saved prompt (local unless [embedding] names another),
+    or None and the reason when its settings are not usable."""
+    try:
+        return make_provider(settings.provider_settings()), None
+    except PromptdeckError as error:
+        return None, f"embedding provider: {error}; saved prompts are not embedded"
+
+
+def run_app(
+    path: Path, *, demo: bool = False, read_only: bool = False, lock_timeout: float = 5.0
+) -> None:
     """Open the app on a library; `demo` opens a throwaway copy of the sample library."""
     workdir = None
     if demo:
@@ -109,10 +137,22 @@ def run_app(path: Path, *, demo: bool = False, read_only: bool = False) -> None:
         path = workdir / "demo.duckdb"
         with Library(path) as seed:
             write_sample_library(seed)
+            seed.embed_missing(LocalProvider())  # offline: semantic search works in the demo
+    settings, config_error = load_settings()
+    embedder, embedder_error = configured_embedder(settings)
     try:
         # linger: keep the file open through bursts of keystrokes, free it when idle.
-        with Library(path, read_only=read_only, linger=LINGER_SECONDS) as library:
-            PromptdeckApp(library).run()
+        with Library(
+            path,
+            read_only=read_only,
+            linger=LINGER_SECONDS,
+            lock_timeout=lock_timeout,
+            embedder=embedder,
+        ) as library:
+            warnings = (embedder_error,) if embedder_error else ()
+            PromptdeckApp(
+                library, settings=settings, config_error=config_error, warnings=warnings
+            ).run()
     finally:
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)

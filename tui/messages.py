@@ -6,33 +6,48 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from storage.embeddings import SaveNotice
 from storage.models import Prompt, PromptFilter, PromptPage
+from storage.search import SearchHit
 
 
 @dataclass
 class PromptsLoaded(Message):
-    """A worker fetched a page of the prompt list for a filter (offset 0: a new result)."""
+    """A worker fetched a page of the prompt list for a filter (offset 0: a new result);
+    `mode` is the search mode that ranked it, None for a sorted list."""
 
     page: PromptPage
     where: PromptFilter
     library_total: int
     select: str | None = None  # a prompt to put the cursor on
+    mode: str | None = None
+
+
+@dataclass
+class SearchPrepared(Message):
+    """The text index or a model's vectors are loaded: searches of `mode` are fast now."""
+
+    mode: str
+    notice: str | None
 
 
 @dataclass
 class PromptLoaded(Message):
-    """A worker fetched one prompt for the preview."""
+    """A worker fetched one prompt for the preview, with its nearest neighbours."""
 
     prompt: Prompt
     rating: float | None
     ratings: int
+    similar: tuple[SearchHit, ...] = ()
 
 
 @dataclass
 class PromptSaved(Message):
-    """A prompt was written (created, edited, derived, restored)."""
+    """A prompt was written (created, edited, derived, restored); `notices` are what the
+    save has to tell besides (a near-duplicate, a vector that could not be made)."""
 
     prompt: Prompt
+    notices: tuple[SaveNotice, ...] = ()
 
 
 @dataclass

@@ -80,14 +80,19 @@ def test_link_refuses_a_derivation_cycle(cli: Cli, sample: dict[str, str]) -> No
     assert cli.counts() == before
 
 
-def test_render_fills_variables_and_records_nothing(cli: Cli, sample: dict[str, str]) -> None:
+def test_render_fills_variables_and_records_a_rendered_event(
+    cli: Cli, sample: dict[str, str]
+) -> None:
     before = cli.counts()
     text = cli.ok("render", "Summarise", "topic=DuckDB", "audience=engineers", "extra=ignored")
     assert text == "Summarise DuckDB for engineers."
     assert cli.ok("render", "Summarise", "--vars") == "topic\naudience\n"
     assert cli.json("render", "Summarise", "--vars") == ["topic", "audience"]
     assert cli.json("render", "Explain", "topic=a=b") == {"text": "Explain a=b simply."}
-    assert cli.counts() == before
+    after = cli.counts()
+    assert after["usage_events"] == before["usage_events"] + 2  # --vars renders nothing
+    rendered = cli.json("sql", "SELECT count(*) AS n FROM usage_events WHERE event_type='rendered'")
+    assert rendered == [{"n": 2}]
 
 
 def test_render_a_labelled_version(cli: Cli, sample: dict[str, str]) -> None:

@@ -59,7 +59,7 @@ def main(
         return
     from tui.app import run_app
 
-    run_app(path, demo=demo, read_only=read_only)
+    run_app(path, demo=demo, read_only=read_only, lock_timeout=lock_timeout)
 
 
 for _module in (prompts, show, lineage, usage, organise, reports, search, transfer, analytics):

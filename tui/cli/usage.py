@@ -21,7 +21,7 @@ values_argument = click.argument("values", nargs=-1, metavar="[NAME=VALUE]...")
 def render(ref: str, values: tuple[str, ...], list_vars: bool, as_json: bool) -> None:
     """Fill in a prompt's {{variables}} and print it.
 
-    Nothing is recorded (see `use`)."""
+    Records a 'rendered' event (not on a --read-only library); `use` records a use."""
     given = parse_values(values)
     lib = library()
     if list_vars:
@@ -31,7 +31,7 @@ def render(ref: str, values: tuple[str, ...], list_vars: bool, as_json: bool) ->
         elif names:
             click.echo("\n".join(names))
         return
-    text = lib.render(ref, given)
+    text = lib.render(ref, given) if lib.read_only else lib.use(ref, given, event_type="rendered")
     if as_json:
         emit_json({"text": text})
     else:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,11 +14,17 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static, Tree
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
-from storage.models import SORT_KEYS, PromptFilter
+from storage.models import SORT_KEYS, PromptFilter, PromptPage
 from storage.templates import variables
-from tui.messages import LibraryChanged, PromptLoaded, PromptsLoaded, StatusMessage
+from tui.messages import (
+    LibraryChanged,
+    PromptLoaded,
+    PromptsLoaded,
+    SearchPrepared,
+    StatusMessage,
+)
 from tui.screens.base import DeckScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.filters import FilterScreen
@@ -28,27 +35,36 @@ from tui.widgets.prompt_preview import PromptPreview
 from tui.widgets.prompt_table import PromptTable
 from tui.widgets.status_line import StatusLine
 
-if TYPE_CHECKING:
-    pass
-
+SIMILAR_IN_PREVIEW = 5
+EMBED_BATCH = 256
+PROGRESS_EVERY = 0.2  # seconds between progress updates on the status line
 PAGE_SIZE = 500  # rows fetched at a time; more are fetched as the cursor nears the end
-SEARCH_DEBOUNCE = 0.05  # seconds after the last keystroke before the list is queried
 PREVIEW_DEBOUNCE = 0.03
+SEARCH_MODES = ("text", "semantic", "hybrid")
 SORT_CYCLE = ("updated", "name", "uses", "rating", "folder", "model", "created")
 WIDE = 120  # from this width the preview sits beside the table, not under it
-NARROW = 100  # below this width the sidebar starts hidden (ctrl+b shows it)
+NARROW = 100  # below this width the sidebar starts hidden (ctrl+b or f9 shows it)
 
 
 class BrowseScreen(DeckScreen[None]):
     CSS_PATH = "browse.tcss"
     AUTO_FOCUS = "#prompts"
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The app's help key, repeated here so that the footer shows it first at 80 columns.
+        Binding("question_mark,f1", "app.help", "Help", id="browse.help", tooltip="Every key"),
         Binding(
             "slash",
             "focus_search",
             "Search",
             id="browse.search",
             tooltip="Search names, descriptions and content as you type",
+        ),
+        Binding(
+            "ctrl+t",
+            "cycle_search_mode",
+            "Mode",
+            id="browse.search_mode",
+            tooltip="Search mode: text (BM25), semantic (embeddings) or hybrid (both fused)",
         ),
         Binding("n", "new", "New", id="browse.new", tooltip="Write a new prompt"),
         Binding(
@@ -113,6 +129,14 @@ class BrowseScreen(DeckScreen[None]):
             tooltip="Reload the library (after changes from the CLI)",
         ),
         Binding(
+            "E",
+            "embed",
+            "Embed",
+            id="browse.embed",
+            show=False,
+            tooltip="Embed the prompts that have no current vector (for semantic search)",
+        ),
+        Binding(
             "L",
             "load_sample",
             "Load sample",
@@ -121,7 +145,7 @@ class BrowseScreen(DeckScreen[None]):
             tooltip="Fill an empty library with the sample prompts",
         ),
         Binding(
-            "ctrl+b",
+            "ctrl+b,f9",  # f9: inside tmux, ctrl+b is the prefix key
             "toggle_sidebar",
             "Sidebar",
             id="browse.sidebar",
@@ -175,7 +199,11 @@ class BrowseScreen(DeckScreen[None]):
         self.sort_key = "updated"
         self.descending = True
         self.total = 0
-        self._search_timer: Timer | None = None
+        self.search_mode = SEARCH_MODES[0]
+        self._prepared: set[str] = set()  # search modes whose index or vectors are loaded
+        self._loading: Worker[None] | None = None  # the list query in flight
+        self._reload_pending = False  # the filter or sort changed while it ran
+        self._pending_select: str | None = None
         self._preview_timer: Timer | None = None
         self._sidebar_shown: bool | None = None  # None: decided by the terminal width
 
@@ -185,7 +213,7 @@ class BrowseScreen(DeckScreen[None]):
             yield LibraryTree(id="sidebar")
             with Vertical(id="main"):
                 with Horizontal(id="search-row"):
-                    yield Static("Search", id="search-label")
+                    yield Static("Text", id="search-label")
                     yield Input(placeholder="press / and type", id="search")
                     yield Static(id="result-count")
                 with Container(id="list-and-preview"):
@@ -200,6 +228,7 @@ class BrowseScreen(DeckScreen[None]):
         self.query_one("#preview").border_title = "Preview"
         self.reload()
         self.load_sidebar()
+        self.prepare_search("text")
 
     def on_resize(self, event: Resize) -> None:
         self.query_one("#list-and-preview").set_class(event.size.width >= WIDE, "-wide")
@@ -218,41 +247,89 @@ class BrowseScreen(DeckScreen[None]):
     # -- loading ---------------------------------------------------------------------------
 
     def reload(self, select: str | None = None) -> None:
-        self.load_prompts(self.where, self.sort_key, self.descending, select)
+        """Query the list for the current filter and sort. One query runs at a time; changes
+        made meanwhile (keystrokes in the search box) are coalesced into one query of the
+        newest state when it ends: no waiting on a timer, no scans nobody will see."""
+        if self._loading is not None and not self._loading.is_finished:
+            self._reload_pending = True
+            self._pending_select = select or self._pending_select
+            return
+        mode = self._ranking_mode()
+        self._loading = self.load_prompts(self.where, self.sort_key, self.descending, select, mode)
+
+    def _ranking_mode(self) -> str | None:
+        """The mode that ranks the list: while text is typed, once text search is ready (until
+        then the list is filtered by the words, sorted as before)."""
+        if not self.where.text:
+            return None
+        if self.search_mode == "text" and "text" not in self._prepared:
+            return None
+        return self.search_mode
+
+    @on(Worker.StateChanged)
+    def _list_query_ended(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._loading and event.worker.is_finished and self._reload_pending:
+            self._reload_pending = False
+            select, self._pending_select = self._pending_select, None
+            self.reload(select)
 
     @work(thread=True, exclusive=True, group="prompts", exit_on_error=False)
     def load_prompts(
-        self, where: PromptFilter, sort: str, descending: bool, select: str | None
+        self,
+        where: PromptFilter,
+        sort: str,
+        descending: bool,
+        select: str | None,
+        mode: str | None,
     ) -> None:
         library = self.deck.library
-        page = library.prompt_table(where, sort=sort, descending=descending, limit=PAGE_SIZE)
+        page = self._page(where, sort, descending, mode, 0)
         if get_current_worker().is_cancelled:
             return
         total = library.count_prompts() if where != PromptFilter() else page.total
-        self.post_message(PromptsLoaded(page, where, total, select))
+        self.post_message(PromptsLoaded(page, where, total, select, mode))
+
+    def _page(
+        self, where: PromptFilter, sort: str, descending: bool, mode: str | None, offset: int
+    ) -> PromptPage:
+        library = self.deck.library
+        if mode is not None and where.text:
+            unfiltered = replace(where, text=None)
+            return library.search_table(
+                where.text, mode, unfiltered, limit=PAGE_SIZE, offset=offset, match_all=True
+            )
+        return library.prompt_table(
+            where, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
+        )
 
     @on(PromptTable.NeedMore)
     def _need_more(self, event: PromptTable.NeedMore) -> None:
-        self.load_more(self.where, self.sort_key, self.descending, event.offset)
+        mode = self._ranking_mode()
+        self.load_more(self.where, self.sort_key, self.descending, mode, event.offset)
 
     @work(thread=True, exclusive=True, group="more", exit_on_error=False)
-    def load_more(self, where: PromptFilter, sort: str, descending: bool, offset: int) -> None:
-        page = self.deck.library.prompt_table(
-            where, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
-        )
+    def load_more(
+        self, where: PromptFilter, sort: str, descending: bool, mode: str | None, offset: int
+    ) -> None:
+        page = self._page(where, sort, descending, mode, offset)
         if not get_current_worker().is_cancelled:
-            self.post_message(PromptsLoaded(page, where, -1))
+            self.post_message(PromptsLoaded(page, where, -1, mode=mode))
 
     def on_prompts_loaded(self, message: PromptsLoaded) -> None:
         table = self.query_one(PromptTable)
-        if message.where != self.where:
+        if message.where != self.where or message.mode != self._ranking_mode():
             return  # a page of a result the user has moved on from
         if message.page.offset:
             table.append(message.page)
             return
         filtered = message.where != PromptFilter()
         table.empty_text = "No prompts match." if filtered else ""
-        table.set_sort(self.sort_key, self.descending)
+        if message.mode is not None:
+            table.set_sort("score", True)
+            if message.page.notice:
+                self.post_message(StatusMessage(message.page.notice))
+        else:
+            table.set_sort(self.sort_key, self.descending)
         table.set_data(message.page, keep=message.select)
         self.total = message.library_total
         self.deck.sub_title = f"{self.deck.library.name} · {message.library_total:,} prompts"
@@ -301,12 +378,18 @@ class BrowseScreen(DeckScreen[None]):
         library = self.deck.library
         prompt = library.get(prompt_id)
         rating, ratings = library.rating(prompt_id)
-        if not get_current_worker().is_cancelled:
-            self.post_message(PromptLoaded(prompt, rating, ratings))
+        if get_current_worker().is_cancelled:
+            return
+        self.post_message(PromptLoaded(prompt, rating, ratings))
+        similar = tuple(library.similar(prompt_id, limit=SIMILAR_IN_PREVIEW))
+        if similar and not get_current_worker().is_cancelled:
+            self.post_message(PromptLoaded(prompt, rating, ratings, similar))
 
     def on_prompt_loaded(self, message: PromptLoaded) -> None:
         if message.prompt.id == self.query_one(PromptTable).highlighted_id:
-            self.query_one(PromptPreview).show(message.prompt, message.rating, message.ratings)
+            self.query_one(PromptPreview).show(
+                message.prompt, message.rating, message.ratings, message.similar
+            )
 
     def on_library_changed(self, message: LibraryChanged) -> None:
         self.reload(select=message.select)
@@ -319,10 +402,7 @@ class BrowseScreen(DeckScreen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        text = event.value.strip() or None
-        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, lambda: self._apply(text=text))
+        self._apply(text=event.value.strip() or None)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
@@ -341,6 +421,30 @@ class BrowseScreen(DeckScreen[None]):
         self._apply(folder=scope.folder, tags=tags, archived=scope.archived)
         self.action_focus_list()
 
+    @work(thread=True, group="prepare", exit_on_error=False)
+    def prepare_search(self, mode: str) -> None:
+        self.post_message(SearchPrepared(mode, self.deck.library.prepare_search(mode)))
+
+    def on_search_prepared(self, message: SearchPrepared) -> None:
+        self._prepared.add(message.mode)
+        if message.notice and message.mode == self.search_mode:
+            self.post_message(StatusMessage(message.notice))
+        if message.mode == self.search_mode and self.where.text:
+            self.reload()
+
+    def action_cycle_search_mode(self) -> None:
+        position = SEARCH_MODES.index(self.search_mode)
+        self.search_mode = SEARCH_MODES[(position + 1) % len(SEARCH_MODES)]
+        self.query_one("#search-label", Static).update(self.search_mode.capitalize())
+        if self.search_mode not in self._prepared:
+            if self.search_mode != "text":
+                self.post_message(StatusMessage(f"loading vectors for {self.search_mode} search…"))
+            self.prepare_search(self.search_mode)
+        else:
+            self.post_message(StatusMessage(f"{self.search_mode} search"))
+        if self.where.text:
+            self.reload()
+
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
 
@@ -351,7 +455,15 @@ class BrowseScreen(DeckScreen[None]):
         if self.focused is self.query_one("#search", Input):
             self.action_focus_list()
 
+    def _refuse_sort_while_ranked(self) -> bool:
+        if self._ranking_mode() is None:
+            return False
+        self.post_message(StatusMessage("ranked by relevance while searching; esc, clear to sort"))
+        return True
+
     def action_sort(self) -> None:
+        if self._refuse_sort_while_ranked():
+            return
         position = SORT_CYCLE.index(self.sort_key) if self.sort_key in SORT_CYCLE else -1
         self.sort_key = SORT_CYCLE[(position + 1) % len(SORT_CYCLE)]
         self.descending = self.sort_key not in ("name", "folder", "model")
@@ -360,6 +472,8 @@ class BrowseScreen(DeckScreen[None]):
         self.reload()
 
     def action_reverse(self) -> None:
+        if self._refuse_sort_while_ranked():
+            return
         self.descending = not self.descending
         self.reload()
 
@@ -499,6 +613,36 @@ class BrowseScreen(DeckScreen[None]):
         self.post_message(StatusMessage(f"{prompt.name!r} {verb}"))
         self.post_message(LibraryChanged())
 
+    def action_embed(self) -> None:
+        if self.deck.library.embedder is None:
+            self.post_message(
+                StatusMessage("no embedding provider: see [embedding] in config.toml", error=True)
+            )
+            return
+        self.embed_library()
+
+    @work(thread=True, exclusive=True, group="embed", exit_on_error=False)
+    def embed_library(self) -> None:
+        library = self.deck.library
+        embedder = library.embedder
+        assert embedder is not None
+        shown = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            if done == total or time.monotonic() - shown[0] > PROGRESS_EVERY:
+                shown[0] = time.monotonic()
+                text = f"embedding with {embedder.model}: {done:,} of {total:,}"
+                self.post_message(StatusMessage(text))
+
+        report = library.embed_missing(embedder, batch_size=EMBED_BATCH, progress=progress)
+        self.post_message(
+            StatusMessage(
+                f"embedded {report.embedded:,} prompts with {report.model} "
+                f"({report.up_to_date:,} were current); search uses {report.active_model}"
+            )
+        )
+        self.post_message(LibraryChanged())
+
     def action_lineage(self) -> None:
         from tui.screens.lineage import LineageScreen
 
@@ -534,6 +678,9 @@ class BrowseScreen(DeckScreen[None]):
     def load_sample(self) -> None:
         from storage.sample import write_sample_library
 
-        write_sample_library(self.deck.library)
+        library = self.deck.library
+        write_sample_library(library)
+        if library.embedder is not None and library.embedder.name == "local":
+            library.embed_missing(library.embedder)  # offline and instant: semantic works at once
         self.post_message(StatusMessage("sample library loaded"))
         self.post_message(LibraryChanged())

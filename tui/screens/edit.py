@@ -298,7 +298,7 @@ class EditScreen(DeckScreen[str | None]):
         except PromptdeckError as error:
             self.post_message(SaveFailed(error))
             return
-        self.post_message(PromptSaved(prompt))
+        self.post_message(PromptSaved(prompt, library.save_notices()))
 
     def on_save_failed(self, message: SaveFailed) -> None:
         """Inline next to the field it names; nothing was written; the typed text stays."""
@@ -324,6 +324,9 @@ class EditScreen(DeckScreen[str | None]):
         self.prompt_id, self.parent_id = prompt.id, None
         self.query_one(StatusLine).say(f"{verb} {prompt.name!r} as v{prompt.current_version}")
         self.notify(f"{prompt.name} · v{prompt.current_version}", title=verb.capitalize())
+        for notice in message.notices:  # a warning, never a refusal: the save stands
+            title = "Near duplicate" if notice.kind == "near_duplicate" else "Not embedded"
+            self.notify(notice.message, title=title, severity="warning", timeout=10)
         self.load(prompt.id)
 
     @on(VersionsPanel.Chosen)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -9,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Markdown, Static
 
 from storage.models import Prompt, short_id
+from storage.search import SearchHit
 from storage.templates import variables
 from tui import formatting
 
@@ -16,7 +19,9 @@ from tui import formatting
 PREVIEW_LIMIT = 12_000
 
 
-def metadata_table(prompt: Prompt, rating: float | None, ratings: int) -> Table:
+def metadata_table(
+    prompt: Prompt, rating: float | None, ratings: int, similar: Sequence[SearchHit] = ()
+) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -39,6 +44,8 @@ def metadata_table(prompt: Prompt, rating: float | None, ratings: int) -> Table:
         rows.append(("vars", ", ".join(names)))
     if prompt.archived:
         rows.append(("archived", formatting.date_time(prompt.archived_at)))
+    if similar:
+        rows.append(("similar", "\n".join(f"{h.score:.2f} {h.name}" for h in similar)))
     for key, value in rows:
         grid.add_row(key, value)
     return grid
@@ -52,24 +59,38 @@ class PromptPreview(VerticalScroll, can_focus=True):
     PromptPreview Markdown { margin: 0; padding: 0; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._shown: tuple[str, object] | None = None  # the prompt (id, updated_at) on show
+
     def compose(self) -> ComposeResult:
         yield Static(id="preview-title")
         yield Static(id="preview-meta")
         yield Markdown(id="preview-content")
 
-    def show(self, prompt: Prompt | None, rating: float | None = None, ratings: int = 0) -> None:
+    def show(
+        self,
+        prompt: Prompt | None,
+        rating: float | None = None,
+        ratings: int = 0,
+        similar: Sequence[SearchHit] = (),
+    ) -> None:
         title = self.query_one("#preview-title", Static)
         meta = self.query_one("#preview-meta", Static)
         content = self.query_one("#preview-content", Markdown)
         if prompt is None:
+            self._shown = None
             title.update("")
             meta.update(Text("Nothing selected.", style="dim"))
             content.update("")
             return
+        meta.update(metadata_table(prompt, rating, ratings, similar))
+        if self._shown == (prompt.id, prompt.updated_at):
+            return  # the same text (now with its neighbours): keep the reader's place
+        self._shown = (prompt.id, prompt.updated_at)
         title.update(Text(prompt.name))
         if prompt.description:
             title.update(Text.assemble((prompt.name, "bold"), "\n", (prompt.description, "italic")))
-        meta.update(metadata_table(prompt, rating, ratings))
         text = prompt.content
         if len(text) > PREVIEW_LIMIT:
             more = formatting.size(text[PREVIEW_LIMIT:])

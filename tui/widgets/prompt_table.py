@@ -41,6 +41,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("rating", "Rating", 6, 2, "rating", right=True),
     Column("updated_at", "Updated", 10, 2, "updated"),
 )
+# Shown after the name when the result is ranked by a search (BM25, cosine or fused score).
+SCORE = Column("score", "Score", 6, 1, "score", right=True)
 MIN_NAME_WIDTH = 18
 
 
@@ -53,6 +55,8 @@ def _cell(key: str, value: Any) -> str:
         return formatting.rating(value)
     if key == "updated_at":
         return formatting.date(value)
+    if key == "score":
+        return formatting.score(value)
     return str(value)
 
 
@@ -126,8 +130,11 @@ class PromptTable(ScrollView, can_focus=True):
         """Show the first page of a new result; keep the cursor on `keep` (or the current
         prompt) when it is in the page."""
         wanted = keep or self.highlighted_id
+        ranked_before = self._data is not None and "score" in self._data.column_names
         self._data = page.table
         self._ids = page.table.column("id").to_pylist()
+        if ranked_before != ("score" in page.table.column_names):
+            self._layout_width = -1  # the score column comes or goes
         self.total = page.total
         self._asked_for = None
         self._window.clear()
@@ -185,7 +192,9 @@ class PromptTable(ScrollView, can_focus=True):
 
     def _layout(self, width: int) -> None:
         chosen = list(COLUMNS)
-        for column in sorted(COLUMNS, key=lambda c: -c.priority):
+        if self._data is not None and "score" in self._data.column_names:
+            chosen.insert(1, SCORE)
+        for column in sorted(chosen, key=lambda c: -c.priority):
             fixed = sum(c.width + 1 for c in chosen if c.width)
             if width - fixed - 1 >= MIN_NAME_WIDTH or column.priority == 0:
                 break
