@@ -44,6 +44,12 @@ def _is_lock_error(error: duckdb.Error) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
+def _is_closing_race(error: duckdb.Error) -> bool:
+    """Another thread of this process just closed the file's last connection and DuckDB has
+    not let go of its handle yet: opening again a moment later succeeds."""
+    return "Unique file handle conflict" in str(error)
+
+
 def connect(
     path: Path, *, read_only: bool = False, lock_timeout: float = 5.0
 ) -> duckdb.DuckDBPyConnection:
@@ -68,6 +74,10 @@ def connect(
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
         except duckdb.Error as error:
+            if _is_closing_race(error) and time.monotonic() < deadline:
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+                continue
             raise SchemaError(
                 f"{path}: not a promptdeck library: {error}", file=str(path)
             ) from error

@@ -181,9 +181,12 @@ class EmbeddingsMixin(PromptsMixin):
         )
         self._audit(con, "embedding_model", f"config:{ACTIVE_MODEL_KEY}", before, model)
 
-    def _embed_ids(self, provider: EmbeddingProvider, ids: Sequence[str]) -> int:
+    def _embed_ids(
+        self, provider: EmbeddingProvider, ids: Sequence[str], *, audit: bool = True
+    ) -> int:
         """Embed these prompts (their current text) and store the vectors in one transaction;
-        the first model ever embedded becomes the active one in the same transaction."""
+        the first model ever embedded becomes the active one in the same transaction. A save's
+        own vector is not audited apart: the audited save is what it follows from."""
         with self._read() as con:
             found = con.execute(
                 f"SELECT p.id, {EMBEDDED_TEXT_SQL} FROM prompts p "
@@ -224,12 +227,13 @@ class EmbeddingsMixin(PromptsMixin):
             con.unregister("_vectors")
             if _config(con, ACTIVE_MODEL_KEY) is None:
                 self._set_active(con, provider.model, None)
-            self._audit(
-                con,
-                "embed",
-                f"embeddings:{provider.model}",
-                after={"provider": provider.name, "prompts": len(found)},
-            )
+            if audit:
+                self._audit(
+                    con,
+                    "embed",
+                    f"embeddings:{provider.model}",
+                    after={"provider": provider.name, "prompts": len(found)},
+                )
         return len(found)
 
     def embedding_status(self) -> list[EmbeddingStatus]:
@@ -292,7 +296,7 @@ class EmbeddingsMixin(PromptsMixin):
         notices: list[SaveNotice] = []
         if self.embedder is not None and not prompt.archived:
             try:
-                self._embed_ids(self.embedder, [prompt.id])
+                self._embed_ids(self.embedder, [prompt.id], audit=False)
             except Exception as error:  # the save is done; any failure here is only a warning
                 notices.append(
                     SaveNotice(

@@ -75,27 +75,31 @@ def test_lock_timeout_option_and_environment(
 
 
 @pytest.fixture
-def fake_app(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, bool, bool]]:
-    calls: list[tuple[Path, bool, bool]] = []
+def fake_app(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, bool, bool, float]]:
+    calls: list[tuple[Path, bool, bool, float]] = []
     module = types.ModuleType("tui.app")
 
-    def run_app(path: Path, *, demo: bool = False, read_only: bool = False) -> None:
-        calls.append((path, demo, read_only))
+    def run_app(
+        path: Path, *, demo: bool = False, read_only: bool = False, lock_timeout: float = 5.0
+    ) -> None:
+        calls.append((path, demo, read_only, lock_timeout))
 
     module.run_app = run_app  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "tui.app", module)
     return calls
 
 
-def test_no_verb_opens_the_tui(fake_app: list[tuple[Path, bool, bool]], tmp_path: Path) -> None:
+def test_no_verb_opens_the_tui(
+    fake_app: list[tuple[Path, bool, bool, float]], tmp_path: Path
+) -> None:
     db = tmp_path / "tui.duckdb"
     assert CliRunner().invoke(main, ["--db", str(db)]).exit_code == 0
     assert CliRunner().invoke(main, ["--db", str(db), "--demo", "--read-only"]).exit_code == 0
-    assert CliRunner().invoke(main, []).exit_code == 0
+    assert CliRunner().invoke(main, ["--lock-timeout", "0.5"]).exit_code == 0
     assert fake_app == [
-        (db, False, False),
-        (db, True, True),
-        (default_library_path(), False, False),
+        (db, False, False, 5.0),
+        (db, True, True, 5.0),
+        (default_library_path(), False, False, 0.5),
     ]
 
 

@@ -66,7 +66,8 @@ def test_end_to_end_on_a_real_file(promptdeck_script: Path, tmp_path: Path) -> N
     assert ok(pd, db, "use", child.strip(), "name=Grace") == "Good day, Grace."
     ok(pd, db, "rate", "Greet formally", "5", "--comment", "polite")
     stats = json.loads(ok(pd, db, "stats", "--json"))
-    assert (stats["prompts"], stats["versions"], stats["uses"], stats["ratings"]) == (2, 3, 1, 1)
+    # uses: the render and the use
+    assert (stats["prompts"], stats["versions"], stats["uses"], stats["ratings"]) == (2, 3, 2, 1)
     rows = ok(
         pd, db, "sql", "SELECT name, parent_id IS NOT NULL AS derived FROM prompts ORDER BY 1"
     )

@@ -54,13 +54,15 @@ def test_sql_error_is_one_line(cli: Cli) -> None:
 def test_audit_of_everything_and_of_one_prompt(cli: Cli, sample: dict[str, str]) -> None:
     cli.ok("tag", "colour", "news", "green")
     entries = cli.json("audit")
-    assert [e["action"] for e in entries] == ["tag_colour", "derive", "create"]
+    # The first save's vector made the local model the one search uses: a config change.
+    actions = ["tag_colour", "derive", "embedding_model", "create"]
+    assert [e["action"] for e in entries] == actions
     assert [e["action"] for e in cli.json("audit", "Summarise")] == ["create"]
     assert [e["action"] for e in cli.json("audit", "tag:news")] == ["tag_colour"]
     assert len(cli.json("audit", "--limit", "1")) == 1
     table = cli.ok("audit").splitlines()
     assert table[0].split() == ["ID", "TIME", "ACTOR", "ACTION", "ENTITY", "DETAIL"]
-    assert f"prompt:{short_id(sample['Summarise'])}" in table[3]
+    assert f"prompt:{short_id(sample['Summarise'])}" in table[4]
 
 
 def test_audit_of_a_deleted_prompt(cli: Cli, sample: dict[str, str]) -> None:

@@ -39,7 +39,7 @@ async def test_modes_cycle_and_rank_with_scores(embedded: Library, settings: Set
         await settle(pilot)
         await pilot.press("slash", *"code review")
         await settle(pilot)
-        assert _label(app) == "Text"
+        assert _label(app) == "Text search"
         rows = _rows(app)
         assert rows and all("review" in str(r["name"]).lower() for r in rows)
         scores = [float(r["score"]) for r in rows]  # type: ignore[arg-type]
@@ -48,7 +48,7 @@ async def test_modes_cycle_and_rank_with_scores(embedded: Library, settings: Set
 
         await pilot.press("ctrl+t")
         await settle(pilot)
-        assert _label(app) == "Semantic"
+        assert _label(app) == "Semantic search"
         rows = _rows(app)
         assert len(rows) > len(texts)  # semantic ranks every embedded prompt
         assert "review" in str(rows[0]["name"]).lower()
@@ -57,12 +57,12 @@ async def test_modes_cycle_and_rank_with_scores(embedded: Library, settings: Set
 
         await pilot.press("ctrl+t")
         await settle(pilot)
-        assert _label(app) == "Hybrid"
+        assert _label(app) == "Hybrid search"
         assert "review" in str(_rows(app)[0]["name"]).lower()
 
         await pilot.press("ctrl+t")
         await settle(pilot)
-        assert _label(app) == "Text"
+        assert _label(app) == "Text search"
         assert {r["id"] for r in _rows(app)} == texts
 
 
@@ -109,6 +109,8 @@ async def test_e_embeds_what_is_missing(sample_library: Library, settings: Setti
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("E")
+        await settle(pilot)
+        await app.workers.wait_for_complete()
         await settle(pilot)
         (status,) = sample_library.embedding_status()
         assert status.missing == 0 and status.current == sample_library.count_prompts()

@@ -39,6 +39,8 @@ SIMILAR_IN_PREVIEW = 5
 EMBED_BATCH = 256
 PROGRESS_EVERY = 0.2  # seconds between progress updates on the status line
 PAGE_SIZE = 500  # rows fetched at a time; more are fetched as the cursor nears the end
+MIN_SEARCH = 2  # characters typed before the list is searched
+RANKED_PAGE = 100  # a search's first page: a screenful, fast; the rest follows in pages
 PREVIEW_DEBOUNCE = 0.03
 SEARCH_MODES = ("text", "semantic", "hybrid")
 SORT_CYCLE = ("updated", "name", "uses", "rating", "folder", "model", "created")
@@ -213,7 +215,7 @@ class BrowseScreen(DeckScreen[None]):
             yield LibraryTree(id="sidebar")
             with Vertical(id="main"):
                 with Horizontal(id="search-row"):
-                    yield Static("Text", id="search-label")
+                    yield Static("Text search", id="search-label")
                     yield Input(placeholder="press / and type", id="search")
                     yield Static(id="result-count")
                 with Container(id="list-and-preview"):
@@ -295,8 +297,9 @@ class BrowseScreen(DeckScreen[None]):
         library = self.deck.library
         if mode is not None and where.text:
             unfiltered = replace(where, text=None)
+            limit = RANKED_PAGE if offset == 0 else PAGE_SIZE
             return library.search_table(
-                where.text, mode, unfiltered, limit=PAGE_SIZE, offset=offset, match_all=True
+                where.text, mode, unfiltered, limit=limit, offset=offset, match_all=True
             )
         return library.prompt_table(
             where, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
@@ -402,7 +405,9 @@ class BrowseScreen(DeckScreen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self._apply(text=event.value.strip() or None)
+        text = event.value.strip()
+        # One letter would match a third of a big library (and no BM25 term): wait for two.
+        self._apply(text=text if len(text) >= MIN_SEARCH else None)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
@@ -435,7 +440,8 @@ class BrowseScreen(DeckScreen[None]):
     def action_cycle_search_mode(self) -> None:
         position = SEARCH_MODES.index(self.search_mode)
         self.search_mode = SEARCH_MODES[(position + 1) % len(SEARCH_MODES)]
-        self.query_one("#search-label", Static).update(self.search_mode.capitalize())
+        label = f"{self.search_mode.capitalize()} search"
+        self.query_one("#search-label", Static).update(label)
         if self.search_mode not in self._prepared:
             if self.search_mode != "text":
                 self.post_message(StatusMessage(f"loading vectors for {self.search_mode} search…"))
