@@ -5,9 +5,10 @@ semantic the cosine with the query's vector, hybrid the reciprocal rank fusion (
 two rankings. Ties rank by prompt id.
 
 In memory, per library: the text index's postings, each model's vector matrix and the filter
-masks over them. A cheap stat of the library file tells whether anything was written since;
-only then do the SQL signatures below decide what to reload, so a search after no change costs
-no reload and a search after one edit costs no rebuild."""
+masks over them, the ratings, and (lingering libraries) every prompt's prompt_table row. A
+cheap stat of the library file tells whether anything was written since; only then do the SQL
+signatures below decide what to reload, so a search after no change costs no reload and a
+search after one edit costs no rebuild."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 
@@ -27,9 +29,10 @@ from storage.embedding import EmbeddingProvider
 from storage.embeddings import EmbeddingsMixin, _checked, embedding_text
 from storage.errors import ValidationError
 from storage.models import PromptFilter, PromptPage, Record, short_id
-from storage.prompts import _SUMMARY_SELECT, filter_sql
+from storage.prompts import filter_sql
+from storage.search_rows import ROWS_SELECT, PromptRows
 from storage.text_index import Delta, QueryWord, TextIndex
-from storage.vector_index import VECTORS_SIGNATURE, VectorMatrix
+from storage.vector_index import VECTORS_SIGNATURE, Positions, VectorMatrix
 
 MODES = ("text", "semantic", "hybrid")
 ENGINES = ("numpy", "sql")
@@ -42,6 +45,8 @@ REBUILD_AT = 2000
 _PROMPTS_SIGNATURE = (
     "SELECT count(*), coalesce(sum(hash(id, current_version, archived_at)), 0) FROM prompts"
 )
+_FEEDBACK_SIGNATURE = "SELECT count(*), coalesce(sum(hash(prompt_id, rating)), 0) FROM feedback"
+_RATINGS = "SELECT prompt_id, avg_rating FROM mart.prompt_ratings"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,13 @@ class _Cache:
     delta: Delta | None = None
     vectors: dict[str, VectorMatrix] = field(default_factory=dict)
     masks: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    rows: PromptRows | None = None
+    rows_stamp: tuple[int, ...] | None = None  # the file stamp the rows were brought up to
+    feedback: tuple[Any, ...] | None = None
+    ratings: dict[str, float] | None = None  # average rating by prompt id (rated ones only)
+    # (provider asked for, library embedder, the query provider they give): the active model
+    # is read from the file, so this holds until the next write.
+    provider: tuple[Any, Any, EmbeddingProvider] | None = None
 
 
 class SearchMixin(EmbeddingsMixin):
@@ -128,41 +140,43 @@ class SearchMixin(EmbeddingsMixin):
             query, mode, where, offset + limit, min_score, provider, engine, match_all
         )
         ids, scores = ranking.ids[offset:], ranking.scores[offset:]
-        marks = ", ".join("?" for _ in ids) or "NULL"
-        # prompt_table's select, its ratings computed for these prompts only (the view
-        # aggregates every rating: most of the time of a search at 100,000 prompts).
-        select = _SUMMARY_SELECT.replace(
-            "LEFT JOIN mart.prompt_ratings r",
-            "LEFT JOIN (SELECT prompt_id, avg(rating) AS avg_rating FROM feedback "
-            f"WHERE prompt_id IN ({marks}) GROUP BY prompt_id) r",
-        )
-        with self._read() as con:
-            found = con.execute(f"{select} WHERE p.id IN ({marks})", [*ids, *ids]).to_arrow_table()
-        at = {prompt_id: i for i, prompt_id in enumerate(found.column("id").to_pylist())}
-        kept = [i for i, prompt_id in enumerate(ids) if prompt_id in at]  # not deleted since
-        table = found.take(pa.array([at[ids[i]] for i in kept], pa.int64()))
+        table, kept = self._page_rows(ids)
+        ratings = self._ratings()
+        rated = pa.array([ratings.get(ids[i]) for i in kept], pa.float64())
+        table = table.set_column(table.schema.get_field_index("rating"), "rating", rated)
         table = table.append_column("score", pa.array([scores[i] for i in kept], pa.float64()))
         return PromptPage(table, ranking.total, offset, ranking.notice)
 
     def similar(self, ref: str, limit: int = 5, *, engine: str | None = None) -> list[SearchHit]:
         """The live prompts nearest to `ref` by the active model's vectors."""
         _check_limit(limit)
-        prompt = self.get(ref)
-        provider = self.query_provider()
-        with self._read() as con:
-            stored = con.execute(
-                "SELECT embedding FROM prompt_embeddings WHERE prompt_id = ? AND model = ?",
-                [prompt.id, provider.model],
-            ).fetchone()
-        if stored is not None:
-            vector = np.asarray(stored[0], np.float32)
+        engine = self._engine(engine)
+        provider = self._query_provider(None)
+        # An id of a prompt the held rows know needs no lookup (the browse preview's case).
+        known = self.linger > 0 and ref in self._prompt_rows().at
+        prompt_id = ref if known else self.get(ref).id
+        stored: Any = None
+        if engine == "numpy":  # the stored vector is a row of the (current) matrix
+            matrix, _ = self._matrix(provider.model, PromptFilter())
+            at = matrix.position(prompt_id)
+            stored = None if at is None else matrix.matrix[at]
         else:
+            with self._read() as con:
+                row = con.execute(
+                    "SELECT embedding FROM prompt_embeddings WHERE prompt_id = ? AND model = ?",
+                    [prompt_id, provider.model],
+                ).fetchone()
+            stored = None if row is None else np.asarray(row[0], np.float32)
+        if stored is not None:
+            vector = stored
+        else:
+            prompt = self.get(prompt_id)
             text = embedding_text(prompt.name, prompt.description, prompt.content)
             vector = _checked(provider, provider.embed([text]), 1)[0]
         ranking = self._vector_ranking(
             provider.model, vector, PromptFilter(), limit + 1, None, engine
         )
-        keep = [i for i, pid in enumerate(ranking.ids) if pid != prompt.id][:limit]
+        keep = [i for i, pid in enumerate(ranking.ids) if pid != prompt_id][:limit]
         picked = _Ranking(
             [ranking.ids[i] for i in keep], [ranking.scores[i] for i in keep], len(keep)
         )
@@ -194,8 +208,12 @@ class SearchMixin(EmbeddingsMixin):
 
     def prepare_search(self, mode: str = "text") -> str | None:
         """Do now what the first search of `mode` would do (build or load the text index; load
-        the active model's vectors), so that an interactive first keystroke is fast. Returns
-        the notice that search would give (a fallback, no vectors yet), or None."""
+        the active model's vectors; hold the rows and ratings search_table returns), so that
+        an interactive first keystroke is fast. Returns the notice that search would give (a
+        fallback, no vectors yet), or None."""
+        if self.linger > 0:
+            self._prompt_rows()
+        self._ratings()
         if mode == "text":
             with self._read() as con:
                 if not load_fts(con):
@@ -236,7 +254,7 @@ class SearchMixin(EmbeddingsMixin):
             raise ValidationError("engine", engine, f"must be one of {', '.join(ENGINES)}")
         if mode == "text":
             return self._text_ranking(query, where, limit, min_score, match_all)
-        chosen = self.query_provider(provider)
+        chosen = self._query_provider(provider)
         vector = _checked(chosen, chosen.embed([query]), 1)[0]
         if mode == "semantic":
             return self._vector_ranking(chosen.model, vector, where, limit, min_score, engine)
@@ -387,9 +405,9 @@ class SearchMixin(EmbeddingsMixin):
         min_score: float | None,
         engine: str | None,
     ) -> _Ranking:
-        engine = engine or ("numpy" if self.linger > 0 else "sql")
-        clause, params = filter_sql(where)
+        engine = self._engine(engine)
         if engine == "sql":
+            clause, params = filter_sql(where)
             dims = len(vector)
             with self._read() as con:
                 rows = con.execute(
@@ -408,18 +426,7 @@ class SearchMixin(EmbeddingsMixin):
             notice = None if rows or self._has_vectors(model) else _no_vectors(model)
             total = int(rows[0][2]) if rows else 0
             return _Ranking([r[0] for r in rows], [float(r[1]) for r in rows], total, notice)
-        cache = self._search_cache()
-        with cache.lock:
-            self._refresh(cache)
-            matrix = cache.vectors.get(model)
-            if matrix is None:
-                with self._read() as con:
-                    matrix = cache.vectors[model] = VectorMatrix.load(con, model)
-            key = ("vectors", model, matrix.signature, where)
-            if key not in cache.masks:
-                with self._read() as con:
-                    cache.masks[key] = matrix.positions_where(con, clause, params)
-            allowed = cache.masks[key]
+        matrix, allowed = self._matrix(model, where)
         if not len(matrix.ids):
             return _Ranking([], [], 0, _no_vectors(model))
         if len(vector) != matrix.dims:
@@ -430,6 +437,27 @@ class SearchMixin(EmbeddingsMixin):
             np.asarray(vector, np.float32), allowed, limit, min_score
         )
         return _Ranking(list(matrix.ids[positions]), [float(s) for s in scores], total)
+
+    def _engine(self, engine: str | None) -> str:
+        return engine or ("numpy" if self.linger > 0 else "sql")
+
+    def _matrix(self, model: str, where: PromptFilter) -> tuple[VectorMatrix, Positions]:
+        """The model's current matrix and the rows passing the filter (loaded on first use
+        and after a write changed them)."""
+        cache = self._search_cache()
+        with cache.lock:
+            self._refresh(cache)
+            matrix = cache.vectors.get(model)
+            if matrix is None:
+                with self._read() as con:
+                    matrix = cache.vectors[model] = VectorMatrix.load(con, model)
+            key = ("vectors", model, matrix.signature, where)
+            if key not in cache.masks:
+                clause, params = filter_sql(where)
+                with self._read() as con:
+                    cache.masks[key] = matrix.positions_where(con, clause, params)
+            allowed: Positions = cache.masks[key]
+        return matrix, allowed
 
     def _has_vectors(self, model: str) -> bool:
         with self._read() as con:
@@ -444,23 +472,73 @@ class SearchMixin(EmbeddingsMixin):
         if not ranking.ids:
             return []
         with self._read() as con:
-            rows = con.execute(
-                "SELECT p.id, p.name, p.folder, p.tags, p.content FROM prompts p "
-                "WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[])))",
-                [ranking.ids],
-            ).fetchall()
-        by_id = {row[0]: row for row in rows}
+            found = _rows_of(
+                con, "SELECT p.id, p.name, p.folder, p.tags, p.content FROM prompts p", ranking.ids
+            )
+        by_id = {row["id"]: row for row in found.to_pylist()}
         pattern = _hit_pattern(ranking.words)
         hits = []
         for prompt_id, score in zip(ranking.ids, ranking.scores, strict=True):
             if prompt_id not in by_id:  # deleted since it was ranked
                 continue
-            _, name, folder, tags, content = by_id[prompt_id]
-            text, marks = snippet(content, pattern)
-            hits.append(SearchHit(prompt_id, name, folder, tuple(tags), score, text, marks))
+            row = by_id[prompt_id]
+            text, marks = snippet(row["content"], pattern)
+            hits.append(
+                SearchHit(
+                    prompt_id, row["name"], row["folder"], tuple(row["tags"]), score, text, marks
+                )
+            )
         return hits
 
     # -- the in-memory cache ---------------------------------------------------------------
+
+    def _query_provider(self, provider: EmbeddingProvider | None) -> EmbeddingProvider:
+        """query_provider, remembered until the next write (it reads the active model)."""
+        cache = self._search_cache()
+        with cache.lock:
+            self._refresh(cache)
+            known = cache.provider
+        if known is not None and known[0] is provider and known[1] is self.embedder:
+            return known[2]
+        chosen = self.query_provider(provider)
+        with cache.lock:
+            cache.provider = (provider, self.embedder, chosen)
+        return chosen
+
+    def _page_rows(self, ids: Sequence[str]) -> tuple[pa.Table, list[int]]:
+        """ROWS_SELECT's columns for these prompts in their order, and which of `ids` they are
+        (not deleted since ranked): from memory for a lingering (interactive) library, else
+        fetched, as loading every row would cost a one-shot call more than it saves."""
+        if self.linger > 0:
+            return self._prompt_rows().take(ids)
+        with self._read() as con:
+            found = _rows_of(con, ROWS_SELECT, ids)
+        at = {prompt_id: i for i, prompt_id in enumerate(found.column("id").to_pylist())}
+        kept = [i for i, prompt_id in enumerate(ids) if prompt_id in at]
+        return found.take(pa.array([at[ids[i]] for i in kept], pa.int64())), kept
+
+    def _prompt_rows(self) -> PromptRows:
+        """Every prompt's prompt_table columns, brought up to date after a write."""
+        cache = self._search_cache()
+        with cache.lock:
+            self._refresh(cache)
+            if cache.rows is None or cache.rows_stamp != cache.stamp:
+                with self._read() as con:
+                    rows = PromptRows.load(con) if cache.rows is None else cache.rows.refreshed(con)
+                cache.rows, cache.rows_stamp = rows, cache.stamp
+            return cache.rows
+
+    def _ratings(self) -> dict[str, float]:
+        """Average rating by prompt id, reloaded only after feedback changed."""
+        cache = self._search_cache()
+        with cache.lock:
+            self._refresh(cache)
+            if cache.ratings is None:
+                with self._read() as con:
+                    cache.feedback = tuple(con.execute(_FEEDBACK_SIGNATURE).fetchone() or ())
+                    rows = con.execute(_RATINGS).fetchall()
+                cache.ratings = {pid: float(avg) for pid, avg in rows if avg is not None}
+            return cache.ratings
 
     def _search_cache(self) -> _Cache:
         cache = self.__dict__.setdefault("_search_state", _Cache())
@@ -474,6 +552,11 @@ class SearchMixin(EmbeddingsMixin):
             return
         with self._read() as con:
             prompts = tuple(con.execute(_PROMPTS_SIGNATURE).fetchone() or ())
+            feedback = (
+                tuple(con.execute(_FEEDBACK_SIGNATURE).fetchone() or ())
+                if cache.ratings is not None
+                else None
+            )
             current = text_index.build_id(con) if cache.text is not None else None
             vectors = {
                 model: tuple(con.execute(VECTORS_SIGNATURE, [model]).fetchone() or ())
@@ -481,6 +564,9 @@ class SearchMixin(EmbeddingsMixin):
             }
         if prompts != cache.prompts:
             cache.prompts, cache.delta, cache.masks = prompts, None, {}
+        if feedback != cache.feedback:
+            cache.feedback, cache.ratings = None, None
+        cache.provider = None
         if cache.text is not None and cache.text.build_id != current:
             cache.text, cache.delta = None, None
         for model, signature in vectors.items():
@@ -492,6 +578,16 @@ class SearchMixin(EmbeddingsMixin):
 def _check_limit(limit: int) -> None:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ValidationError("limit", limit, "must be a whole number of at least 1")
+
+
+def _rows_of(con: duckdb.DuckDBPyConnection, select: str, ids: Sequence[str]) -> pa.Table:
+    """`select` (FROM prompts p, no WHERE) for these prompt ids, in no particular order. A
+    join with the ids as an Arrow table: an IN list of hundreds of ids is several times slower."""
+    con.register("_wanted", pa.table({"id": pa.array(ids, pa.string())}))
+    try:
+        return con.execute(f"{select} SEMI JOIN _wanted w ON w.id = p.id").to_arrow_table()
+    finally:
+        con.unregister("_wanted")
 
 
 def _no_vectors(model: str) -> str:

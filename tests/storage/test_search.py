@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from storage import Library, PromptFilter
 from storage.embedding import LocalProvider
-from storage.errors import DuplicateContent, ValidationError
+from storage.errors import DuplicateContent, NotFound, ValidationError
 from storage.search import SearchHit
 
 DATASET = (
@@ -84,6 +84,36 @@ def test_search_table_has_the_prompt_table_columns_and_a_score(prompts: Library)
     assert second.table["id"].to_pylist() == [
         h.prompt_id for h in prompts.search("linux terminal", limit=10).hits[5:]
     ]
+
+
+@pytest.mark.parametrize("linger", [0.0, 60.0])  # rows fetched / rows held in memory
+def test_search_table_rows_are_never_stale(
+    library_from: Callable[..., Library], linger: float
+) -> None:
+    if not DATASET.is_file():
+        pytest.skip(f"{DATASET} is missing")
+    prompts = library_from(awesome, linger=linger)
+
+    def row(mode: str) -> dict[str, object]:
+        page = prompts.search_table("linux terminal", mode, PromptFilter(folder="tech/shell"), 1)
+        assert page.table["name"].to_pylist() == ["Linux Terminal"]
+        return {"rating": page.table["rating"][0].as_py(), "uses": page.table["uses"][0].as_py()}
+
+    for mode in ("text", "semantic", "hybrid"):
+        assert row(mode)["rating"] is None  # read once: the ratings are cached from here
+    prompts.rate("Linux Terminal", 4)
+    assert [row(m) for m in ("text", "semantic")] == [{"rating": 4.0, "uses": 0}] * 2
+    prompts.rate("Linux Terminal", 1)
+    prompts.use("Linux Terminal")
+    assert row("hybrid") == {"rating": 2.5, "uses": 1}
+    expected = prompts.prompt_table(PromptFilter(folder="tech/shell")).table
+    assert row("text")["rating"] == expected["rating"][0].as_py()
+    prompts.update("Linux Terminal", {"tags": ["dataset", "shell"]})
+    page = prompts.search_table("terminal", "semantic", PromptFilter(folder="tech"), 5)
+    assert page.table["tags"].to_pylist() == [["dataset", "shell"], ["dataset"]]
+    prompts.delete("SQL terminal")
+    page = prompts.search_table("terminal", "hybrid", PromptFilter(folder="tech"), 5)
+    assert page.table["name"].to_pylist() == ["Linux Terminal"]
 
 
 # -- freshness -----------------------------------------------------------------------------
@@ -156,6 +186,22 @@ def test_similar_finds_prompts_of_its_kind(prompts: Library) -> None:
     assert len(similar) == 5 and "Linux Terminal" not in similar
     assert {"JavaScript Console", "SQL terminal", "R programming Interpreter"} <= set(similar)
     assert "Time Travel Guide" in names(prompts.similar("Travel Guide", limit=1))
+
+
+def test_similar_in_a_lingering_library_follows_deletes(
+    library_from: Callable[..., Library],
+) -> None:
+    if not DATASET.is_file():
+        pytest.skip(f"{DATASET} is missing")
+    prompts = library_from(awesome, linger=60.0)
+    linux = prompts.get("Linux Terminal")
+    by_id = prompts.similar(linux.id)  # the held rows know the id: no lookup
+    assert by_id == prompts.similar("Linux Terminal") and "SQL terminal" in names(by_id)
+    prompts.delete("SQL terminal")
+    assert "SQL terminal" not in names(prompts.similar(linux.id))
+    prompts.delete(linux.id)
+    with pytest.raises(NotFound):
+        prompts.similar(linux.id)
 
 
 def test_near_duplicates_warn_above_the_threshold(prompts: Library) -> None:
