@@ -34,4 +34,6 @@ def clip(text: str, width: int) -> str:
 
 def score(value: float) -> str:
     """A search score in at most 6 cells: BM25 (12.3), cosine (0.87) or fused (0.0325)."""
-    return f"{value:.1f}" if value >= 10 else f"{value:.3g}"
+    if value < 1:
+        return f"{value:.3f}"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"

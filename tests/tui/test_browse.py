@@ -31,7 +31,7 @@ async def test_lists_every_live_prompt_with_the_first_highlighted(
         assert _table(app).row_count == app.library.count_prompts()
         first = app.library.list_prompts(limit=1)[0]
         assert _table(app).highlighted_id == first.id
-        assert f"{app.library.count_prompts():,} prompts" in app.sub_title
+        assert f"{app.library.count_prompts():,} prompts" in app.screen.sub_title
 
 
 async def test_search_as_you_type_narrows_the_table(app: PromptdeckApp, settle) -> None:

@@ -39,7 +39,7 @@ async def test_modes_cycle_and_rank_with_scores(embedded: Library, settings: Set
         await settle(pilot)
         await pilot.press("slash", *"code review")
         await settle(pilot)
-        assert _label(app) == "Text search"
+        assert _label(app) == "Text search:"
         rows = _rows(app)
         assert rows and all("review" in str(r["name"]).lower() for r in rows)
         scores = [float(r["score"]) for r in rows]  # type: ignore[arg-type]
@@ -48,7 +48,7 @@ async def test_modes_cycle_and_rank_with_scores(embedded: Library, settings: Set
 
         await pilot.press("ctrl+t")
         await settle(pilot)
-        assert _label(app) == "Semantic search"
+        assert _label(app) == "Semantic search:"
         rows = _rows(app)
         assert len(rows) > len(texts)  # semantic ranks every embedded prompt
         assert "review" in str(rows[0]["name"]).lower()
@@ -57,12 +57,12 @@ async def test_modes_cycle_and_rank_with_scores(embedded: Library, settings: Set
 
         await pilot.press("ctrl+t")
         await settle(pilot)
-        assert _label(app) == "Hybrid search"
+        assert _label(app) == "Hybrid search:"
         assert "review" in str(_rows(app)[0]["name"]).lower()
 
         await pilot.press("ctrl+t")
         await settle(pilot)
-        assert _label(app) == "Text search"
+        assert _label(app) == "Text search:"
         assert {r["id"] for r in _rows(app)} == texts
 
 

@@ -215,7 +215,7 @@ class BrowseScreen(DeckScreen[None]):
             yield LibraryTree(id="sidebar")
             with Vertical(id="main"):
                 with Horizontal(id="search-row"):
-                    yield Static("Text search", id="search-label")
+                    yield Static("Text search:", id="search-label")
                     yield Input(placeholder="press / and type", id="search")
                     yield Static(id="result-count")
                 with Container(id="list-and-preview"):
@@ -333,9 +333,11 @@ class BrowseScreen(DeckScreen[None]):
                 self.post_message(StatusMessage(message.page.notice))
         else:
             table.set_sort(self.sort_key, self.descending)
-        table.set_data(message.page, keep=message.select)
+        # A new ranking starts at its best match; a sorted list keeps the cursor's prompt.
+        ranked = message.mode is not None
+        table.set_data(message.page, keep=message.select, keep_current=not ranked)
         self.total = message.library_total
-        self.deck.sub_title = f"{self.deck.library.name} · {message.library_total:,} prompts"
+        self.sub_title = f"{self.deck.library.name} · {message.library_total:,} prompts"
         matched = message.page.total
         self.query_one("#result-count", Static).update(
             f"{matched:,} of {message.library_total:,}" if filtered else f"{matched:,}"
@@ -432,15 +434,17 @@ class BrowseScreen(DeckScreen[None]):
 
     def on_search_prepared(self, message: SearchPrepared) -> None:
         self._prepared.add(message.mode)
-        if message.notice and message.mode == self.search_mode:
+        if message.mode == self.search_mode and message.notice:
             self.post_message(StatusMessage(message.notice))
+        elif message.mode == self.search_mode and message.mode != "text":
+            self.post_message(StatusMessage(f"{message.mode} search ready"))
         if message.mode == self.search_mode and self.where.text:
             self.reload()
 
     def action_cycle_search_mode(self) -> None:
         position = SEARCH_MODES.index(self.search_mode)
         self.search_mode = SEARCH_MODES[(position + 1) % len(SEARCH_MODES)]
-        label = f"{self.search_mode.capitalize()} search"
+        label = f"{self.search_mode.capitalize()} search:"
         self.query_one("#search-label", Static).update(label)
         if self.search_mode not in self._prepared:
             if self.search_mode != "text":
@@ -669,8 +673,12 @@ class BrowseScreen(DeckScreen[None]):
         from tui.screens.import_file import ImportScreen
 
         def imported(changed: bool | None) -> None:
-            if changed:
-                self.post_message(LibraryChanged())
+            if not changed:
+                return
+            self.post_message(LibraryChanged())
+            embedder = self.deck.library.embedder
+            if embedder is not None and embedder.name == "local":
+                self.embed_library()  # offline and quick: the new prompts join semantic search
 
         self.app.push_screen(ImportScreen(), imported)
 

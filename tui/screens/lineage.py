@@ -144,7 +144,7 @@ class LineageScreen(DeckScreen[None]):
             title += " · big: folded, f unfolds"
         title += f" · lineage of [b]{focus.name if focus else graph.focus_id}[/b]"
         self.query_one("#lineage-title", Static).update(title)
-        self.deck.sub_title = f"{self.deck.library.name} · lineage"
+        self.sub_title = f"{self.deck.library.name} · lineage"
         self.query_one(LineageGraphView).set_rows(message.rows, select=message.select)
 
     def reload(self, select: str | None = None) -> None:

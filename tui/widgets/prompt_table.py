@@ -126,10 +126,12 @@ class PromptTable(ScrollView, can_focus=True):
     def highlighted_id(self) -> str | None:
         return self._ids[self.cursor] if self._ids else None
 
-    def set_data(self, page: PromptPage, *, keep: str | None = None) -> None:
-        """Show the first page of a new result; keep the cursor on `keep` (or the current
-        prompt) when it is in the page."""
-        wanted = keep or self.highlighted_id
+    def set_data(
+        self, page: PromptPage, *, keep: str | None = None, keep_current: bool = True
+    ) -> None:
+        """Show the first page of a new result; keep the cursor on `keep` (or, with
+        `keep_current`, the current prompt) when it is in the page, else on the first row."""
+        wanted = keep or (self.highlighted_id if keep_current else None)
         ranked_before = self._data is not None and "score" in self._data.column_names
         self._data = page.table
         self._ids = page.table.column("id").to_pylist()
