@@ -28,7 +28,9 @@ def test_the_test_command_is_the_one_ci_runs() -> None:
 
 
 def test_every_verb_has_an_example() -> None:
-    examples = set(re.findall(r"^\$ promptdeck( [a-z]+)( [a-z]+)?", _section("CLI"), re.MULTILINE))
+    examples = set(
+        re.findall(r"^\$ promptdeck( [a-z-]+)( [a-z-]+)?", _section("CLI"), re.MULTILINE)
+    )
     shown = {verb.strip() for verb, _ in examples} | {(a + b).strip() for a, b in examples}
     for name, command in main.commands.items():
         if isinstance(command, click.Group):
