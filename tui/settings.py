@@ -12,7 +12,7 @@ from typing import Any
 import platformdirs
 
 from storage.embedding import ProviderSettings, settings_from
-from storage.errors import ValidationError
+from storage.errors import PromptdeckError
 
 DEFAULT_THEME = "textual-dark"
 
@@ -86,7 +86,7 @@ def _embedding_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(f'{path}: [embedding] must be a table, e.g. provider = "local"')
     try:
         settings_from(table, env={})
-    except ValidationError as error:
+    except PromptdeckError as error:
         if error.field is None or not error.field.startswith("embedding."):
             return dict(table)
         key = error.field.removeprefix("embedding.")

@@ -17,7 +17,7 @@ from storage.embedding.client import HIDDEN, redact_url
 from storage.embedding.local import LocalProvider
 from storage.embedding.ollama import OllamaProvider
 from storage.embedding.openai import OpenAIProvider
-from storage.errors import ValidationError
+from storage.errors import PromptdeckError, ValidationError
 
 PROVIDERS = ("local", "openai", "ollama")
 LOCAL_DIMS = 384
@@ -151,8 +151,9 @@ def _validated(provider: str, chosen: dict[str, tuple[str, Any]]) -> ProviderSet
         model = model or OpenAIProvider.default_model
         base_url = base_url or OpenAIProvider.default_url
         if api_key is None and base_url == OpenAIProvider.default_url:
-            raise ValidationError(
-                "api_key", HIDDEN, "openai needs OPENAI_API_KEY or api_key in [embedding]"
+            raise PromptdeckError(
+                "api_key: openai needs OPENAI_API_KEY or api_key in [embedding] (none is set)",
+                field="api_key",
             )
     else:
         model = model or OllamaProvider.default_model

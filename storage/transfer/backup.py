@@ -6,18 +6,21 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import platformdirs
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from storage.core import LibraryCore
 from storage.errors import BackupError
 from storage.paths import APP_NAME
 from storage.schema import APP_VERSION, library_version
-from storage.transfer.checksum import row_checksum
+from storage.transfer.checksum import arrow_checksum, quoted, sorted_rows
 from storage.transfer.manifest import Manifest, TableEntry, iso_now, library_tables, sha256_of
 
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
@@ -40,14 +43,6 @@ def default_backup_folder(library_name: str, now: datetime) -> Path:
     """A dated folder under the platform's user data dir: .../promptdeck/backups/NAME-STAMP."""
     base = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "backups"
     return base / f"{library_name}-{now:%Y%m%d-%H%M%S}"
-
-
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def sql_path(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 class BackupMixin(LibraryCore):
@@ -84,20 +79,31 @@ class BackupMixin(LibraryCore):
     def _snapshot(
         self, con: duckdb.DuckDBPyConnection, work: Path, progress: ProgressCallback | None
     ) -> Manifest:
+        """Read each table (in the caller's transaction) while two threads checksum and write
+        the tables already read: DuckDB, Arrow, hashlib and zstd release the GIL."""
         tables = library_tables(con)
         entries: dict[str, TableEntry] = {}
-        for done, table in enumerate(tables, 1):
-            path = work / f"{table}.parquet"
-            con.execute(
-                f"COPY (SELECT * FROM {quoted(table)} ORDER BY {_sort_key(con, table)}) "
-                f"TO {sql_path(path)} (FORMAT parquet, COMPRESSION zstd)"
-            )
-            rows, checksum = row_checksum(con, quoted(table))
-            entries[table] = TableEntry(
-                rows, path.name, sha256_of(path), checksum, path.stat().st_size
-            )
-            if progress is not None:
-                progress(BackupProgress(table, rows, done, len(tables)))
+        pending: list[_Pending] = []
+
+        def report(wait: bool) -> None:
+            while pending and (wait or pending[0].done()):
+                done = pending.pop(0)
+                entries[done.table] = done.entry()
+                if progress is not None:
+                    progress(BackupProgress(done.table, done.rows, len(entries), len(tables)))
+
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup") as pool:
+            for table in tables:
+                key = primary_key(con, table)
+                rows = sorted_rows(
+                    con.execute(f"SELECT * FROM {quoted(table)}").to_arrow_table(), key
+                )
+                path = work / f"{table}.parquet"
+                checksum = pool.submit(arrow_checksum, rows, key)
+                written = pool.submit(write_parquet, rows, path)
+                pending.append(_Pending(table, rows.num_rows, key, path, checksum, written))
+                report(wait=False)
+            report(wait=True)
         return Manifest(
             app_version=APP_VERSION,
             schema_version=library_version(con) or 0,
@@ -106,6 +112,50 @@ class BackupMixin(LibraryCore):
             tables=entries,
             sequences=_next_values(con),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A table read from the snapshot whose checksum and Parquet file are being made."""
+
+    table: str
+    rows: int
+    key: tuple[str, ...]
+    path: Path
+    checksum: Future[str]
+    written: Future[str]  # the file's sha256
+
+    def done(self) -> bool:
+        return self.checksum.done() and self.written.done()
+
+    def entry(self) -> TableEntry:
+        sha256 = self.written.result()
+        checksum = self.checksum.result()
+        size = self.path.stat().st_size
+        return TableEntry(self.rows, self.path.name, sha256, checksum, size, self.key)
+
+
+def write_parquet(rows: pa.Table, path: Path) -> str:
+    """Write `rows` to `path` and return the file's sha256. Text is dictionary-encoded and
+    zstd-compressed; lists of floats (embeddings), which neither shrinks, are stored plain and
+    without statistics, which is most of the time saved."""
+    plain = {f.name for f in rows.schema if _is_float_list(f.type)}
+    others = [name for name in rows.column_names if name not in plain]
+    pq.write_table(
+        rows,
+        path,
+        compression={
+            **dict.fromkeys(others, "zstd"),
+            **{f"{n}.list.element": "none" for n in plain},
+        },
+        use_dictionary=[f.name for f in rows.schema if pa.types.is_string(f.type)],
+        write_statistics=others,
+    )
+    return sha256_of(path)
+
+
+def _is_float_list(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_list(kind) and pa.types.is_floating(kind.value_type))
 
 
 def _next_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -126,12 +176,15 @@ def _next_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return values
 
 
-def _sort_key(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """The primary key (so that the same rows give the same file), else every column."""
+def primary_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
+    """The primary key columns of `table`: files are written, and checksums computed, in
+    its order, so that the same rows always give the same file and checksum."""
     found = con.execute(
         "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = ? "
         "AND schema_name = 'main' AND database_name = current_database() "
         "AND constraint_type = 'PRIMARY KEY'",
         [table],
     ).fetchone()
-    return ", ".join(quoted(c) for c in found[0]) if found else "ALL"
+    if not found:
+        raise BackupError(f"table {table} has no primary key, so its rows have no order to back up")
+    return tuple(found[0])

@@ -200,7 +200,7 @@ def clean_batch(
     columns = ", ".join(IMPORT_FIELDS)
     cleaned = con.execute(
         f"SELECT _row, {columns}, sha256(content) AS content_hash FROM _checked "
-        "WHERE problem IS NULL ORDER BY _row"
+        "WHERE problem IS NULL"
     ).to_arrow_table()
     con.execute("DROP TABLE _checked")
     return cleaned, int(rejected), first_row, reason

@@ -11,7 +11,9 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.core import LibraryCore
 from storage.errors import ImportRejected, TransferError
+from storage.ids import uuid7
 from storage.models import SNAPSHOT_FIELDS, Record
+from storage.transfer.bulk_ids import uuid7_batch
 from storage.transfer.cleaning import IMPORT_FIELDS, clean_batch
 from storage.transfer.readers import Source, detect_format, read_source
 
@@ -139,6 +141,12 @@ class ImportMixin(LibraryCore):
         ignored = tuple(c for c in source.columns if c not in resolved.values())
         return self._insert_batch(source, cleaned, resolved, ignored)
 
+    def _new_ids(self, count: int) -> pa.Array:
+        """`count` new ids: made in bulk for the default factory, else one call each."""
+        if self.new_id is uuid7:
+            return uuid7_batch(count)
+        return pa.array([self.new_id() for _ in range(count)], pa.string())
+
     def _insert_batch(
         self,
         source: Source,
@@ -149,22 +157,24 @@ class ImportMixin(LibraryCore):
         with self._write() as con:
             started = self.clock()
             con.register("_batch", cleaned)
-            # The first row with each content, unless a live prompt already has it.
-            fresh = con.execute(
-                "SELECT * FROM _batch b WHERE NOT EXISTS (SELECT 1 FROM prompts p "
+            # The rows to import: the first with each content, unless a live prompt already has
+            # it, numbered (_n) in file order to be matched with their new ids.
+            con.execute(
+                "CREATE TEMP TABLE _fresh AS SELECT _row, row_number() OVER (ORDER BY _row) AS _n "
+                "FROM (SELECT _row FROM _batch b WHERE NOT EXISTS (SELECT 1 FROM prompts p "
                 "WHERE p.content_hash = b.content_hash AND p.archived_at IS NULL) "
-                "QUALIFY row_number() OVER (PARTITION BY content_hash ORDER BY _row) = 1 "
-                "ORDER BY _row"
-            ).to_arrow_table()
-            con.unregister("_batch")
-            ids = pa.array([self.new_id() for _ in range(fresh.num_rows)], pa.string())
-            con.register("_fresh", fresh.append_column("id", ids))
+                "QUALIFY row_number() OVER (PARTITION BY content_hash ORDER BY _row) = 1)"
+            )
+            found = con.execute("SELECT count(*) FROM _fresh").fetchone()
+            imported = int(found[0]) if found else 0
+            numbers = pa.array(range(1, imported + 1), pa.int64())
+            con.register("_ids", pa.table({"_n": numbers, "id": self._new_ids(imported)}))
+            rows = "_batch JOIN _fresh USING (_row) JOIN _ids USING (_n) ORDER BY _n"
             columns = ", ".join(IMPORT_FIELDS)
             con.execute(
                 f"INSERT INTO prompts (id, {columns}, content_hash, source_type, "
                 "current_version, created_at, updated_at) "
-                f"SELECT id, {columns}, content_hash, 'import', 1, $now, $now "
-                "FROM _fresh ORDER BY _row",
+                f"SELECT id, {columns}, content_hash, 'import', 1, $now, $now FROM {rows}",
                 {"now": started},
             )
             snapshot = ", ".join(f"'{f}', {f}" for f in SNAPSHOT_FIELDS if f != "metadata")
@@ -173,16 +183,18 @@ class ImportMixin(LibraryCore):
                 '"metadata", change_message, created_at) '
                 f"SELECT id, 1, name, content, content_hash, "
                 f"json_object({snapshot}, 'metadata', metadata::JSON), $message, $now "
-                "FROM _fresh ORDER BY _row",
+                f"FROM {rows}",
                 {"now": started, "message": f"imported from {source.path.name}"},
             )
-            con.unregister("_fresh")
+            con.unregister("_batch")
+            con.unregister("_ids")
+            con.execute("DROP TABLE _fresh")
             summary = ImportSummary(
                 session_id=self.new_id(),
                 source=source.format,
                 file=str(source.path),
-                imported=fresh.num_rows,
-                skipped=cleaned.num_rows - fresh.num_rows,
+                imported=imported,
+                skipped=cleaned.num_rows - imported,
                 rejected=0,
                 mapping=mapping,
                 ignored_columns=ignored,

@@ -13,7 +13,7 @@ import duckdb
 
 from storage.errors import BackupError
 from storage.schema import SCHEMA_VERSION, schema_sql
-from storage.transfer.checksum import row_checksum
+from storage.transfer.checksum import ALGORITHM, ALGORITHMS, LEGACY_ALGORITHM, row_checksum
 
 MANIFEST = "manifest.json"
 FORMAT = "promptdeck-backup"
@@ -21,13 +21,15 @@ FORMAT = "promptdeck-backup"
 
 @dataclass(frozen=True, slots=True)
 class TableEntry:
-    """One table of a backup: its Parquet file, rows, file sha256 and row checksum."""
+    """One table of a backup: its Parquet file, rows, file sha256 and row checksum, and the
+    key its rows are sorted by (in the file and for the checksum)."""
 
     rows: int
     file: str
     sha256: str
     checksum: str
     bytes: int
+    key: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,7 @@ class Manifest:
     library: str  # the file backed up
     tables: dict[str, TableEntry]
     sequences: dict[str, int]  # the value each sequence hands out next (audit_log_seq)
+    checksum_algorithm: str = ALGORITHM  # how the row checksums were computed (checksum.py)
     format: str = FORMAT
 
     @property
@@ -66,7 +69,15 @@ class Manifest:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("format") != FORMAT:
                 raise ValueError(f"format is {data.get('format')!r}, not {FORMAT!r}")
-            tables = {name: TableEntry(**entry) for name, entry in data["tables"].items()}
+            # Backups made before checksums were named used md5 row text, and had no keys.
+            algorithm = str(data.get("checksum_algorithm", LEGACY_ALGORITHM))
+            if algorithm not in ALGORITHMS:
+                raise BackupError(
+                    f"{path}: row checksum algorithm {algorithm!r} is unknown to this promptdeck "
+                    f"(knows {', '.join(ALGORITHMS)}); upgrade promptdeck to verify it",
+                    file=str(path),
+                )
+            tables = {name: _entry(name, raw, algorithm) for name, raw in data["tables"].items()}
             return cls(
                 app_version=str(data["app_version"]),
                 schema_version=int(data["schema_version"]),
@@ -74,9 +85,18 @@ class Manifest:
                 library=str(data["library"]),
                 tables=tables,
                 sequences={k: int(v) for k, v in data["sequences"].items()},
+                checksum_algorithm=algorithm,
             )
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise BackupError(f"{path}: unreadable manifest: {error}", file=str(path)) from error
+
+
+def _entry(table: str, raw: dict[str, Any], algorithm: str) -> TableEntry:
+    key = tuple(str(column) for column in raw.get("key", ()))
+    if algorithm != LEGACY_ALGORITHM and not key:
+        raise ValueError(f"table {table} has no key")
+    fields = {name: raw[name] for name in ("rows", "file", "sha256", "checksum", "bytes")}
+    return TableEntry(**fields, key=key)
 
 
 def sha256_of(path: Path) -> str:
@@ -131,14 +151,19 @@ def verify_backup(folder: str | Path, *, checksums: bool = True) -> Manifest:
     con = duckdb.connect()
     try:
         for table, entry in manifest.tables.items():
-            _verify_table(con, folder, table, entry, checksums)
+            _verify_table(con, folder, table, entry, manifest.checksum_algorithm, checksums)
     finally:
         con.close()
     return manifest
 
 
 def _verify_table(
-    con: duckdb.DuckDBPyConnection, folder: Path, table: str, entry: TableEntry, checksums: bool
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    table: str,
+    entry: TableEntry,
+    algorithm: str,
+    checksums: bool,
 ) -> None:
     path = folder / entry.file
     if Path(entry.file).name != entry.file:
@@ -153,7 +178,7 @@ def _verify_table(
         )
     try:
         if checksums:
-            rows, checksum = row_checksum(con, parquet_source(path))
+            rows, checksum = row_checksum(con, parquet_source(path), entry.key, algorithm)
         else:
             found = con.execute(f"SELECT count(*) FROM {parquet_source(path)}").fetchone()
             rows, checksum = (int(found[0]) if found else 0), entry.checksum

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -11,9 +12,15 @@ from storage.clock import Clock, utc_now
 from storage.connection import connect
 from storage.errors import BackupError
 from storage.schema import APP_VERSION, SCHEMA_VERSION, ensure_schema
-from storage.transfer.backup import BackupProgress, ProgressCallback, quoted
-from storage.transfer.checksum import row_checksum
-from storage.transfer.manifest import Manifest, library_tables, parquet_source, verify_backup
+from storage.transfer.backup import BackupProgress, ProgressCallback
+from storage.transfer.checksum import checksum_on, quoted
+from storage.transfer.manifest import (
+    Manifest,
+    TableEntry,
+    library_tables,
+    parquet_source,
+    verify_backup,
+)
 
 
 def restore_backup(
@@ -77,22 +84,32 @@ def _load(
     for table in tables:  # a new library holds its default config and schema versions
         con.execute(f"DELETE FROM {quoted(table)}")
     same_schema = manifest.schema_version == SCHEMA_VERSION
-    for done, (table, entry) in enumerate(manifest.tables.items(), 1):
-        path = folder / entry.file
-        try:
-            con.execute(f"INSERT INTO {quoted(table)} BY NAME SELECT * FROM {parquet_source(path)}")
-        except duckdb.Error as error:
-            first = str(error).splitlines()[0]
-            raise BackupError(f"{path}: cannot restore: {first}", file=str(path)) from error
-        rows, checksum = row_checksum(con, quoted(table))
-        if rows != entry.rows or (same_schema and checksum != entry.checksum):
-            raise BackupError(
-                f"{target}: table {table} restored {rows} rows whose checksum differs from "
-                f"the manifest's ({entry.rows} rows); nothing was written",
-                file=str(path),
+    checks: list[tuple[str, TableEntry, Future[tuple[int, str]]]] = []
+    # Each table's rows are read back at once; a thread hashes them while the next loads.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="restore") as pool:
+        for done, (table, entry) in enumerate(manifest.tables.items(), 1):
+            path = folder / entry.file
+            try:
+                con.execute(
+                    f"INSERT INTO {quoted(table)} BY NAME SELECT * FROM {parquet_source(path)}"
+                )
+            except duckdb.Error as error:
+                first = str(error).splitlines()[0]
+                raise BackupError(f"{path}: cannot restore: {first}", file=str(path)) from error
+            algorithm = manifest.checksum_algorithm
+            checks.append(
+                (table, entry, checksum_on(pool, con, quoted(table), entry.key, algorithm))
             )
-        if progress is not None:
-            progress(BackupProgress(table, rows, done, len(manifest.tables)))
+            if progress is not None:
+                progress(BackupProgress(table, entry.rows, done, len(manifest.tables)))
+        for table, entry, check in checks:
+            rows, checksum = check.result()
+            if rows != entry.rows or (same_schema and checksum != entry.checksum):
+                raise BackupError(
+                    f"{target}: table {table} restored {rows} rows whose checksum differs from "
+                    f"the manifest's ({entry.rows} rows); nothing was written",
+                    file=str(folder / entry.file),
+                )
     for name, next_value in manifest.sequences.items():
         _advance_sequence(con, name, next_value)
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from storage.embedding import LocalProvider, ProviderSettings, make_provider, settings_from
-from storage.errors import ValidationError
+from storage.errors import PromptdeckError
 
 KEY = "sk-test-5ecret-0123456789abcdef"
 
@@ -125,7 +125,7 @@ def test_the_key_is_not_in_the_repr() -> None:
 def test_validation_names_the_setting(
     config: dict[str, Any], env: dict[str, str], overrides: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(PromptdeckError) as caught:
         settings_from(config, env, **overrides)
     assert message in str(caught.value)
     assert KEY not in str(caught.value) and "pw" not in str(caught.value)

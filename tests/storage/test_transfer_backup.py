@@ -18,7 +18,13 @@ from storage import Library
 from storage.errors import BackupError
 from storage.schema import SCHEMA_VERSION
 from storage.transfer import Manifest, restore_backup, verify_backup
-from storage.transfer.checksum import row_checksum
+from storage.transfer.checksum import (
+    ALGORITHM,
+    LEGACY_ALGORITHM,
+    arrow_checksum,
+    row_checksum,
+    sorted_rows,
+)
 from storage.transfer.manifest import schema_tables
 
 DIMS = 384
@@ -150,16 +156,87 @@ def test_backup_refuses_a_folder_that_is_not_empty(full_library: Library, tmp_pa
 
 def test_row_checksum_ignores_row_order_and_sees_any_change(tmp_path: Path) -> None:
     con = duckdb.connect()
-    con.execute("CREATE TABLE t (id INTEGER, v FLOAT[], j JSON, s VARCHAR)")
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v FLOAT[], j JSON, s VARCHAR)")
     con.execute("INSERT INTO t VALUES (1, [0.5, 1.25], '{\"a\": 1}', 'x'), (2, [], NULL, NULL)")
     shuffled = tmp_path / "t.parquet"
     con.execute(f"COPY (SELECT * FROM t ORDER BY id DESC) TO '{shuffled}' (FORMAT parquet)")
-    assert row_checksum(con, "t") == row_checksum(con, f"read_parquet('{shuffled}')")
-    before = row_checksum(con, "t")
-    con.execute("UPDATE t SET s = NULL WHERE id = 1")
-    assert row_checksum(con, "t") != before
-    con.execute("UPDATE t SET s = '' WHERE id = 1")  # NULL and '' are different rows
-    assert row_checksum(con, "t") != before
+    key = ("id",)
+    before = row_checksum(con, "t", key)
+    assert before == row_checksum(con, f"read_parquet('{shuffled}')", key)
+    assert before[0] == 2
+    changes = [
+        "UPDATE t SET s = NULL WHERE id = 1",
+        "UPDATE t SET s = '' WHERE id = 1",  # NULL and '' are different rows
+        "UPDATE t SET v = [0.5, 1.0] WHERE id = 1",
+        "UPDATE t SET v = [0.5] WHERE id = 1",
+        "UPDATE t SET v = NULL WHERE id = 2",  # an empty list is not a missing one
+        "UPDATE t SET j = '{\"a\":1}' WHERE id = 1",
+        "UPDATE t SET id = 3 WHERE id = 2",
+        "DELETE FROM t WHERE id = 2",
+    ]
+    seen = {before[1]}
+    for change in changes:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(change)
+        seen.add(row_checksum(con, "t", key)[1])
+        con.execute("ROLLBACK")
+    assert len(seen) == len(changes) + 1
+    assert row_checksum(con, "t", key) == before
+
+
+def test_arrow_checksum_depends_on_the_values_not_their_arrow_types() -> None:
+    ids = [3, 1, 2]
+    texts = ["ü", None, '{"a": 1}']
+    vectors = [[1.5, -2.0], [0.25, 8.0], [0.0, 3.0]]
+    plain = pa.table(
+        {
+            "id": pa.array(ids, pa.int32()),
+            "s": pa.array(texts, pa.string()),
+            "v": pa.array(vectors, pa.list_(pa.float32())),
+            "t": pa.array([datetime(2026, 1, 1, 0, 0, 0, n) for n in ids], pa.timestamp("us")),
+            "d": pa.array([date(2026, 1, n) for n in ids], pa.date32()),
+            "b": pa.array([True, False, None]),
+        }
+    )
+    order = [1, 2, 0]
+    other = pa.table(
+        {
+            "b": pa.array([False, None, True]),
+            "d": pa.array([date(2026, 1, ids[i]) for i in order], pa.date32()),
+            "t": pa.array(
+                [datetime(2026, 1, 1, 0, 0, 0, ids[i]) for i in order], pa.timestamp("ns")
+            ),
+            "v": pa.chunked_array(
+                [
+                    pa.array([vectors[i] for i in order[:1]], pa.large_list(pa.float64())),
+                    pa.array([vectors[i] for i in order[1:]], pa.large_list(pa.float64())),
+                ]
+            ),
+            "s": pa.array([texts[i] for i in order], pa.large_string()).dictionary_encode(),
+            "id": pa.array([ids[i] for i in order], pa.int64()),
+        }
+    )
+    assert arrow_checksum(plain, ["id"]) == arrow_checksum(other, ["id"])
+    renamed = plain.rename_columns(["id", "s", "v", "t", "d", "flag"])
+    assert arrow_checksum(renamed, ["id"]) != arrow_checksum(plain, ["id"])
+
+
+def test_sorting_rows_of_embeddings_takes_whole_vectors() -> None:
+    vectors = np.arange(5 * 4, dtype=np.float32).reshape(5, 4)
+    table = pa.table(
+        {
+            "id": ["e", "b", "d", "a", "c"],
+            "v": pa.ListArray.from_arrays(
+                pa.array(np.arange(0, 21, 4, dtype=np.int32)), vectors.ravel()
+            ),
+            "ragged": pa.array([[1.0], [], None, [2.0, 3.0], [4.0]], pa.list_(pa.float32())),
+        }
+    )
+    rows = sorted_rows(table, ["id"])
+    assert rows.column("id").to_pylist() == ["a", "b", "c", "d", "e"]
+    assert rows.column("v").to_pylist() == [vectors[i].tolist() for i in (3, 1, 4, 2, 0)]
+    assert rows.column("ragged").to_pylist() == [[2.0, 3.0], [], [4.0], None, [1.0]]
+    assert rows.equals(table.take(pa.array([3, 1, 4, 2, 0])))
 
 
 # -- corrupted backups: verify and restore refuse, naming the file, and write nothing --------
@@ -223,6 +300,51 @@ def test_a_row_count_that_differs_is_refused(backup_folder: Path, tmp_path: Path
 def test_a_folder_without_manifest_is_refused(backup_folder: Path, tmp_path: Path) -> None:
     (backup_folder / "manifest.json").unlink()
     _refused(backup_folder, tmp_path, "manifest.json: missing; not a promptdeck backup")
+
+
+def test_an_unknown_checksum_algorithm_is_refused(backup_folder: Path, tmp_path: Path) -> None:
+    _edit_manifest(backup_folder, {"checksum_algorithm": "sha3-rows-9"})
+    _refused(backup_folder, tmp_path, "row checksum algorithm 'sha3-rows-9' is unknown")
+
+
+def test_a_changed_row_checksum_is_refused(backup_folder: Path, tmp_path: Path) -> None:
+    data = json.loads((backup_folder / "manifest.json").read_text("utf-8"))
+    data["tables"]["prompts"]["checksum"] = "0" * 64
+    (backup_folder / "manifest.json").write_text(json.dumps(data), "utf-8")
+    with pytest.raises(BackupError, match="prompts.parquet: row checksum differs"):
+        verify_backup(backup_folder)
+    target = tmp_path / "restored.duckdb"
+    with pytest.raises(BackupError, match="table prompts restored .* checksum differs"):
+        restore_backup(backup_folder, target)
+    assert [p.name for p in tmp_path.iterdir() if "restored" in p.name] == []
+
+
+# A backup written by promptdeck before row checksums were named (commit 4616efb): md5 of each
+# row's text, no checksum_algorithm and no keys in its manifest. It still verifies and restores.
+LEGACY_BACKUP = Path(__file__).parent / "data" / "backup_md5_row_text"
+
+
+def test_a_backup_with_md5_row_checksums_still_verifies_and_restores(tmp_path: Path) -> None:
+    folder = tmp_path / "old"
+    shutil.copytree(LEGACY_BACKUP, folder)
+    assert "checksum_algorithm" not in json.loads((folder / "manifest.json").read_text("utf-8"))
+    manifest = verify_backup(folder)
+    assert manifest.checksum_algorithm == LEGACY_ALGORITHM
+    restore_backup(folder, tmp_path / "restored.duckdb")
+    restored = Library(tmp_path / "restored.duckdb").open()
+    counts = restored.table_counts()
+    assert {t: counts[t] for t in manifest.tables} == {
+        t: e.rows for t, e in manifest.tables.items()
+    }
+    again = restored.backup(tmp_path / "again")  # written with today's checksums
+    assert again.checksum_algorithm == ALGORITHM
+    assert verify_backup(tmp_path / "again") == again
+
+    data = json.loads((folder / "manifest.json").read_text("utf-8"))
+    data["tables"]["prompts"]["checksum"] = "0" * 64
+    (folder / "manifest.json").write_text(json.dumps(data), "utf-8")
+    with pytest.raises(BackupError, match="prompts.parquet: row checksum differs"):
+        verify_backup(folder)
 
 
 def test_restore_never_overwrites_a_library(

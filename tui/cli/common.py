@@ -26,6 +26,7 @@ class State:
     path: Path
     read_only: bool = False
     lock_timeout: float = 5.0
+    embedder_error: str | None = None  # why saves are not embedded, when they are not
     _library: Library | None = field(default=None, repr=False)
 
     def library(self, *, shared_connection: bool = True) -> Library:
@@ -35,24 +36,24 @@ class State:
                 read_only=self.read_only,
                 lock_timeout=self.lock_timeout,
                 linger=_HOLD_FOR_THE_COMMAND if shared_connection else 0.0,
-                embedder=configured_embedder(),
+                embedder=self._embedder(),
             ).open()
         return self._library
+
+    def _embedder(self) -> EmbeddingProvider | None:
+        """The provider of the user config's [embedding] table (local when there is none),
+        which embeds each saved prompt. A broken config leaves saves unembedded rather than
+        failing them; the reason is kept for the warning after a save."""
+        try:
+            return make_provider(Settings.load().provider_settings())
+        except (ConfigError, PromptdeckError) as error:
+            self.embedder_error = str(error)
+            return None
 
     def close(self) -> None:
         if self._library is not None:
             self._library.close()
             self._library = None
-
-
-def configured_embedder() -> EmbeddingProvider | None:
-    """The provider of the user config's [embedding] table (local when there is none), which
-    embeds each saved prompt. A broken config leaves saves unembedded rather than failing them
-    (`promptdeck embed` reports what is wrong with it)."""
-    try:
-        return make_provider(Settings.load().provider_settings())
-    except (ConfigError, PromptdeckError):
-        return None
 
 
 def library(*, shared_connection: bool = True) -> Library:

@@ -10,6 +10,7 @@ from storage.models import RELATIONSHIP_TYPES, short_id
 from tui.cli.common import json_option, library
 from tui.cli.fields import collect_fields, content_option, field_options, read_content
 from tui.cli.output import emit_json
+from tui.cli.search import print_save_notices
 from tui.graph_layout import as_text, layout
 
 type_option = click.option(
@@ -64,7 +65,8 @@ def derive(
     content = read_content(file)
     if name is not None:
         fields["name"] = name
-    prompt = library().derive(
+    lib = library()
+    prompt = lib.derive(
         ref,
         message=message,
         method=method,
@@ -72,6 +74,7 @@ def derive(
         content=content,
         **fields,
     )
+    print_save_notices(lib)
     if as_json:
         emit_json(prompt.to_dict())
     else:

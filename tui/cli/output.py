@@ -23,6 +23,11 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def count(number: int, noun: str) -> str:
+    """'1 prompt', '2 prompts', '1,000 generations'."""
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
 def echo_text(text: str) -> None:
     """Content exactly as stored (ANSI codes too); a final newline is added for a terminal."""
     click.echo(text, nl=False, color=True)

@@ -10,7 +10,7 @@ from storage.analytics_models import PERIODS, Kpis
 from storage.errors import NotFound
 from storage.models import short_id
 from tui.cli.common import json_option, library
-from tui.cli.output import emit_json, fields_block, rating, table
+from tui.cli.output import count, emit_json, fields_block, rating, table
 
 
 @click.command()
@@ -73,7 +73,10 @@ def _kpi_block(kpis: Kpis) -> str:
             ("  prompts", f"{kpis.prompts:,} live, {kpis.new_prompts:,} new"),
             ("  uses", f"{kpis.uses:,}"),
             ("  tokens", f"{kpis.tokens:,} (in {kpis.tokens_in:,}, out {kpis.tokens_out:,})"),
-            ("  cost", f"${kpis.cost_usd:,.2f} ({kpis.generations:,} generations{unpriced})"),
+            (
+                "  cost",
+                f"${kpis.cost_usd:,.2f} ({count(kpis.generations, 'generation')}{unpriced})",
+            ),
             ("  rating", average or "no ratings"),
         ]
     )

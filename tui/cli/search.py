@@ -14,7 +14,7 @@ from storage.embedding import EmbeddingProvider, make_provider
 from storage.embedding.settings import PROVIDERS
 from storage.embeddings import Progress
 from storage.search import MODES, SearchHit
-from tui.cli.common import UserError, json_option, library
+from tui.cli.common import State, UserError, json_option, library
 from tui.cli.output import clip, emit_json, table
 from tui.settings import ConfigError, Settings
 
@@ -25,6 +25,9 @@ def print_save_notices(lib: Library) -> None:
     """Warnings of the last save (a near twin, a vector that could not be made) on stderr."""
     for notice in lib.save_notices():
         click.echo(f"promptdeck: warning: {notice.message}", err=True)
+    state = click.get_current_context().find_object(State)
+    if state is not None and state.embedder_error:
+        click.echo(f"promptdeck: warning: saved, not embedded: {state.embedder_error}", err=True)
 
 
 @click.command()

@@ -16,7 +16,7 @@ from storage.transfer import (
     verify_backup,
 )
 from tui.cli.common import State, json_option, library
-from tui.cli.output import emit_json, table
+from tui.cli.output import count, emit_json, table
 
 
 def byte_size(count: int) -> str:
@@ -136,7 +136,7 @@ def export(
     if as_json:
         emit_json(result.to_dict())
     else:
-        click.echo(f"exported {result.prompts} prompts to {result.path} ({result.format})")
+        click.echo(f"exported {count(result.prompts, 'prompt')} to {result.path} ({result.format})")
 
 
 @click.command("import")
