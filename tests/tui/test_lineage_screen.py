@@ -256,3 +256,18 @@ def test_big_graphs_start_folded_off_the_path() -> None:
     assert len(rows) == 1 + 1100 + 1  # the hub, its spokes, and the focus under s5
     assert [r.node.name for r in rows[5:8]] == ["S4", "S5", "T5"]
     assert rows[7].guides == "│ └─" and rows[7].focus
+
+
+async def test_a_prompt_that_is_gone_is_reported_on_the_status_line(
+    graph_app: PromptdeckApp, settle
+) -> None:  # type: ignore[no-untyped-def]
+    async with graph_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        graph_app.push_screen(LineageScreen("no-such-prompt"))
+        status = ""
+        for _ in range(50):  # settle() would re-raise the failed read: poll the screen instead
+            await pilot.pause(0.05)
+            status = str(graph_app.screen.query_one(StatusLine).render())
+            if status.strip():
+                break
+        assert "no prompt matches 'no-such-prompt'" in status

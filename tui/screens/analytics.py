@@ -108,6 +108,8 @@ class AnalyticsScreen(DeckScreen[None]):
         self.report: AnalyticsReport | None = None
         self.breakdown = 0
         self.by_rating = False
+        library = self.deck.library
+        self.read_early(lambda: ReportLoaded(library.analytics(period)))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -130,7 +132,7 @@ class AnalyticsScreen(DeckScreen[None]):
 
     def on_mount(self) -> None:
         self._show_breakdown()
-        self.load(self.period)
+        self.deliver_early()
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE, "-wide")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from textual import on
+from textual import on, work
+from textual.message import Message
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerFailed, WorkerState
 
 from storage.errors import PromptdeckError
 from tui.messages import StatusMessage
@@ -16,12 +18,29 @@ if TYPE_CHECKING:
     from tui.app import PromptdeckApp
 
 ResultType = TypeVar("ResultType")
+MessageType = TypeVar("MessageType", bound=Message)
 
 
 class DeckScreen(Screen[ResultType]):
     @property
     def deck(self) -> PromptdeckApp:
         return self.app  # type: ignore[return-value]
+
+    def read_early(self, read: Callable[[], MessageType]) -> None:
+        """Start the screen's first database read now, in a thread of the app, while the
+        screen is still being built, so that the query and the layout overlap. Call
+        `deliver_early` from on_mount: it posts the message the read returns to the screen."""
+        self._early: Worker[MessageType] = self.app.run_worker(
+            read, thread=True, exit_on_error=False, group="early-read"
+        )
+
+    @work(exclusive=True, group="early", exit_on_error=False)
+    async def deliver_early(self) -> None:
+        try:
+            message = await self._early.wait()
+        except WorkerFailed as failed:
+            raise failed.error from None  # shown on the status line as storage worded it
+        self.post_message(message)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

@@ -14,6 +14,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
+from storage import Library
 from storage.lineage_graph import LineageGraph
 from storage.models import short_id
 from tui import formatting
@@ -100,6 +101,8 @@ class LineageScreen(DeckScreen[None]):
         self.prompt_id = prompt_id
         self.graph: LineageGraph | None = None
         self.folded: frozenset[str] | None = None  # None: the default for the graph's size
+        library = self.deck.library
+        self.read_early(lambda: _read_graph(library, prompt_id, None, prompt_id))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,7 +116,7 @@ class LineageScreen(DeckScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#graph").border_title = "Lineage"
         self.query_one("#details").border_title = "Details"
-        self.load(self.prompt_id, None, select=self.prompt_id)
+        self.deliver_early()
 
     def on_resize(self, event: Resize) -> None:
         self.query_one("#lineage-body").set_class(event.size.width >= WIDE, "-wide")
@@ -122,9 +125,7 @@ class LineageScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="lineage", exit_on_error=False)
     def load(self, prompt_id: str, folded: frozenset[str] | None, select: str | None) -> None:
-        graph = self.deck.library.lineage_graph(prompt_id)
-        folds = default_folds(graph) if folded is None else folded
-        self.post_message(GraphLoaded(graph, layout(graph, folds), folds, select))
+        self.post_message(_read_graph(self.deck.library, prompt_id, folded, select))
 
     @work(thread=True, exclusive=True, group="lineage", exit_on_error=False)
     def relayout(self, graph: LineageGraph, folded: frozenset[str], select: str) -> None:
@@ -328,3 +329,12 @@ class LineageScreen(DeckScreen[None]):
 
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count:,} {one if count == 1 else many}"
+
+
+def _read_graph(
+    library: Library, prompt_id: str, folded: frozenset[str] | None, select: str | None
+) -> GraphLoaded:
+    """The graph around a prompt, laid out (with the default folds when `folded` is None)."""
+    graph = library.lineage_graph(prompt_id)
+    folds = default_folds(graph) if folded is None else folded
+    return GraphLoaded(graph, layout(graph, folds), folds, select)
