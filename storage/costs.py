@@ -7,6 +7,7 @@ mid-period prices each generation by its own day."""
 from __future__ import annotations
 
 import math
+from dataclasses import astuple
 from datetime import date, datetime
 from typing import Any
 
@@ -166,18 +167,7 @@ class CostsMixin(LibraryCore):
                 "INSERT INTO generations (id, prompt_id, version, provider, model, tokens_in, "
                 "tokens_out, cost_usd, latency_ms, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    generation.id,
-                    prompt.id,
-                    version,
-                    provider,
-                    model,
-                    tokens_in,
-                    tokens_out,
-                    cost,
-                    latency,
-                    when,
-                ],
+                list(astuple(generation)),  # the fields are in the columns' order
             )
             event_id = self.new_id()
             con.execute(

@@ -7,7 +7,6 @@ parent's number of children, recounted in the transaction that changes them."""
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 import duckdb
@@ -16,7 +15,7 @@ from storage import rows
 from storage.errors import AlreadyDerived, CycleError, NotFound, ValidationError
 from storage.lineage_graph import DEFAULT_MAX_NODES, LineageGraph, read_graph
 from storage.models import EDITABLE_FIELDS, LINEAGE_TYPES, RELATIONSHIP_TYPES, Prompt, Relationship
-from storage.prompts import PromptsMixin, VersionDiff
+from storage.prompts import PromptsMixin, VersionDiff, version_diff
 from storage.validation import clean_choice, clean_fields, clean_unit
 
 # Everything a prompt was derived or enhanced from, transitively; UNION stops on any cycle.
@@ -297,20 +296,4 @@ class LineageMixin(PromptsMixin):
                 raise NotFound(f"prompt {child.name!r} has no parent to compare with")
             old = self._version(con, parent, parent.current_version)
             new = self._version(con, child, child.current_version)
-        unified = "\n".join(
-            difflib.unified_diff(
-                old.content.splitlines(),
-                new.content.splitlines(),
-                fromfile=f"{old.name}@{old.version}",
-                tofile=f"{new.name}@{new.version}",
-                lineterm="",
-            )
-        )
-        before = {"name": old.name, **old.metadata}
-        after = {"name": new.name, **new.metadata}
-        changed = {
-            f: (before.get(f), after.get(f))
-            for f in dict.fromkeys([*before, *after])
-            if before.get(f) != after.get(f)
-        }
-        return VersionDiff(old, new, unified, changed)
+        return version_diff(old, new)

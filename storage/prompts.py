@@ -67,6 +67,27 @@ class VersionDiff:
         return "\n".join([*lines, self.unified]).strip("\n") + "\n"
 
 
+def version_diff(a: PromptVersion, b: PromptVersion) -> VersionDiff:
+    """The content as a unified diff, and every other field that differs, from a to b."""
+    unified = "\n".join(
+        difflib.unified_diff(
+            a.content.splitlines(),
+            b.content.splitlines(),
+            fromfile=f"{a.name}@{a.version}",
+            tofile=f"{b.name}@{b.version}",
+            lineterm="",
+        )
+    )
+    old_fields = {"name": a.name, **a.metadata}
+    new_fields = {"name": b.name, **b.metadata}
+    changed = {
+        f: (old_fields.get(f), new_fields.get(f))
+        for f in dict.fromkeys([*old_fields, *new_fields])
+        if old_fields.get(f) != new_fields.get(f)
+    }
+    return VersionDiff(a, b, unified, changed)
+
+
 def filter_sql(where: PromptFilter) -> tuple[str, list[Any]]:
     """WHERE clause (over alias p) and parameters for a prompt filter."""
     clauses = ["p.archived_at IS NOT NULL" if where.archived else "p.archived_at IS NULL"]
@@ -327,23 +348,7 @@ class PromptsMixin(LibraryCore):
             old_number = old if old is not None else max(1, prompt.current_version - 1)
             a = self._version(con, prompt, old_number)
             b = self._version(con, prompt, new_number)
-        unified = "\n".join(
-            difflib.unified_diff(
-                a.content.splitlines(),
-                b.content.splitlines(),
-                fromfile=f"{a.name}@{a.version}",
-                tofile=f"{b.name}@{b.version}",
-                lineterm="",
-            )
-        )
-        old_fields = {"name": a.name, **a.metadata}
-        new_fields = {"name": b.name, **b.metadata}
-        changed = {
-            f: (old_fields.get(f), new_fields.get(f))
-            for f in dict.fromkeys([*old_fields, *new_fields])
-            if old_fields.get(f) != new_fields.get(f)
-        }
-        return VersionDiff(a, b, unified, changed)
+        return version_diff(a, b)
 
     def restore(self, ref: str, number: int, message: str | None = None) -> Prompt:
         """Make an old version current again, as a new version (history is never rewritten)."""

@@ -9,26 +9,14 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from storage.models import FORMAT_TYPES
+from storage.models import EDITABLE_FIELDS, FORMAT_TYPES
 from storage.validation import MAX_CONTENT_BYTES, MAX_NAME, MAX_TAG
 
-# Fields an import can fill, in the order clean_fields checks them.
+# Fields an import can fill (the editable ones), in the order clean_fields checks them.
 IMPORT_FIELDS: tuple[str, ...] = (
     "name",
     "content",
-    "description",
-    "folder",
-    "tags",
-    "phase",
-    "provider",
-    "model",
-    "temperature",
-    "max_tokens",
-    "persona",
-    "target_model_family",
-    "format_type",
-    "language",
-    "metadata",
+    *(f for f in EDITABLE_FIELDS if f not in ("name", "content")),
 )
 _OPTIONAL_TEXT = ("phase", "provider", "model", "persona", "target_model_family", "language")
 # What Python's str.isspace() (and so str.strip()) counts as whitespace, for RE2.
