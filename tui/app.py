@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import tempfile
 from pathlib import Path
@@ -61,6 +62,10 @@ class PromptdeckApp(App[None]):
         self.sub_title = library.name
 
     def on_mount(self) -> None:
+        # What is alive once the app has started (modules, Textual's machinery, the library)
+        # lives for the whole session: keep the collector from walking it again on every full
+        # collection, which otherwise stalls the drawing of each new screen.
+        gc.freeze()
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         if self.settings.keymap:
