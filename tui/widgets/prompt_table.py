@@ -198,11 +198,11 @@ class PromptTable(ScrollView, can_focus=True):
             chosen.insert(1, SCORE)
         for column in sorted(chosen, key=lambda c: -c.priority):
             fixed = sum(c.width + 1 for c in chosen if c.width)
-            if width - fixed - 1 >= MIN_NAME_WIDTH or column.priority == 0:
+            if width - fixed - 2 >= MIN_NAME_WIDTH or column.priority == 0:
                 break
             chosen.remove(column)
         fixed = sum(c.width + 1 for c in chosen if c.width)
-        name_width = max(MIN_NAME_WIDTH, width - fixed - 1)
+        name_width = max(MIN_NAME_WIDTH, width - fixed - 2)  # a cell of margin each side
         self._columns = [(c, c.width or name_width) for c in chosen]
         self._layout_width = width
 
