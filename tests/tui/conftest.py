@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
+from textual.worker import WorkerCancelled
 
 from storage import Library
 from tui.app import PromptdeckApp
@@ -26,7 +28,10 @@ def app(sample_library: Library, settings: Settings) -> PromptdeckApp:
 async def _settle(pilot: Pilot[None], rounds: int = 3) -> None:
     """Wait until workers are done and the messages they posted are handled."""
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        for worker in list(pilot.app.workers):
+            # A worker superseded by a newer one of its exclusive group is cancelled by design.
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
         await pilot.pause(0.05)
     for widget in pilot.app.screen.query("Input, TextArea"):
         if isinstance(widget, Input | TextArea):
