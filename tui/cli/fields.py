@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -11,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from storage.errors import PromptdeckError, ValidationError
+from storage.models import PromptFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +41,52 @@ def field_options(func: F) -> F:
         func = click.option(flag, name, metavar=metavar, help=help_text)(func)
     tag_help = "A tag (repeat for several; edit replaces the tags)."
     return click.option("--tag", "tags", multiple=True, metavar="TAG", help=tag_help)(func)
+
+
+def filter_options(
+    archived_help: str, *, model: bool = True, words: bool = True, provider_help: str | None = None
+) -> Callable[[F], F]:
+    """The prompt filters of list, export and search (--folder --tag --phase --provider, with
+    `model` --model, --archived, with `words` --search), handed to the verb as `where`."""
+    options = [
+        click.option("--folder", help="This folder and its subfolders."),
+        click.option(
+            "--tag", "tags", multiple=True, help="Has this tag (repeat: has all of them)."
+        ),
+        click.option("--phase"),
+        click.option("--provider", help=provider_help),
+    ]
+    if model:
+        options.append(click.option("--model"))
+    options.append(click.option("--archived", is_flag=True, help=archived_help))
+    if words:
+        options.append(
+            click.option(
+                "--search",
+                metavar="WORDS",
+                help="Words in the name, description, folder or content.",
+            )
+        )
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def verb(**kwargs: Any) -> Any:
+            kwargs["where"] = PromptFilter(
+                kwargs.pop("folder"),
+                kwargs.pop("tags"),
+                kwargs.pop("phase"),
+                kwargs.pop("provider"),
+                kwargs.pop("model", None),
+                kwargs.pop("archived"),
+                kwargs.pop("search", None),
+            )
+            return func(**kwargs)
+
+        for option in reversed(options):
+            verb = option(verb)
+        return verb  # type: ignore[return-value]
+
+    return decorate
 
 
 def collect_fields(options: Mapping[str, Any], *, clear_tags: bool = False) -> dict[str, Any]:

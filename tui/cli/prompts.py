@@ -13,6 +13,7 @@ from tui.cli.fields import (
     collect_fields,
     content_option,
     field_options,
+    filter_options,
     read_content,
     read_new_content,
 )
@@ -58,15 +59,7 @@ def add(
 
 
 @click.command("list")
-@click.option("--folder", help="This folder and its subfolders.")
-@click.option("--tag", "tags", multiple=True, help="Has this tag (repeat: has all of them).")
-@click.option("--phase")
-@click.option("--provider")
-@click.option("--model")
-@click.option("--archived", is_flag=True, help="List archived prompts instead of live ones.")
-@click.option(
-    "--search", metavar="WORDS", help="Words in the name, description, folder or content."
-)
+@filter_options("List archived prompts instead of live ones.")
 @click.option("--sort", type=click.Choice(SORT_KEYS), default="updated", show_default=True)
 @click.option(
     "--asc/--desc", "ascending", default=None, help="Direction (default: A-Z, or highest first)."
@@ -74,13 +67,7 @@ def add(
 @click.option("--limit", type=click.IntRange(min=1), metavar="N")
 @json_option
 def list_(
-    folder: str | None,
-    tags: tuple[str, ...],
-    phase: str | None,
-    provider: str | None,
-    model: str | None,
-    archived: bool,
-    search: str | None,
+    where: PromptFilter,
     sort: str,
     ascending: bool | None,
     limit: int | None,
@@ -89,7 +76,6 @@ def list_(
     """List prompts, filtered and sorted.
 
     Shows short ids (the end of the id), which work as references."""
-    where = PromptFilter(folder, tags, phase, provider, model, archived, search)
     if ascending is None:
         ascending = sort in _ASCENDING_BY_DEFAULT
     found = library().list_prompts(where, sort=sort, descending=not ascending, limit=limit)

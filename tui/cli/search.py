@@ -15,6 +15,7 @@ from storage.embedding.settings import PROVIDERS
 from storage.embeddings import Progress
 from storage.search import MODES, SearchHit
 from tui.cli.common import State, UserError, json_option, library
+from tui.cli.fields import filter_options
 from tui.cli.output import clip, emit_json, table
 from tui.settings import ConfigError, Settings
 
@@ -34,11 +35,12 @@ def print_save_notices(lib: Library) -> None:
 @click.argument("query")
 @click.option("--mode", type=click.Choice(MODES), default="text", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, metavar="N")
-@click.option("--folder", help="This folder and its subfolders.")
-@click.option("--tag", "tags", multiple=True, help="Has this tag (repeat: has all of them).")
-@click.option("--phase")
-@click.option("--provider", help="Prompts for this LLM provider (a filter, not the embedder).")
-@click.option("--archived", is_flag=True, help="Search archived prompts instead of live ones.")
+@filter_options(
+    "Search archived prompts instead of live ones.",
+    model=False,
+    words=False,
+    provider_help="Prompts for this LLM provider (a filter, not the embedder).",
+)
 @click.option(
     "--min-score",
     type=float,
@@ -50,17 +52,12 @@ def search(
     query: str,
     mode: str,
     limit: int,
-    folder: str | None,
-    tags: tuple[str, ...],
-    phase: str | None,
-    provider: str | None,
-    archived: bool,
+    where: PromptFilter,
     min_score: float | None,
     as_json: bool,
 ) -> None:
     """Search prompts: text (BM25 with snippets), semantic (embeddings) or hybrid (both,
     fused by reciprocal rank). The last word also matches longer words ("linu" finds Linux)."""
-    where = PromptFilter(folder, tags, phase, provider, None, archived)
     result = library().search(query, mode, where, limit, min_score)
     if result.notice:
         click.echo(f"promptdeck: note: {result.notice}", err=True)

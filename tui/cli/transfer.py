@@ -16,6 +16,7 @@ from storage.transfer import (
     verify_backup,
 )
 from tui.cli.common import State, json_option, library
+from tui.cli.fields import filter_options
 from tui.cli.output import count, emit_json, table
 
 
@@ -105,33 +106,13 @@ def restore(folder: Path, new_db: Path | None, as_json: bool) -> None:
     type=click.Choice(EXPORT_FORMATS),
     help="Default: from PATH's suffix (.parquet .jsonl .csv); md writes a folder.",
 )
-@click.option("--folder", help="This folder and its subfolders.")
-@click.option("--tag", "tags", multiple=True, help="Has this tag (repeat: has all of them).")
-@click.option("--phase")
-@click.option("--provider")
-@click.option("--model")
-@click.option("--archived", is_flag=True, help="Export archived prompts instead of live ones.")
-@click.option(
-    "--search", metavar="WORDS", help="Words in the name, description, folder or content."
-)
+@filter_options("Export archived prompts instead of live ones.")
 @json_option
-def export(
-    path: Path,
-    fmt: str | None,
-    folder: str | None,
-    tags: tuple[str, ...],
-    phase: str | None,
-    provider: str | None,
-    model: str | None,
-    archived: bool,
-    search: str | None,
-    as_json: bool,
-) -> None:
+def export(path: Path, fmt: str | None, where: PromptFilter, as_json: bool) -> None:
     """Export prompts (the filters of `list`) to PATH, which must not exist.
 
     md writes one file per prompt, with front matter, under PATH/<folder>/. Parquet and
     JSONL exports import back losslessly."""
-    where = PromptFilter(folder, tags, phase, provider, model, archived, search)
     result = library().export_prompts(path, fmt, where)
     if as_json:
         emit_json(result.to_dict())
