@@ -13,9 +13,6 @@ class OllamaProvider(RemoteProvider):
     default_url = "http://127.0.0.1:11434"
     path = "/api/embed"
 
-    def _payload(self, batch: list[str]) -> dict[str, Any]:
-        return {"model": self.model, "input": batch}
-
     def _vectors(self, answer: Any) -> list[Any]:
         """{"embeddings": [[...], ...]}, in input order."""
         vectors = answer.get("embeddings") if isinstance(answer, dict) else None

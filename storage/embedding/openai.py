@@ -14,9 +14,6 @@ class OpenAIProvider(RemoteProvider):
     default_url = "https://api.openai.com/v1"
     path = "/embeddings"
 
-    def _payload(self, batch: list[str]) -> dict[str, Any]:
-        return {"model": self.model, "input": batch}
-
     def _vectors(self, answer: Any) -> list[Any]:
         """{"data": [{"index": i, "embedding": [...]}, ...]}, in any order of index."""
         data = answer.get("data") if isinstance(answer, dict) else None

@@ -114,9 +114,9 @@ class RemoteProvider(ABC):
     def _malformed(self, what: str) -> ProviderError:
         return self._error(f"malformed response: {what}")
 
-    @abstractmethod
     def _payload(self, batch: list[str]) -> dict[str, Any]:
-        """The JSON body asking for the batch's vectors."""
+        """The JSON body asking for the batch's vectors (both APIs take model and input)."""
+        return {"model": self.model, "input": batch}
 
     @abstractmethod
     def _vectors(self, answer: Any) -> list[Any]:
