@@ -12,13 +12,12 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from storage import Library
-from storage.embedding import EmbeddingProvider, LocalProvider, make_provider
-from storage.errors import PromptdeckError
+from storage.embedding import LocalProvider
 from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
 from tui.screens.browse import BrowseScreen
 from tui.screens.help import HelpScreen
-from tui.settings import ConfigError, Settings, default_config_path
+from tui.settings import Settings, configured_embedder, load_settings
 
 LINGER_SECONDS = 2.0
 
@@ -113,23 +112,6 @@ class PromptdeckApp(App[None]):
         )
 
 
-def load_settings() -> tuple[Settings, str | None]:
-    """The user's settings, or the defaults and the reason when the file is broken."""
-    try:
-        return Settings.load(), None
-    except ConfigError as error:
-        return Settings(default_config_path()), str(error)
-
-
-def configured_embedder(settings: Settings) -> tuple[EmbeddingProvider | None, str | None]:
-    """The provider that embeds each saved prompt (local unless [embedding] names another),
-    or None and the reason when its settings are not usable."""
-    try:
-        return make_provider(settings.provider_settings()), None
-    except PromptdeckError as error:
-        return None, f"embedding provider: {error}; saved prompts are not embedded"
-
-
 def run_app(
     path: Path, *, demo: bool = False, read_only: bool = False, lock_timeout: float = 5.0
 ) -> None:
@@ -145,6 +127,8 @@ def run_app(
             seed.embed_missing(LocalProvider())  # offline: semantic search works in the demo
     settings, config_error = load_settings()
     embedder, embedder_error = configured_embedder(settings)
+    if embedder_error:
+        embedder_error = f"embedding provider: {embedder_error}; saved prompts are not embedded"
     try:
         # linger: keep the file open through bursts of keystrokes, free it when idle.
         with Library(

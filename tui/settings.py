@@ -11,7 +11,7 @@ from typing import Any
 
 import platformdirs
 
-from storage.embedding import ProviderSettings, settings_from
+from storage.embedding import EmbeddingProvider, ProviderSettings, make_provider, settings_from
 from storage.errors import PromptdeckError
 
 DEFAULT_THEME = "textual-dark"
@@ -119,3 +119,20 @@ def _toml_value(value: Any) -> str:
 def _quote(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def load_settings() -> tuple[Settings, str | None]:
+    """The user's settings, or the defaults and the reason when the file is broken."""
+    try:
+        return Settings.load(), None
+    except ConfigError as error:
+        return Settings(default_config_path()), str(error)
+
+
+def configured_embedder(settings: Settings) -> tuple[EmbeddingProvider | None, str | None]:
+    """The provider that embeds each saved prompt (local unless [embedding] names another),
+    or None and the reason when its settings are not usable."""
+    try:
+        return make_provider(settings.provider_settings()), None
+    except PromptdeckError as error:
+        return None, str(error)

@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from storage import Library, PromptdeckError
-from storage.embedding import EmbeddingProvider, make_provider
-from tui.settings import ConfigError, Settings
+from storage.embedding import EmbeddingProvider
+from tui.settings import configured_embedder, load_settings
 
 # A verb is one burst of actions: it keeps one connection for all of them (a `show` makes
 # six), and closes it when the command ends (see State.close), so the file is held only
@@ -44,11 +44,10 @@ class State:
         """The provider of the user config's [embedding] table (local when there is none),
         which embeds each saved prompt. A broken config leaves saves unembedded rather than
         failing them; the reason is kept for the warning after a save."""
-        try:
-            return make_provider(Settings.load().provider_settings())
-        except (ConfigError, PromptdeckError) as error:
-            self.embedder_error = str(error)
-            return None
+        settings, config_error = load_settings()
+        embedder, embedder_error = configured_embedder(settings)
+        self.embedder_error = config_error or embedder_error
+        return None if config_error else embedder
 
     def close(self) -> None:
         if self._library is not None:

@@ -631,6 +631,12 @@ class BrowseScreen(DeckScreen[None]):
             return
         self.embed_library()
 
+    def _embed_if_local(self) -> None:
+        """New prompts join semantic search at once when embedding is offline and quick."""
+        embedder = self.deck.library.embedder
+        if embedder is not None and embedder.name == "local":
+            self.embed_library()
+
     @work(thread=True, exclusive=True, group="embed", exit_on_error=False)
     def embed_library(self) -> None:
         library = self.deck.library
@@ -676,9 +682,7 @@ class BrowseScreen(DeckScreen[None]):
             if not changed:
                 return
             self.post_message(LibraryChanged())
-            embedder = self.deck.library.embedder
-            if embedder is not None and embedder.name == "local":
-                self.embed_library()  # offline and quick: the new prompts join semantic search
+            self._embed_if_local()
 
         self.app.push_screen(ImportScreen(), imported)
 
@@ -692,9 +696,7 @@ class BrowseScreen(DeckScreen[None]):
     def load_sample(self) -> None:
         from storage.sample import write_sample_library
 
-        library = self.deck.library
-        write_sample_library(library)
-        if library.embedder is not None and library.embedder.name == "local":
-            library.embed_missing(library.embedder)  # offline and instant: semantic works at once
+        write_sample_library(self.deck.library)
         self.post_message(StatusMessage("sample library loaded"))
+        self.app.call_from_thread(self._embed_if_local)
         self.post_message(LibraryChanged())
