@@ -354,8 +354,8 @@ class BrowseScreen(DeckScreen[None]):
             hint.update(
                 "[b]This library is empty.[/b]\n\n"
                 "Press [b]L[/b] to load the sample library (a dozen prompts with history),\n"
-                "[b]n[/b] to write your first prompt, or import from the shell with\n"
-                "[i]promptdeck add --name NAME --file prompt.md[/i]."
+                "[b]n[/b] to write your first prompt, or [b]i[/b] to import a CSV, JSON,\n"
+                "JSONL, Parquet file or a folder of Markdown files."
             )
 
     @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
