@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -11,11 +10,20 @@ import duckdb
 
 from storage import rows, templates
 from storage.analytics_models import Setting
-from storage.config_keys import RULES, clean_setting, read_number
+from storage.config_keys import RULES, clean_setting
 from storage.connection import connect
 from storage.errors import HasChildren, NotFound, QueryError, ValidationError
 from storage.lineage import LineageMixin
-from storage.models import USAGE_EVENT_TYPES, AuditEntry, Feedback, Prompt, Stats, UsageEvent
+from storage.models import (
+    USAGE_EVENT_TYPES,
+    AuditEntry,
+    Feedback,
+    Prompt,
+    Resolved,
+    Stats,
+    UsageEvent,
+)
+from storage.uses import insert_use
 from storage.validation import clean_choice, clean_rating, clean_unit
 
 # Every table that refers to a prompt, with the column that does; delete cascades through them.
@@ -124,39 +132,22 @@ class ActivityMixin(LineageMixin):
         score = clean_unit("effectiveness", effectiveness)
         with self._write() as con:
             resolved = self._resolve(con, ref)
-            return self._record_usage(con, resolved.prompt, resolved.version, kind, values, score)
+            return self._record_usage(con, resolved, kind, values, score)
 
     def _record_usage(
         self,
         con: duckdb.DuckDBPyConnection,
-        prompt: Prompt,
-        version: Any,
+        resolved: Resolved,
         kind: str,
         values: Mapping[str, str] | None,
         score: float | None,
     ) -> UsageEvent:
-        now = self.clock()
-        number = version.version if version else prompt.current_version
-        event = UsageEvent(self.new_id(), prompt.id, number, kind, score, now)
-        con.execute(
-            "INSERT INTO usage_events VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                event.id,
-                prompt.id,
-                number,
-                kind,
-                score,
-                json.dumps(dict(values), ensure_ascii=False) if values else None,
-                now,
-            ],
+        prompt = resolved.prompt
+        event = UsageEvent(self.new_id(), prompt.id, resolved.number, kind, score, self.clock())
+        insert_use(con, event, values)
+        self._audit(
+            con, kind, f"prompt:{prompt.id}", after={"event": event.id, "version": event.version}
         )
-        boost = self._config_float(con, "relevance_boost_on_use")
-        con.execute(
-            "UPDATE prompts SET usage_count = usage_count + 1, last_used_at = ?, "
-            "relevance_score = least(1.0, relevance_score + ?) WHERE id = ?",
-            [now, boost, prompt.id],
-        )
-        self._audit(con, kind, f"prompt:{prompt.id}", after={"event": event.id, "version": number})
         return event
 
     def use(
@@ -168,7 +159,7 @@ class ActivityMixin(LineageMixin):
         with self._write() as con:
             resolved = self._resolve(con, ref)
             text = templates.render(resolved.content, values or {})
-            self._record_usage(con, resolved.prompt, resolved.version, kind, values, None)
+            self._record_usage(con, resolved, kind, values, None)
         return text
 
     def rate(
@@ -185,7 +176,7 @@ class ActivityMixin(LineageMixin):
         with self._write() as con:
             resolved = self._resolve(con, ref)
             prompt = resolved.prompt
-            number = resolved.version.version if resolved.version else prompt.current_version
+            number = resolved.number
             item = Feedback(
                 self.new_id(),
                 prompt.id,
@@ -226,9 +217,6 @@ class ActivityMixin(LineageMixin):
         return (float(row[0]), int(row[1])) if row else (None, 0)
 
     # -- config ----------------------------------------------------------------------------
-
-    def _config_float(self, con: duckdb.DuckDBPyConnection, key: str) -> float:
-        return read_number(con, key)
 
     def config(self) -> dict[str, str]:
         with self._read() as con:

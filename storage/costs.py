@@ -12,9 +12,10 @@ from datetime import date, datetime
 from typing import Any
 
 from storage.analytics_models import Generation, Price
-from storage.config_keys import read_number
 from storage.core import LibraryCore
 from storage.errors import NotFound, ValidationError
+from storage.models import UsageEvent
+from storage.uses import insert_use
 
 MAX_TOKENS = 1_000_000_000
 _PRICE_COLUMNS = (
@@ -150,7 +151,7 @@ class CostsMixin(LibraryCore):
         with self._write() as con:
             resolved = self._resolve(con, ref)
             prompt = resolved.prompt
-            version = resolved.version.version if resolved.version else prompt.current_version
+            version = resolved.number
             generation = Generation(
                 self.new_id(),
                 prompt.id,
@@ -170,16 +171,8 @@ class CostsMixin(LibraryCore):
                 list(astuple(generation)),  # the fields are in the columns' order
             )
             event_id = self.new_id()
-            con.execute(
-                "INSERT INTO usage_events (id, prompt_id, version, event_type, created_at) "
-                "VALUES (?, ?, ?, 'used_in_generation', ?)",
-                [event_id, prompt.id, version, when],
-            )
-            con.execute(
-                "UPDATE prompts SET usage_count = usage_count + 1, "
-                "last_used_at = greatest(coalesce(last_used_at, ?), ?), "
-                "relevance_score = least(1.0, relevance_score + ?) WHERE id = ?",
-                [when, when, read_number(con, "relevance_boost_on_use"), prompt.id],
+            insert_use(
+                con, UsageEvent(event_id, prompt.id, version, "used_in_generation", None, when)
             )
             self._audit(
                 con,

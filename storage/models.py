@@ -158,6 +158,11 @@ class Resolved:
     def content(self) -> str:
         return self.version.content if self.version else self.prompt.content
 
+    @property
+    def number(self) -> int:
+        """The pinned version's number, else the prompt's current one."""
+        return self.version.version if self.version else self.prompt.current_version
+
 
 @dataclass(frozen=True, slots=True)
 class Relationship(Record):
