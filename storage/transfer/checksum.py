@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from concurrent.futures import Executor, Future
 
 import duckdb
 import numpy as np
@@ -85,32 +84,10 @@ def row_checksum(
 ) -> tuple[int, str]:
     """(rows, checksum) of `source` (a table name or a `read_parquet('...')` call) by
     `algorithm`; `key` is the unique sort key of its rows."""
-    return checksum_on(None, con, source, key, algorithm).result()
-
-
-def checksum_on(
-    pool: Executor | None,
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    key: Sequence[str],
-    algorithm: str = ALGORITHM,
-) -> Future[tuple[int, str]]:
-    """`row_checksum`, with the hashing, which needs no connection, done on `pool` (when
-    given) so that the caller can go on using `con` meanwhile."""
     if algorithm == LEGACY_ALGORITHM:
-        done: Future[tuple[int, str]] = Future()
-        done.set_result(_md5_row_text(con, source))
-        return done
+        return _md5_row_text(con, source)
     table = con.execute(f"SELECT * FROM {source}").to_arrow_table()
-
-    def checksum() -> tuple[int, str]:
-        return table.num_rows, arrow_checksum(table, key)
-
-    if pool is not None:
-        return pool.submit(checksum)
-    now: Future[tuple[int, str]] = Future()
-    now.set_result(checksum())
-    return now
+    return table.num_rows, arrow_checksum(table, key)
 
 
 def _feed(digest: hashlib._Hash, kind: pa.DataType, chunks: list[pa.Array], column: str) -> None:

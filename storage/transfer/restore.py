@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
+import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
@@ -13,7 +17,7 @@ from storage.connection import connect
 from storage.errors import BackupError
 from storage.schema import APP_VERSION, SCHEMA_VERSION, ensure_schema
 from storage.transfer.backup import BackupProgress, ProgressCallback
-from storage.transfer.checksum import checksum_on, quoted
+from storage.transfer.checksum import quoted, row_checksum
 from storage.transfer.manifest import (
     Manifest,
     TableEntry,
@@ -21,6 +25,8 @@ from storage.transfer.manifest import (
     parquet_source,
     verify_backup,
 )
+
+LANES = 2  # tables loaded at once
 
 
 def restore_backup(
@@ -31,8 +37,9 @@ def restore_backup(
     progress: ProgressCallback | None = None,
 ) -> Manifest:
     """Verify `folder`, then restore it into the new library file `target` (refused if it
-    exists). The rows are loaded into a hidden file beside `target` in one transaction, their
-    checksums are compared with the manifest's, and only then is the file renamed to `target`.
+    exists). The rows are loaded into a hidden file beside `target`, a table at a time, their
+    checksums are compared with the manifest's, and only then is the file renamed to `target`:
+    the hidden file, not a transaction, is what makes a failed restore leave nothing behind.
     A restore adds no audit entry: the restored library is the backed-up one, row for row."""
     folder = Path(folder).expanduser()
     target = Path(target).expanduser()
@@ -45,18 +52,12 @@ def restore_backup(
         con = connect(work)
         try:
             ensure_schema(con, str(target), clock())
-            con.execute("BEGIN TRANSACTION")
-            try:
-                _load(con, folder, manifest, target, progress)
-                if manifest.schema_version < SCHEMA_VERSION:
-                    con.execute(
-                        "INSERT INTO schema_migrations SELECT v, ?, ? FROM range(?, ?) t(v)",
-                        [APP_VERSION, clock(), manifest.schema_version + 1, SCHEMA_VERSION + 1],
-                    )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            _load(con, folder, manifest, target, progress)
+            if manifest.schema_version < SCHEMA_VERSION:
+                con.execute(
+                    "INSERT INTO schema_migrations SELECT v, ?, ? FROM range(?, ?) t(v)",
+                    [APP_VERSION, clock(), manifest.schema_version + 1, SCHEMA_VERSION + 1],
+                )
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -84,34 +85,87 @@ def _load(
     for table in tables:  # a new library holds its default config and schema versions
         con.execute(f"DELETE FROM {quoted(table)}")
     same_schema = manifest.schema_version == SCHEMA_VERSION
+    algorithm = manifest.checksum_algorithm
     checks: list[tuple[str, TableEntry, Future[tuple[int, str]]]] = []
-    # Each table's rows are read back at once; a thread hashes them while the next loads.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="restore") as pool:
-        for done, (table, entry) in enumerate(manifest.tables.items(), 1):
-            path = folder / entry.file
-            try:
-                con.execute(
-                    f"INSERT INTO {quoted(table)} BY NAME SELECT * FROM {parquet_source(path)}"
-                )
-            except duckdb.Error as error:
-                first = str(error).splitlines()[0]
-                raise BackupError(f"{path}: cannot restore: {first}", file=str(path)) from error
-            algorithm = manifest.checksum_algorithm
-            checks.append(
-                (table, entry, checksum_on(pool, con, quoted(table), entry.key, algorithm))
-            )
-            if progress is not None:
-                progress(BackupProgress(table, entry.rows, done, len(manifest.tables)))
-        for table, entry, check in checks:
-            rows, checksum = check.result()
-            if rows != entry.rows or (same_schema and checksum != entry.checksum):
-                raise BackupError(
-                    f"{target}: table {table} restored {rows} rows whose checksum differs from "
-                    f"the manifest's ({entry.rows} rows); nothing was written",
-                    file=str(folder / entry.file),
-                )
+    # A table is read back and hashed as soon as its lane has committed it.
+    with (
+        closing(_load_in_lanes(con, folder, manifest)) as loaded,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="restore-check") as hashing,
+    ):
+        reader = con.cursor()
+        try:
+            for done, (table, entry) in enumerate(loaded, 1):
+                check = hashing.submit(row_checksum, reader, quoted(table), entry.key, algorithm)
+                checks.append((table, entry, check))
+                if progress is not None:
+                    progress(BackupProgress(table, entry.rows, done, len(manifest.tables)))
+            for table, entry, check in checks:
+                rows, checksum = check.result()
+                if rows != entry.rows or (same_schema and checksum != entry.checksum):
+                    raise BackupError(
+                        f"{target}: table {table} restored {rows} rows whose checksum differs "
+                        f"from the manifest's ({entry.rows} rows); nothing was written",
+                        file=str(folder / entry.file),
+                    )
+        finally:
+            for _, _, check in checks:
+                check.cancel()
+            hashing.shutdown(wait=True)
+            reader.close()
     for name, next_value in manifest.sequences.items():
         _advance_sequence(con, name, next_value)
+
+
+def _load_in_lanes(
+    con: duckdb.DuckDBPyConnection, folder: Path, manifest: Manifest
+) -> Iterator[tuple[str, TableEntry]]:
+    """Load the tables in LANES threads, each with its own cursor, committing a table at a
+    time (one DuckDB insert runs on about one core); the largest files go first and a free lane
+    takes the next. Yields each table once it is committed; the first error stops the lanes."""
+    waiting: queue.SimpleQueue[tuple[str, TableEntry]] = queue.SimpleQueue()
+    for table, entry in sorted(manifest.tables.items(), key=lambda item: -item[1].bytes):
+        waiting.put((table, entry))
+    loaded: queue.SimpleQueue[tuple[str, TableEntry] | BaseException] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def lane(cursor: duckdb.DuckDBPyConnection) -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    table, entry = waiting.get_nowait()
+                except queue.Empty:
+                    return
+                _insert(cursor, table, folder / entry.file)
+                loaded.put((table, entry))
+        except BaseException as error:  # handed to the caller's thread
+            loaded.put(error)
+        finally:
+            cursor.close()
+
+    lanes = [
+        threading.Thread(target=lane, args=(con.cursor(),), name=f"restore-{n}")
+        for n in range(LANES)
+    ]
+    for thread in lanes:
+        thread.start()
+    try:
+        for _ in manifest.tables:
+            item = loaded.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        for thread in lanes:
+            thread.join()
+
+
+def _insert(cursor: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    try:
+        cursor.execute(f"INSERT INTO {quoted(table)} BY NAME SELECT * FROM {parquet_source(path)}")
+    except duckdb.Error as error:
+        first = str(error).splitlines()[0]
+        raise BackupError(f"{path}: cannot restore: {first}", file=str(path)) from error
 
 
 def _advance_sequence(con: duckdb.DuckDBPyConnection, name: str, next_value: int) -> None:

@@ -25,7 +25,7 @@ from storage.transfer.checksum import (
     row_checksum,
     sorted_rows,
 )
-from storage.transfer.manifest import schema_tables
+from storage.transfer.manifest import schema_tables, sha256_of
 
 DIMS = 384
 
@@ -316,6 +316,24 @@ def test_a_changed_row_checksum_is_refused(backup_folder: Path, tmp_path: Path) 
     target = tmp_path / "restored.duckdb"
     with pytest.raises(BackupError, match="table prompts restored .* checksum differs"):
         restore_backup(backup_folder, target)
+    assert [p.name for p in tmp_path.iterdir() if "restored" in p.name] == []
+
+
+def test_a_table_that_cannot_be_loaded_stops_the_restore(
+    backup_folder: Path, tmp_path: Path
+) -> None:
+    """A file whose sha256 matches its manifest (rewritten with it) but whose rows break a
+    key: the restore stops at that table, names the file, and leaves no library behind."""
+    file = backup_folder / "usage_events.parquet"
+    rows = pq.read_table(file)
+    pq.write_table(pa.concat_tables([rows, rows.slice(0, 1)]), file)
+    data = json.loads((backup_folder / "manifest.json").read_text("utf-8"))
+    data["tables"]["usage_events"].update(rows=rows.num_rows + 1, sha256=sha256_of(file))
+    (backup_folder / "manifest.json").write_text(json.dumps(data), "utf-8")
+    target = tmp_path / "restored.duckdb"
+    with pytest.raises(BackupError, match="usage_events.parquet: cannot restore: .*") as raised:
+        restore_backup(backup_folder, target)
+    assert raised.value.file == str(file)
     assert [p.name for p in tmp_path.iterdir() if "restored" in p.name] == []
 
 
