@@ -7,9 +7,17 @@ from storage.analytics import AnalyticsMixin
 from storage.embeddings import EmbeddingsMixin
 from storage.search import SearchMixin
 from storage.transfer import TransferMixin
+from storage.transfer.generations import GenerationImportMixin
 
 
-class Library(SearchMixin, EmbeddingsMixin, TransferMixin, AnalyticsMixin, ActivityMixin):
+class Library(
+    SearchMixin,
+    EmbeddingsMixin,
+    TransferMixin,
+    GenerationImportMixin,
+    AnalyticsMixin,
+    ActivityMixin,
+):
     """A promptdeck library file. Use as `with Library(path) as lib: ...` or `.open()`.
 
     Methods return dataclasses from storage.models (Arrow tables for big lists), raise errors

@@ -15,6 +15,7 @@ from storage.transfer import (
     restore_backup,
     verify_backup,
 )
+from storage.transfer.generations import GENERATION_FIELDS, parse_generation_mapping
 from tui.cli.common import State, json_option, library
 from tui.cli.fields import filter_options
 from tui.cli.output import count, emit_json, table
@@ -123,6 +124,12 @@ def export(path: Path, fmt: str | None, where: PromptFilter, as_json: bool) -> N
 @click.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
+    "--generations",
+    is_flag=True,
+    help="Import generation logs (LLM calls made with prompts, e.g. a gateway's export) "
+    f"instead of prompts; their fields: {', '.join(GENERATION_FIELDS)}.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(IMPORT_FORMATS),
@@ -137,21 +144,37 @@ def export(path: Path, fmt: str | None, where: PromptFilter, as_json: bool) -> N
     "Unmapped fields come from columns named like them.",
 )
 @json_option
-def import_(path: Path, fmt: str | None, pairs: tuple[str, ...], as_json: bool) -> None:
+def import_(
+    path: Path, generations: bool, fmt: str | None, pairs: tuple[str, ...], as_json: bool
+) -> None:
     """Import prompts from a csv, json, jsonl or Parquet file, or a folder of markdown files
-    with front matter.
+    with front matter; with --generations, generation logs from a csv, json, jsonl or
+    Parquet file.
 
     All rows are imported or none: an invalid row is reported with its line and nothing is
-    written. Content identical to an existing prompt (or an earlier row) is skipped."""
-    summary = library().import_prompts(path, fmt, parse_mapping(pairs))
+    written. Content identical to an existing prompt (or an earlier row) is skipped.
+
+    A generation row names its prompt (id, id part, name, REF@N), provider, model, tokens_in
+    and tokens_out; cost_usd (else priced from the price table), latency_ms, created_at (UTC;
+    default now) and id (a row whose id is already imported is skipped) are optional."""
+    lib = library()
+    if generations:
+        summary = lib.import_generations(path, fmt, parse_generation_mapping(pairs))
+    else:
+        summary = lib.import_prompts(path, fmt, parse_mapping(pairs))
     if as_json:
         emit_json(summary.to_dict())
         return
     renamed = [f"{field}={column}" for field, column in summary.mapping.items() if field != column]
     mapping = f"; {', '.join(renamed)}" if renamed else ""
+    what = (
+        f"{count(summary.imported, 'generation')}, skipped {summary.skipped:,} already imported"
+        if generations
+        else f"{summary.imported}, skipped {summary.skipped} as duplicates"
+    )
     click.echo(
-        f"imported {summary.imported}, skipped {summary.skipped} as duplicates, "
-        f"rejected {summary.rejected} from {summary.file} ({summary.source}{mapping})"
+        f"imported {what}, rejected {summary.rejected} from {summary.file} "
+        f"({summary.source}{mapping})"
     )
     if summary.ignored_columns:
         click.echo(f"ignored columns: {', '.join(summary.ignored_columns)}")

@@ -1,6 +1,7 @@
 """Edit: content editor, metadata form, variables with live render, versions; save = new version.
 
-One screen for three jobs: editing a prompt, writing a new one, and deriving a child."""
+One screen for three jobs: editing a prompt, writing a new one, and deriving a child. The
+rendered text of a saved prompt can be copied, which records a `rendered` use of it."""
 
 from __future__ import annotations
 
@@ -48,8 +49,15 @@ class SaveFailed(Message):
     error: PromptdeckError
 
 
+@dataclass
+class RenderFailed(Message):
+    """Why the rendered text was not copied (nothing was recorded), shown in the panel."""
+
+    error: PromptdeckError
+
+
 class EditScreen(DeckScreen[str | None]):
-    """Dismisses with the id of the prompt last saved here, or None."""
+    """Dismisses with the id of the prompt saved or used here (the list reloads), or None."""
 
     CSS_PATH = "edit.tcss"
     AUTO_FOCUS = "#content"
@@ -107,6 +115,13 @@ class EditScreen(DeckScreen[str | None]):
             tooltip="The derivation graph around this prompt",
         ),
         Binding(
+            "ctrl+r",
+            "copy_rendered",
+            "Copy rendered",
+            id="edit.copy_rendered",
+            tooltip="Copy the rendered text (Variables) and record a render of the saved prompt",
+        ),
+        Binding(
             "ctrl+e",
             "focus_editor",
             "Editor",
@@ -123,6 +138,7 @@ class EditScreen(DeckScreen[str | None]):
         self.prompt: Prompt | None = None  # what is saved (for derive: the parent)
         self.baseline: dict[str, Any] = {"content": ""}
         self.saved_id: str | None = None
+        self.rendered = False  # a render was recorded: the list's use counts changed
         self._variables_timer: Timer | None = None
         self._loaded = prompt_id is None and parent_id is None
 
@@ -376,14 +392,52 @@ class EditScreen(DeckScreen[str | None]):
         self.query_one(StatusLine).say(f"restored as v{prompt.current_version}")
         self.load(prompt.id)
 
+    def action_copy_rendered(self) -> None:
+        """Render the saved prompt with the values typed in Variables, through storage (as
+        `promptdeck render` does): a missing variable or unsaved text is said in the panel."""
+        panel = self.query_one(VariablesPanel)
+        panel.clear_error()
+        self.query_one(TabbedContent).active = "variables"
+        if self.mode != "edit" or self.prompt_id is None:
+            panel.show_error("save the prompt first (ctrl+s): a render is recorded against it")
+        elif "content" in self._changes():
+            panel.show_error("unsaved changes to the text: save them (ctrl+s) to render them")
+        else:
+            self.copy_rendered(self.prompt_id, panel.filled())
+
+    @work(thread=True, exclusive=True, group="edit-render", exit_on_error=False)
+    def copy_rendered(self, prompt_id: str, values: dict[str, str]) -> None:
+        try:
+            text = self.deck.library.use(prompt_id, values, event_type="rendered")
+        except PromptdeckError as error:
+            self.post_message(RenderFailed(error))
+            return
+        self.app.call_from_thread(self._rendered_copied, text)
+
+    def _rendered_copied(self, text: str) -> None:
+        self.rendered = True
+        self.app.copy_to_clipboard(text)
+        self.notify(
+            f"Rendered text copied ({len(text):,} characters); render recorded", title="Render"
+        )
+
+    def on_render_failed(self, message: RenderFailed) -> None:
+        error = message.error
+        self.query_one(VariablesPanel).show_error(str(error), error.field)
+
+    def _result(self) -> str | None:
+        if self.saved_id is None and self.rendered:
+            return self.prompt_id
+        return self.saved_id
+
     def action_leave(self) -> None:
         if not self.is_dirty:
-            self.dismiss(self.saved_id)
+            self.dismiss(self._result())
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
-                self.dismiss(self.saved_id)
+                self.dismiss(self._result())
 
         self.app.push_screen(
             ConfirmScreen("Discard unsaved changes?", yes="Discard", no="Keep editing"), answered

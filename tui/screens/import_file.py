@@ -1,6 +1,7 @@
 """ImportScreen: a path, the format and column mapping it suggests, then the session summary.
 
-Dismisses with True when something was imported (the list reloads)."""
+Imports prompts, or (ctrl+t) generation logs. Dismisses with True when something was imported
+(the list reloads)."""
 
 from __future__ import annotations
 
@@ -16,19 +17,47 @@ from textual.widgets import Footer, Header, Input, Select, Static
 
 from storage.errors import PromptdeckError
 from storage.transfer import IMPORT_FORMATS, ImportPreview, ImportSummary, parse_mapping
+from storage.transfer.generations import REQUIRED_FIELDS, parse_generation_mapping
 from tui.messages import StatusMessage
 from tui.screens.base import DeckScreen
 from tui.widgets.status_line import StatusLine
 
 
+@dataclass(frozen=True)
+class Kind:
+    """What a file holds: the words the screen uses for it and the fields it must map."""
+
+    name: str
+    files: str
+    required: tuple[str, ...]
+    skipped: str  # what a skipped row is
+
+
+PROMPTS = Kind(
+    "prompts",
+    "File: .csv .json .jsonl .parquet, or a folder of .md files with front matter",
+    ("name", "content"),
+    "as duplicates",
+)
+GENERATIONS = Kind(
+    "generations",
+    "File: .csv .json .jsonl .parquet of LLM calls: prompt, provider, model, tokens_in, "
+    "tokens_out (cost_usd, latency_ms, created_at, id optional)",
+    REQUIRED_FIELDS,
+    "already imported",
+)
+
+
 @dataclass
 class ImportPreviewed(Message):
     preview: ImportPreview
+    kind: Kind
 
 
 @dataclass
 class ImportDone(Message):
     summary: ImportSummary
+    kind: Kind
 
 
 @dataclass
@@ -54,20 +83,25 @@ class ImportScreen(DeckScreen[bool]):
             id="import.run",
             tooltip="Import the file with this format and mapping",
         ),
+        Binding(
+            "ctrl+t",
+            "switch_kind",
+            "Kind",
+            id="import.kind",
+            tooltip="Import prompts, or generation logs (LLM calls made with prompts)",
+        ),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.imported = 0
+        self.kind = PROMPTS
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="import-body"):
-            yield Static("Import prompts from a file", classes="title")
-            yield Static(
-                "File: .csv .json .jsonl .parquet, or a folder of .md files with front matter",
-                classes="label",
-            )
+            yield Static(self._title(), id="import-title", classes="title")
+            yield Static(self.kind.files, id="import-files", classes="label")
             yield Input(placeholder="path, then enter", id="import-path")
             with Horizontal(id="import-options"):
                 yield Static("Format", classes="inline-label")
@@ -89,6 +123,21 @@ class ImportScreen(DeckScreen[bool]):
 
     def on_mount(self) -> None:
         self.sub_title = "import"
+
+    def _title(self) -> str:
+        return f"Import {self.kind.name} from a file"
+
+    def action_switch_kind(self) -> None:
+        """Prompts <-> generations: the mapping is suggested again for the path typed."""
+        self.kind = GENERATIONS if self.kind is PROMPTS else PROMPTS
+        self.query_one("#import-title", Static).update(self._title())
+        self.query_one("#import-files", Static).update(self.kind.files)
+        self.query_one("#import-mapping", Input).value = ""
+        self.query_one("#import-preview", Static).update("")
+        self._show("")
+        path = self.query_one("#import-path", Input).value.strip()
+        if path:
+            self.preview(path, self._format())
 
     def _format(self) -> str | None:
         value = self.query_one("#import-format", Select).value
@@ -120,36 +169,52 @@ class ImportScreen(DeckScreen[bool]):
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def preview(self, path: str, fmt: str | None) -> None:
+        kind, library = self.kind, self.deck.library
         try:
-            self.post_message(ImportPreviewed(self.deck.library.preview_import(path, fmt)))
-        except PromptdeckError as error:
-            self.post_message(ImportFailed(str(error)))
-
-    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
-    def run_import(self, path: str, fmt: str | None, pairs: list[str]) -> None:
-        try:
-            summary = self.deck.library.import_prompts(path, fmt, parse_mapping(pairs))
+            if kind is GENERATIONS:
+                found = library.preview_generations(path, fmt)
+            else:
+                found = library.preview_import(path, fmt)
         except PromptdeckError as error:
             self.post_message(ImportFailed(str(error)))
             return
-        self.post_message(ImportDone(summary))
+        self.post_message(ImportPreviewed(found, kind))
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def run_import(self, path: str, fmt: str | None, pairs: list[str]) -> None:
+        kind, library = self.kind, self.deck.library
+        try:
+            if kind is GENERATIONS:
+                summary = library.import_generations(path, fmt, parse_generation_mapping(pairs))
+            else:
+                summary = library.import_prompts(path, fmt, parse_mapping(pairs))
+        except PromptdeckError as error:
+            self.post_message(ImportFailed(str(error)))
+            return
+        self.post_message(ImportDone(summary, kind))
 
     def on_import_previewed(self, message: ImportPreviewed) -> None:
+        if message.kind is not self.kind:
+            return  # read before a switch of kind
         preview = message.preview
         self.query_one("#import-mapping", Input).value = mapping_text(preview.mapping)
         fields = ", ".join(f"{f} <- {c}" for f, c in preview.mapping.items())
+        missing = [f for f in self.kind.required if f not in preview.mapping]
+        if missing:
+            fields += f"{'; ' if fields else ''}(map {' and '.join(missing)})"
         self.query_one("#import-preview", Static).update(
             f"[b]{preview.format}[/b], {preview.rows:,} rows; columns: {', '.join(preview.columns)}"
-            f"\nfields: {fields or '(none: map name and content)'}"
+            f"\nfields: {fields}"
         )
         self.query_one("#import-mapping", Input).focus()
 
     def on_import_done(self, message: ImportDone) -> None:
-        summary = message.summary
+        summary, kind = message.summary, message.kind
         self.imported += summary.imported
+        noun = " generations" if kind is GENERATIONS else ""
         self._show(
-            f"[b]Imported {summary.imported:,}[/b] · skipped {summary.skipped:,} as duplicates · "
-            f"rejected {summary.rejected}"
+            f"[b]Imported {summary.imported:,}{noun}[/b] · skipped {summary.skipped:,} "
+            f"{kind.skipped} · rejected {summary.rejected}"
             + (
                 f"\nignored columns: {', '.join(summary.ignored_columns)}"
                 if summary.ignored_columns
