@@ -112,6 +112,21 @@ async def test_use_asks_for_variables_copies_and_records(app: PromptdeckApp, set
         assert "{{" not in app.clipboard
 
 
+async def test_use_takes_variables_named_with_dots_and_dashes(app: PromptdeckApp, settle) -> None:
+    target = app.library.create("Greeting", "Hello {{user.name}}, from {{team-name}}.")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = _table(app)
+        table.cursor = table._ids.index(target.id)
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press(*"Ada", "enter", *"core", "enter")
+        await settle(pilot)
+        assert app.clipboard == "Hello Ada, from core."
+        assert app.library.get(target.id).usage_count == target.usage_count + 1
+
+
 async def test_copy_puts_the_content_on_the_clipboard(app: PromptdeckApp, settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

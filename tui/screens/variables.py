@@ -32,7 +32,7 @@ class VariablesScreen(ModalScreen[dict[str, str] | None]):
             yield Static(f"Use {self.prompt_name!r}: fill in the variables", classes="title")
             for name in self.names:
                 yield Label(name)
-                yield Input(placeholder=name, id=f"var-{name}", classes="variable")
+                yield Input(placeholder=name, name=name, classes="variable")
             with VerticalScroll(id="rendered"):
                 yield Static(id="rendered-text")
             yield Static("enter next/use · ctrl+s use · esc cancel", classes="hint")
@@ -41,7 +41,8 @@ class VariablesScreen(ModalScreen[dict[str, str] | None]):
         self._render_preview()
 
     def values(self) -> dict[str, str]:
-        return {name: self.query_one(f"#var-{name}", Input).value for name in self.names}
+        # By name, not id: a variable may hold dots and dashes, which ids cannot.
+        return {box.name or "": box.value for box in self.query(".variable").results(Input)}
 
     def on_input_changed(self) -> None:
         self._render_preview()
