@@ -58,21 +58,19 @@ _RULES = " ".join(
             "content",
         ),
         _rule(
-            f"octet_length(encode(content)) > {MAX_CONTENT_BYTES}",
+            f"strlen(content) > {MAX_CONTENT_BYTES}",
             "content",
             f"must be at most {MAX_CONTENT_BYTES} bytes",
-            "octet_length(encode(content))::VARCHAR || ' bytes'",
+            "strlen(content)::VARCHAR || ' bytes'",
         ),
         _rule("contains(content, chr(0))", "content", "must not contain NUL characters", "''"),
         _rule(
-            "octet_length(encode(description)) > 65536",
+            "strlen(description) > 65536",
             "description",
             "must be at most 65536 bytes",
-            "octet_length(encode(description))::VARCHAR || ' bytes'",
+            "strlen(description)::VARCHAR || ' bytes'",
         ),
-        _rule(
-            "octet_length(encode(folder)) > 400", "folder", "must be at most 400 bytes", "folder"
-        ),
+        _rule("strlen(folder) > 400", "folder", "must be at most 400 bytes", "folder"),
         _rule("regexp_matches(folder, '[\\n]')", "folder", "must be one line", "folder"),
         _rule("list_count(tags) < len(tags)", "tag", "must be text", "'None'"),
         _rule("list_contains(tags, '')", "tag", "must not be empty", "''"),

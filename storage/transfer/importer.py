@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from storage.core import LibraryCore
 from storage.errors import ImportRejected, TransferError
@@ -157,24 +158,24 @@ class ImportMixin(LibraryCore):
         with self._write() as con:
             started = self.clock()
             con.register("_batch", cleaned)
-            # The rows to import: the first with each content, unless a live prompt already has
-            # it, numbered (_n) in file order to be matched with their new ids.
-            con.execute(
-                "CREATE TEMP TABLE _fresh AS SELECT _row, row_number() OVER (ORDER BY _row) AS _n "
-                "FROM (SELECT _row FROM _batch b WHERE NOT EXISTS (SELECT 1 FROM prompts p "
+            # The rows to import, in file order: the first with each content, unless a live
+            # prompt already has it. They are taken out of the batch in Arrow, with their ids.
+            fresh = con.execute(
+                "SELECT _row FROM _batch b WHERE NOT EXISTS (SELECT 1 FROM prompts p "
                 "WHERE p.content_hash = b.content_hash AND p.archived_at IS NULL) "
-                "QUALIFY row_number() OVER (PARTITION BY content_hash ORDER BY _row) = 1)"
-            )
-            found = con.execute("SELECT count(*) FROM _fresh").fetchone()
-            imported = int(found[0]) if found else 0
-            numbers = pa.array(range(1, imported + 1), pa.int64())
-            con.register("_ids", pa.table({"_n": numbers, "id": self._new_ids(imported)}))
-            rows = "_batch JOIN _fresh USING (_row) JOIN _ids USING (_n) ORDER BY _n"
+                "QUALIFY row_number() OVER (PARTITION BY content_hash ORDER BY _row) = 1 "
+                "ORDER BY _row"
+            ).to_arrow_table()
+            con.unregister("_batch")
+            positions = pc.index_in(fresh.column("_row"), value_set=cleaned.column("_row"))
+            new = cleaned.take(positions)
+            imported = new.num_rows
+            con.register("_new", new.append_column("id", self._new_ids(imported)))
             columns = ", ".join(IMPORT_FIELDS)
             con.execute(
                 f"INSERT INTO prompts (id, {columns}, content_hash, source_type, "
                 "current_version, created_at, updated_at) "
-                f"SELECT id, {columns}, content_hash, 'import', 1, $now, $now FROM {rows}",
+                f"SELECT id, {columns}, content_hash, 'import', 1, $now, $now FROM _new",
                 {"now": started},
             )
             snapshot = ", ".join(f"'{f}', {f}" for f in SNAPSHOT_FIELDS if f != "metadata")
@@ -183,12 +184,10 @@ class ImportMixin(LibraryCore):
                 '"metadata", change_message, created_at) '
                 f"SELECT id, 1, name, content, content_hash, "
                 f"json_object({snapshot}, 'metadata', metadata::JSON), $message, $now "
-                f"FROM {rows}",
+                "FROM _new",
                 {"now": started, "message": f"imported from {source.path.name}"},
             )
-            con.unregister("_batch")
-            con.unregister("_ids")
-            con.execute("DROP TABLE _fresh")
+            con.unregister("_new")
             summary = ImportSummary(
                 session_id=self.new_id(),
                 source=source.format,

@@ -85,8 +85,13 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# Rows per Arrow batch: DuckDB scans a registered Arrow table one batch per thread, so the
+# checks that follow run on every core (one batch of the whole file runs on one).
+BATCH_ROWS = 16_384
+
+
 def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
-    return con.execute(sql).to_arrow_table()
+    return con.execute(sql).to_arrow_table(batch_size=BATCH_ROWS)
 
 
 # -- csv -----------------------------------------------------------------------------------------
@@ -177,14 +182,7 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> Source:
     try:
         # The keys of every object, then every key read as VARCHAR: strings as their text,
         # numbers, lists and objects as JSON text, null as NULL.
-        keys = [
-            row[0]
-            for row in con.execute(
-                "SELECT k FROM (SELECT unnest(json_keys(json)) AS k, row_number() OVER () AS r "
-                f"FROM read_json_objects({_literal(path)}, format = '{layout}')) "
-                "GROUP BY k ORDER BY min(r), k"
-            ).fetchall()
-        ]
+        keys = _json_keys(con, f"read_json_objects({_literal(path)}, format = '{layout}')")
         if not keys:
             raise TransferError(f"{path}: no JSON objects with keys", file=str(path))
         columns = ", ".join(f"{_string(k)}: 'VARCHAR'" for k in keys)
@@ -203,9 +201,19 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> Source:
     return Source(path, fmt, tuple(keys), table, locate)
 
 
-def _key(name: str) -> str:
-    """A JSON path selecting the key `name`, whatever characters it holds."""
-    return "'$." + json.dumps(name).replace("'", "''") + "'"
+def _json_keys(con: duckdb.DuckDBPyConnection, objects: str) -> list[str]:
+    """Every key, in the order the objects first hold them (those of one object by name).
+    Most files hold one set of keys, found without numbering the objects."""
+    shapes = con.execute(f"SELECT DISTINCT json_keys(json) FROM {objects}").fetchall()
+    if len(shapes) == 1:
+        return sorted(shapes[0][0])
+    return [
+        row[0]
+        for row in con.execute(
+            "SELECT k FROM (SELECT unnest(json_keys(json)) AS k, row_number() OVER () AS r "
+            f"FROM {objects}) GROUP BY k ORDER BY min(r), k"
+        ).fetchall()
+    ]
 
 
 def _jsonl_line(path: Path, row: int) -> tuple[int | None, str]:
