@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
@@ -118,7 +118,7 @@ def _load(
 
 def _load_in_lanes(
     con: duckdb.DuckDBPyConnection, folder: Path, manifest: Manifest
-) -> Iterator[tuple[str, TableEntry]]:
+) -> Generator[tuple[str, TableEntry], None, None]:
     """Load the tables in LANES threads, each with its own cursor, committing a table at a
     time (one DuckDB insert runs on about one core); the largest files go first and a free lane
     takes the next. Yields each table once it is committed; the first error stops the lanes."""
