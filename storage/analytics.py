@@ -37,12 +37,17 @@ SELECT day, provider, model, generations, tokens_in, tokens_out, cost_usd, unpri
 FROM mart.usage_by_model WHERE {_IN_PERIOD}
 """
 
-# The per-period breakdowns, all grouped from one evaluation of mart.prompt_activity: tags and
-# phases (live prompts now; uses and ratings in the period), then the top prompts.
+# The per-period breakdowns, all grouped from one evaluation of mart.prompt_activity: the live
+# prompts (now), tags and phases (live prompts now; uses and ratings in the period), then the
+# top prompts.
 _BREAKDOWNS = f"""
 WITH p AS MATERIALIZED (SELECT * FROM mart.prompt_activity(CAST($since AS DATE))),
 tagged AS (SELECT unnest(tags) AS tag, archived, uses, ratings, rating_sum FROM p)
-SELECT 'tag' AS kind, tag AS key, NULL AS id, count(*) FILTER (WHERE NOT archived),
+SELECT 'live' AS kind, NULL AS key, NULL AS id, count(*) FILTER (WHERE NOT archived),
+       NULL, NULL, NULL, NULL
+FROM p
+UNION ALL
+SELECT 'tag', tag, NULL, count(*) FILTER (WHERE NOT archived),
        sum(uses), sum(ratings), sum(rating_sum) / nullif(sum(ratings), 0), NULL
 FROM tagged GROUP BY tag
 HAVING count(*) FILTER (WHERE NOT archived) > 0 OR sum(uses) > 0
@@ -69,21 +74,22 @@ class AnalyticsMixin(CostsMixin, LifecycleMixin):
         """The headline figures of the period (what `stats --period` prints)."""
         window = self.period(period)
         with self._read() as con:
-            return _kpis(window, *_series(con, window))
+            summary = con.execute("SELECT prompts FROM mart.library_summary").fetchone()
+            return _kpis(window, int(summary[0]) if summary else 0, *_series(con, window))
 
     def analytics(self, period: str = "30d") -> AnalyticsReport:
         """Everything the analytics screen shows for the period. Each mart view is read once
         (its rows for the period) and summed here into the KPIs, the series and the bars."""
         window = self.period(period)
+        groups: dict[str, list[Any]] = {k: [] for k in ("live", "tag", "phase", "use", "rating")}
         with self._read() as con:
-            prompts, activity, usage = _series(con, window)
-            groups: dict[str, list[Any]] = {"tag": [], "phase": [], "use": [], "rating": []}
+            activity, usage = _series(con, window)
             for row in con.execute(_BREAKDOWNS, {"since": window.since}).fetchall():
                 groups[row[0]].append(row)
             distribution = con.execute("SELECT rating, ratings FROM mart.rating_distribution")
             ratings = {int(k): int(v) for k, v in sorted(distribution.fetchall())}
         return AnalyticsReport(
-            kpis=_kpis(window, prompts, activity, usage),
+            kpis=_kpis(window, int(groups["live"][0][3]), activity, usage),
             days=_days(window, activity, usage),
             providers=_usage_by(usage, with_model=False),
             models=_usage_by(usage, with_model=True),
@@ -127,13 +133,10 @@ class AnalyticsMixin(CostsMixin, LifecycleMixin):
         return target
 
 
-def _series(con: duckdb.DuckDBPyConnection, window: Period) -> tuple[int, list[Any], list[Any]]:
-    """Live prompts now, and the period's rows of mart.daily_activity and mart.usage_by_model."""
+def _series(con: duckdb.DuckDBPyConnection, window: Period) -> tuple[list[Any], list[Any]]:
+    """The period's rows of mart.daily_activity and mart.usage_by_model."""
     bounds = {"since": window.since, "until": window.until}
-    summary = con.execute("SELECT prompts FROM mart.library_summary").fetchone()
-    activity = con.execute(_ACTIVITY, bounds).fetchall()
-    usage = con.execute(_USAGE, bounds).fetchall()
-    return (int(summary[0]) if summary else 0), activity, usage
+    return con.execute(_ACTIVITY, bounds).fetchall(), con.execute(_USAGE, bounds).fetchall()
 
 
 def _kpis(window: Period, prompts: int, activity: list[Any], usage: list[Any]) -> Kpis:

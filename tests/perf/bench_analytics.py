@@ -33,8 +33,23 @@ from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.messages import PromptsLoaded  # noqa: E402
 from tui.screens.analytics import AnalyticsScreen, ReportLoaded  # noqa: E402
 from tui.settings import Settings  # noqa: E402
+from tui.widgets.analytics_bars import Breakdowns  # noqa: E402
+from tui.widgets.analytics_kpis import KpiBoxes, kpi_values  # noqa: E402
+from tui.widgets.analytics_series import SeriesCharts  # noqa: E402
+from tui.widgets.analytics_top import TopPrompts  # noqa: E402
 
 TARGET_MS = 500.0
+
+
+def check_drawn(screen: object, period: str) -> None:
+    """Every part of the screen shows the report of `period` (checked after the timing)."""
+    assert isinstance(screen, AnalyticsScreen) and screen.report is not None
+    report = screen.report
+    assert report.period.name == period
+    assert screen.query_one(KpiBoxes).values == kpi_values(report.kpis)
+    assert screen.query_one(SeriesCharts).uses == [float(p.used) for p in report.days]
+    assert len(screen.query_one(Breakdowns).bars["tag"]) == len(report.tags)
+    assert screen.query_one(TopPrompts).rows == report.top_by_use
 
 
 async def measure_screen(library: Library, rounds: int) -> dict[str, list[float]]:
@@ -53,19 +68,19 @@ async def measure_screen(library: Library, rounds: int) -> dict[str, list[float]
         await loaded.wait()
         await pilot.pause()
 
-        async def timed(key: str, name: str) -> None:
+        async def timed(key: str, name: str, period: str) -> None:
             drawn.clear()
             started = time.perf_counter()
             await pilot.press(key)
             await drawn.wait()
             await pilot.pause()  # the message handled and the screen refreshed
             times[name].append((time.perf_counter() - started) * 1000)
+            check_drawn(app.screen, period)
 
         for _ in range(rounds):
-            await timed("t", "open (30d)")
-            assert isinstance(app.screen, AnalyticsScreen) and app.screen.report is not None
-            await timed("7", "7d")
-            await timed("a", "all")
+            await timed("t", "open (30d)", "30d")
+            await timed("7", "7d", "7d")
+            await timed("a", "all", "all")
             await pilot.press("escape")
             await pilot.pause()
     return times

@@ -7,14 +7,16 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from storage import Library
 from tui.app import PromptdeckApp
 from tui.screens.analytics import AnalyticsScreen
 from tui.screens.browse import BrowseScreen
 from tui.screens.edit import EditScreen
-from tui.widgets.analytics_bars import BarList
+from tui.widgets.analytics_bars import Breakdowns
+from tui.widgets.analytics_kpis import LABELS, KpiBoxes
+from tui.widgets.analytics_top import TopPrompts
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
@@ -33,40 +35,48 @@ def text(screen: AnalyticsScreen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
+def drawn(bars: Breakdowns) -> str:
+    return "\n".join(line.plain for line in bars.draw(*bars.size))
+
+
+def kpi(screen: AnalyticsScreen, label: str) -> str:
+    """The figure shown in the KPI box `label`."""
+    return screen.query_one(KpiBoxes).values[LABELS.index(label)]
+
+
 async def test_kpis_follow_the_period(app: PromptdeckApp, sample_library: Library, settle) -> None:  # type: ignore[no-untyped-def]
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_analytics(pilot, settle)
         month = sample_library.kpis("30d")
         assert screen.report is not None and screen.report.kpis == month
-        assert text(screen, "#kpi-uses") == str(month.uses)
-        assert text(screen, "#kpi-cost") == f"${month.cost_usd:,.2f}"
+        assert kpi(screen, "Uses") == str(month.uses)
+        assert kpi(screen, "Cost") == f"${month.cost_usd:,.2f}"
         await pilot.press("7")
         await settle(pilot)
         week = sample_library.kpis("7d")
         assert screen.report.period.name == "7d"
         assert week.uses < month.uses
-        assert text(screen, "#kpi-uses") == str(week.uses)
+        assert kpi(screen, "Uses") == str(week.uses)
         assert "last 7 days" in text(screen, "#period")
         await pilot.press("a")
         await settle(pilot)
         assert screen.report.period.since is None
-        assert text(screen, "#kpi-uses") == str(sample_library.kpis("all").uses)
+        assert kpi(screen, "Uses") == str(sample_library.kpis("all").uses)
 
 
 async def test_top_prompts_open_in_the_editor(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_analytics(pilot, settle)
         assert screen.report is not None
-        table = screen.query_one("#top", DataTable)
+        table = screen.query_one("#top", TopPrompts)
         first = screen.report.top_by_use[0]
-        assert table.row_count == len(screen.report.top_by_use) > 0
-        assert table.coordinate_to_cell_key((0, 0)).row_key.value == first.id
-        assert first.name.startswith(str(table.get_row_at(0)[0]).rstrip("…"))
+        assert table.has_focus and table.rows == screen.report.top_by_use != []
+        lines = [line.plain for line in table.draw(*table.content_size)]
+        assert lines[0].split() == ["Prompt", "Uses", "Rating"]
+        assert lines[1].strip().startswith(first.name[:10])
         await pilot.press("o")
         assert table.border_title == "Top prompts by rating"
-        assert table.coordinate_to_cell_key((0, 0)).row_key.value == (
-            screen.report.top_by_rating[0].id
-        )
+        assert table.rows == screen.report.top_by_rating
         await pilot.press("o", "down", "enter")
         await settle(pilot)
         editor = pilot.app.screen
@@ -79,18 +89,67 @@ async def test_top_prompts_open_in_the_editor(app: PromptdeckApp, settle) -> Non
         assert isinstance(pilot.app.screen, BrowseScreen)
 
 
+async def test_top_prompts_move_and_click(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_analytics(pilot, settle)
+        assert screen.report is not None
+        table = screen.query_one("#top", TopPrompts)
+        rows = screen.report.top_by_use
+        await pilot.press("end")
+        assert table.cursor == len(rows) - 1
+        await pilot.press("down", "home", "up")
+        assert table.cursor == 0
+        await pilot.press("pagedown")
+        assert table.cursor == min(table.content_size.height - 1, len(rows) - 1)
+        await pilot.click(table, offset=(3, 3))  # the border, the header, then row 2
+        assert table.cursor == 1 and pilot.app.screen is screen
+        await pilot.click(table, offset=(3, 3))
+        await settle(pilot)
+        editor = pilot.app.screen
+        assert isinstance(editor, EditScreen) and editor.prompt_id == rows[1].id
+
+
+async def test_the_cursor_row_shows_whether_the_table_has_focus(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_analytics(pilot, settle)
+        table = screen.query_one("#top", TopPrompts)
+
+        def cursor_background() -> object:
+            return list(table.render_line(1))[0].style.bgcolor  # type: ignore[union-attr]
+
+        focused = cursor_background()
+        screen.set_focus(None)
+        await pilot.pause()
+        assert not table.has_focus and cursor_background() != focused
+        screen.set_focus(table)
+        await pilot.pause()
+        assert cursor_background() == focused
+
+
 async def test_breakdowns_cycle_when_narrow(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_analytics(pilot, settle)
-        shown = [b.id for b in screen.query(BarList) if b.display and b.has_class("-current")]
-        assert shown == ["by-provider"]
+        bars = screen.query_one(Breakdowns)
+        assert not bars.grid and bars.current == "provider"
+        assert "By provider" in drawn(bars) and "By tag" not in drawn(bars)
         await pilot.press("b", "b")
-        tags = screen.query_one("#by-tag", BarList)
-        assert tags.has_class("-current") and not screen.query_one("#by-provider").has_class(
-            "-current"
-        )
+        assert bars.current == "tag"
         assert screen.report is not None
-        assert [bar.label for bar in tags.bars] == [t.key for t in screen.report.tags]
+        assert [bar.label for bar in bars.bars["tag"]] == [t.key for t in screen.report.tags]
+        assert "By tag" in drawn(bars)
+
+
+async def test_all_breakdowns_show_when_wide(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_analytics(pilot, settle)
+        bars = screen.query_one(Breakdowns)
+        assert bars.grid and screen.has_class("-wide")
+        lines = drawn(bars)
+        assert all(f"By {name}" in lines for name in ("provider", "model", "tag", "phase"))
+        await pilot.resize_terminal(100, 30)
+        assert not bars.grid and not screen.has_class("-wide")
+        top = screen.query_one("#top", TopPrompts)
+        assert list(top.columns(top.content_size.width))[0] == "Prompt"
 
 
 async def test_export_writes_what_is_shown(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]

@@ -12,19 +12,21 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.events import Resize
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import Header, Static
 
 from storage.analytics_models import PERIODS, AnalyticsReport, GroupActivity, ModelUsage
 from tui.screens.base import DeckScreen
-from tui.widgets.analytics_bars import Bar, BarList
-from tui.widgets.analytics_kpis import KpiRow, compact
+from tui.widgets.analytics_bars import Bar, Breakdowns
+from tui.widgets.analytics_footer import QuietFooter
+from tui.widgets.analytics_kpis import KpiBoxes, compact
+from tui.widgets.analytics_series import SeriesCharts
+from tui.widgets.analytics_top import TopPrompts
 from tui.widgets.status_line import StatusLine
 
-WIDE = 120  # from this width the four breakdowns show at once
-BREAKDOWNS = ("provider", "model", "tag", "phase")
+WIDE = 120  # from this width the four breakdowns show at once, and the charts are taller
 
 
 @dataclass
@@ -103,40 +105,36 @@ class AnalyticsScreen(DeckScreen[None]):
     ]
 
     def __init__(self, period: str = "30d") -> None:
-        super().__init__()
+        # The layout that depends on the width is chosen before the first layout, not after.
+        super().__init__(classes="-wide" if self.app.size.width >= WIDE else None)
         self.period = period
         self.report: AnalyticsReport | None = None
-        self.breakdown = 0
         self.by_rating = False
         library = self.deck.library
         self.read_early(lambda: ReportLoaded(library.analytics(period)))
 
     def compose(self) -> ComposeResult:
+        wide = self.has_class("-wide")
         yield Header()
-        yield Static(id="period")
-        yield KpiRow(id="kpis")
-        with Horizontal(id="series"):
-            with Vertical(classes="series"):
-                yield Static("Uses per day", id="uses-label", classes="series-label")
-                yield Sparkline([], summary_function=max, id="uses-chart")
-            with Vertical(classes="series"):
-                yield Static("Cost per day", id="cost-label", classes="series-label")
-                yield Sparkline([], summary_function=max, id="cost-chart")
+        yield Static(self._period_line(), id="period")
+        yield KpiBoxes(id="kpis")
+        yield SeriesCharts(id="series")
         with Horizontal(id="bottom"):
-            with Container(id="bars"):
-                for name in BREAKDOWNS:
-                    yield BarList(f"By {name}", id=f"by-{name}")
-            yield DataTable(id="top", cursor_type="row", zebra_stripes=True)
+            yield Breakdowns(grid=wide, id="bars")
+            yield TopPrompts(wide=wide, id="top")
         yield StatusLine(id="status")
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
-        self._show_breakdown()
         self.deliver_early()
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width >= WIDE, "-wide")
-        self.call_after_refresh(self._show_top)  # the name column follows the table's width
+        """Only a resize across WIDE changes the layout (the first one never does)."""
+        wide = event.size.width >= WIDE
+        if wide != self.has_class("-wide"):
+            self.set_class(wide, "-wide")
+            self.query_one(Breakdowns).grid = wide
+            self.query_one(TopPrompts).set_wide(wide)
 
     # -- loading -------------------------------------------------------------------------
 
@@ -149,29 +147,21 @@ class AnalyticsScreen(DeckScreen[None]):
         if report.period.name != self.period:
             return  # a period the user has moved on from
         self.report = report
-        self._show_period()
-        self.query_one(KpiRow).show(report.kpis)
-        uses = [float(p.used) for p in report.days]
-        costs = [p.cost_usd for p in report.days]
-        self.query_one("#uses-chart", Sparkline).data = uses
-        self.query_one("#cost-chart", Sparkline).data = costs
-        self.query_one("#uses-label", Static).update(
-            f"Uses per day  [dim]max {max(uses, default=0):,.0f} · {sum(uses):,.0f} in all[/]"
-        )
-        self.query_one("#cost-label", Static).update(
-            f"Cost per day  [dim]max ${max(costs, default=0):,.2f} · ${sum(costs):,.2f}[/]"
-        )
-        self.query_one("#by-provider", BarList).show(
-            _usage_bars(report.providers, with_model=False), "no generations in this period"
-        )
-        self.query_one("#by-model", BarList).show(
-            _usage_bars(report.models, with_model=True), "no generations in this period"
-        )
-        self.query_one("#by-tag", BarList).show(_group_bars(report.tags, "(untagged)"))
-        self.query_one("#by-phase", BarList).show(_group_bars(report.phases, "(no phase)"))
-        self._show_top()
+        with self.app.batch_update():
+            self.query_one("#period", Static).update(self._period_line(), layout=False)
+            self.query_one(KpiBoxes).show(report.kpis)
+            self.query_one(SeriesCharts).show(
+                [float(p.used) for p in report.days], [p.cost_usd for p in report.days]
+            )
+            bars = self.query_one(Breakdowns)
+            no_generations = "no generations in this period"
+            bars.show("provider", _usage_bars(report.providers, with_model=False), no_generations)
+            bars.show("model", _usage_bars(report.models, with_model=True), no_generations)
+            bars.show("tag", _group_bars(report.tags, "(untagged)"))
+            bars.show("phase", _group_bars(report.phases, "(no phase)"))
+            self._show_top()
 
-    def _show_period(self) -> None:
+    def _period_line(self) -> Text:
         line = Text("Period ", style="dim")
         for name in PERIODS:
             style = "reverse bold" if name == self.period else ""
@@ -181,61 +171,26 @@ class AnalyticsScreen(DeckScreen[None]):
             window = self.report.period
             first = window.since or (self.report.days[0].day if self.report.days else None)
             line.append(f"  {window.label}: {first} – {window.until}", style="dim")
-        self.query_one("#period", Static).update(line)
+        return line
 
     def _show_top(self) -> None:
-        if self.report is None:
-            return
-        table = self.query_one("#top", DataTable)
-        rows = self.report.top_by_rating if self.by_rating else self.report.top_by_use
-        table.border_title = "Top prompts by " + ("rating" if self.by_rating else "uses")
-        table.border_subtitle = "enter: open" if rows else "nothing in this period"
-        wide = self.has_class("-wide")
-        # the name takes what the other columns (and a cell padding of 1 each side) leave
-        widths = (
-            {"#": 3, "Uses": 5, "Rating": 7, "Last used": 10} if wide else {"Uses": 5, "Rating": 7}
-        )
-        name_width = max(12, table.content_size.width - sum(widths.values()) - 2 * len(widths) - 3)
-        table.clear(columns=True)
-        if wide:
-            table.add_column("#", width=3)
-        table.add_column("Prompt", width=name_width)
-        table.add_column("Uses", width=5)
-        table.add_column("Rating", width=7)
-        if wide:
-            table.add_column("Last used", width=10)
-        for rank, top in enumerate(rows, start=1):
-            name = top.name if len(top.name) <= name_width else top.name[: name_width - 1] + "…"
-            rating = "" if top.avg_rating is None else f"{top.avg_rating:.1f} ({top.ratings})"
-            cells: list[str | Text] = [str(rank)] if wide else []
-            cells += [
-                name,
-                Text(f"{top.uses:,}", justify="right"),
-                Text(rating, justify="right"),
-            ]
-            if wide:
-                cells.append(top.last_used_at.strftime("%Y-%m-%d") if top.last_used_at else "")
-            table.add_row(*cells, key=top.id)
-
-    def _show_breakdown(self) -> None:
-        current = BREAKDOWNS[self.breakdown]
-        for name in BREAKDOWNS:
-            self.query_one(f"#by-{name}").set_class(name == current, "-current")
+        if self.report is not None:
+            rows = self.report.top_by_rating if self.by_rating else self.report.top_by_use
+            self.query_one(TopPrompts).show(rows, by_rating=self.by_rating)
 
     # -- actions -------------------------------------------------------------------------
 
     def action_period(self, period: str) -> None:
         if period != self.period:
             self.period = period
-            self._show_period()
+            self.query_one("#period", Static).update(self._period_line(), layout=False)
             self.load(period)
 
     def action_refresh(self) -> None:
         self.load(self.period)
 
     def action_next_breakdown(self) -> None:
-        self.breakdown = (self.breakdown + 1) % len(BREAKDOWNS)
-        self._show_breakdown()
+        self.query_one(Breakdowns).cycle()
 
     def action_toggle_order(self) -> None:
         self.by_rating = not self.by_rating
@@ -244,18 +199,15 @@ class AnalyticsScreen(DeckScreen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    @on(DataTable.RowSelected, "#top")
-    def _open(self, event: DataTable.RowSelected) -> None:
+    @on(TopPrompts.Selected)
+    def _open(self, event: TopPrompts.Selected) -> None:
         from tui.screens.edit import EditScreen
-
-        if event.row_key.value is None:
-            return
 
         def closed(saved: str | None) -> None:
             if saved is not None:
                 self.load(self.period)
 
-        self.app.push_screen(EditScreen(prompt_id=event.row_key.value), closed)
+        self.app.push_screen(EditScreen(prompt_id=event.prompt_id), closed)
 
     def action_export(self) -> None:
         if self.report is None:

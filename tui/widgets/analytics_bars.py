@@ -1,14 +1,21 @@
-"""BarList: a titled list of horizontal bars (label, bar, figure), drawn to the widget's width."""
+"""Breakdowns: titled lists of horizontal bars (label, bar, figure), all four in a 2x2 grid or
+the current one alone, framed and drawn by one widget to its size."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
-from textual.widget import Widget
+from textual.reactive import reactive
+
+from tui.widgets.analytics_box import DrawnWidget, box, fit, side_by_side, split
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
+BREAKDOWNS = ("provider", "model", "tag", "phase")
+EMPTY = "nothing in this period"
 
 
 @dataclass(frozen=True)
@@ -25,47 +32,86 @@ def bar(fraction: float, width: int) -> str:
     return "█" * full + (_EIGHTHS[part] if part else "")
 
 
-class BarList(Widget):
+def bar_lines(
+    bars: list[Bar], width: int, height: int, *, bar_style: Style, muted: Style, empty: str
+) -> list[Text]:
+    """Up to `height` lines of `width` cells: each label, its bar scaled to the largest value
+    shown, and its figure."""
+    if not bars:
+        return [Text(empty, style=muted)]
+    rows = bars[: max(height, 1)]
+    label_width = min(max(cell_len(b.label) for b in rows), max(8, width // 2 - 2))
+    text_width = max(cell_len(b.text) for b in rows)
+    room = max(width - label_width - text_width - 2, 1)
+    top = max((b.value for b in rows), default=0) or 1
+    lines = []
+    for item in rows:
+        line = fit(Text(item.label), label_width)
+        line.append(" ")
+        drawn = bar(item.value / top, room)
+        line.append(drawn, style=bar_style)
+        line.append(" " * (room - len(drawn) + 1) + item.text.rjust(text_width), style=muted)
+        lines.append(line)
+    return lines
+
+
+class Breakdowns(DrawnWidget):
     DEFAULT_CSS = """
-    BarList { height: 1fr; border: round $panel-lighten-2; padding: 0 1; }
-    BarList > .bar-list--bar { color: $accent; }
-    BarList > .bar-list--muted { color: $text-muted; }
+    Breakdowns { height: 1fr; }
+    Breakdowns > .breakdowns--border { color: $panel-lighten-2; }
+    Breakdowns > .breakdowns--bar { color: $accent; }
+    Breakdowns > .breakdowns--muted { color: $text-muted; }
     """
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"bar-list--bar", "bar-list--muted"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "breakdowns--border",
+        "breakdowns--bar",
+        "breakdowns--muted",
+    }
 
-    def __init__(self, title: str, *, id: str | None = None) -> None:  # noqa: A002
+    grid = reactive(False)
+    """All four breakdowns at once (2x2); else only the current one."""
+    current = reactive("provider")
+
+    def __init__(self, *, grid: bool = False, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
-        self.border_title = title
-        self.bars: list[Bar] = []
-        self.empty_text = "nothing in this period"
+        self.set_reactive(Breakdowns.grid, grid)
+        self.bars: dict[str, list[Bar]] = {name: [] for name in BREAKDOWNS}
+        self.empty: dict[str, str] = dict.fromkeys(BREAKDOWNS, EMPTY)
 
-    def show(self, bars: list[Bar], empty_text: str = "nothing in this period") -> None:
-        self.bars = bars
-        self.empty_text = empty_text
-        self.refresh()
+    def show(self, name: str, bars: list[Bar], empty: str = EMPTY) -> None:
+        self.bars[name] = bars
+        self.empty[name] = empty
+        self.redraw()
 
-    def render(self) -> Text:
-        muted = self.get_component_rich_style("bar-list--muted")
-        if not self.bars:
-            return Text(self.empty_text, style=muted)
-        width = self.content_size.width
-        rows = self.bars[: max(self.content_size.height, 1)]
-        label_width = min(max(len(b.label) for b in rows), max(8, width // 2 - 2))
-        text_width = max(len(b.text) for b in rows)
-        room = max(width - label_width - text_width - 2, 1)
-        top = max((b.value for b in rows), default=0) or 1
-        style = self.get_component_rich_style("bar-list--bar")
-        lines = Text(no_wrap=True, overflow="ellipsis")
-        for number, item in enumerate(rows):
-            label = (
-                item.label
-                if len(item.label) <= label_width
-                else item.label[: label_width - 1] + "…"
+    def cycle(self) -> None:
+        """Show the next breakdown (when they do not all show at once)."""
+        self.current = BREAKDOWNS[(BREAKDOWNS.index(self.current) + 1) % len(BREAKDOWNS)]
+
+    def _panel(self, name: str, width: int, height: int) -> list[Text]:
+        border = self.get_component_rich_style("breakdowns--border")
+        body = bar_lines(
+            self.bars[name],
+            width - 4,
+            height - 2,
+            bar_style=self.get_component_rich_style("breakdowns--bar"),
+            muted=self.get_component_rich_style("breakdowns--muted"),
+            empty=self.empty[name],
+        )
+        return box(f"By {name}", body, width, height, border=border, title_style=border)
+
+    def watch_grid(self) -> None:
+        self.redraw()
+
+    def watch_current(self) -> None:
+        self.redraw()
+
+    def draw(self, width: int, height: int) -> list[Text]:
+        if not self.grid:
+            return self._panel(self.current, width, height)
+        lines: list[Text] = []
+        names = iter(BREAKDOWNS)
+        for row_height in split(height, 2):
+            lines += side_by_side(
+                [self._panel(next(names), column, row_height) for column in split(width, 2)]
             )
-            if number:
-                lines.append("\n")
-            lines.append(label.ljust(label_width) + " ")
-            drawn = bar(item.value / top, room)
-            lines.append(drawn, style=style)
-            lines.append(" " * (room - len(drawn) + 1) + item.text.rjust(text_width), style=muted)
         return lines

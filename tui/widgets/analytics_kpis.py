@@ -1,12 +1,14 @@
-"""KpiRow: the headline figures of a period, one small box each."""
+"""KpiBoxes: the headline figures of a period, one framed box each, drawn by one widget."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Static
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.text import Text
 
 from storage.analytics_models import Kpis
+from tui.widgets.analytics_box import DrawnWidget, box, side_by_side, split
 
 LABELS = ("Prompts", "Uses", "Tokens", "Cost", "Rating")
 
@@ -19,37 +21,55 @@ def compact(number: float) -> str:
     return f"{number:,.0f}"
 
 
-class KpiRow(Horizontal):
-    DEFAULT_CSS = """
-    KpiRow { height: 3; }
-    KpiRow > Static {
-        width: 1fr; height: 3; border: round $panel-lighten-2; padding: 0 1;
-        content-align: center middle; text-style: bold; border-title-color: $text-muted;
-    }
-    """
+def kpi_values(kpis: Kpis) -> tuple[str, ...]:
+    """The figure of each box, in the order of LABELS."""
+    cost = f"${kpis.cost_usd:,.2f}" if kpis.cost_usd < 10_000 else f"${compact(kpis.cost_usd)}"
+    return (
+        f"{compact(kpis.prompts)} +{compact(kpis.new_prompts)}",
+        compact(kpis.uses),
+        compact(kpis.tokens),
+        cost + ("*" if kpis.unpriced else ""),
+        "–" if kpis.avg_rating is None else f"{kpis.avg_rating:.2f}★",
+    )
 
-    def compose(self) -> ComposeResult:
-        for label in LABELS:
-            box = Static("…", id=f"kpi-{label.lower()}")
-            box.border_title = label
-            yield box
+
+class KpiBoxes(DrawnWidget):
+    DEFAULT_CSS = """
+    KpiBoxes { height: 3; }
+    KpiBoxes > .kpi-boxes--border { color: $panel-lighten-2; }
+    KpiBoxes > .kpi-boxes--title { color: $text-muted; }
+    KpiBoxes > .kpi-boxes--value { text-style: bold; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "kpi-boxes--border",
+        "kpi-boxes--title",
+        "kpi-boxes--value",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.values: tuple[str, ...] = ("…",) * len(LABELS)
 
     def show(self, kpis: Kpis) -> None:
-        rating = "–" if kpis.avg_rating is None else f"{kpis.avg_rating:.2f}★"
-        cost = f"${kpis.cost_usd:,.2f}" if kpis.cost_usd < 10_000 else f"${compact(kpis.cost_usd)}"
-        values = {
-            "prompts": f"{compact(kpis.prompts)} +{compact(kpis.new_prompts)}",
-            "uses": compact(kpis.uses),
-            "tokens": compact(kpis.tokens),
-            "cost": cost + ("*" if kpis.unpriced else ""),
-            "rating": rating,
-        }
-        for key, value in values.items():
-            self.query_one(f"#kpi-{key}", Static).update(value)
-        self.query_one("#kpi-prompts", Static).tooltip = "live prompts, + created in the period"
-        self.query_one("#kpi-cost", Static).tooltip = (
+        self.values = kpi_values(kpis)
+        self.tooltip = "Prompts: live prompts, + created in the period. Cost: " + (
             f"{kpis.unpriced} generation(s) have no cost and no price: set one with "
             "`promptdeck price set`"
             if kpis.unpriced
             else "USD, priced from the source or the price table"
         )
+        self.redraw()
+
+    def draw(self, width: int, height: int) -> list[Text]:
+        border = self.get_component_rich_style("kpi-boxes--border")
+        title = self.get_component_rich_style("kpi-boxes--title")
+        bold = self.get_component_rich_style("kpi-boxes--value")
+        columns = []
+        for label, value, box_width in zip(
+            LABELS, self.values, split(width, len(LABELS)), strict=True
+        ):
+            room = max(box_width - 4, 0)
+            centred = " " * max((room - cell_len(value)) // 2, 0) + value
+            middle = [Text()] * ((height - 3) // 2) + [Text(centred, style=bold)]
+            columns.append(box(label, middle, box_width, height, border=border, title_style=title))
+        return side_by_side(columns)
