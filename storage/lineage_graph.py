@@ -1,4 +1,10 @@
-"""The derivation graph around one prompt, read with recursive SQL (no Python recursion)."""
+"""The derivation graph around one prompt: one scan of the library's derivations, walked in
+Python (a plain loop over dicts, no recursion), then the details, relationships and history of
+the prompts it keeps, read for their ids.
+
+Not a recursive CTE: DuckDB runs one round of tasks per generation and its Python client takes
+the GIL back after every task, so a 50-generation walk waited on the UI thread for hundreds of
+switch intervals whenever a screen was being drawn; one flat scan takes a handful."""
 
 from __future__ import annotations
 
@@ -11,88 +17,41 @@ from typing import Any
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
+from storage.errors import NotFound
 from storage.models import Record
 
 DEFAULT_MAX_NODES = 20_000
-# The walk down cannot loop even on corrupt data (it never re-enters the top, and a cycle not
-# through the top cannot be reached from it: each prompt has one parent); this is a backstop.
-_MAX_GENERATIONS = 1_000_000
 
-# The prompt, its parent, grandparent ... up to the root; a parent seen before ends the walk.
-_ANCESTRY = """
-WITH RECURSIVE edges AS MATERIALIZED (
-    SELECT id, parent_id FROM prompts WHERE parent_id IS NOT NULL
-), up(id, hops, path) AS (
-    SELECT $focus::VARCHAR, 0, [$focus::VARCHAR]
-    UNION ALL
-    SELECT e.parent_id, up.hops + 1, list_append(up.path, e.parent_id)
-    FROM up JOIN edges e ON e.id = up.id
-    WHERE NOT list_contains(up.path, e.parent_id)
-)
-SELECT up.id FROM up SEMI JOIN prompts p ON p.id = up.id ORDER BY up.hops
-"""
-
-_NODE_COLUMNS = """
-p.id, p.name, p.current_version, p.usage_count, r.rating, p.parent_id,
-p.archived_at IS NOT NULL, coalesce(k.children, 0), p.created_at"""
-
-
-def _details(ids: str) -> str:
-    """Rating and number of children of the prompts whose ids `ids` (a table) lists."""
-    return f"""
-LEFT JOIN (
-    SELECT prompt_id, avg(rating) AS rating FROM feedback
-    WHERE prompt_id IN (SELECT id FROM {ids}) GROUP BY prompt_id
-) r ON r.prompt_id = p.id
-LEFT JOIN (
-    SELECT parent_id, count(*) AS children FROM prompts
-    WHERE parent_id IN (SELECT id FROM {ids}) GROUP BY parent_id
-) k ON k.parent_id = p.id"""
-
-
-# Every descendant of the top node with its generation below it, and the details of each.
-# Which of them to keep when there are more than max_nodes: the path to the focus, then the
-# focus's descendants, then the rest, each by generation. Every kept node's parent is kept
-# too, so the kept part is a tree.
-_TREE = f"""
-WITH RECURSIVE edges AS MATERIALIZED (
-    SELECT id, parent_id FROM prompts WHERE parent_id IS NOT NULL
-), down(id, generation, under_focus) AS (
-    SELECT $top::VARCHAR, 0, $top = $focus
-    UNION ALL
-    SELECT e.id, d.generation + 1, d.under_focus OR e.id = $focus
-    FROM down d JOIN edges e ON e.parent_id = d.id
-    WHERE e.id <> $top AND d.generation < $generations
-), tree AS MATERIALIZED (
-    SELECT d.id, d.generation, count(*) OVER () AS tree_size,
-           row_number() OVER (ORDER BY
-               CASE WHEN list_contains($path, d.id) THEN 0 WHEN d.under_focus THEN 1 ELSE 2 END,
-               d.generation, p.created_at, p.id) AS rank
-    FROM down d JOIN prompts p ON p.id = d.id
-    QUALIFY rank <= $max_nodes
-)
-SELECT {_NODE_COLUMNS}, t.generation, t.tree_size
-FROM tree t JOIN prompts p ON p.id = t.id {_details("tree")}
-ORDER BY t.rank
+# Every prompt whose parent exists, with its parent and creation time (µs, for the order).
+_DERIVATIONS = """
+SELECT id, parent_id, epoch_us(created_at) FROM prompts
+WHERE parent_id IN (SELECT id FROM prompts)
 """
 
 # The queries below read the ids they are about from a registered Arrow table (`_IDS`):
 # binding a list of thousands of ids as a parameter costs more than the queries themselves.
 _IDS = "lineage_ids"
 
-_NODES = f"SELECT {_NODE_COLUMNS} FROM {_IDS} w JOIN prompts p ON p.id = w.id {_details(_IDS)}"
+# What a LineageNode shows of each prompt, in the order of the ids (the number of children
+# comes from the scan).
+_DETAILS = f"""
+SELECT p.name, p.current_version, p.usage_count, r.rating, p.parent_id,
+       p.archived_at IS NOT NULL, p.created_at
+FROM {_IDS} w JOIN prompts p ON p.id = w.id
+LEFT JOIN (
+    SELECT prompt_id, avg(rating) AS rating FROM feedback
+    WHERE prompt_id IN (SELECT id FROM {_IDS}) GROUP BY prompt_id
+) r ON r.prompt_id = p.id
+ORDER BY w.position
+"""
 
 # Every relationship touching the tree except the derived_from rows that mirror parent_id
 # (those are the tree's own edges, drawn as such, or cut from the graph).
 _LINKS = f"""
-WITH touching AS (
-    SELECT * FROM relationships WHERE source_id IN (SELECT id FROM {_IDS})
-    UNION
-    SELECT * FROM relationships WHERE target_id IN (SELECT id FROM {_IDS})
-)
 SELECT r.source_id, r.target_id, r.type, r.strength, r.context
-FROM touching r JOIN prompts s ON s.id = r.source_id SEMI JOIN prompts t ON t.id = r.target_id
-WHERE NOT (r.type = 'derived_from' AND s.parent_id IS NOT DISTINCT FROM r.target_id)
+FROM relationships r JOIN prompts s ON s.id = r.source_id SEMI JOIN prompts t ON t.id = r.target_id
+WHERE (r.source_id IN (SELECT id FROM {_IDS}) OR r.target_id IN (SELECT id FROM {_IDS}))
+    AND NOT (r.type = 'derived_from' AND s.parent_id IS NOT DISTINCT FROM r.target_id)
 ORDER BY r.type, r.created_at, r.source_id, r.target_id
 """
 
@@ -179,66 +138,145 @@ class LineageGraph(Record):
 def read_graph(
     con: duckdb.DuckDBPyConnection, focus_id: str, depth: int | None, max_nodes: int
 ) -> LineageGraph:
-    ancestry = [row[0] for row in con.execute(_ANCESTRY, {"focus": focus_id}).fetchall()]
+    derivations = _Derivations.read(con)
+    ancestry = derivations.ancestry(focus_id)
     shown = ancestry if depth is None else ancestry[: depth + 1]
     top = shown[-1]
-    below = _MAX_GENERATIONS if depth is None else len(shown) - 1 + depth
-    tree = con.execute(
-        _TREE,
-        {
-            "top": top,
-            "focus": focus_id,
-            "path": shown,
-            "generations": below,
-            "max_nodes": max(max_nodes, len(shown)),
-        },
-    ).fetchall()
-    generation = {row[0]: row[-2] for row in tree}
-    with _registered(con, list(generation)):
-        links = tuple(LineageLink(*row) for row in con.execute(_LINKS).fetchall())
-        history = tuple(EnhancementStep(*row) for row in con.execute(_HISTORY).fetchall())
-    nodes = [_node(row[:-2], row[-2]) for row in tree]
+    below = None if depth is None else len(shown) - 1 + depth
+    ids, generations, tree_size = derivations.tree(
+        top, focus_id, shown, below, max(max_nodes, len(shown))
+    )
+    # The queries back to back (DuckDB works on while the UI thread holds the GIL), then the
+    # Python objects for their rows.
+    with _registered(con, ids):
+        details, link_rows, history_rows = (
+            con.execute(query).to_arrow_table() for query in (_DETAILS, _LINKS, _HISTORY)
+        )
+    nodes = derivations.nodes(details, ids, generations)
+    links = tuple(map(LineageLink, *_columns(link_rows)))
+    history = tuple(map(EnhancementStep, *_columns(history_rows)))
+    in_tree = set(ids)
     linked = list(
         dict.fromkeys(
             end for link in links for end in (link.source_id, link.target_id)
-            if end not in generation
+            if end not in in_tree
         )
     )  # fmt: skip
     if linked:
         with _registered(con, linked):
-            found = {row[0]: row for row in con.execute(_NODES).fetchall()}
-        nodes += [_node(found[i], None) for i in linked]
+            details = con.execute(_DETAILS).to_arrow_table()
+        nodes += derivations.nodes(details, linked, [None] * len(linked))
     return LineageGraph(
         focus_id=focus_id,
         top_id=top,
-        nodes=tuple(nodes),
+        nodes=nodes,
         links=links,
         history=history,
-        tree_size=int(tree[0][-1]),
+        tree_size=tree_size,
         hidden_ancestors=len(ancestry) - len(shown),
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Derivations:
+    """Every derivation of the library: each prompt's parent (when it exists), each prompt's
+    children in no particular order, and when each derived prompt was created (µs)."""
+
+    parent: dict[str, str]
+    children: dict[str, list[str]]
+    created: dict[str, int]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> _Derivations:
+        ids, parents, created = _columns(con.execute(_DERIVATIONS).to_arrow_table())
+        children: dict[str, list[str]] = {}
+        for child, parent in zip(ids, parents, strict=True):
+            siblings = children.get(parent)
+            if siblings is None:
+                children[parent] = [child]
+            else:
+                siblings.append(child)
+        return cls(
+            dict(zip(ids, parents, strict=True)), children, dict(zip(ids, created, strict=True))
+        )
+
+    def ancestry(self, focus_id: str) -> list[str]:
+        """The prompt, its parent, grandparent ... up to the root; a parent seen before (a
+        cycle, which storage never writes but an import or a hand edit might) ends it."""
+        ancestry, seen = [focus_id], {focus_id}
+        parent = self.parent.get(focus_id)
+        while parent is not None and parent not in seen:
+            ancestry.append(parent)
+            seen.add(parent)
+            parent = self.parent.get(parent)
+        return ancestry
+
+    def tree(
+        self, top: str, focus_id: str, path: list[str], below: int | None, max_nodes: int
+    ) -> tuple[list[str], list[int | None], int]:
+        """The ids and generations of the top and its descendants (down to `below`
+        generations), parents first, and how many there are. Past `max_nodes`, which to keep:
+        the path to the focus, then the focus's descendants, then the rest, each by
+        generation, then age; every kept node's parent is kept too, so the kept part is a
+        tree."""
+        on_path = set(path)
+        ranked: tuple[list[str], ...] = ([], [], [])  # on the path, the focus's, the rest
+        levels: tuple[list[int | None], ...] = ([], [], [])
+        under_focus = {top} if top == focus_id else set()
+        generation, frontier = 0, [top]
+        while frontier and (below is None or generation < below):
+            generation += 1
+            found = []
+            for parent in frontier:
+                under = parent in under_focus
+                for child in self.children.get(parent, ()):
+                    # Each prompt has one parent, so only the top can be met again (through
+                    # a cycle, which storage never writes but an import or a hand edit might).
+                    if child != top:
+                        found.append(child)
+                        if under or child == focus_id:
+                            under_focus.add(child)
+            found.sort()  # by id, then (a stable sort) by age: the order within a generation
+            found.sort(key=self.created.__getitem__)
+            for child in found:
+                rank = 0 if child in on_path else 1 if child in under_focus else 2
+                ranked[rank].append(child)
+                levels[rank].append(generation)
+            frontier = found
+        ids = [top, *ranked[0], *ranked[1], *ranked[2]]
+        generations = [0, *levels[0], *levels[1], *levels[2]]
+        return ids[:max_nodes], generations[:max_nodes], len(ids)
+
+    def nodes(
+        self, details: pa.Table, ids: list[str], generations: list[int | None]
+    ) -> tuple[LineageNode, ...]:
+        """The prompts `ids`, from their _DETAILS rows, with their generations."""
+        names, versions, uses, ratings, parents, archived, created = _columns(details)
+        if len(names) != len(ids):  # one was deleted since the walk
+            raise NotFound("a prompt of the graph was deleted while it was read; read it again")
+        children = [len(self.children.get(node_id, ())) for node_id in ids]
+        return tuple(
+            map(
+                LineageNode, ids, names, versions, uses, ratings, generations, parents, archived,
+                children, created,
+            )
+        )  # fmt: skip
+
+
+def _columns(table: pa.Table) -> list[list[Any]]:
+    """One Python list per column, with no tuple per row (timestamps through numpy: faster
+    than Arrow's own conversion)."""
+    return [
+        column.to_numpy().tolist() if pa.types.is_timestamp(column.type) else column.to_pylist()
+        for column in table.columns
+    ]
+
+
 @contextmanager
 def _registered(con: duckdb.DuckDBPyConnection, ids: list[str]) -> Iterator[None]:
-    con.register(_IDS, pa.table({"id": pa.array(ids, pa.string())}))
+    positions = pa.array(range(len(ids)), pa.int32())
+    con.register(_IDS, pa.table({"id": pa.array(ids, pa.string()), "position": positions}))
     try:
         yield
     finally:
         con.unregister(_IDS)
-
-
-def _node(row: tuple[Any, ...], generation: int | None) -> LineageNode:
-    node_id, name, version, uses, rating, parent_id, archived, children, created_at = row
-    return LineageNode(
-        node_id,
-        name,
-        version,
-        uses,
-        None if rating is None else float(rating),
-        generation,
-        parent_id,
-        archived,
-        children,
-        created_at,
-    )

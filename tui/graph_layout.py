@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 
 from storage.lineage_graph import LineageGraph, LineageLink, LineageNode
 from tui import formatting
@@ -68,7 +69,7 @@ class GraphRow:
 
 def focus_path(graph: LineageGraph) -> list[str]:
     """Ids from the top of the tree down to the focus."""
-    parent = {n.id: n.parent_id for n in graph.nodes if n.in_tree}
+    parent = {n.id: n.parent_id for n in graph.nodes if n.generation is not None}
     path = [graph.focus_id]
     while path[-1] != graph.top_id and parent.get(path[-1]) in parent:
         path.append(parent[path[-1]] or "")
@@ -77,51 +78,56 @@ def focus_path(graph: LineageGraph) -> list[str]:
 
 def default_folds(graph: LineageGraph, above: int = FOLD_ABOVE) -> frozenset[str]:
     """Past `above` tree nodes, every subtree off the path to the focus starts folded."""
-    tree = [n for n in graph.nodes if n.in_tree]
+    tree = [n for n in graph.nodes if n.generation is not None]
     if len(tree) <= above:
         return frozenset()
-    path = set(focus_path(graph))
-    parents = {n.parent_id for n in tree if n.id != graph.top_id}
-    return frozenset(n.id for n in tree if n.id in parents and n.id not in path)
+    parents = {n.parent_id for n in tree}
+    return frozenset(parents.intersection([n.id for n in tree]).difference(focus_path(graph)))
 
 
 def layout(graph: LineageGraph, folded: Collection[str] = ()) -> list[GraphRow]:
-    """The rows of the graph, top first, children in the order they were created."""
-    tree = {n.id: n for n in graph.nodes if n.in_tree}
-    children: dict[str, list[LineageNode]] = {}
-    for node in sorted(tree.values(), key=lambda n: (n.created_at, n.id)):
-        if node.id != graph.top_id and node.parent_id in tree:
-            children.setdefault(node.parent_id or "", []).append(node)
-    sizes = _subtree_sizes(graph, children)
-    nodes = {n.id: n for n in graph.nodes}
+    """The rows of the graph, top first, children in the order they were created. A folded
+    subtree is only counted: its prompts are neither sorted nor laid out."""
+    folded = frozenset(folded)
+    tree = [n for n in graph.nodes if n.generation is not None]
+    loaded = dict.fromkeys([n.id for n in tree], 0)  # children in the graph
+    shown: dict[str, list[LineageNode]] = {}  # children of the prompts not folded
+    for node in tree:
+        if node.id != graph.top_id and node.parent_id in loaded:
+            loaded[node.parent_id] += 1
+            if node.parent_id not in folded:
+                shown.setdefault(node.parent_id, []).append(node)
+    hidden = _descendants(graph, tree, loaded) if folded else {}
+    ends = {end for link in graph.links for end in (link.source_id, link.target_id)}
+    by_id = {n.id: n for n in graph.nodes if n.id in ends or n.id == graph.top_id}
     links: dict[str, list[LineageLink]] = {}
     for link in graph.links:
         for end in dict.fromkeys((link.source_id, link.target_id)):
-            if end in tree:
+            if end in loaded:
                 links.setdefault(end, []).append(link)
 
     rows: list[GraphRow] = []
-    stack: list[tuple[LineageNode, str, str]] = [(tree[graph.top_id], "", "")]
+    stack: list[tuple[LineageNode, str, str]] = [(by_id[graph.top_id], "", "")]
     while stack:
         node, guides, below = stack.pop()
-        kids = children.get(node.id, [])
-        fold = node.id in folded and bool(kids)
+        count = loaded[node.id]
+        fold = count > 0 and node.id in folded
         rows.append(
             GraphRow(
                 guides,
                 node,
                 node.id,
-                hidden=sizes[node.id] - 1 if fold else 0,
-                not_loaded=max(0, node.children - len(kids)),
+                hidden=hidden[node.id] if fold else 0,
+                not_loaded=max(0, node.children - count),
                 focus=node.id == graph.focus_id,
             )
         )
-        stem = below + ("│ " if kids and not fold else "  ")
+        stem = below + ("│ " if count and not fold else "  ")
         for link in links.get(node.id, []):
             other = link.target_id if link.source_id == node.id else link.source_id
-            rows.append(GraphRow(stem, nodes[other], node.id, link=link))
-        if fold:
-            continue
+            rows.append(GraphRow(stem, by_id[other], node.id, link=link))
+        kids = shown.get(node.id, [])
+        kids.sort(key=_AGE)
         for index in range(len(kids) - 1, -1, -1):
             last = index == len(kids) - 1
             stack.append(
@@ -130,13 +136,18 @@ def layout(graph: LineageGraph, folded: Collection[str] = ()) -> list[GraphRow]:
     return rows
 
 
-def _subtree_sizes(graph: LineageGraph, children: dict[str, list[LineageNode]]) -> dict[str, int]:
-    """Nodes in each subtree (itself included); parents come before children in graph.nodes."""
-    sizes = {n.id: 1 for n in graph.nodes if n.in_tree}
-    for node in reversed([n for n in graph.nodes if n.in_tree]):
-        for kid in children.get(node.id, []):
-            sizes[node.id] += sizes[kid.id]
-    return sizes
+_AGE = attrgetter("created_at", "id")
+
+
+def _descendants(
+    graph: LineageGraph, tree: list[LineageNode], loaded: dict[str, int]
+) -> dict[str, int]:
+    """Prompts below each tree node; parents come before children in graph.nodes."""
+    below = dict.fromkeys(loaded, 0)
+    for node in reversed(tree):
+        if node.id != graph.top_id and node.parent_id in below:
+            below[node.parent_id] += below[node.id] + 1
+    return below
 
 
 def as_text(graph: LineageGraph, rows: list[GraphRow]) -> Iterator[str]:

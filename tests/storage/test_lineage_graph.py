@@ -205,6 +205,21 @@ def test_a_parent_cycle_in_the_data_does_not_hang_the_walk(library: Library, sql
     assert library.query("SELECT count(*) FROM mart.lineage")[1] == [(0,)]  # no root: no rows
 
 
+def test_a_parent_that_is_gone_ends_the_walk_up(library: Library, sql: Sql) -> None:
+    """A parent_id naming no prompt (a hand edit): the prompt is the top of its own tree, and
+    the derived_from row it no longer mirrors is drawn as a link."""
+    a = library.create("A", "a")
+    b = library.derive(a.id, name="B", content="b")
+    library.derive(b.id, name="C", content="c")
+    sql("UPDATE prompts SET parent_id = 'gone' WHERE id = ?", [b.id])
+    graph = library.lineage_graph("C")
+    assert [(n.name, n.generation) for n in graph.nodes] == [("B", 0), ("C", 1), ("A", None)]
+    assert (graph.top_id, graph.tree_size, graph.hidden_ancestors) == (b.id, 2, 0)
+    assert [(x.source_id, x.type, x.target_id) for x in graph.links] == [
+        (b.id, "derived_from", a.id)
+    ]
+
+
 def test_mart_lineage_columns(family: Library) -> None:
     _, rows = family.query(
         "SELECT p.name, l.depth, l.children, r.name, q.name FROM mart.lineage l "

@@ -107,15 +107,19 @@ class LineageScreen(DeckScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Reading the graph…", id="lineage-title")
-        with Container(id="lineage-body"):
-            yield LineageGraphView(id="graph")
-            yield Static(id="details")
+        # Wide or not from the start: a class set at the first resize would restyle and lay
+        # the screen out once more while the graph is being read.
+        with Container(id="lineage-body", classes="-wide" if self.app.size.width >= WIDE else ""):
+            graph = LineageGraphView(id="graph")
+            graph.border_title = "Lineage"
+            yield graph
+            details = Static(id="details")
+            details.border_title = "Details"
+            yield details
         yield StatusLine(id="status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#graph").border_title = "Lineage"
-        self.query_one("#details").border_title = "Details"
         self.deliver_early()
 
     def on_resize(self, event: Resize) -> None:
@@ -157,7 +161,8 @@ class LineageScreen(DeckScreen[None]):
 
     @on(LineageGraphView.Highlighted)
     def _highlighted(self, event: LineageGraphView.Highlighted) -> None:
-        self.query_one("#details", Static).update(self._details(event.row))
+        if self.graph is not None:  # before the graph is read there is nothing to show
+            self.query_one("#details", Static).update(self._details(event.row))
 
     def _details(self, row: GraphRow | None) -> str:
         if row is None or self.graph is None:
