@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
+
+from storage.ids import uuid7
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _DASHES = (8, 12, 16, 20)  # where the hyphens go in the 32 hex digits
@@ -32,3 +35,11 @@ def uuid7_batch(count: int, unix_ms: int | None = None) -> pa.StringArray:
     return pa.StringArray.from_buffers(
         count, pa.py_buffer(offsets.tobytes()), pa.py_buffer(np.ascontiguousarray(text).tobytes())
     )
+
+
+def new_ids(factory: Callable[[], str], count: int) -> pa.Array:
+    """`count` new ids from a library's id factory: made in bulk when it is storage.ids.uuid7,
+    else one call each (tests pin the factory)."""
+    if factory is uuid7:
+        return uuid7_batch(count)
+    return pa.array([factory() for _ in range(count)], pa.string())

@@ -30,7 +30,7 @@ def _strip(column: str) -> str:
     return f"regexp_replace({column}, '^[{_SPACE}]+|[{_SPACE}]+$', '', 'g')"
 
 
-def _got(column: str) -> str:
+def got(column: str) -> str:
     """` (got '...')`, as ValidationError words it (long values cut at 40 characters)."""
     return (
         f"' (got ''' || CASE WHEN length({column}) > 40 THEN left({column}, 40) || '…' "
@@ -38,79 +38,79 @@ def _got(column: str) -> str:
     )
 
 
-def _rule(condition: str, field: str, reason: str, column: str) -> str:
-    return f"WHEN {condition} THEN '{field}: {reason}' || {_got(column)}"
+def rule(condition: str, field: str, reason: str, column: str) -> str:
+    return f"WHEN {condition} THEN '{field}: {reason}' || {got(column)}"
 
 
 _FORMATS = ", ".join(f"'{f}'" for f in FORMAT_TYPES)
 _RULES = " ".join(
     [
-        _rule("name IS NULL OR name = ''", "name", "must not be empty", "name_raw"),
-        _rule(
+        rule("name IS NULL OR name = ''", "name", "must not be empty", "name_raw"),
+        rule(
             f"length(name) > {MAX_NAME}", "name", f"must be at most {MAX_NAME} characters", "name"
         ),
-        _rule("regexp_matches(name, '[\\r\\n]')", "name", "must be one line", "name"),
-        _rule("contains(name, chr(0))", "name", "must not contain NUL characters", "name"),
-        _rule(
+        rule("regexp_matches(name, '[\\r\\n]')", "name", "must be one line", "name"),
+        rule("contains(name, chr(0))", "name", "must not contain NUL characters", "name"),
+        rule(
             f"content IS NULL OR NOT regexp_matches(content, '[^{_SPACE}]')",
             "content",
             "must not be empty",
             "content",
         ),
-        _rule(
+        rule(
             f"strlen(content) > {MAX_CONTENT_BYTES}",
             "content",
             f"must be at most {MAX_CONTENT_BYTES} bytes",
             "strlen(content)::VARCHAR || ' bytes'",
         ),
-        _rule("contains(content, chr(0))", "content", "must not contain NUL characters", "''"),
-        _rule(
+        rule("contains(content, chr(0))", "content", "must not contain NUL characters", "''"),
+        rule(
             "strlen(description) > 65536",
             "description",
             "must be at most 65536 bytes",
             "strlen(description)::VARCHAR || ' bytes'",
         ),
-        _rule("strlen(folder) > 400", "folder", "must be at most 400 bytes", "folder"),
-        _rule("regexp_matches(folder, '[\\n]')", "folder", "must be one line", "folder"),
-        _rule("list_count(tags) < len(tags)", "tag", "must be text", "'None'"),
-        _rule("list_contains(tags, '')", "tag", "must not be empty", "''"),
-        _rule(
+        rule("strlen(folder) > 400", "folder", "must be at most 400 bytes", "folder"),
+        rule("regexp_matches(folder, '[\\n]')", "folder", "must be one line", "folder"),
+        rule("list_count(tags) < len(tags)", "tag", "must be text", "'None'"),
+        rule("list_contains(tags, '')", "tag", "must not be empty", "''"),
+        rule(
             "bad_tag IS NOT NULL",
             "tag",
             f"must be one line of at most {MAX_TAG} characters, no commas",
             "bad_tag",
         ),
-        _rule(
+        rule(
             "temperature_raw IS NOT NULL AND temperature IS NULL",
             "temperature",
             "must be a number between 0 and 2",
             "temperature_raw",
         ),
-        _rule(
+        rule(
             "isnan(temperature) OR temperature NOT BETWEEN 0 AND 2",
             "temperature",
             "must be between 0 and 2",
             "temperature_raw",
         ),
-        _rule(
+        rule(
             "max_tokens_raw IS NOT NULL AND max_tokens IS NULL",
             "max_tokens",
             "must be a whole number",
             "max_tokens_raw",
         ),
-        _rule(
+        rule(
             "max_tokens NOT BETWEEN 1 AND 10000000",
             "max_tokens",
             "must be between 1 and 10000000",
             "max_tokens_raw",
         ),
-        _rule(
+        rule(
             f"format_type NOT IN ({_FORMATS})",
             "format_type",
             f"must be one of {', '.join(FORMAT_TYPES)}",
             "format_type",
         ),
-        _rule(
+        rule(
             "coalesce(json_type(TRY_CAST(metadata AS JSON)), '') <> 'OBJECT'",
             "metadata",
             "must be a JSON object",

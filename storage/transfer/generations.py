@@ -22,9 +22,10 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from storage.core import LibraryCore
 from storage.costs import MAX_TOKENS
 from storage.errors import ImportRejected, PromptdeckError, TransferError
-from storage.ids import uuid7
-from storage.transfer.bulk_ids import uuid7_batch
+from storage.transfer.bulk_ids import new_ids
+from storage.transfer.cleaning import rule
 from storage.transfer.importer import ImportPreview, ImportSummary
+from storage.transfer.mapping import parse_pairs, resolve_columns
 from storage.transfer.readers import FORMATS, Source, detect_format, read_source
 from storage.uses import insert_uses
 
@@ -61,49 +62,16 @@ def parse_generation_mapping(
     pairs: Mapping[str, str] | list[str] | tuple[str, ...],
 ) -> dict[str, str]:
     """`["prompt=prompt_name", "tokens_in=input"]` (or a dict) as {field: column}."""
-    items = (
-        list(pairs.items())
-        if isinstance(pairs, Mapping)
-        else [tuple(p.split("=", 1)) if "=" in p else (p, "") for p in pairs]
-    )
-    mapping: dict[str, str] = {}
-    for target, column in items:
-        target = target.strip()
-        if target not in GENERATION_FIELDS:
-            raise TransferError(
-                f"map: {target!r} is not a generation field "
-                f"(fields: {', '.join(GENERATION_FIELDS)})"
-            )
-        if not column.strip():
-            raise TransferError(f"map: {target}=COLUMN needs a column name")
-        mapping[target] = column.strip()
-    return mapping
+    return parse_pairs(pairs, GENERATION_FIELDS, "generation")
 
 
 def resolve_generation_mapping(
     columns: tuple[str, ...], explicit: Mapping[str, str], file: str
 ) -> dict[str, str]:
     """Explicit pairs, then each remaining field from a free column named like it."""
-    for target, column in explicit.items():
-        if column not in columns:
-            raise TransferError(
-                f"map: {target}={column}: {file} has no column {column!r} "
-                f"(columns: {', '.join(columns)})",
-                file=file,
-            )
-    mapping = dict(explicit)
-    taken = set(mapping.values())
-    by_lower = {c.lower(): c for c in reversed(columns)}
-    for target in GENERATION_FIELDS:
-        if target in mapping:
-            continue
-        for alias in _ALIASES.get(target, (target,)):
-            found = by_lower.get(alias)
-            if found is not None and found not in taken:
-                mapping[target] = found
-                taken.add(found)
-                break
-    return mapping
+    return resolve_columns(
+        columns, explicit, file, GENERATION_FIELDS, _ALIASES, one_field_per_column=True
+    )
 
 
 @dataclass(frozen=True)
@@ -258,8 +226,8 @@ class GenerationImportMixin(LibraryCore):
             pa.table(
                 {
                     "_n": pa.array(range(1, imported + 1), pa.int64()),
-                    "generation_id": self._batch_ids(imported),
-                    "event_id": self._batch_ids(imported),
+                    "generation_id": new_ids(self.new_id, imported),
+                    "event_id": new_ids(self.new_id, imported),
                 }
             ),
         )
@@ -310,12 +278,6 @@ class GenerationImportMixin(LibraryCore):
         )
         return summary
 
-    def _batch_ids(self, count: int) -> pa.Array:
-        """`count` new ids: made in bulk for the default factory, else one call each."""
-        if self.new_id is uuid7:
-            return uuid7_batch(count)
-        return pa.array([self.new_id() for _ in range(count)], pa.string())
-
 
 def _private() -> duckdb.DuckDBPyConnection:
     """An in-memory connection for reading and checking: times without an offset are UTC."""
@@ -334,22 +296,10 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str | None) -> Source
     return read_source(con, path, found)
 
 
-def _got(column: str) -> str:
-    """` (got '...')`, as ValidationError words it (long values cut at 40 characters)."""
-    return (
-        f"' (got ''' || CASE WHEN length({column}) > 40 THEN left({column}, 40) || '…' "
-        f"ELSE coalesce({column}, '') END || ''')'"
-    )
-
-
-def _rule(condition: str, field: str, reason: str, column: str) -> str:
-    return f"WHEN {condition} THEN '{field}: {reason}' || {_got(column)}"
-
-
 def _whole(field: str, high: int, *, required: bool) -> str:
     value, raw = field, f"{field}_raw"
     missing = f"{raw} IS NULL OR " if required else ""
-    return _rule(
+    return rule(
         f"{missing}({raw} IS NOT NULL AND ({value} IS NULL OR NOT isfinite({value}) "
         f"OR {value} <> floor({value}) OR {value} NOT BETWEEN 0 AND {high}))",
         field,
@@ -361,8 +311,8 @@ def _whole(field: str, high: int, *, required: bool) -> str:
 def _name(field: str) -> str:
     return " ".join(
         [
-            _rule(f"{field} IS NULL OR {field} = ''", field, "must not be empty", field),
-            _rule(
+            rule(f"{field} IS NULL OR {field} = ''", field, "must not be empty", field),
+            rule(
                 f"length({field}) > 200 OR regexp_matches({field}, '[\\r\\n]')",
                 field,
                 "must be one line of at most 200 characters",
@@ -375,12 +325,12 @@ def _name(field: str) -> str:
 # The first bad field of each row, in the order log_generation checks them.
 _RULES = " ".join(
     [
-        _rule("ref IS NULL OR ref = ''", "prompt", "must not be empty", "ref"),
+        rule("ref IS NULL OR ref = ''", "prompt", "must not be empty", "ref"),
         _name("provider"),
         _name("model"),
         _whole("tokens_in", MAX_TOKENS, required=True),
         _whole("tokens_out", MAX_TOKENS, required=True),
-        _rule(
+        rule(
             "cost_usd_raw IS NOT NULL AND (cost_usd IS NULL OR NOT isfinite(cost_usd) "
             "OR cost_usd < 0)",
             "cost_usd",
@@ -388,16 +338,16 @@ _RULES = " ".join(
             "cost_usd_raw",
         ),
         _whole("latency_ms", MAX_LATENCY_MS, required=False),
-        _rule(
+        rule(
             "created_at_raw IS NOT NULL AND created_at IS NULL",
             "created_at",
             "must be a time like 2026-01-31T14:05 (UTC unless it has an offset)",
             "created_at_raw",
         ),
-        _rule(
+        rule(
             "created_at > $now", "created_at", "must be a time no later than now", "created_at_raw"
         ),
-        _rule(
+        rule(
             "length(given_id) > 200 OR regexp_matches(given_id, '[\\r\\n]')",
             "id",
             "must be one line of at most 200 characters",

@@ -12,10 +12,10 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from storage.core import LibraryCore
 from storage.errors import ImportRejected, TransferError
-from storage.ids import uuid7
 from storage.models import SNAPSHOT_FIELDS, Record
-from storage.transfer.bulk_ids import uuid7_batch
+from storage.transfer.bulk_ids import new_ids
 from storage.transfer.cleaning import IMPORT_FIELDS, clean_batch
+from storage.transfer.mapping import parse_pairs, resolve_columns
 from storage.transfer.readers import Source, detect_format, read_source
 
 # Column names taken for a field when no --map names one (compared case-insensitively).
@@ -54,45 +54,14 @@ class ImportSummary(Record):
 
 def parse_mapping(pairs: Mapping[str, str] | list[str] | tuple[str, ...]) -> dict[str, str]:
     """`["name=act", "content=prompt"]` (or a dict) as {field: column}; fields are checked."""
-    items = (
-        list(pairs.items())
-        if isinstance(pairs, Mapping)
-        else [tuple(p.split("=", 1)) if "=" in p else (p, "") for p in pairs]
-    )
-    mapping: dict[str, str] = {}
-    for target, column in items:
-        target = _FIELD_NAMES.get(target.strip(), target.strip())
-        if target not in IMPORT_FIELDS:
-            raise TransferError(
-                f"map: {target!r} is not a prompt field (fields: {', '.join(IMPORT_FIELDS)})"
-            )
-        if not column.strip():
-            raise TransferError(f"map: {target}=COLUMN needs a column name")
-        mapping[target] = column.strip()
-    return mapping
+    return parse_pairs(pairs, IMPORT_FIELDS, "prompt", _FIELD_NAMES)
 
 
 def resolve_mapping(
     columns: tuple[str, ...], explicit: Mapping[str, str], file: str
 ) -> dict[str, str]:
     """Explicit pairs, then each remaining field from a column named like it."""
-    for target, column in explicit.items():
-        if column not in columns:
-            raise TransferError(
-                f"map: {target}={column}: {file} has no column {column!r} "
-                f"(columns: {', '.join(columns)})",
-                file=file,
-            )
-    mapping = dict(explicit)
-    by_lower = {c.lower(): c for c in reversed(columns)}
-    for target in IMPORT_FIELDS:
-        if target in mapping:
-            continue
-        for alias in _ALIASES.get(target, (target,)):
-            if alias in by_lower:
-                mapping[target] = by_lower[alias]
-                break
-    return mapping
+    return resolve_columns(columns, explicit, file, IMPORT_FIELDS, _ALIASES)
 
 
 class ImportMixin(LibraryCore):
@@ -142,12 +111,6 @@ class ImportMixin(LibraryCore):
         ignored = tuple(c for c in source.columns if c not in resolved.values())
         return self._insert_batch(source, cleaned, resolved, ignored)
 
-    def _new_ids(self, count: int) -> pa.Array:
-        """`count` new ids: made in bulk for the default factory, else one call each."""
-        if self.new_id is uuid7:
-            return uuid7_batch(count)
-        return pa.array([self.new_id() for _ in range(count)], pa.string())
-
     def _insert_batch(
         self,
         source: Source,
@@ -170,7 +133,7 @@ class ImportMixin(LibraryCore):
             positions = pc.index_in(fresh.column("_row"), value_set=cleaned.column("_row"))
             new = cleaned.take(positions)
             imported = new.num_rows
-            con.register("_new", new.append_column("id", self._new_ids(imported)))
+            con.register("_new", new.append_column("id", new_ids(self.new_id, imported)))
             columns = ", ".join(IMPORT_FIELDS)
             con.execute(
                 f"INSERT INTO prompts (id, {columns}, content_hash, source_type, "
