@@ -1,7 +1,89 @@
-"""promptdeck storage: the data layer. Never imports Textual."""
+"""promptdeck storage: the data layer. Never imports Textual or click.
 
+The TUI and the CLI import from here (and from storage.models and storage.errors) only:
+`Library` for behaviour, and the types its services take and return."""
+
+from storage.analytics.models import (
+    PERIODS,
+    AnalyticsReport,
+    GroupActivity,
+    Kpis,
+    ModelUsage,
+    TopPrompt,
+)
+from storage.db.paths import default_library_path
 from storage.errors import PromptdeckError
 from storage.library import Library
 from storage.models import Prompt, PromptFilter, PromptSummary, PromptVersion
+from storage.prompts import templates
+from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
+from storage.search.embedding import (
+    EmbeddingProvider,
+    LocalProvider,
+    ProviderSettings,
+    make_provider,
+    settings_from,
+)
+from storage.search.embedding.settings import PROVIDERS
+from storage.search.embeddings import Progress, SaveNotice
+from storage.search.service import MODES, SearchHit
+from storage.transfer import (
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    BackupProgress,
+    ImportPreview,
+    ImportSummary,
+    Manifest,
+    default_backup_folder,
+    parse_mapping,
+    restore_backup,
+    verify_backup,
+)
+from storage.transfer.generations import (
+    GENERATION_FIELDS,
+    REQUIRED_FIELDS,
+    parse_generation_mapping,
+)
 
-__all__ = ["Library", "Prompt", "PromptFilter", "PromptSummary", "PromptVersion", "PromptdeckError"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "GENERATION_FIELDS",
+    "IMPORT_FORMATS",
+    "MODES",
+    "PERIODS",
+    "PROVIDERS",
+    "REQUIRED_FIELDS",
+    "AnalyticsReport",
+    "BackupProgress",
+    "EmbeddingProvider",
+    "GroupActivity",
+    "ImportPreview",
+    "ImportSummary",
+    "Kpis",
+    "Library",
+    "LineageGraph",
+    "LineageLink",
+    "LineageNode",
+    "LocalProvider",
+    "Manifest",
+    "ModelUsage",
+    "Progress",
+    "Prompt",
+    "PromptFilter",
+    "PromptSummary",
+    "PromptVersion",
+    "PromptdeckError",
+    "ProviderSettings",
+    "SaveNotice",
+    "SearchHit",
+    "TopPrompt",
+    "default_backup_folder",
+    "default_library_path",
+    "make_provider",
+    "parse_generation_mapping",
+    "parse_mapping",
+    "restore_backup",
+    "settings_from",
+    "templates",
+    "verify_backup",
+]

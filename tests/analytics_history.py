@@ -170,7 +170,7 @@ def write_history(library: Library) -> None:
         "tags",
         pa.array([p["tags"] for p in rows.prompts], pa.list_(pa.string())),
     )
-    library.bulk_insert(
+    library.db.bulk_insert(
         {
             "prompts": prompts,
             "prompt_versions": pa.Table.from_pylist(rows.versions),

@@ -2,8 +2,8 @@
 
 * `library_path`: tmp_path / "lib.duckdb".
 * `library`: an empty, opened `storage.Library` there; its clock is a `TickingClock` (starts at
-  2026-01-15 09:30, one second per call) and its ids come from `storage.ids.sequential_ids()`.
-* `sample_library`: a library filled by `storage.sample.write_sample_library`.
+  2026-01-15 09:30, one second per call) and its ids come from `storage.db.ids.sequential_ids()`.
+* `sample_library`: a library filled by `tui.demo.write_sample_library`.
 * `library_from(build)`: a library in the state `build(library)` leaves an empty one in.
 * `new_library(path)`: a library built in the test itself, with the same clock and ids.
 
@@ -22,11 +22,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import sequential_ids
 
 from storage import Library
-from storage.connection import connect
+from storage.db.connection import connect
+from storage.db.ids import IdFactory
 from storage.errors import PromptdeckError
-from storage.ids import IdFactory, sequential_ids
 
 START = datetime(2026, 1, 15, 9, 30)
 ACTOR = "tester"
@@ -129,8 +130,8 @@ def library_from(
 
     yield make
     for library in opened:
-        if library.linger > 0:
-            _skip_checkpoint(library.path)
+        if library.db.interactive:
+            _skip_checkpoint(library.db.path)
         library.close()
 
 
@@ -186,8 +187,8 @@ def library(library_from: Callable[..., Library]) -> Library:
 
 @pytest.fixture
 def sample_library(library_from: Callable[..., Library], tmp_path: Path) -> Library:
-    """A library filled by `storage.sample.write_sample_library`, exactly as if it had been
+    """A library filled by `tui.demo.write_sample_library`, exactly as if it had been
     built in this test: its clock and id factory continue where the build left off."""
-    from storage.sample import write_sample_library
+    from tui.demo import write_sample_library
 
     return library_from(write_sample_library, tmp_path / "sample.duckdb")

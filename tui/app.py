@@ -11,8 +11,7 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from storage import Library
-from storage.embedding import LocalProvider
+from storage import Library, LocalProvider
 from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
 from tui.screens.browse import BrowseScreen
@@ -58,7 +57,7 @@ class PromptdeckApp(App[None]):
         self.settings = settings
         self.config_error = config_error
         self.startup_warnings = warnings
-        self.sub_title = library.name
+        self.sub_title = library.db.name
 
     def on_mount(self) -> None:
         # What is alive once the app has started (modules, Textual's machinery, the library)
@@ -118,13 +117,15 @@ def run_app(
     """Open the app on a library; `demo` opens a throwaway copy of the sample library."""
     workdir = None
     if demo:
-        from storage.sample import write_sample_library
+        from tui.demo import write_sample_library
 
         workdir = Path(tempfile.mkdtemp(prefix="promptdeck-demo-"))
         path = workdir / "demo.duckdb"
         with Library(path) as seed:
             write_sample_library(seed)
-            seed.embed_missing(LocalProvider())  # offline: semantic search works in the demo
+            seed.embeddings.embed_missing(
+                LocalProvider()
+            )  # offline: semantic search works in the demo
     settings, config_error = load_settings()
     embedder, embedder_error = configured_embedder(settings)
     if embedder_error:

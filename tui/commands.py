@@ -47,7 +47,7 @@ class PromptdeckCommands(Provider):
             return
         app: PromptdeckApp = self.app  # type: ignore[assignment]
         prompts = await asyncio.to_thread(
-            app.library.list_prompts, PromptFilter(text=query.strip()), limit=25
+            app.library.prompts.list_prompts, PromptFilter(text=query.strip()), limit=25
         )
         for prompt in prompts:
             label = f"Open prompt: {prompt.name}"

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 
-from storage.lineage_graph import LineageGraph, LineageLink, LineageNode
+from storage import LineageGraph, LineageLink, LineageNode
 from tui import formatting
 
 FOLD_ABOVE = 2_000  # a graph with more tree nodes than this starts folded

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from storage.embeddings import SaveNotice
+from storage import SaveNotice, SearchHit
 from storage.models import Prompt, PromptFilter, PromptPage
-from storage.search import SearchHit
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 
 import platformdirs
 
-from storage.embedding import EmbeddingProvider, ProviderSettings, make_provider, settings_from
+from storage import EmbeddingProvider, ProviderSettings, make_provider, settings_from
 from storage.errors import PromptdeckError
 
 DEFAULT_THEME = "textual-dark"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from storage.transfer.backup import BackupMixin, BackupProgress, default_backup_folder
-from storage.transfer.exporter import EXPORT_FORMATS, ExportMixin, ExportResult
-from storage.transfer.importer import ImportMixin, ImportPreview, ImportSummary, parse_mapping
+from storage.transfer.backup import BackupProgress, default_backup_folder
+from storage.transfer.exporter import EXPORT_FORMATS, ExportResult
+from storage.transfer.importer import ImportPreview, ImportSummary, parse_mapping
 from storage.transfer.manifest import Manifest, TableEntry, verify_backup
 from storage.transfer.readers import FORMATS as IMPORT_FORMATS
 from storage.transfer.restore import restore_backup
@@ -18,13 +18,8 @@ __all__ = [
     "ImportSummary",
     "Manifest",
     "TableEntry",
-    "TransferMixin",
     "default_backup_folder",
     "parse_mapping",
     "restore_backup",
     "verify_backup",
 ]
-
-
-class TransferMixin(BackupMixin, ImportMixin, ExportMixin):
-    """Library methods: backup, preview_import, import_prompts, export_prompts."""

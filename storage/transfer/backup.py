@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,12 +14,13 @@ import platformdirs
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from storage.core import LibraryCore
+from storage.db.database import Database
+from storage.db.paths import APP_NAME
+from storage.db.schema import APP_VERSION, library_version
 from storage.errors import BackupError
-from storage.paths import APP_NAME
-from storage.schema import APP_VERSION, library_version
 from storage.transfer.checksum import arrow_checksum, quoted, sorted_rows
 from storage.transfer.manifest import Manifest, TableEntry, iso_now, library_tables, sha256_of
+from storage.transfer.staging import staged_folder
 
 _NEXTVAL = re.compile(r"nextval\('([^']+)'")
 
@@ -45,8 +44,11 @@ def default_backup_folder(library_name: str, now: datetime) -> Path:
     return base / f"{library_name}-{now:%Y%m%d-%H%M%S}"
 
 
-class BackupMixin(LibraryCore):
-    def backup(self, folder: str | Path, *, progress: ProgressCallback | None = None) -> Manifest:
+class BackupService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def write(self, folder: str | Path, *, progress: ProgressCallback | None = None) -> Manifest:
         """Write every table to `folder` (new, or empty) as Parquet plus manifest.json.
 
         All tables come from one read transaction, so they agree even while the library is in
@@ -58,22 +60,13 @@ class BackupMixin(LibraryCore):
                 f"{target}: already exists and is not empty; back up into a new folder",
                 file=str(target),
             )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            with self._read() as con:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    manifest = self._snapshot(con, work, progress)
-                finally:
-                    con.execute("ROLLBACK")  # nothing was written: just end the snapshot
+        with staged_folder(target) as work, self._db.read() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                manifest = self._snapshot(con, work, progress)
+            finally:
+                con.execute("ROLLBACK")  # nothing was written: just end the snapshot
             manifest.write(work)
-            if target.exists():
-                target.rmdir()
-            work.rename(target)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
         return manifest
 
     def _snapshot(
@@ -107,8 +100,8 @@ class BackupMixin(LibraryCore):
         return Manifest(
             app_version=APP_VERSION,
             schema_version=library_version(con) or 0,
-            created_at=iso_now(self.clock()),
-            library=str(self.path),
+            created_at=iso_now(self._db.clock()),
+            library=str(self._db.path),
             tables=entries,
             sequences=_next_values(con),
         )

@@ -1,4 +1,4 @@
-"""UUID v7 ids for a whole import at once: what storage.ids.uuid7 makes, made with numpy."""
+"""UUID v7 ids for a whole import at once: what storage.db.ids.uuid7 makes, made with numpy."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from storage.ids import uuid7
+from storage.db.ids import uuid7
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _DASHES = (8, 12, 16, 20)  # where the hyphens go in the 32 hex digits
@@ -38,7 +38,7 @@ def uuid7_batch(count: int, unix_ms: int | None = None) -> pa.StringArray:
 
 
 def new_ids(factory: Callable[[], str], count: int) -> pa.Array:
-    """`count` new ids from a library's id factory: made in bulk when it is storage.ids.uuid7,
+    """`count` new ids from a library's id factory: made in bulk when it is storage.db.ids.uuid7,
     else one call each (tests pin the factory)."""
     if factory is uuid7:
         return uuid7_batch(count)

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.models import EDITABLE_FIELDS, FORMAT_TYPES
-from storage.validation import MAX_CONTENT_BYTES, MAX_NAME, MAX_TAG
+from storage.prompts.validation import MAX_CONTENT_BYTES, MAX_NAME, MAX_TAG
 
 # Fields an import can fill (the editable ones), in the order clean_fields checks them.
 IMPORT_FIELDS: tuple[str, ...] = (

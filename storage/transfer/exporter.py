@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +13,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from storage.core import LibraryCore
+from storage.db.database import Database
 from storage.errors import TransferError
 from storage.models import PromptFilter, Record, short_id
-from storage.prompts import filter_sql
+from storage.prompts.filters import filter_sql
 from storage.transfer import frontmatter
 from storage.transfer.cleaning import IMPORT_FIELDS
+from storage.transfer.staging import staged_folder
 
 EXPORT_FORMATS: tuple[str, ...] = ("parquet", "jsonl", "csv", "md")
 # What an export holds: every field an import reads back, then where the prompt came from.
@@ -69,8 +69,11 @@ def export_format(path: Path, given: str | None) -> str:
     return found
 
 
-class ExportMixin(LibraryCore):
-    def export_prompts(
+class ExportService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def write(
         self, path: str | Path, fmt: str | None = None, where: PromptFilter = PromptFilter()
     ) -> ExportResult:
         """Write the prompts `where` selects (oldest first) to `path`, which must not exist
@@ -81,7 +84,7 @@ class ExportMixin(LibraryCore):
             raise TransferError(f"{target}: already exists; export to a new path", file=str(target))
         clause, params = filter_sql(where)
         columns = ", ".join(f'p."{c}"' for c in EXPORT_COLUMNS)
-        with self._read() as con:
+        with self._db.read() as con:
             table = con.execute(
                 f"SELECT {columns} FROM prompts p WHERE {clause} ORDER BY p.created_at, p.id",
                 params,
@@ -115,18 +118,11 @@ def _write_file(table: pa.Table, target: Path, fmt: str) -> None:
 
 
 def _write_markdown(table: pa.Table, target: Path) -> None:
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with staged_folder(target) as work:
         for row in table.to_pylist():
             file = work / row["folder"] / f"{_slug(row['name'])}-{short_id(row['id'])}.md"
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_text(frontmatter.render(_front(row), row["content"]), encoding="utf-8")
-        if target.exists():
-            target.rmdir()
-        work.rename(target)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
 
 
 def _front(row: dict[str, Any]) -> dict[str, Any]:

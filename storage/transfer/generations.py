@@ -19,15 +19,16 @@ from typing import NoReturn
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from storage.core import LibraryCore
-from storage.costs import MAX_TOKENS
+from storage.analytics.costs import MAX_TOKENS
+from storage.db.database import Database
 from storage.errors import ImportRejected, PromptdeckError, TransferError
+from storage.prompts import references as refs
+from storage.prompts.uses import insert_uses
 from storage.transfer.bulk_ids import new_ids
 from storage.transfer.cleaning import rule
-from storage.transfer.importer import ImportPreview, ImportSummary
+from storage.transfer.importer import ImportPreview, ImportSummary, record_session
 from storage.transfer.mapping import parse_pairs, resolve_columns
 from storage.transfer.readers import FORMATS, Source, detect_format, read_source
-from storage.uses import insert_uses
 
 GENERATION_FIELDS: tuple[str, ...] = (
     "prompt",
@@ -54,7 +55,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "created_at": ("created_at", "timestamp"),
     "id": ("id", "generation_id", "request_id"),
 }
-_ID_PART = "[0-9a-f-]{6,36}"  # what LibraryCore._find tries as a start or end of an id
+_ID_PART = "[0-9a-f-]{6,36}"  # what references._find tries as a start or end of an id
 _SPACE = r"^[\s\x{a0}\x{feff}]+|[\s\x{a0}\x{feff}]+$"
 
 
@@ -81,8 +82,11 @@ class _Checked:
     rows: pa.Table  # _row, the typed fields, and `problem` (the first bad field of the row)
 
 
-class GenerationImportMixin(LibraryCore):
-    def preview_generations(
+class GenerationImportService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def preview(
         self, path: str | Path, fmt: str | None = None, mapping: Mapping[str, str] | None = None
     ) -> ImportPreview:
         """Read a generations file (nothing is written) and say how its columns would map."""
@@ -99,16 +103,16 @@ class GenerationImportMixin(LibraryCore):
             str(source.path), source.format, source.columns, source.table.num_rows, resolved
         )
 
-    def import_generations(
+    def run(
         self, path: str | Path, fmt: str | None = None, mapping: Mapping[str, str] | None = None
     ) -> ImportSummary:
         """Import every row as a generation and a `used_in_generation` use of its prompt (uses,
         last use, relevance), or nothing at all: one invalid row (a bad field, a prompt that
         is not found) rejects the file with ImportRejected naming its line and field."""
         path = Path(path).expanduser()
-        now = self.clock()
+        now = self._db.clock()
         checked = self._check_file(path, fmt, mapping, now)
-        with self._write() as con:
+        with self._db.write() as con:
             con.register("_rows", checked.rows)
             try:
                 self._resolve_prompts(con, checked)
@@ -142,8 +146,8 @@ class GenerationImportMixin(LibraryCore):
 
     def _resolve_prompts(self, con: duckdb.DuckDBPyConnection, checked: _Checked) -> None:
         """_refs: each distinct reference of a valid row with its prompt and version, resolved
-        by LibraryCore._find's rules in one query; a pinned reference (REF@N, REF@label) that
-        is not a name or id as a whole goes through LibraryCore._resolve, once per reference."""
+        by references._find's rules in one query; a pinned reference (REF@N, REF@label) that
+        is not a name or id as a whole goes through references.resolve, once per reference."""
         con.execute(_RESOLVE_SQL, {"id_part": _ID_PART})
         pinned = con.execute(
             "SELECT ref FROM _refs WHERE prompt_id IS NULL AND contains(ref, '@') ORDER BY ref"
@@ -151,17 +155,17 @@ class GenerationImportMixin(LibraryCore):
         found: list[tuple[str, str, int]] = []
         for (ref,) in pinned:
             try:
-                resolved = self._resolve(con, ref)
+                resolved = refs.resolve(con, ref)
             except PromptdeckError:
                 continue  # reported below if it is the first rejected row
             found.append((ref, resolved.prompt.id, resolved.number))
         if found:
-            refs, ids, numbers = zip(*found, strict=True)
+            names, ids, numbers = zip(*found, strict=True)
             con.register(
                 "_pinned",
                 pa.table(
                     {
-                        "ref": pa.array(refs, pa.string()),
+                        "ref": pa.array(names, pa.string()),
                         "prompt_id": pa.array(ids, pa.string()),
                         "version": pa.array(numbers, pa.int32()),
                     }
@@ -199,7 +203,7 @@ class GenerationImportMixin(LibraryCore):
 
     def _unresolved(self, con: duckdb.DuckDBPyConnection, ref: str) -> str:
         try:
-            self._resolve(con, ref)
+            refs.resolve(con, ref)
         except PromptdeckError as error:
             return str(error)
         raise AssertionError(f"{ref!r} resolves alone but not in bulk")
@@ -226,8 +230,8 @@ class GenerationImportMixin(LibraryCore):
             pa.table(
                 {
                     "_n": pa.array(range(1, imported + 1), pa.int64()),
-                    "generation_id": new_ids(self.new_id, imported),
-                    "event_id": new_ids(self.new_id, imported),
+                    "generation_id": new_ids(self._db.new_id, imported),
+                    "event_id": new_ids(self._db.new_id, imported),
                 }
             ),
         )
@@ -248,7 +252,7 @@ class GenerationImportMixin(LibraryCore):
         con.execute("DROP TABLE _refs")
         source = checked.source
         summary = ImportSummary(
-            session_id=self.new_id(),
+            session_id=self._db.new_id(),
             source=source.format,
             file=str(source.path),
             imported=imported,
@@ -257,25 +261,7 @@ class GenerationImportMixin(LibraryCore):
             mapping=checked.mapping,
             ignored_columns=tuple(c for c in source.columns if c not in checked.mapping.values()),
         )
-        con.execute(
-            "INSERT INTO import_sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                summary.session_id,
-                summary.source,
-                summary.file,
-                summary.imported,
-                summary.skipped,
-                summary.rejected,
-                started,
-                self.clock(),
-            ],
-        )
-        self._audit(
-            con,
-            "import_generations",
-            f"import:{summary.session_id}",
-            after={k: v for k, v in summary.to_dict().items() if k != "session_id"},
-        )
+        record_session(self._db, con, summary, started, "import_generations")
         return summary
 
 
@@ -401,7 +387,7 @@ def _checking_sql(mapping: dict[str, str]) -> str:
 
 
 # Each distinct reference of a valid row -> its prompt and (current) version, by the rules of
-# LibraryCore._find: an exact id; else an exact name (live prompts first; two is ambiguous);
+# references._find: an exact id; else an exact name (live prompts first; two is ambiguous);
 # else, for an id part, the one id starting or ending with it. Ambiguous or unknown: NULL.
 _RESOLVE_SQL = """
 CREATE TEMP TABLE _refs AS

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from storage.core import LibraryCore
+from storage.db.database import Database
 from storage.errors import ImportRejected, TransferError
 from storage.models import SNAPSHOT_FIELDS, Record
 from storage.transfer.bulk_ids import new_ids
@@ -64,8 +65,11 @@ def resolve_mapping(
     return resolve_columns(columns, explicit, file, IMPORT_FIELDS, _ALIASES)
 
 
-class ImportMixin(LibraryCore):
-    def preview_import(
+class ImportService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def preview(
         self, path: str | Path, fmt: str | None = None, mapping: Mapping[str, str] | None = None
     ) -> ImportPreview:
         """Read a file (nothing is written) and say how its columns would be mapped."""
@@ -75,7 +79,7 @@ class ImportMixin(LibraryCore):
             str(source.path), source.format, source.columns, source.table.num_rows, resolved
         )
 
-    def import_prompts(
+    def run(
         self, path: str | Path, fmt: str | None = None, mapping: Mapping[str, str] | None = None
     ) -> ImportSummary:
         """Import every row as a prompt (version 1, source_type 'import'), or nothing at all.
@@ -118,8 +122,8 @@ class ImportMixin(LibraryCore):
         mapping: dict[str, str],
         ignored: tuple[str, ...],
     ) -> ImportSummary:
-        with self._write() as con:
-            started = self.clock()
+        with self._db.write() as con:
+            started = self._db.clock()
             con.register("_batch", cleaned)
             # The rows to import, in file order: the first with each content, unless a live
             # prompt already has it. They are taken out of the batch in Arrow, with their ids.
@@ -133,7 +137,7 @@ class ImportMixin(LibraryCore):
             positions = pc.index_in(fresh.column("_row"), value_set=cleaned.column("_row"))
             new = cleaned.take(positions)
             imported = new.num_rows
-            con.register("_new", new.append_column("id", new_ids(self.new_id, imported)))
+            con.register("_new", new.append_column("id", new_ids(self._db.new_id, imported)))
             columns = ", ".join(IMPORT_FIELDS)
             con.execute(
                 f"INSERT INTO prompts (id, {columns}, content_hash, source_type, "
@@ -152,7 +156,7 @@ class ImportMixin(LibraryCore):
             )
             con.unregister("_new")
             summary = ImportSummary(
-                session_id=self.new_id(),
+                session_id=self._db.new_id(),
                 source=source.format,
                 file=str(source.path),
                 imported=imported,
@@ -161,26 +165,37 @@ class ImportMixin(LibraryCore):
                 mapping=mapping,
                 ignored_columns=ignored,
             )
-            con.execute(
-                "INSERT INTO import_sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    summary.session_id,
-                    summary.source,
-                    summary.file,
-                    summary.imported,
-                    summary.skipped,
-                    summary.rejected,
-                    started,
-                    self.clock(),
-                ],
-            )
-            self._audit(
-                con,
-                "import",
-                f"import:{summary.session_id}",
-                after={k: v for k, v in summary.to_dict().items() if k != "session_id"},
-            )
+            record_session(self._db, con, summary, started, "import")
         return summary
+
+
+def record_session(
+    db: Database,
+    con: duckdb.DuckDBPyConnection,
+    summary: ImportSummary,
+    started: datetime,
+    action: str,
+) -> None:
+    """The import_sessions row and the audit entry of an import, in its transaction."""
+    con.execute(
+        "INSERT INTO import_sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            summary.session_id,
+            summary.source,
+            summary.file,
+            summary.imported,
+            summary.skipped,
+            summary.rejected,
+            started,
+            db.clock(),
+        ],
+    )
+    db.audit(
+        con,
+        action,
+        f"import:{summary.session_id}",
+        after={k: v for k, v in summary.to_dict().items() if k != "session_id"},
+    )
 
 
 def _read(path: Path, fmt: str | None, con: duckdb.DuckDBPyConnection | None = None) -> Source:

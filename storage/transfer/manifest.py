@@ -11,8 +11,8 @@ from typing import Any
 
 import duckdb
 
+from storage.db.schema import SCHEMA_VERSION, schema_sql
 from storage.errors import BackupError
-from storage.schema import SCHEMA_VERSION, schema_sql
 from storage.transfer.checksum import ALGORITHM, ALGORITHMS, LEGACY_ALGORITHM, row_checksum
 
 MANIFEST = "manifest.json"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import duckdb
 
-from storage.clock import Clock, utc_now
-from storage.connection import connect
+from storage.db.clock import Clock, utc_now
+from storage.db.connection import connect
+from storage.db.schema import APP_VERSION, SCHEMA_VERSION, ensure_schema
 from storage.errors import BackupError
-from storage.schema import APP_VERSION, SCHEMA_VERSION, ensure_schema
 from storage.transfer.backup import BackupProgress, ProgressCallback
 from storage.transfer.checksum import quoted, row_checksum
 from storage.transfer.manifest import (

@@ -66,7 +66,7 @@ class Cli:
         """Library.table_counts() of the file, through a Library opened once."""
         if self._library is None:
             self._library = Library(self.db).open()
-        return self._library.table_counts()
+        return self._library.db.table_counts()
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from storage import Library
-from storage.paths import default_library_path
+from storage.db.paths import default_library_path
 from tui.cli import main
 
 
 def _names(path: Path) -> list[str]:
     with Library(path, read_only=True) as lib:
-        return [p.name for p in lib.list_prompts()]
+        return [p.name for p in lib.prompts.list_prompts()]
 
 
 def test_db_option_selects_the_library(tmp_path: Path) -> None:

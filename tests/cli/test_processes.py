@@ -84,7 +84,7 @@ def test_end_to_end_on_a_real_file(promptdeck_script: Path, tmp_path: Path) -> N
 def library_file(tmp_path: Path) -> Path:
     path = tmp_path / "shared.duckdb"
     with Library(path) as lib:
-        lib.create("Shared", "A prompt two processes want.")
+        lib.prompts.create("Shared", "A prompt two processes want.")
     return path
 
 
@@ -128,4 +128,4 @@ def test_a_lock_released_in_time_is_waited_for(promptdeck_script: Path, library_
         assert done.returncode == 0, done.stderr
         assert waited >= hold_for * 0.9  # it could only have succeeded once the lock was free
     with Library(library_file, read_only=True) as lib:
-        assert sorted(p.name for p in lib.list_prompts()) == ["Second", "Shared"]
+        assert sorted(p.name for p in lib.prompts.list_prompts()) == ["Second", "Shared"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from storage.core import TABLES
+from storage.db.database import TABLES
 from tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

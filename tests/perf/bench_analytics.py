@@ -24,11 +24,12 @@ import duckdb
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from generate import generate  # noqa: E402
+from helpers import fixed_clock  # noqa: E402
 
 from storage import Library  # noqa: E402
-from storage.clock import fixed_clock  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.messages import PromptsLoaded  # noqa: E402
 from tui.screens.analytics import AnalyticsScreen, ReportLoaded  # noqa: E402
@@ -63,7 +64,7 @@ async def measure_screen(library: Library, rounds: int) -> dict[str, list[float]
             drawn.set()
 
     times: dict[str, list[float]] = {"open (30d)": [], "7d": [], "all": []}
-    app = PromptdeckApp(library, settings=Settings(library.path.with_suffix(".toml")))
+    app = PromptdeckApp(library, settings=Settings(library.db.path.with_suffix(".toml")))
     async with app.run_test(size=(160, 48), message_hook=hook) as pilot:
         await loaded.wait()
         await pilot.pause()
@@ -220,7 +221,7 @@ def mart_rows(con: duckdb.DuckDBPyConnection, since: date) -> list[tuple[str, fl
 
 
 def _breakdowns(con: duckdb.DuckDBPyConnection, since: date) -> None:
-    from storage.analytics import _BREAKDOWNS
+    from storage.analytics.reports import _BREAKDOWNS
 
     con.execute(_BREAKDOWNS, {"since": since}).fetchall()
 
@@ -248,7 +249,7 @@ def main() -> int:
         library = Library(path, clock=fixed_clock(latest), linger=LINGER_SECONDS).open()
         screen = asyncio.run(measure_screen(library, args.rounds))
         started = time.perf_counter()
-        library.analytics("30d")
+        library.analytics.report("30d")
         report_ms = (time.perf_counter() - started) * 1000
         library.close()
 

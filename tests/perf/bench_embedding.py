@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from embedding_api import EmbeddingApi  # noqa: E402
 from generate import DOMAINS  # noqa: E402
 
-from storage.embedding import LocalProvider, OpenAIProvider, ProviderSettings  # noqa: E402
+from storage.search.embedding import LocalProvider, OpenAIProvider, ProviderSettings  # noqa: E402
 
 TARGET_PER_SECOND = 5_000
 BATCH = 64

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate  # noqa: E402
 
 from storage import Library  # noqa: E402
-from storage.connection import connect  # noqa: E402
+from storage.db.connection import connect  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.graph_layout import default_folds, layout  # noqa: E402
 from tui.screens.lineage import LineageScreen  # noqa: E402
@@ -82,21 +82,23 @@ def rewire(path: Path, trees: int, seed: int = 1) -> None:
 def deepest(library: Library, tree_of: str | None = None) -> str:
     """The deepest prompt (of the tree rooted at `tree_of`, if given)."""
     where = f"WHERE root_id = '{tree_of}'" if tree_of else ""
-    _, rows = library.query(f"SELECT id FROM mart.lineage {where} ORDER BY depth DESC, id LIMIT 1")
+    _, rows = library.db.query(
+        f"SELECT id FROM mart.lineage {where} ORDER BY depth DESC, id LIMIT 1"
+    )
     return str(rows[0][0])
 
 
 def naive_graph(library: Library, focus: str) -> int:
     """Reference: parents one `get` at a time up to the root, then `children` of every prompt
     of the tree, breadth first. Returns the number of prompts found."""
-    top = library.get(focus)
+    top = library.prompts.get(focus)
     while top.parent_id is not None:
-        top = library.get(top.parent_id)
+        top = library.prompts.get(top.parent_id)
     found, queue = 0, [top.id]
     while queue:
         node = queue.pop()
         found += 1
-        queue.extend(child.id for child in library.children(node))
+        queue.extend(child.id for child in library.lineage.children(node))
     return found
 
 
@@ -128,7 +130,7 @@ def measure(library: Library, settings: Settings, focus: str) -> dict[str, float
     queries, layouts, paints = [], [], []
     for _ in range(RUNS):
         started = time.perf_counter()
-        graph = library.lineage_graph(focus)
+        graph = library.lineage.graph(focus)
         queries.append(time.perf_counter() - started)
         started = time.perf_counter()
         layout(graph, default_folds(graph))

@@ -32,10 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from generate import embed_all, generate  # noqa: E402
 
 from storage import Library, PromptFilter  # noqa: E402
-from storage.connection import connect, load_fts  # noqa: E402
-from storage.embedding import LocalProvider  # noqa: E402
-from storage.embeddings import EMBEDDED_TEXT_SQL  # noqa: E402
-from storage.search import SearchMixin  # noqa: E402
+from storage.db.connection import connect, load_fts  # noqa: E402
+from storage.search.embedding import LocalProvider  # noqa: E402
+from storage.search.embeddings import EMBEDDED_TEXT_SQL  # noqa: E402
 
 DIMS = 384
 TEXT_QUERIES = [
@@ -104,14 +103,14 @@ def main() -> int:
             generate(library, args.prompts)
             embed_all(library, DIMS)
     with Library(path) as library:
-        _, found = library.query(
+        _, found = library.db.query(
             f"SELECT {EMBEDDED_TEXT_SQL} FROM prompts p LIMIT 20000", limit=20_000
         )
         texts = [r[0] for r in found]
         seconds = statistics.median(ms(lambda: LocalProvider(DIMS).embed(texts)) for _ in range(3))
         rate = len(texts) / (seconds / 1000)
         rows.append(("local embedding throughput", f"{rate:,.0f} prompts/s", ">= 5,000/s", ""))
-        build_s = ms(library.build_text_index) / 1000
+        build_s = ms(library.search.build_text_index) / 1000
     rows.append(("text index build (fts + postings)", f"{build_s:.1f} s", "", ""))
 
     library = Library(path, linger=600).open()
@@ -119,23 +118,24 @@ def main() -> int:
     where = PromptFilter()
 
     # First calls, each timed on its own (prepare_search is what the browse screen runs).
-    first_rows = ms(lambda: SearchMixin._prompt_rows(library))
-    first_text = ms(lambda: library.prepare_search("text"))
-    first_semantic = ms(lambda: library.prepare_search("semantic"))
+    cache = library.search._cache  # what a first call loads is timed on its own
+    first_rows = ms(cache.prompt_rows)
+    first_text = ms(lambda: library.search.prepare("text"))
+    first_semantic = ms(lambda: library.search.prepare("semantic"))
     rows += [
         ("first call: browse rows + ratings", f"{first_rows:.0f} ms", "once per open", ""),
         ("first call: text index (postings)", f"{first_text:.0f} ms", "once per open", ""),
         ("first call: matrix + filter masks", f"{first_semantic:.0f} ms", "once per open", ""),
     ]
 
-    matrix = SearchMixin._search_cache(library).vectors[provider.model].matrix
+    matrix = cache.vectors[provider.model].matrix
     vectors = {q: provider.embed([q])[0] for q in SEMANTIC_QUERIES}
 
     def brute(query: str) -> object:
         return brute_force(matrix, vectors[query])
 
     def table(mode: str, limit: int = 10, engine: str = "numpy") -> Callable[[str], object]:
-        return lambda q: library.search_table(q, mode, where, limit, engine=engine)
+        return lambda q: library.search.table(q, mode, where, limit, engine=engine)
 
     # Semantic top-10 against brute force over the library's own matrix.
     numpy_ms, ref = paired(SEMANTIC_QUERIES, table("semantic"), brute, runs)
@@ -143,7 +143,7 @@ def main() -> int:
     rows.append(("  reference: numpy brute force", f"{ref:.1f} ms", "", "1.00x"))
     hits_ms, ref = paired(
         SEMANTIC_QUERIES,
-        lambda q: library.search(q, "semantic", where, 10, engine="numpy"),
+        lambda q: library.search.search(q, "semantic", where, 10, engine="numpy"),
         brute,
         runs,
     )
@@ -158,11 +158,11 @@ def main() -> int:
     rows.append(row("hybrid top-10 (RRF)", hybrid_ms, "< 80 ms", ref, "brute"))
     rows.append(("  reference: numpy brute force", f"{ref:.1f} ms", "", "1.00x"))
 
-    ids = SearchMixin._search_cache(library).vectors[provider.model].ids
+    ids = cache.vectors[provider.model].ids
     at = {str(ids[i]): i for i in range(0, len(ids), len(ids) // 5)}  # five spread prompts
     similar_ms, ref = paired(
         list(at),
-        lambda p: library.similar(p, 5),
+        lambda p: library.search.similar(p, 5),
         lambda p: brute_force(matrix, matrix[at[p]], 6),
         runs,
     )
@@ -170,7 +170,7 @@ def main() -> int:
     rows.append(("  reference: numpy brute force", f"{ref:.1f} ms", "", "1.00x"))
 
     # Text: BM25 through the library against the fts macro over every row.
-    con = connect(library.path)  # shares the library's open database
+    con = connect(library.db.path)  # shares the library's open database
     load_fts(con)
     macro = (
         "SELECT id, score FROM (SELECT id, fts_main_prompts.match_bm25(id, ?) AS score "
@@ -192,12 +192,12 @@ def main() -> int:
     # One edit, then the next searches: no rebuild; the edited prompt comes from the text
     # index's delta, the rows and masks are brought up to date.
     found = con.execute("SELECT id FROM prompts WHERE archived_at IS NULL LIMIT 1").fetchall()
-    library.update(found[0][0], {"description": f"zebra crossing review {time.time_ns()}"})
+    library.prompts.update(found[0][0], {"description": f"zebra crossing review {time.time_ns()}"})
     edit_text = ms(lambda: table("text")("zebra crossing"))
-    library.update(found[0][0], {"description": f"zebra crossing review {time.time_ns()}"})
+    library.prompts.update(found[0][0], {"description": f"zebra crossing review {time.time_ns()}"})
     edit_semantic = ms(lambda: table("semantic")("zebra crossing"))
     after = statistics.median(ms(lambda: table("text")("zebra crossing")) for _ in range(runs))
-    hit = library.search("zebra crossing", limit=1).hits[0].prompt_id == found[0][0]
+    hit = library.search.search("zebra crossing", limit=1).hits[0].prompt_id == found[0][0]
     rows += [
         ("first text search after an edit", f"{edit_text:.1f} ms", "no rebuild",
          f"found: {'yes' if hit else 'NO'}"),

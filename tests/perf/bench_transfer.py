@@ -35,14 +35,14 @@ TARGET_RESTORE = 10.0  # s
 
 
 def add_embeddings(library: Library, seed: int = 0) -> int:
-    _, rows = library.query("SELECT id, content_hash FROM prompts", limit=10**9)
+    _, rows = library.db.query("SELECT id, content_hash FROM prompts", limit=10**9)
     ids = [r[0] for r in rows]
     vectors = np.random.default_rng(seed).standard_normal((len(ids), DIMS), dtype=np.float32)
     flat = pa.array(vectors.reshape(-1))
     embeddings = pa.ListArray.from_arrays(
         pa.array(np.arange(0, len(ids) * DIMS + 1, DIMS, dtype=np.int32)), flat
     )
-    library.bulk_insert(
+    library.db.bulk_insert(
         {
             "prompt_embeddings": pa.table(
                 {
@@ -74,7 +74,9 @@ def naive_rate(source: Path, work: Path, rows: int) -> float:
     with Library(work / "naive.duckdb", linger=60.0) as library:
         started = time.perf_counter()
         for record in records:
-            library.create(record["name"], record["content"], **{f: record[f] for f in fields})
+            library.prompts.create(
+                record["name"], record["content"], **{f: record[f] for f in fields}
+            )
         return len(records) / (time.perf_counter() - started)
 
 
@@ -89,9 +91,9 @@ def main() -> int:
         _, seconds = timed(lambda: generate(source, args.prompts))
         print(f"generated {args.prompts:,} prompts in {seconds:.1f} s", flush=True)
         add_embeddings(source)
-        live = source.count_prompts()
-        jsonl = source.export_prompts(work / "prompts.jsonl")
-        csv = source.export_prompts(work / "prompts.csv")
+        live = source.prompts.count_prompts()
+        jsonl = source.exports.write(work / "prompts.jsonl")
+        csv = source.exports.write(work / "prompts.csv")
         imports = {}
         for name, export in (("JSONL", jsonl), ("CSV", csv)):
             with Library(work / f"import-{name}.duckdb") as target:
@@ -99,7 +101,7 @@ def main() -> int:
             assert summary.imported == live, summary
             imports[name] = summary.imported / seconds
             print(f"import {name}: {summary.imported:,} in {seconds:.2f} s", flush=True)
-        manifest, backup_s = timed(lambda: source.backup(work / "backup"))
+        manifest, backup_s = timed(lambda: source.backups.write(work / "backup"))
         source.close()
         _, restore_s = timed(lambda: restore_backup(work / "backup", work / "restored.duckdb"))
         naive = naive_rate(Path(jsonl.path), work, args.naive)

@@ -90,7 +90,7 @@ def naive_search_ms(path: Path) -> float:
     times = []
     for end in range(1, len(QUERY) + 1):
         started = time.perf_counter()
-        library.query(
+        library.db.query(
             "SELECT * FROM prompts WHERE archived_at IS NULL AND (name ILIKE $q OR "
             "description ILIKE $q OR content ILIKE $q)".replace("$q", f"'%{QUERY[:end]}%'"),
             limit=10**9,
@@ -109,7 +109,7 @@ def main() -> int:
         if not path.exists():
             with Library(path) as library:
                 generate(library, args.prompts)
-        count = Library(path).open().count_prompts(PromptFilter())
+        count = Library(path).open().prompts.count_prompts(PromptFilter())
         first_paint, prepared, latencies = asyncio.run(measure(path))
         naive = naive_search_ms(path)
     median = statistics.median(latencies)

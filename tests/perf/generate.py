@@ -26,9 +26,9 @@ if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from storage import Library  # noqa: E402
-from storage.embedding import LocalProvider  # noqa: E402
-from storage.embeddings import EMBEDDED_TEXT_SQL, text_hash  # noqa: E402
 from storage.models import SNAPSHOT_FIELDS  # noqa: E402
+from storage.search.embedding import LocalProvider  # noqa: E402
+from storage.search.embeddings import EMBEDDED_TEXT_SQL, text_hash  # noqa: E402
 
 MAX_DEPTH = 6
 MAX_CONTENT_BYTES = 8 * 1024
@@ -484,14 +484,14 @@ def generate(
     Returns the rows written per table."""
     if n_prompts < 1:
         raise ValueError("n_prompts must be at least 1")
-    tables = build_tables(n_prompts, seed=seed, days=days, now=now or library.clock())
+    tables = build_tables(n_prompts, seed=seed, days=days, now=now or library.db.clock())
     # Tag colours are a dimension table: keep any the library already has.
-    _, existing = library.query("SELECT name FROM tags")
+    _, existing = library.db.query("SELECT name FROM tags")
     if existing:
         taken = pa.array([row[0] for row in existing], pa.string())
         colours = tables["tags"]
         tables["tags"] = colours.filter(pc.invert(pc.is_in(colours["name"], taken)))
-    return library.bulk_insert(tables)
+    return library.db.bulk_insert(tables)
 
 
 def embed_all(library: Library, dims: int, *, batch_size: int = 4096) -> tuple[int, float]:
@@ -499,7 +499,7 @@ def embed_all(library: Library, dims: int, *, batch_size: int = 4096) -> tuple[i
     library embeds them) and write the vectors with one bulk_insert; makes that model active.
     Returns the prompts embedded and the seconds the provider took."""
     provider = LocalProvider(dims)
-    _, found = library.query(
+    _, found = library.db.query(
         f"SELECT p.id, {EMBEDDED_TEXT_SQL} FROM prompts p ORDER BY p.id", limit=10**9
     )
     ids = [row[0] for row in found]
@@ -509,7 +509,7 @@ def embed_all(library: Library, dims: int, *, batch_size: int = 4096) -> tuple[i
         [provider.embed(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
     )
     seconds = time.perf_counter() - began
-    now = library.clock()
+    now = library.db.clock()
     table = pa.table(
         {
             "prompt_id": pa.array(ids, pa.string()),
@@ -530,10 +530,10 @@ def embed_all(library: Library, dims: int, *, batch_size: int = 4096) -> tuple[i
             "description": ["Embedding model that semantic search uses"],
         }
     )
-    if library.active_model() is None:
-        library.bulk_insert({"prompt_embeddings": table, "config": config})
+    if library.embeddings.active_model() is None:
+        library.db.bulk_insert({"prompt_embeddings": table, "config": config})
     else:
-        library.bulk_insert({"prompt_embeddings": table})
+        library.db.bulk_insert({"prompt_embeddings": table})
     return len(ids), seconds
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from storage import Library
-from storage.connection import connect
+from storage.db.connection import connect
 
 LINGER = 60.0  # seconds: longer than any test
 
@@ -73,7 +73,7 @@ def _rows_referring_to(library: Library, prompt_id: str) -> dict[str, int]:
         "feedback": "SELECT count(*) FROM feedback WHERE prompt_id = $id",
         "context": "SELECT count(*) FROM context WHERE prompt_id = $id",
     }
-    con = connect(library.path)
+    con = connect(library.db.path)
     try:
         found: dict[str, int] = {}
         for table, statement in checks.items():

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from storage import Library
-from storage.analytics_models import Period
+from storage.analytics.models import Period
 from storage.errors import ValidationError
 from tests.analytics_history import END, history, write_history
 from tests.storage.test_marts import price_cost, ratings_of
@@ -37,7 +37,7 @@ def within(rows: list[dict[str, Any]], since: date | None) -> list[dict[str, Any
 @pytest.mark.parametrize(("name", "days"), [("7d", 7), ("30d", 30), ("90d", 90), ("all", None)])
 def test_kpis_of_each_period(lib: Library, name: str, days: int | None) -> None:
     since = since_of(days)
-    kpis = lib.kpis(name)
+    kpis = lib.analytics.kpis(name)
     assert kpis.period == Period(name, since, TODAY)
     generations = within(H.generations, since)
     stars = [f["rating"] for f in within(H.feedback, since)]
@@ -62,8 +62,8 @@ def test_kpis_of_each_period(lib: Library, name: str, days: int | None) -> None:
 def test_the_report_of_30_days(lib: Library) -> None:
     since = since_of(30)
     assert since is not None
-    report = lib.analytics("30d")
-    assert report.kpis == lib.kpis("30d")
+    report = lib.analytics.report("30d")
+    assert report.kpis == lib.analytics.kpis("30d")
 
     assert [p.day for p in report.days] == [since + timedelta(days=n) for n in range(30)]
     for point in report.days:
@@ -99,7 +99,7 @@ def test_the_report_of_30_days(lib: Library) -> None:
 @pytest.mark.parametrize("days", [7, 30, None])
 def test_tag_and_phase_breakdowns_of_a_period(lib: Library, days: int | None) -> None:
     since = since_of(days)
-    report = lib.analytics({7: "7d", 30: "30d", None: "all"}[days])
+    report = lib.analytics.report({7: "7d", 30: "30d", None: "all"}[days])
     events = within(H.usage, since)
     for group in report.tags:
         carrying = [p for p in H.prompts if group.key in p["tags"]]
@@ -120,7 +120,7 @@ def test_tag_and_phase_breakdowns_of_a_period(lib: Library, days: int | None) ->
 @pytest.mark.parametrize("days", [7, None])
 def test_top_prompts_of_a_period(lib: Library, days: int | None) -> None:
     since = since_of(days)
-    report = lib.analytics("7d" if days else "all")
+    report = lib.analytics.report("7d" if days else "all")
     live = [p for p in H.prompts if p["archived_at"] is None]
     events = within(H.usage, since)
     uses = {p["id"]: sum(e["prompt_id"] == p["id"] for e in events) for p in live}
@@ -137,29 +137,29 @@ def test_top_prompts_of_a_period(lib: Library, days: int | None) -> None:
 
 
 def test_all_time_days_start_at_the_first_activity(lib: Library) -> None:
-    report = lib.analytics("all")
+    report = lib.analytics.report("all")
     first = min(r["created_at"].date() for r in [*H.prompts, *H.usage, *H.generations])
     assert report.days[0].day == first and report.days[-1].day == TODAY
     assert sum(p.used for p in report.days) == len(H.usage)
 
 
 def test_a_library_without_history(library: Library) -> None:
-    report = library.analytics("7d")
+    report = library.analytics.report("7d")
     assert (report.kpis.prompts, report.kpis.uses, report.kpis.avg_rating) == (0, 0, None)
     assert len(report.days) == 7 and all(p.used == 0 for p in report.days)
     assert report.top_by_use == [] and report.tags == [] and report.models == []
     assert report.rating_distribution == {1: 0, 2: 0, 3: 0, 4: 0, 5: 0}
-    assert len(library.analytics("all").days) == 1
+    assert len(library.analytics.report("all").days) == 1
 
 
 def test_an_unknown_period_is_refused(library: Library) -> None:
     with pytest.raises(ValidationError, match=r"^period: must be one of 7d, 30d, 90d, all"):
-        library.analytics("2w")
+        library.analytics.report("2w")
 
 
 def test_export_writes_what_the_report_holds(lib: Library, tmp_path: Path) -> None:
-    report = lib.analytics("30d")
-    folder = lib.export_analytics(report, tmp_path / "out")
+    report = lib.analytics.report("30d")
+    folder = lib.analytics.export(report, tmp_path / "out")
     assert folder == tmp_path / "out"
     kpis = pq.read_table(folder / "kpis.parquet").to_pylist()
     assert kpis[0]["uses"] == report.kpis.uses and kpis[0]["period"] == "30d"
@@ -175,8 +175,8 @@ def test_export_writes_what_the_report_holds(lib: Library, tmp_path: Path) -> No
 
 
 def test_export_of_an_empty_report_and_the_default_folder(library: Library) -> None:
-    folder = library.export_analytics(library.analytics("7d"))
-    assert folder.parent == library.path.parent / "exports"
+    folder = library.analytics.export(library.analytics.report("7d"))
+    assert folder.parent == library.db.path.parent / "exports"
     assert folder.name.startswith("analytics-7d-2026")
     assert pq.read_table(folder / "top_by_use.parquet").num_rows == 0
     assert "name" in pq.read_table(folder / "top_by_use.parquet").column_names

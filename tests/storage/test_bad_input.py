@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from storage import Library
-from storage.connection import connect
+from storage.db.connection import connect
 from storage.errors import (
     AmbiguousReference,
     CycleError,
@@ -19,15 +19,17 @@ from storage.errors import (
     TemplateError,
     ValidationError,
 )
-from storage.validation import MAX_CONTENT_BYTES
+from storage.prompts.validation import MAX_CONTENT_BYTES
 
 
 def build_populated(library: Library) -> None:
-    parent = library.create("Parent", "Write about {{topic}} for {{audience}}.", temperature=0.5)
-    library.derive(parent.id, name="Child", content="Write briefly about {{topic}}.")
-    library.record_usage("Parent")
-    library.rate("Parent", 4)
-    library.set_label("Parent", "production")
+    parent = library.prompts.create(
+        "Parent", "Write about {{topic}} for {{audience}}.", temperature=0.5
+    )
+    library.lineage.derive(parent.id, name="Child", content="Write briefly about {{topic}}.")
+    library.usage.record("Parent")
+    library.usage.rate("Parent", 4)
+    library.versions.set_label("Parent", "production")
 
 
 @pytest.fixture
@@ -38,141 +40,171 @@ def populated(library_from: Callable[..., Library]) -> Library:
 CASES: list[tuple[str, Callable[[Library], Any], type[PromptdeckError], str | None]] = [
     (
         "temperature 7",
-        lambda lib: lib.update("Parent", {"temperature": 7}),
+        lambda lib: lib.prompts.update("Parent", {"temperature": 7}),
         ValidationError,
         "temperature",
     ),
     (
         "temperature 7 on create",
-        lambda lib: lib.create("T", "t", temperature=7),
+        lambda lib: lib.prompts.create("T", "t", temperature=7),
         ValidationError,
         "temperature",
     ),
     (
         "temperature NaN",
-        lambda lib: lib.create("T", "t", temperature=float("nan")),
+        lambda lib: lib.prompts.create("T", "t", temperature=float("nan")),
         ValidationError,
         "temperature",
     ),
     (
         "temperature text",
-        lambda lib: lib.create("T", "t", temperature="warm"),
+        lambda lib: lib.prompts.create("T", "t", temperature="warm"),
         ValidationError,
         "temperature",
     ),
-    ("rating 9", lambda lib: lib.rate("Parent", 9), ValidationError, "rating"),
+    ("rating 9", lambda lib: lib.usage.rate("Parent", 9), ValidationError, "rating"),
     (
         "unknown id",
-        lambda lib: lib.update("0190ffff-0000-7000-8000-000000000000", {"name": "x"}),
+        lambda lib: lib.prompts.update("0190ffff-0000-7000-8000-000000000000", {"name": "x"}),
         NotFound,
         None,
     ),
-    ("unknown name", lambda lib: lib.record_usage("Nobody"), NotFound, None),
-    ("ambiguous id part", lambda lib: lib.archive("00000000-0000-7000"), AmbiguousReference, None),
+    ("unknown name", lambda lib: lib.usage.record("Nobody"), NotFound, None),
+    (
+        "ambiguous id part",
+        lambda lib: lib.prompts.archive("00000000-0000-7000"),
+        AmbiguousReference,
+        None,
+    ),
     (
         "missing template variable",
-        lambda lib: lib.use("Parent", {"topic": "x"}),
+        lambda lib: lib.usage.use("Parent", {"topic": "x"}),
         TemplateError,
         "audience",
     ),
-    ("a cycle", lambda lib: lib.set_parent("Parent", "Child"), CycleError, None),
-    ("a cycle by link", lambda lib: lib.link("Parent", "Child", "enhanced_from"), CycleError, None),
+    ("a cycle", lambda lib: lib.lineage.set_parent("Parent", "Child"), CycleError, None),
+    (
+        "a cycle by link",
+        lambda lib: lib.lineage.link("Parent", "Child", "enhanced_from"),
+        CycleError,
+        None,
+    ),
     (
         "duplicate content",
-        lambda lib: lib.create("Copy", "Write briefly about {{topic}}."),
+        lambda lib: lib.prompts.create("Copy", "Write briefly about {{topic}}."),
         DuplicateContent,
         "content",
     ),
     (
         "duplicate content by edit",
-        lambda lib: lib.update("Parent", {"content": "Write briefly about {{topic}}."}),
+        lambda lib: lib.prompts.update("Parent", {"content": "Write briefly about {{topic}}."}),
         DuplicateContent,
         "content",
     ),
-    ("empty content", lambda lib: lib.create("Empty", ""), ValidationError, "content"),
-    ("blank content", lambda lib: lib.create("Blank", " \n\t "), ValidationError, "content"),
+    ("empty content", lambda lib: lib.prompts.create("Empty", ""), ValidationError, "content"),
     (
-        "blank content by edit",
-        lambda lib: lib.update("Parent", {"content": "   "}),
+        "blank content",
+        lambda lib: lib.prompts.create("Blank", " \n\t "),
         ValidationError,
         "content",
     ),
-    ("NUL in content", lambda lib: lib.create("Nul", "a\x00b"), ValidationError, "content"),
-    ("lone surrogate", lambda lib: lib.create("Sur", "a\ud800b"), ValidationError, "content"),
-    ("empty name", lambda lib: lib.create("  ", "x"), ValidationError, "name"),
-    ("two-line name", lambda lib: lib.create("a\nb", "x"), ValidationError, "name"),
-    ("long name", lambda lib: lib.create("n" * 201, "x"), ValidationError, "name"),
+    (
+        "blank content by edit",
+        lambda lib: lib.prompts.update("Parent", {"content": "   "}),
+        ValidationError,
+        "content",
+    ),
+    ("NUL in content", lambda lib: lib.prompts.create("Nul", "a\x00b"), ValidationError, "content"),
+    (
+        "lone surrogate",
+        lambda lib: lib.prompts.create("Sur", "a\ud800b"),
+        ValidationError,
+        "content",
+    ),
+    ("empty name", lambda lib: lib.prompts.create("  ", "x"), ValidationError, "name"),
+    ("two-line name", lambda lib: lib.prompts.create("a\nb", "x"), ValidationError, "name"),
+    ("long name", lambda lib: lib.prompts.create("n" * 201, "x"), ValidationError, "name"),
     (
         "an unknown field",
-        lambda lib: lib.create("U", "u", colour="blue"),
+        lambda lib: lib.prompts.create("U", "u", colour="blue"),
         ValidationError,
         "colour",
     ),
     (
         "an unknown field by edit",
-        lambda lib: lib.update("Parent", {"owner": "me"}),
+        lambda lib: lib.prompts.update("Parent", {"owner": "me"}),
         ValidationError,
         "owner",
     ),
     (
         "a non-editable field",
-        lambda lib: lib.update("Parent", {"parent_id": None}),
+        lambda lib: lib.prompts.update("Parent", {"parent_id": None}),
         ValidationError,
         "parent_id",
     ),
     (
         "1 MB + 1 byte content",
-        lambda lib: lib.create("Big", "x" * (MAX_CONTENT_BYTES + 1)),
+        lambda lib: lib.prompts.create("Big", "x" * (MAX_CONTENT_BYTES + 1)),
         ValidationError,
         "content",
     ),
     (
         "1 MB + 1 byte by edit",
-        lambda lib: lib.update("Parent", {"content": "é" * (MAX_CONTENT_BYTES // 2) + "x"}),
+        lambda lib: lib.prompts.update("Parent", {"content": "é" * (MAX_CONTENT_BYTES // 2) + "x"}),
         ValidationError,
         "content",
     ),
-    ("max_tokens 0", lambda lib: lib.create("M", "m", max_tokens=0), ValidationError, "max_tokens"),
+    (
+        "max_tokens 0",
+        lambda lib: lib.prompts.create("M", "m", max_tokens=0),
+        ValidationError,
+        "max_tokens",
+    ),
     (
         "max_tokens 1.5",
-        lambda lib: lib.create("M", "m", max_tokens=1.5),
+        lambda lib: lib.prompts.create("M", "m", max_tokens=1.5),
         ValidationError,
         "max_tokens",
     ),
     (
         "format_type",
-        lambda lib: lib.create("F", "f", format_type="pdf"),
+        lambda lib: lib.prompts.create("F", "f", format_type="pdf"),
         ValidationError,
         "format_type",
     ),
-    ("tags as a string", lambda lib: lib.create("T", "t", tags="a,b"), ValidationError, "tags"),
+    (
+        "tags as a string",
+        lambda lib: lib.prompts.create("T", "t", tags="a,b"),
+        ValidationError,
+        "tags",
+    ),
     (
         "metadata not an object",
-        lambda lib: lib.create("J", "j", metadata=[1]),
+        lambda lib: lib.prompts.create("J", "j", metadata=[1]),
         ValidationError,
         "metadata",
     ),
     (
         "metadata not JSON",
-        lambda lib: lib.create("J", "j", metadata={"x": {1, 2}}),
+        lambda lib: lib.prompts.create("J", "j", metadata={"x": {1, 2}}),
         ValidationError,
         "metadata",
     ),
     (
         "metadata NaN",
-        lambda lib: lib.create("J", "j", metadata={"x": float("nan")}),
+        lambda lib: lib.prompts.create("J", "j", metadata={"x": float("nan")}),
         ValidationError,
         "metadata",
     ),
     (
         "effectiveness",
-        lambda lib: lib.record_usage("Parent", effectiveness=-0.1),
+        lambda lib: lib.usage.record("Parent", effectiveness=-0.1),
         ValidationError,
         "effectiveness",
     ),
-    ("unknown version", lambda lib: lib.restore("Parent", 5), NotFound, None),
-    ("unknown label", lambda lib: lib.rate("Parent@staging", 3), NotFound, None),
-    ("delete with children", lambda lib: lib.delete("Parent"), PromptdeckError, None),
+    ("unknown version", lambda lib: lib.versions.restore("Parent", 5), NotFound, None),
+    ("unknown label", lambda lib: lib.usage.rate("Parent@staging", 3), NotFound, None),
+    ("delete with children", lambda lib: lib.prompts.delete("Parent"), PromptdeckError, None),
 ]
 
 
@@ -187,8 +219,8 @@ def test_bad_input_changes_nothing(
     error: type[PromptdeckError],
     field: str | None,
 ) -> None:
-    counts = populated.table_counts()
-    prompts = [populated.get(s.id) for s in populated.list_prompts()]
+    counts = populated.db.table_counts()
+    prompts = [populated.prompts.get(s.id) for s in populated.prompts.list_prompts()]
     with pytest.raises(error) as caught:
         action(populated)
     assert caught.value.field == field
@@ -196,13 +228,13 @@ def test_bad_input_changes_nothing(
     assert message and "\n" not in message and "Traceback" not in message
     if field:
         assert message.startswith(field) or field in message
-    assert populated.table_counts() == counts
-    assert [populated.get(p.id) for p in prompts] == prompts
+    assert populated.db.table_counts() == counts
+    assert [populated.prompts.get(p.id) for p in prompts] == prompts
 
 
 def test_the_database_constraints_back_up_the_validation(populated: Library) -> None:
     """Even bypassing storage, schema.sql's CHECKs refuse what validation refuses."""
-    con = connect(populated.path)  # same configuration as the library's own connection
+    con = connect(populated.db.path)  # same configuration as the library's own connection
     try:
         for statement in (
             "UPDATE prompts SET temperature = 7",

@@ -12,10 +12,10 @@ from typing import Any
 
 import duckdb
 import pytest
+from helpers import sequential_ids
 
 from storage import Library
 from storage.errors import CycleError, QueryError
-from storage.ids import sequential_ids
 
 
 def clock_from_zero() -> Callable[[], datetime]:
@@ -25,24 +25,24 @@ def clock_from_zero() -> Callable[[], datetime]:
 
 def scenario(library: Library) -> dict[str, Any]:
     """A bit of everything, including failures; returns everything observable."""
-    a = library.create("A", "Hello {{name}}", tags=["x"])
-    library.update(a.id, {"content": "Hello {{name}}!"}, "excited")
-    b = library.derive(a.id, name="B", content="Hi {{name}}")
-    library.link(b.id, a.id, "similar_to")
+    a = library.prompts.create("A", "Hello {{name}}", tags=["x"])
+    library.prompts.update(a.id, {"content": "Hello {{name}}!"}, "excited")
+    b = library.lineage.derive(a.id, name="B", content="Hi {{name}}")
+    library.lineage.link(b.id, a.id, "similar_to")
     with pytest.raises(CycleError):
-        library.set_parent(a.id, b.id)
-    library.use("A", {"name": "Ada"})
-    library.rate("B", 4)
-    library.set_label("A", "production", 1)
-    _, scorecard = library.query("SELECT name, uses, children FROM mart.prompt_scorecard")
-    library.archive("B")
-    library.unarchive("B")
-    library.delete("B")
+        library.lineage.set_parent(a.id, b.id)
+    library.usage.use("A", {"name": "Ada"})
+    library.usage.rate("B", 4)
+    library.versions.set_label("A", "production", 1)
+    _, scorecard = library.db.query("SELECT name, uses, children FROM mart.prompt_scorecard")
+    library.prompts.archive("B")
+    library.prompts.unarchive("B")
+    library.prompts.delete("B")
     return {
-        "prompts": [p.to_dict() for p in library.list_prompts()],
-        "versions": [v.to_dict() for v in library.versions("A")],
-        "counts": library.table_counts(),
-        "audit": [(e.action, e.entity, e.ts) for e in library.audit(limit=100)],
+        "prompts": [p.to_dict() for p in library.prompts.list_prompts()],
+        "versions": [v.to_dict() for v in library.versions.history("A")],
+        "counts": library.db.table_counts(),
+        "audit": [(e.action, e.entity, e.ts) for e in library.audit.entries(limit=100)],
         "scorecard": sorted(scorecard),
     }
 
@@ -77,13 +77,13 @@ def _file_is_free(path: Path) -> bool:
 def test_a_lingering_library_frees_the_file(tmp_path: Path) -> None:
     path = tmp_path / "linger.duckdb"
     library = Library(path, linger=0.2).open()
-    library.create("A", "a")
+    library.prompts.create("A", "a")
     assert not _file_is_free(path)  # kept open through a burst of actions
     deadline = time.monotonic() + 5
     while not _file_is_free(path):  # ...and let go when idle
         assert time.monotonic() < deadline, "the lingering connection was never released"
         time.sleep(0.05)
-    assert library.get("A").name == "A"  # reopened on demand
+    assert library.prompts.get("A").name == "A"  # reopened on demand
     library.close()
     assert _file_is_free(path)
 
@@ -93,21 +93,21 @@ def test_query_works_on_a_lingering_library(tmp_path: Path) -> None:
     lingering read-write one was open (a misleading 'not a promptdeck library')."""
     library = Library(tmp_path / "q.duckdb", linger=60).open()
     try:
-        library.create("A", "a")
-        assert library.query("SELECT name FROM prompts") == (["name"], [("A",)])
-        library.create("B", "b")  # the lingering connection comes back
-        assert library.query("SELECT count(*) FROM prompts")[1] == [(2,)]
+        library.prompts.create("A", "a")
+        assert library.db.query("SELECT name FROM prompts") == (["name"], [("A",)])
+        library.prompts.create("B", "b")  # the lingering connection comes back
+        assert library.db.query("SELECT count(*) FROM prompts")[1] == [(2,)]
         with pytest.raises(QueryError):
-            library.query("DELETE FROM prompts")
-        library.create("C", "c")  # the refused query left nothing locked
-        assert library.count_prompts() == 3
+            library.db.query("DELETE FROM prompts")
+        library.prompts.create("C", "c")  # the refused query left nothing locked
+        assert library.prompts.count_prompts() == 3
     finally:
         library.close()
 
 
 def test_queries_and_actions_from_several_threads(tmp_path: Path) -> None:
     library = Library(tmp_path / "threads.duckdb", linger=60).open()
-    prompt = library.create("A", "a")
+    prompt = library.prompts.create("A", "a")
     errors: list[BaseException] = []
 
     def run(action: Any, times: int) -> None:
@@ -118,9 +118,9 @@ def test_queries_and_actions_from_several_threads(tmp_path: Path) -> None:
             errors.append(error)
 
     threads = [
-        threading.Thread(target=run, args=(lambda: library.record_usage(prompt.id), 15)),
-        threading.Thread(target=run, args=(lambda: library.get(prompt.id), 15)),
-        threading.Thread(target=run, args=(lambda: library.query("SELECT 1"), 8)),
+        threading.Thread(target=run, args=(lambda: library.usage.record(prompt.id), 15)),
+        threading.Thread(target=run, args=(lambda: library.prompts.get(prompt.id), 15)),
+        threading.Thread(target=run, args=(lambda: library.db.query("SELECT 1"), 8)),
     ]
     try:
         for thread in threads:
@@ -128,6 +128,6 @@ def test_queries_and_actions_from_several_threads(tmp_path: Path) -> None:
         for thread in threads:
             thread.join(timeout=60)
         assert errors == []
-        assert library.get(prompt.id).usage_count == 15
+        assert library.prompts.get(prompt.id).usage_count == 15
     finally:
         library.close()

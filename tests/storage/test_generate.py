@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from helpers import ancestors
 
 from storage import Library
 
@@ -40,7 +41,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Library, dict[s
 
 
 def rows(library: Library, sql: str) -> list[tuple[Any, ...]]:
-    return library.query(sql, limit=1_000_000)[1]
+    return library.db.query(sql, limit=1_000_000)[1]
 
 
 def one(library: Library, sql: str) -> Any:
@@ -50,7 +51,7 @@ def one(library: Library, sql: str) -> Any:
 def test_row_counts_are_realistic(generated: tuple[Library, dict[str, int]]) -> None:
     library, counts = generated
     assert counts["prompts"] == N
-    assert library.table_counts()["prompts"] == N
+    assert library.db.table_counts()["prompts"] == N
     assert 1.5 * N < counts["prompt_versions"] < 3 * N
     assert 7 * N < counts["usage_events"] < 13 * N  # ~10 per prompt
     assert 0.2 * counts["usage_events"] < counts["generations"] < 0.3 * counts["usage_events"]
@@ -59,7 +60,7 @@ def test_row_counts_are_realistic(generated: tuple[Library, dict[str, int]]) -> 
     derived = one(library, "SELECT count(*) FROM prompts WHERE parent_id IS NOT NULL")
     assert 0.15 * N < derived < 0.25 * N
     assert counts["prompt_labels"] > 0 and counts["tags"] > 0
-    assert library.table_counts()["audit_log"] == 1  # one bulk_insert, one audit row
+    assert library.db.table_counts()["audit_log"] == 1  # one bulk_insert, one audit row
 
 
 def test_versions_are_dense_and_end_at_the_current_one(
@@ -240,7 +241,7 @@ def test_analytics_views_have_something_to_show(generated: tuple[Library, dict[s
     assert one(library, "SELECT count(*) FROM mart.tag_stats") >= 30
     phases = {row[0] for row in rows(library, "SELECT phase FROM mart.phase_stats")}
     assert phases == set(gen.PHASES)
-    stats = library.stats()
+    stats = library.analytics.stats()
     assert stats.prompts + stats.archived == N
     assert 1 <= stats.avg_rating <= 5 and stats.cost_usd > 0
 
@@ -250,20 +251,20 @@ def test_the_facade_works_on_generated_prompts(
 ) -> None:
     source, _ = generated
     path = tmp_path / "copy.duckdb"
-    path.write_bytes(source.path.read_bytes())
+    path.write_bytes(source.db.path.read_bytes())
     library = Library(path, actor="gen").open()
     edited = one(
         library, "SELECT id FROM prompts WHERE current_version >= 3 AND archived_at IS NULL"
     )
-    prompt = library.get(edited[-8:])
-    diff = library.diff(prompt.id, 1)
+    prompt = library.prompts.get(edited[-8:])
+    diff = library.versions.diff(prompt.id, 1)
     assert diff.unified and diff.changed_fields == {}
-    restored = library.restore(prompt.id, 1)
+    restored = library.versions.restore(prompt.id, 1)
     assert restored.current_version == prompt.current_version + 1
     child_id = one(library, "SELECT id FROM prompts WHERE parent_id IS NOT NULL LIMIT 1")
-    assert library.ancestors(child_id)
-    library.record_usage(prompt.id)
-    assert library.get(prompt.id).usage_count == prompt.usage_count + 1
+    assert ancestors(library, child_id)
+    library.usage.record(prompt.id)
+    assert library.prompts.get(prompt.id).usage_count == prompt.usage_count + 1
 
 
 def test_it_is_deterministic_and_seeded() -> None:
@@ -287,4 +288,4 @@ def test_command_line(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "generated 200 prompts in" in done.stdout
     library = Library(path).open()
-    assert library.count_prompts() + library.stats().archived == 200
+    assert library.prompts.count_prompts() + library.analytics.stats().archived == 200

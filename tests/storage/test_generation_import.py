@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from storage import Library
-from storage.connection import connect
+from storage.db.connection import connect
 from storage.errors import ImportRejected, TransferError
 from storage.models import short_id
 
@@ -24,11 +24,11 @@ COLUMNS = ("prompt", "provider", "model", "tokens_in", "tokens_out", "cost_usd",
 
 
 def _two_prompts(library: Library) -> None:
-    summarise = library.create("Summarise", "Summarise {{topic}}.")
-    library.update(summarise.id, {"content": "Summarise {{topic}} briefly."}, "shorter")
-    library.create("Explain", "Explain {{topic}} simply.")
-    library.set_price("openai", "gpt-4o", 2.5, 10, effective_from=date(2025, 1, 1))
-    library.set_price("openai", "gpt-4o", 5, 20, effective_from=date(2026, 1, 1))
+    summarise = library.prompts.create("Summarise", "Summarise {{topic}}.")
+    library.prompts.update(summarise.id, {"content": "Summarise {{topic}} briefly."}, "shorter")
+    library.prompts.create("Explain", "Explain {{topic}} simply.")
+    library.costs.set_price("openai", "gpt-4o", 2.5, 10, effective_from=date(2025, 1, 1))
+    library.costs.set_price("openai", "gpt-4o", 5, 20, effective_from=date(2026, 1, 1))
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def two(library_from: Callable[..., Library]) -> Library:
 def _sql(
     library: Library, statement: str, params: list[Any] | None = None
 ) -> list[tuple[Any, ...]]:
-    con = connect(library.path)
+    con = connect(library.db.path)
     try:
         result = con.execute(statement, params or [])
         return result.fetchall() if result.description else []
@@ -111,7 +111,7 @@ def test_an_import_records_what_log_generation_records(
     for library in (logged, imported):  # room for the relevance boost to show
         _sql(library, "UPDATE prompts SET relevance_score = 0.2")
     for row in ROWS:
-        logged.log_generation(
+        logged.costs.log_generation(
             row["prompt"],
             provider=row["provider"],
             model=row["model"],
@@ -121,11 +121,11 @@ def test_an_import_records_what_log_generation_records(
             latency_ms=row["latency_ms"],
             at=datetime.fromisoformat(row["created_at"]),
         )
-    summary = imported.import_generations(_write(tmp_path / "calls.csv", ROWS))
+    summary = imported.generation_imports.run(_write(tmp_path / "calls.csv", ROWS))
     assert (summary.imported, summary.skipped, summary.rejected) == (4, 0, 0)
     assert _state(imported) == _state(logged)
     state = _state(imported)
-    summarise, explain = imported.get("Summarise"), imported.get("Explain")
+    summarise, explain = imported.prompts.get("Summarise"), imported.prompts.get("Explain")
     assert [p[1:] for p in state["prompts"]] == [
         (3, datetime(2026, 1, 10, 8), 0.5),  # Summarise: 3 uses (ids sort by creation)
         (1, datetime(2026, 1, 12, 23, 59, 59), 0.3),
@@ -141,9 +141,9 @@ def test_an_import_records_what_log_generation_records(
 
 
 def test_one_session_row_and_one_audit_entry(two: Library, tmp_path: Path) -> None:
-    started = two.clock.peek()  # type: ignore[attr-defined]
+    started = two.db.clock.peek()  # type: ignore[attr-defined]
     source = _write(tmp_path / "calls.jsonl", ROWS[:2])
-    summary = two.import_generations(source)
+    summary = two.generation_imports.run(source)
     sessions = _sql(two, "SELECT id, source, file, imported, skipped, errors, started_at "
                          "FROM import_sessions")  # fmt: skip
     assert sessions == [(summary.session_id, "jsonl", str(source), 2, 0, 0, started)]
@@ -151,7 +151,7 @@ def test_one_session_row_and_one_audit_entry(two: Library, tmp_path: Path) -> No
     action, entity, after = audit[0]
     assert (action, entity) == ("import_generations", f"import:{summary.session_id}")
     assert json.loads(after)["imported"] == 2
-    assert two.table_counts()["audit_log"] == 6  # the build's 5, then one for the import
+    assert two.db.table_counts()["audit_log"] == 6  # the build's 5, then one for the import
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".json", ".jsonl", ".parquet"])
@@ -159,20 +159,20 @@ def test_every_format_imports_the_same_rows(
     library_from: Callable[..., Library], tmp_path: Path, suffix: str
 ) -> None:
     reference = library_from(_two_prompts, tmp_path / "reference.duckdb")
-    reference.import_generations(_write(tmp_path / "calls.csv", ROWS))
+    reference.generation_imports.run(_write(tmp_path / "calls.csv", ROWS))
     library = library_from(_two_prompts, tmp_path / "other.duckdb")
-    library.import_generations(_write(tmp_path / f"calls{suffix}", ROWS))
+    library.generation_imports.run(_write(tmp_path / f"calls{suffix}", ROWS))
     assert _state(library) == _state(reference)
 
 
 def test_references_by_id_id_part_name_and_version(two: Library, tmp_path: Path) -> None:
-    summarise, explain = two.get("Summarise"), two.get("Explain")
-    two.set_label(summarise.id, "prod", 1)
-    two.archive(explain.id)  # an archived prompt is still found by its name
+    summarise, explain = two.prompts.get("Summarise"), two.prompts.get("Explain")
+    two.versions.set_label(summarise.id, "prod", 1)
+    two.prompts.archive(explain.id)  # an archived prompt is still found by its name
     refs = [summarise.id, short_id(summarise.id), summarise.id[-12:], "Explain", "Summarise@prod",
             f"{short_id(summarise.id)}@latest"]  # fmt: skip
     rows = [{**ROWS[2], "prompt": ref} for ref in refs]
-    two.import_generations(_write(tmp_path / "refs.csv", rows))
+    two.generation_imports.run(_write(tmp_path / "refs.csv", rows))
     found = _sql(two, "SELECT prompt_id, version FROM generations ORDER BY created_at, id")
     assert sorted(found) == sorted(
         [(summarise.id, 2)] * 3 + [(explain.id, 1), (summarise.id, 1), (summarise.id, 2)]
@@ -186,13 +186,13 @@ def test_columns_by_alias_and_by_map(two: Library, tmp_path: Path) -> None:
              "completion_tokens": 3, "cost": 0.5, "when": "2026-01-02T03:04:05Z",
              "extra": 1}]  # fmt: skip
     source = _write(tmp_path / "gateway.csv", rows)
-    preview = two.preview_generations(source, mapping={"prompt": "id", "provider": "vendor"})
+    preview = two.generation_imports.preview(source, mapping={"prompt": "id", "provider": "vendor"})
     assert preview.rows == 1 and preview.format == "csv"
     mapping = {"prompt": "id", "provider": "vendor", "created_at": "when"}
     assert preview.mapping == {"prompt": "id", "provider": "vendor", "model": "model",
                                "tokens_in": "prompt_tokens", "tokens_out": "completion_tokens",
                                "cost_usd": "cost"}  # fmt: skip
-    summary = two.import_generations(source, mapping=mapping)
+    summary = two.generation_imports.run(source, mapping=mapping)
     assert summary.ignored_columns == ("extra",)
     stored = _sql(
         two, "SELECT provider, tokens_in, tokens_out, cost_usd, created_at FROM generations"
@@ -205,8 +205,8 @@ def test_times_with_an_offset_are_stored_in_utc_and_a_missing_time_is_now(
 ) -> None:
     rows = [{**ROWS[2], "created_at": "2026-01-10T10:00:00+02:00"},
             {**ROWS[2], "created_at": "2026-01-10"}, {**ROWS[2], "created_at": None}]  # fmt: skip
-    now = two.clock.peek()  # type: ignore[attr-defined]
-    two.import_generations(_write(tmp_path / "times.csv", rows))
+    now = two.db.clock.peek()  # type: ignore[attr-defined]
+    two.generation_imports.run(_write(tmp_path / "times.csv", rows))
     times = [row[0] for row in _sql(two, "SELECT created_at FROM generations ORDER BY 1")]
     assert times == [datetime(2026, 1, 10), datetime(2026, 1, 10, 8), now]
 
@@ -217,13 +217,13 @@ def test_ids_make_a_second_import_skip_what_the_first_imported(
     rows = [{**ROWS[0], "id": "req-1"}, {**ROWS[1], "id": "req-2"},
             {**ROWS[2], "id": "req-1"}, {**ROWS[3], "id": None}]  # fmt: skip
     source = _write(tmp_path / "calls.csv", rows)
-    first = two.import_generations(source)
+    first = two.generation_imports.run(source)
     assert (first.imported, first.skipped) == (3, 1)  # req-1 twice in the file: the first counts
-    again = two.import_generations(source)
+    again = two.generation_imports.run(source)
     assert (again.imported, again.skipped) == (1, 3)  # a row without an id cannot be known again
-    counts = two.table_counts()
+    counts = two.db.table_counts()
     assert (counts["generations"], counts["usage_events"]) == (4, 4)
-    assert two.get("Summarise").usage_count == 4
+    assert two.prompts.get("Summarise").usage_count == 4
     ids = {row[0] for row in _sql(two, "SELECT id FROM generations")}
     assert {"req-1", "req-2"} < ids
 
@@ -250,41 +250,41 @@ def test_a_bad_row_imports_nothing_and_names_its_line_and_field(
     two: Library, tmp_path: Path, change: dict[str, Any], message: str
 ) -> None:
     source = _write(tmp_path / "calls.csv", [ROWS[0], ROWS[1], {**ROWS[2], **change}, ROWS[3]])
-    before = two.table_counts()
+    before = two.db.table_counts()
     with pytest.raises(ImportRejected) as caught:
-        two.import_generations(source)
+        two.generation_imports.run(source)
     assert str(caught.value).startswith(f"{source}: line 4: {message}")
     assert str(caught.value).endswith("; nothing imported")
     assert (caught.value.row, caught.value.rejected) == (4, 1)
-    assert two.table_counts() == before
+    assert two.db.table_counts() == before
     assert [p[1:3] for p in _state(two)["prompts"]] == [(0, None), (0, None)]  # no use counted
 
 
 def test_the_first_bad_row_is_named_with_the_count(two: Library, tmp_path: Path) -> None:
-    two.create("Summarise", "another prompt of the same name")
+    two.prompts.create("Summarise", "another prompt of the same name")
     ids = sorted(row[0] for row in _sql(two, "SELECT id FROM prompts WHERE name = 'Summarise'"))
     named = ", ".join(short_id(i) for i in ids)
     rows = [ROWS[0], {**ROWS[1], "prompt": "Explain"}, {**ROWS[2], "tokens_in": -1},
             {**ROWS[3], "prompt": "Nobody"}]  # fmt: skip
     source = _write(tmp_path / "calls.jsonl", rows)
-    before = two.table_counts()
+    before = two.db.table_counts()
     with pytest.raises(ImportRejected) as caught:
-        two.import_generations(source)
+        two.generation_imports.run(source)
     assert str(caught.value) == (
         f"{source}: line 1: prompt: 'Summarise' names 2 prompts ({named}); use an id; "
         "nothing imported (3 rows rejected)"
     )
-    assert two.table_counts() == before
+    assert two.db.table_counts() == before
 
 
 def test_what_cannot_start_is_refused_before_reading_rows(two: Library, tmp_path: Path) -> None:
     source = _write(tmp_path / "calls.csv", [{"prompt": "Summarise", "model": "m"}])
     with pytest.raises(TransferError, match=r"no column for provider .* --map provider=COLUMN"):
-        two.import_generations(source)
+        two.generation_imports.run(source)
     with pytest.raises(TransferError, match="map: 'name' is not a generation field"):
-        two.import_generations(source, mapping={"name": "prompt"})
+        two.generation_imports.run(source, mapping={"name": "prompt"})
     with pytest.raises(TransferError, match="has no column 'vendor'"):
-        two.import_generations(source, mapping={"provider": "vendor"})
+        two.generation_imports.run(source, mapping={"provider": "vendor"})
     (tmp_path / "notes").mkdir()
     with pytest.raises(TransferError, match="reads csv, json, jsonl, parquet"):
-        two.import_generations(tmp_path / "notes")
+        two.generation_imports.run(tmp_path / "notes")

@@ -7,26 +7,27 @@ from datetime import datetime
 
 import pyarrow as pa
 import pytest
+from helpers import ancestors
 
 from storage import Library, PromptFilter
 from storage.errors import DuplicateContent, HasChildren, ValidationError
 
 
 def test_archive_and_unarchive(library: Library) -> None:
-    prompt = library.create("Old", "old words")
-    archived = library.archive(prompt.id)
+    prompt = library.prompts.create("Old", "old words")
+    archived = library.prompts.archive(prompt.id)
     assert archived.archived and archived.archived_at is not None
-    assert library.list_prompts() == []
-    assert [p.name for p in library.list_prompts(PromptFilter(archived=True))] == ["Old"]
-    assert library.list_prompts(PromptFilter(archived=True))[0].archived
+    assert library.prompts.list_prompts() == []
+    assert [p.name for p in library.prompts.list_prompts(PromptFilter(archived=True))] == ["Old"]
+    assert library.prompts.list_prompts(PromptFilter(archived=True))[0].archived
     with pytest.raises(ValidationError, match="already archived"):
-        library.archive(prompt.id)
-    restored = library.unarchive(prompt.id)
+        library.prompts.archive(prompt.id)
+    restored = library.prompts.unarchive(prompt.id)
     assert restored.archived_at is None
     assert restored.current_version == 1  # archiving is not an edit
     with pytest.raises(ValidationError, match="not archived"):
-        library.unarchive(prompt.id)
-    assert [e.action for e in library.audit(f"prompt:{prompt.id}")] == [
+        library.prompts.unarchive(prompt.id)
+    assert [e.action for e in library.audit.entries(f"prompt:{prompt.id}")] == [
         "unarchive",
         "archive",
         "create",
@@ -34,28 +35,28 @@ def test_archive_and_unarchive(library: Library) -> None:
 
 
 def test_archived_content_can_be_reused_but_not_unarchived_twice(library: Library) -> None:
-    old = library.create("Old", "same words")
-    library.archive(old.id)
-    new = library.create("New", "same words")  # the archived prompt does not block it
-    counts = library.table_counts()
+    old = library.prompts.create("Old", "same words")
+    library.prompts.archive(old.id)
+    new = library.prompts.create("New", "same words")  # the archived prompt does not block it
+    counts = library.db.table_counts()
     with pytest.raises(DuplicateContent) as caught:
-        library.unarchive(old.id)
+        library.prompts.unarchive(old.id)
     assert caught.value.existing_id == new.id
-    assert library.table_counts() == counts
-    assert library.get(old.id).archived
-    library.update(new.id, {"content": "different words now"})
-    assert not library.unarchive(old.id).archived
+    assert library.db.table_counts() == counts
+    assert library.prompts.get(old.id).archived
+    library.prompts.update(new.id, {"content": "different words now"})
+    assert not library.prompts.unarchive(old.id).archived
 
 
 def _attach_everything(library: Library, prompt_id: str, other_id: str) -> None:
     """One row in every table that refers to a prompt."""
     now = datetime(2026, 1, 15, 12, 0)
-    library.set_label(prompt_id, "production")
-    library.record_usage(prompt_id)
-    library.rate(prompt_id, 4)
-    library.link(prompt_id, other_id, "similar_to")
-    library.link(other_id, prompt_id, "depends_on")
-    library.bulk_insert(
+    library.versions.set_label(prompt_id, "production")
+    library.usage.record(prompt_id)
+    library.usage.rate(prompt_id, 4)
+    library.lineage.link(prompt_id, other_id, "similar_to")
+    library.lineage.link(other_id, prompt_id, "depends_on")
+    library.db.bulk_insert(
         {
             "prompt_embeddings": pa.table(
                 {
@@ -93,19 +94,19 @@ def _attach_everything(library: Library, prompt_id: str, other_id: str) -> None:
 def test_delete_removes_every_attached_row(
     library: Library, references: Callable[[str], dict[str, int]]
 ) -> None:
-    other = library.create("Other", "other words")
-    prompt = library.create("Doomed", "doomed words", tags=["t"])
-    library.update(prompt.id, {"content": "doomed words, edited"}, "second")
+    other = library.prompts.create("Other", "other words")
+    prompt = library.prompts.create("Doomed", "doomed words", tags=["t"])
+    library.prompts.update(prompt.id, {"content": "doomed words, edited"}, "second")
     _attach_everything(library, prompt.id, other.id)
     assert all(references(prompt.id)[t] for t in ("prompt_embeddings", "generations", "context"))
 
-    deleted = library.delete(prompt.id)
+    deleted = library.prompts.delete(prompt.id)
     assert deleted.id == prompt.id
     assert references(prompt.id) == dict.fromkeys(references(prompt.id), 0)
-    assert library.get(other.id).name == "Other"  # the other prompt is untouched
-    assert library.relationships(other.id) == []
+    assert library.prompts.get(other.id).name == "Other"  # the other prompt is untouched
+    assert library.lineage.relationships(other.id) == []
 
-    entry = library.audit(f"prompt:{prompt.id}", limit=1)[0]
+    entry = library.audit.entries(f"prompt:{prompt.id}", limit=1)[0]
     assert entry.action == "delete" and entry.after is None
     assert entry.before["name"] == "Doomed"
     assert entry.before["content"] == "doomed words, edited"
@@ -119,37 +120,37 @@ def test_delete_removes_every_attached_row(
 def test_delete_is_refused_with_children_unless_forced(
     library: Library, references: Callable[[str], dict[str, int]]
 ) -> None:
-    root = library.create("Root", "root")
-    parent = library.derive(root.id, name="Parent", content="parent")
-    one = library.derive(parent.id, name="One", content="one")
-    two = library.derive(parent.id, name="Two", content="two")
-    counts = library.table_counts()
+    root = library.prompts.create("Root", "root")
+    parent = library.lineage.derive(root.id, name="Parent", content="parent")
+    one = library.lineage.derive(parent.id, name="One", content="one")
+    two = library.lineage.derive(parent.id, name="Two", content="two")
+    counts = library.db.table_counts()
     with pytest.raises(HasChildren, match="has 2 derived prompt.s. .'One', 'Two'.; use force"):
-        library.delete(parent.id)
-    assert library.table_counts() == counts
+        library.prompts.delete(parent.id)
+    assert library.db.table_counts() == counts
 
-    library.delete(parent.id, force=True)
+    library.prompts.delete(parent.id, force=True)
     for child in (one, two):
-        orphan = library.get(child.id)
+        orphan = library.prompts.get(child.id)
         assert orphan.parent_id is None  # children become roots
-        assert library.relationships(child.id) == []
-        assert library.ancestors(child.id) == []
+        assert library.lineage.relationships(child.id) == []
+        assert ancestors(library, child.id) == []
     assert references(parent.id) == dict.fromkeys(references(parent.id), 0)
-    assert library.get(root.id).generation_count == 0  # the deleted child no longer counts
-    _, lineage = library.query("SELECT id, depth FROM mart.lineage ORDER BY id")
+    assert library.prompts.get(root.id).generation_count == 0  # the deleted child no longer counts
+    _, lineage = library.db.query("SELECT id, depth FROM mart.lineage ORDER BY id")
     assert lineage == [(root.id, 0), (one.id, 0), (two.id, 0)]
 
 
 def test_deleting_a_leaf_needs_no_force(library: Library) -> None:
-    parent = library.create("Parent", "parent")
-    child = library.derive(parent.id, name="Child", content="child")
-    library.delete(child.id)
-    assert library.get(parent.id).generation_count == 0
-    assert library.children(parent.id) == []
+    parent = library.prompts.create("Parent", "parent")
+    child = library.lineage.derive(parent.id, name="Child", content="child")
+    library.prompts.delete(child.id)
+    assert library.prompts.get(parent.id).generation_count == 0
+    assert library.lineage.children(parent.id) == []
 
 
 def test_archived_prompts_can_be_deleted(library: Library) -> None:
-    prompt = library.create("Gone", "gone")
-    library.archive(prompt.id)
-    library.delete(prompt.id)
-    assert library.count_prompts(PromptFilter(archived=True)) == 0
+    prompt = library.prompts.create("Gone", "gone")
+    library.prompts.archive(prompt.id)
+    library.prompts.delete(prompt.id)
+    assert library.prompts.count_prompts(PromptFilter(archived=True)) == 0

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from helpers import ancestors
 
 from storage import Library
 from storage.errors import CycleError, DuplicateContent, NotFound, ValidationError
@@ -15,10 +16,10 @@ Sql = Callable[..., list[tuple[Any, ...]]]
 
 
 def test_derive_makes_a_child_with_history(library: Library, sql: Sql) -> None:
-    parent = library.create(
+    parent = library.prompts.create(
         "Review", "Review this code.", folder="eng", tags=["code"], model="gpt-4o", temperature=0.2
     )
-    child = library.derive(
+    child = library.lineage.derive(
         parent.id,
         content="Review this code for security problems.",
         method="specialise",
@@ -35,10 +36,10 @@ def test_derive_makes_a_child_with_history(library: Library, sql: Sql) -> None:
         0.2,
     )  # inherited
     assert child.current_version == 1
-    assert library.versions(child.id)[0].change_message == "narrowed"
-    assert library.get(parent.id).generation_count == 1
+    assert library.versions.history(child.id)[0].change_message == "narrowed"
+    assert library.prompts.get(parent.id).generation_count == 1
 
-    (relationship,) = library.relationships(child.id)
+    (relationship,) = library.lineage.relationships(child.id)
     assert (relationship.source_id, relationship.target_id, relationship.type) == (
         child.id,
         parent.id,
@@ -59,109 +60,109 @@ def test_derive_makes_a_child_with_history(library: Library, sql: Sql) -> None:
             0.7,
         )
     ]
-    assert library.children(parent.id) == [child]
-    assert [p.id for p in library.ancestors(child.id)] == [parent.id]
+    assert library.lineage.children(parent.id) == [child]
+    assert [p.id for p in ancestors(library, child.id)] == [parent.id]
 
 
 def test_derive_counts_every_child_and_can_override_fields(library: Library) -> None:
-    parent = library.create("Base", "base text", phase="production")
-    one = library.derive(parent.id, name="One", content="one text", phase="draft")
-    two = library.derive("Base", name="Two", content="two text")
+    parent = library.prompts.create("Base", "base text", phase="production")
+    one = library.lineage.derive(parent.id, name="One", content="one text", phase="draft")
+    two = library.lineage.derive("Base", name="Two", content="two text")
     assert (one.name, one.phase, two.phase) == ("One", "draft", "production")
-    assert library.get(parent.id).generation_count == 2
-    assert [c.name for c in library.children(parent.id)] == ["One", "Two"]
+    assert library.prompts.get(parent.id).generation_count == 2
+    assert [c.name for c in library.lineage.children(parent.id)] == ["One", "Two"]
 
 
 def test_derive_needs_new_content(library: Library) -> None:
-    parent = library.create("Base", "base text")
-    counts = library.table_counts()
+    parent = library.prompts.create("Base", "base text")
+    counts = library.db.table_counts()
     with pytest.raises(DuplicateContent) as caught:
-        library.derive(parent.id)
+        library.lineage.derive(parent.id)
     assert caught.value.existing_id == parent.id
     with pytest.raises(ValidationError) as bad:
-        library.derive(parent.id, content="new", colour="blue")
+        library.lineage.derive(parent.id, content="new", colour="blue")
     assert bad.value.field == "colour"
     with pytest.raises(ValidationError) as score:
-        library.derive(parent.id, content="new", improvement_score=2)
+        library.lineage.derive(parent.id, content="new", improvement_score=2)
     assert score.value.field == "improvement_score"
-    assert library.table_counts() == counts
-    assert library.get(parent.id).generation_count == 0
+    assert library.db.table_counts() == counts
+    assert library.prompts.get(parent.id).generation_count == 0
 
 
 def test_chains_ancestors_and_lineage_view(library: Library) -> None:
-    a = library.create("A", "a")
-    b = library.derive(a.id, name="B", content="b")
-    c = library.derive(b.id, name="C", content="c")
-    d = library.derive(c.id, name="D", content="d")
-    assert [p.name for p in library.ancestors(d.id)] == ["A", "B", "C"]
-    _, rows = library.query("SELECT id, root_id, depth FROM mart.lineage ORDER BY depth")
+    a = library.prompts.create("A", "a")
+    b = library.lineage.derive(a.id, name="B", content="b")
+    c = library.lineage.derive(b.id, name="C", content="c")
+    d = library.lineage.derive(c.id, name="D", content="d")
+    assert [p.name for p in ancestors(library, d.id)] == ["A", "B", "C"]
+    _, rows = library.db.query("SELECT id, root_id, depth FROM mart.lineage ORDER BY depth")
     assert rows == [(a.id, a.id, 0), (b.id, a.id, 1), (c.id, a.id, 2), (d.id, a.id, 3)]
 
 
 def test_set_parent_marks_an_existing_prompt_as_derived(library: Library, sql: Sql) -> None:
-    first = library.create("First", "first")
-    second = library.create("Second", "second")
-    third = library.create("Third", "third")
-    moved = library.set_parent(second.id, first.id, method="manual")
+    first = library.prompts.create("First", "first")
+    second = library.prompts.create("Second", "second")
+    third = library.prompts.create("Third", "third")
+    moved = library.lineage.set_parent(second.id, first.id, method="manual")
     assert moved.parent_id == first.id
-    assert library.get(first.id).generation_count == 1
+    assert library.prompts.get(first.id).generation_count == 1
     assert sql("SELECT count(*) FROM enhancement_history WHERE prompt_id = ?", [second.id]) == [
         (1,)
     ]
 
     # Re-parenting moves the edge and the counts.
-    library.set_parent(second.id, third.id)
-    assert library.get(second.id).parent_id == third.id
-    assert library.get(first.id).generation_count == 0
-    assert library.get(third.id).generation_count == 1
-    assert [(r.source_id, r.target_id, r.type) for r in library.relationships(second.id)] == [
-        (second.id, third.id, "derived_from")
-    ]
-    entry = library.audit(f"prompt:{second.id}", limit=1)[0]
+    library.lineage.set_parent(second.id, third.id)
+    assert library.prompts.get(second.id).parent_id == third.id
+    assert library.prompts.get(first.id).generation_count == 0
+    assert library.prompts.get(third.id).generation_count == 1
+    assert [
+        (r.source_id, r.target_id, r.type) for r in library.lineage.relationships(second.id)
+    ] == [(second.id, third.id, "derived_from")]
+    entry = library.audit.entries(f"prompt:{second.id}", limit=1)[0]
     assert (entry.action, entry.before, entry.after) == (
         "set_parent",
         {"parent_id": first.id},
         {"parent_id": third.id},
     )
     with pytest.raises(ValidationError, match="already the parent"):
-        library.set_parent(second.id, third.id)
+        library.lineage.set_parent(second.id, third.id)
 
 
 def test_set_parent_refuses_cycles(library: Library) -> None:
-    a = library.create("A", "a")
+    a = library.prompts.create("A", "a")
     with pytest.raises(CycleError, match="cannot derive from itself"):
-        library.set_parent(a.id, a.id)
-    b = library.derive(a.id, name="B", content="b")
+        library.lineage.set_parent(a.id, a.id)
+    b = library.lineage.derive(a.id, name="B", content="b")
     with pytest.raises(CycleError):
-        library.set_parent(a.id, b.id)
-    c = library.derive(b.id, name="C", content="c")  # A <- B <- C
-    counts = library.table_counts()
+        library.lineage.set_parent(a.id, b.id)
+    c = library.lineage.derive(b.id, name="C", content="c")  # A <- B <- C
+    counts = library.db.table_counts()
     with pytest.raises(CycleError, match="'C' already derives from 'A'"):
-        library.set_parent(a.id, c.id)
-    assert library.table_counts() == counts
-    assert library.get(a.id).parent_id is None
+        library.lineage.set_parent(a.id, c.id)
+    assert library.db.table_counts() == counts
+    assert library.prompts.get(a.id).parent_id is None
     # Moving within the tree without a loop is fine: C becomes a child of A directly.
-    assert library.set_parent(c.id, a.id).parent_id == a.id
+    assert library.lineage.set_parent(c.id, a.id).parent_id == a.id
 
 
 def test_set_parent_refuses_cycles_through_lineage_links(library: Library) -> None:
-    a = library.create("A", "a")
-    b = library.create("B", "b")
-    c = library.create("C", "c")
-    library.link(b.id, a.id, "enhanced_from")  # B enhanced from A
-    library.set_parent(c.id, b.id)  # C derived from B
+    a = library.prompts.create("A", "a")
+    b = library.prompts.create("B", "b")
+    c = library.prompts.create("C", "c")
+    library.lineage.link(b.id, a.id, "enhanced_from")  # B enhanced from A
+    library.lineage.set_parent(c.id, b.id)  # C derived from B
     with pytest.raises(CycleError):
-        library.set_parent(a.id, c.id)
+        library.lineage.set_parent(a.id, c.id)
     with pytest.raises(CycleError):
-        library.link(a.id, c.id, "derived_from")
+        library.lineage.link(a.id, c.id, "derived_from")
 
 
 @pytest.mark.parametrize("kind", RELATIONSHIP_TYPES)
 def test_link_and_unlink_every_type(library: Library, kind: str) -> None:
-    a = library.create("A", "a")
-    b = library.create("B", "b")
-    counts = library.table_counts()
-    link = library.link(a.id, b.id, kind, strength=0.4, context="why")
+    a = library.prompts.create("A", "a")
+    b = library.prompts.create("B", "b")
+    counts = library.db.table_counts()
+    link = library.lineage.link(a.id, b.id, kind, strength=0.4, context="why")
     assert (link.source_id, link.target_id, link.type, link.strength, link.context) == (
         a.id,
         b.id,
@@ -169,80 +170,80 @@ def test_link_and_unlink_every_type(library: Library, kind: str) -> None:
         0.4,
         "why",
     )
-    assert library.relationships(a.id) == [link]
-    assert library.relationships(b.id) == [link]  # either direction
+    assert library.lineage.relationships(a.id) == [link]
+    assert library.lineage.relationships(b.id) == [link]  # either direction
     with pytest.raises(ValidationError, match="already linked"):
-        library.link(a.id, b.id, kind)
-    library.unlink(a.id, b.id, kind)
-    assert library.relationships(a.id) == []
+        library.lineage.link(a.id, b.id, kind)
+    library.lineage.unlink(a.id, b.id, kind)
+    assert library.lineage.relationships(a.id) == []
     with pytest.raises(NotFound, match=f"no {kind} link"):
-        library.unlink(a.id, b.id, kind)
-    assert library.table_counts()["relationships"] == counts["relationships"]
+        library.lineage.unlink(a.id, b.id, kind)
+    assert library.db.table_counts()["relationships"] == counts["relationships"]
 
 
 @pytest.mark.parametrize("kind", RELATIONSHIP_TYPES)
 def test_only_lineage_links_refuse_cycles(library: Library, kind: str) -> None:
-    a = library.create("A", "a")
-    b = library.create("B", "b")
-    c = library.create("C", "c")
-    library.link(a.id, b.id, kind)
-    library.link(b.id, c.id, kind)
+    a = library.prompts.create("A", "a")
+    b = library.prompts.create("B", "b")
+    c = library.prompts.create("C", "c")
+    library.lineage.link(a.id, b.id, kind)
+    library.lineage.link(b.id, c.id, kind)
     if kind in LINEAGE_TYPES:
-        counts = library.table_counts()
+        counts = library.db.table_counts()
         with pytest.raises(CycleError):
-            library.link(b.id, a.id, kind)  # direct loop
+            library.lineage.link(b.id, a.id, kind)  # direct loop
         with pytest.raises(CycleError):
-            library.link(c.id, a.id, kind)  # loop through B
-        assert library.table_counts() == counts
+            library.lineage.link(c.id, a.id, kind)  # loop through B
+        assert library.db.table_counts() == counts
     else:
-        library.link(b.id, a.id, kind)
-        library.link(c.id, a.id, kind)
-        assert len(library.relationships(a.id)) == 3
+        library.lineage.link(b.id, a.id, kind)
+        library.lineage.link(c.id, a.id, kind)
+        assert len(library.lineage.relationships(a.id)) == 3
 
 
 def test_lineage_types_cycle_across_each_other(library: Library) -> None:
-    a = library.create("A", "a")
-    b = library.create("B", "b")
-    library.link(a.id, b.id, "derived_from")
+    a = library.prompts.create("A", "a")
+    b = library.prompts.create("B", "b")
+    library.lineage.link(a.id, b.id, "derived_from")
     with pytest.raises(CycleError):
-        library.link(b.id, a.id, "enhanced_from")
+        library.lineage.link(b.id, a.id, "enhanced_from")
 
 
 def test_link_validation(library: Library) -> None:
-    a = library.create("A", "a")
-    b = library.create("B", "b")
+    a = library.prompts.create("A", "a")
+    b = library.prompts.create("B", "b")
     with pytest.raises(ValidationError) as caught:
-        library.link(a.id, a.id, "similar_to")
+        library.lineage.link(a.id, a.id, "similar_to")
     assert caught.value.field == "target"
     with pytest.raises(ValidationError) as caught:
-        library.link(a.id, b.id, "likes")
+        library.lineage.link(a.id, b.id, "likes")
     assert caught.value.field == "type"
     with pytest.raises(ValidationError) as caught:
-        library.link(a.id, b.id, "similar_to", strength=1.5)
+        library.lineage.link(a.id, b.id, "similar_to", strength=1.5)
     assert caught.value.field == "strength"
     with pytest.raises(NotFound):
-        library.link(a.id, "missing", "similar_to")
-    assert library.relationships(a.id) == []
+        library.lineage.link(a.id, "missing", "similar_to")
+    assert library.lineage.relationships(a.id) == []
 
 
 def test_unlinking_the_parent_edge_detaches_the_parent(library: Library) -> None:
-    parent = library.create("Parent", "p")
-    child = library.derive(parent.id, name="Child", content="c")
-    library.unlink(child.id, parent.id, "derived_from")
-    assert library.get(child.id).parent_id is None
-    assert library.get(parent.id).generation_count == 0
-    assert library.relationships(child.id) == []
-    assert library.ancestors(child.id) == []
+    parent = library.prompts.create("Parent", "p")
+    child = library.lineage.derive(parent.id, name="Child", content="c")
+    library.lineage.unlink(child.id, parent.id, "derived_from")
+    assert library.prompts.get(child.id).parent_id is None
+    assert library.prompts.get(parent.id).generation_count == 0
+    assert library.lineage.relationships(child.id) == []
+    assert ancestors(library, child.id) == []
 
 
 def build_long_chain(library: Library) -> None:
     """P0 derives from P1, P1 from P2, ... P10 from P11: alternating parent ids and links."""
-    chain = [library.create(f"P{n}", f"content {n}") for n in range(12)]
+    chain = [library.prompts.create(f"P{n}", f"content {n}") for n in range(12)]
     for n in range(11):
         if n % 2:
-            library.link(chain[n].id, chain[n + 1].id, "derived_from")
+            library.lineage.link(chain[n].id, chain[n + 1].id, "derived_from")
         else:
-            library.set_parent(chain[n].id, chain[n + 1].id)
+            library.lineage.set_parent(chain[n].id, chain[n + 1].id)
 
 
 def test_cycle_refusal_is_reliable_on_long_mixed_chains(
@@ -251,8 +252,8 @@ def test_cycle_refusal_is_reliable_on_long_mixed_chains(
     """Regression: the ancestor walk missed ancestors about one run in seven on this chain
     (DuckDB re-evaluating a de-duplicating CTE inside the recursion on several threads)."""
     library = library_from(build_long_chain)
-    counts = library.table_counts()
+    counts = library.db.table_counts()
     for _ in range(20):
         with pytest.raises(CycleError):
-            library.link("P11", "P0", "derived_from")
-    assert library.table_counts() == counts
+            library.lineage.link("P11", "P0", "derived_from")
+    assert library.db.table_counts() == counts

@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from helpers import ancestors
 
 from storage import Library
 from storage.errors import AlreadyDerived, CycleError, NotFound, ValidationError
@@ -38,14 +39,14 @@ def consistent(sql: Sql) -> bool:
 def build_family(library: Library) -> None:
     """Root <- Left <- Leaf, Root <- Right; Leaf similar_to Outside (0.6), Right depends_on
     Leaf; Leaf rated 4."""
-    root = library.create("Root", "root text")
-    left = library.derive(root.id, name="Left", content="left text", improvement_score=0.7)
-    library.derive(root.id, name="Right", content="right text", method="shorten")
-    leaf = library.derive(left.id, name="Leaf", content="leaf text")
-    library.create("Outside", "outside text")
-    library.link("Leaf", "Outside", "similar_to", strength=0.6, context="same job")
-    library.link("Right", "Leaf", "depends_on")
-    library.rate(leaf.id, 4)
+    root = library.prompts.create("Root", "root text")
+    left = library.lineage.derive(root.id, name="Left", content="left text", improvement_score=0.7)
+    library.lineage.derive(root.id, name="Right", content="right text", method="shorten")
+    leaf = library.lineage.derive(left.id, name="Leaf", content="leaf text")
+    library.prompts.create("Outside", "outside text")
+    library.lineage.link("Leaf", "Outside", "similar_to", strength=0.6, context="same job")
+    library.lineage.link("Right", "Leaf", "depends_on")
+    library.usage.rate(leaf.id, 4)
 
 
 @pytest.fixture
@@ -54,11 +55,11 @@ def family(library_from: Callable[..., Library]) -> Library:
 
 
 def names(library: Library, ids: list[str]) -> list[str]:
-    return [library.get(i).name for i in ids]
+    return [library.prompts.get(i).name for i in ids]
 
 
 def test_graph_of_a_leaf_holds_its_whole_tree_and_links(family: Library) -> None:
-    graph = family.lineage_graph("Leaf")
+    graph = family.lineage.graph("Leaf")
     by_name = {n.name: n for n in graph.nodes}
     assert graph.focus_id == by_name["Leaf"].id
     assert graph.top_id == by_name["Root"].id
@@ -81,10 +82,12 @@ def test_graph_of_a_leaf_holds_its_whole_tree_and_links(family: Library) -> None
     )
     assert (by_name["Root"].children, by_name["Left"].children, leaf.children) == (2, 1, 0)
     assert sorted(names(family, [c for c, _ in graph.derivations])) == ["Leaf", "Left", "Right"]
-    links = [(family.get(x.source_id).name, x.type, family.get(x.target_id).name, x.strength)
-             for x in graph.links]  # fmt: skip
+    name = {p.id: p.name for p in family.prompts.list_prompts()}
+    links = [(name[x.source_id], x.type, name[x.target_id], x.strength) for x in graph.links]
     assert links == [("Right", "depends_on", "Leaf", 1.0), ("Leaf", "similar_to", "Outside", 0.6)]
-    history = {family.get(s.prompt_id).name: (s.method, s.improvement_score) for s in graph.history}
+    history = {
+        family.prompts.get(s.prompt_id).name: (s.method, s.improvement_score) for s in graph.history
+    }
     assert history == {
         "Left": ("manual", 0.7),
         "Right": ("shorten", None),
@@ -94,34 +97,34 @@ def test_graph_of_a_leaf_holds_its_whole_tree_and_links(family: Library) -> None
 
 
 def test_graph_depth_limits_both_ways(family: Library) -> None:
-    graph = family.lineage_graph("Left", depth=0)
+    graph = family.lineage.graph("Left", depth=0)
     assert [n.name for n in graph.nodes if n.in_tree] == ["Left"]
     assert graph.hidden_ancestors == 1
     assert graph.links == ()  # Leaf's links are not in a graph that stops at Left
-    one = family.lineage_graph("Left", depth=1)
+    one = family.lineage.graph("Left", depth=1)
     assert [n.name for n in one.nodes if n.in_tree] == ["Root", "Left", "Leaf", "Right"]
     with pytest.raises(ValidationError) as caught:
-        family.lineage_graph("Left", depth=-1)
+        family.lineage.graph("Left", depth=-1)
     assert caught.value.field == "depth"
 
 
 def test_graph_of_an_unrelated_prompt_is_itself(family: Library) -> None:
-    graph = family.lineage_graph("Outside")
+    graph = family.lineage.graph("Outside")
     assert [(n.name, n.generation) for n in graph.nodes] == [
         ("Outside", 0),
         ("Leaf", None),
     ]
     with pytest.raises(NotFound):
-        family.lineage_graph("nobody")
+        family.lineage.graph("nobody")
 
 
 def build_fan(library: Library) -> None:
     """Hub with 1,000 children (bulk-inserted as derive would write them), and Spoke 500
     with a child of its own."""
-    hub = library.create("Hub", "hub")
-    now = library.clock()
+    hub = library.prompts.create("Hub", "hub")
+    now = library.db.clock()
     ids = [f"fan-{n:04d}" for n in range(1000)]
-    library.bulk_insert(
+    library.db.bulk_insert(
         {
             "prompts": pa.table(
                 {
@@ -145,16 +148,16 @@ def build_fan(library: Library) -> None:
             ),
         }
     )
-    library.link("Spoke 500", "Hub", "enhanced_from", strength=0.5)
-    library.derive("Spoke 500", name="Rim", content="rim")
+    library.lineage.link("Spoke 500", "Hub", "enhanced_from", strength=0.5)
+    library.lineage.derive("Spoke 500", name="Rim", content="rim")
 
 
 def test_a_thousand_child_fan(library_from: Callable[..., Library]) -> None:
     library = library_from(build_fan)
-    graph = library.lineage_graph("Rim")
+    graph = library.lineage.graph("Rim")
     assert graph.tree_size == 1002
     assert sum(1 for n in graph.nodes if n.in_tree) == 1002
-    assert [library.get(i).name for i in (graph.top_id,)] == ["Hub"]
+    assert [library.prompts.get(i).name for i in (graph.top_id,)] == ["Hub"]
     rim = next(n for n in graph.nodes if n.name == "Rim")
     assert rim.generation == 2
     ((source, target),) = [(x.source_id, x.target_id) for x in graph.links]
@@ -165,7 +168,7 @@ def test_max_nodes_keeps_the_path_and_the_focus_subtree(
     library_from: Callable[..., Library],
 ) -> None:
     library = library_from(build_fan)
-    graph = library.lineage_graph("Spoke 500", max_nodes=10)
+    graph = library.lineage.graph("Spoke 500", max_nodes=10)
     tree = [n.name for n in graph.nodes if n.in_tree]
     assert tree[:3] == ["Hub", "Spoke 500", "Rim"]
     assert len(tree) == 10 and graph.truncated and graph.tree_size == 1002
@@ -175,44 +178,44 @@ def test_max_nodes_keeps_the_path_and_the_focus_subtree(
 
 def build_chain(library: Library) -> None:
     """C0 <- C1 <- ... <- C49: fifty generations."""
-    previous = library.create("C0", "chain 0")
+    previous = library.prompts.create("C0", "chain 0")
     for n in range(1, 50):
-        previous = library.derive(previous.id, name=f"C{n}", content=f"chain {n}")
+        previous = library.lineage.derive(previous.id, name=f"C{n}", content=f"chain {n}")
 
 
 def test_a_fifty_level_chain(library_from: Callable[..., Library]) -> None:
     library = library_from(build_chain)
-    bottom = library.lineage_graph("C49")
+    bottom = library.lineage.graph("C49")
     assert [n.name for n in bottom.nodes] == [f"C{n}" for n in range(50)]
     assert [n.generation for n in bottom.nodes] == list(range(50))
-    assert len(library.ancestors("C49")) == 49
-    middle = library.lineage_graph("C25", depth=3)
+    assert len(ancestors(library, "C49")) == 49
+    middle = library.lineage.graph("C25", depth=3)
     assert [n.name for n in middle.nodes] == [f"C{n}" for n in range(22, 29)]
     assert middle.hidden_ancestors == 22
-    _, rows = library.query("SELECT max(depth), count(*), max(len(path)) FROM mart.lineage")
+    _, rows = library.db.query("SELECT max(depth), count(*), max(len(path)) FROM mart.lineage")
     assert rows == [(49, 50, 50)]
 
 
 def test_a_parent_cycle_in_the_data_does_not_hang_the_walk(library: Library, sql: Sql) -> None:
     """Storage never writes one; an import or hand edit might. The walks stop anyway."""
-    a = library.create("A", "a")
-    b = library.derive(a.id, name="B", content="b")
-    c = library.derive(b.id, name="C", content="c")
+    a = library.prompts.create("A", "a")
+    b = library.lineage.derive(a.id, name="B", content="b")
+    c = library.lineage.derive(b.id, name="C", content="c")
     sql("UPDATE prompts SET parent_id = ? WHERE id = ?", [c.id, a.id])  # A <- B <- C <- A
-    graph = library.lineage_graph("B")
+    graph = library.lineage.graph("B")
     assert sorted(n.name for n in graph.nodes) == ["A", "B", "C"]
     assert graph.tree_size == 3
-    assert library.query("SELECT count(*) FROM mart.lineage")[1] == [(0,)]  # no root: no rows
+    assert library.db.query("SELECT count(*) FROM mart.lineage")[1] == [(0,)]  # no root: no rows
 
 
 def test_a_parent_that_is_gone_ends_the_walk_up(library: Library, sql: Sql) -> None:
     """A parent_id naming no prompt (a hand edit): the prompt is the top of its own tree, and
     the derived_from row it no longer mirrors is drawn as a link."""
-    a = library.create("A", "a")
-    b = library.derive(a.id, name="B", content="b")
-    library.derive(b.id, name="C", content="c")
+    a = library.prompts.create("A", "a")
+    b = library.lineage.derive(a.id, name="B", content="b")
+    library.lineage.derive(b.id, name="C", content="c")
     sql("UPDATE prompts SET parent_id = 'gone' WHERE id = ?", [b.id])
-    graph = library.lineage_graph("C")
+    graph = library.lineage.graph("C")
     assert [(n.name, n.generation) for n in graph.nodes] == [("B", 0), ("C", 1), ("A", None)]
     assert (graph.top_id, graph.tree_size, graph.hidden_ancestors) == (b.id, 2, 0)
     assert [(x.source_id, x.type, x.target_id) for x in graph.links] == [
@@ -221,7 +224,7 @@ def test_a_parent_that_is_gone_ends_the_walk_up(library: Library, sql: Sql) -> N
 
 
 def test_mart_lineage_columns(family: Library) -> None:
-    _, rows = family.query(
+    _, rows = family.db.query(
         "SELECT p.name, l.depth, l.children, r.name, q.name FROM mart.lineage l "
         "JOIN prompts p ON p.id = l.id JOIN prompts r ON r.id = l.root_id "
         "LEFT JOIN prompts q ON q.id = l.parent_id ORDER BY l.depth, p.name"
@@ -236,8 +239,8 @@ def test_mart_lineage_columns(family: Library) -> None:
 
 
 def test_parent_diff(family: Library) -> None:
-    family.update("Left", {"content": "left text, edited", "temperature": 0.3}, "warmer")
-    diff = family.parent_diff("Leaf")
+    family.prompts.update("Left", {"content": "left text, edited", "temperature": 0.3}, "warmer")
+    diff = family.lineage.parent_diff("Leaf")
     assert (diff.old.name, diff.old.version, diff.new.name, diff.new.version) == (
         "Left",
         2,
@@ -247,53 +250,56 @@ def test_parent_diff(family: Library) -> None:
     assert "-left text, edited\n+leaf text" in diff.unified
     assert diff.changed_fields == {"name": ("Left", "Leaf"), "temperature": (0.3, None)}
     with pytest.raises(NotFound, match="'Root' has no parent"):
-        family.parent_diff("Root")
+        family.lineage.parent_diff("Root")
 
 
 def test_generation_count_follows_every_change(family: Library, sql: Sql) -> None:
     def children(name: str) -> int:
-        return family.get(name).generation_count
+        return family.prompts.get(name).generation_count
 
     assert consistent(sql) and children("Root") == 2
-    family.derive("Root", name="Third", content="third text")
+    family.lineage.derive("Root", name="Third", content="third text")
     assert children("Root") == 3
-    family.set_parent("Third", "Left")  # re-parent
+    family.lineage.set_parent("Third", "Left")  # re-parent
     assert (children("Root"), children("Left")) == (2, 2)
-    family.unlink("Third", "Left", "derived_from")
+    family.lineage.unlink("Third", "Left", "derived_from")
     assert children("Left") == 1 and consistent(sql)
-    family.link("Third", "Right", "derived_from")
-    assert children("Right") == 1 and family.get("Third").parent_id == family.get("Right").id
-    family.delete("Third")
+    family.lineage.link("Third", "Right", "derived_from")
+    assert (
+        children("Right") == 1
+        and family.prompts.get("Third").parent_id == family.prompts.get("Right").id
+    )
+    family.prompts.delete("Third")
     assert children("Right") == 0 and consistent(sql)
-    family.delete("Left", force=True)  # Leaf becomes a root
-    assert children("Root") == 1 and family.get("Leaf").parent_id is None
+    family.prompts.delete("Left", force=True)  # Leaf becomes a root
+    assert children("Root") == 1 and family.prompts.get("Leaf").parent_id is None
     assert consistent(sql)
 
 
 def test_derived_from_link_sets_the_parent(family: Library, sql: Sql) -> None:
-    link = family.link("Outside", "Right", "derived_from", strength=0.4, context="reworded")
-    outside = family.get("Outside")
-    assert outside.parent_id == family.get("Right").id
+    link = family.lineage.link("Outside", "Right", "derived_from", strength=0.4, context="reworded")
+    outside = family.prompts.get("Outside")
+    assert outside.parent_id == family.prompts.get("Right").id
     assert (link.type, link.strength, link.context) == ("derived_from", 0.4, "reworded")
     assert consistent(sql)
-    graph = family.lineage_graph("Outside")
+    graph = family.lineage.graph("Outside")
     assert next(n for n in graph.nodes if n.name == "Outside").generation == 2
     assert [x.type for x in graph.links] == ["depends_on", "similar_to"]  # not derived_from
     assert len(sql("SELECT * FROM enhancement_history WHERE prompt_id = ?", [outside.id])) == 1
 
 
 def test_a_second_parent_by_link_is_refused(family: Library, sql: Sql) -> None:
-    counts = family.table_counts()
+    counts = family.db.table_counts()
     with pytest.raises(AlreadyDerived) as caught:
-        family.link("Leaf", "Right", "derived_from")
+        family.lineage.link("Leaf", "Right", "derived_from")
     assert str(caught.value) == (
         "parent: 'Leaf' already derives from 'Left'; a prompt has one parent, "
         "unlink that derivation first"
     )
     assert caught.value.field == "parent"
     with pytest.raises(ValidationError, match="already linked"):
-        family.link("Leaf", "Left", "derived_from")
+        family.lineage.link("Leaf", "Left", "derived_from")
     with pytest.raises(CycleError):
-        family.link("Root", "Leaf", "derived_from")
-    assert family.table_counts() == counts
+        family.lineage.link("Root", "Leaf", "derived_from")
+    assert family.db.table_counts() == counts
     assert consistent(sql)

@@ -9,9 +9,9 @@ import pyarrow as pa
 import pytest
 
 from storage import Library
+from storage.db.rows import SUMMARY_COLUMNS
 from storage.errors import ValidationError
 from storage.models import SORT_KEYS, PromptFilter, PromptPage
-from storage.rows import SUMMARY_COLUMNS
 
 
 def build_listed(library: Library) -> None:
@@ -46,16 +46,16 @@ def build_listed(library: Library) -> None:
         ("Epsilon", "epsilon text", {"description": "Mentions Kubernetes", "model": "gpt-4o"}),
     ]
     for name, content, fields in rows:
-        library.create(name, content, **fields)
-    library.record_usage("beta")
-    library.record_usage("beta")
-    library.record_usage("delta")
-    library.rate("Alpha", 2)
-    library.rate("beta", 5)
-    library.rate("beta", 4)
-    library.update("Gamma", {"description": "touched last"})
-    archived = library.create("Zeta", "zeta text", folder="eng", tags=["code"])
-    library.archive(archived.id)
+        library.prompts.create(name, content, **fields)
+    library.usage.record("beta")
+    library.usage.record("beta")
+    library.usage.record("delta")
+    library.usage.rate("Alpha", 2)
+    library.usage.rate("beta", 5)
+    library.usage.rate("beta", 4)
+    library.prompts.update("Gamma", {"description": "touched last"})
+    archived = library.prompts.create("Zeta", "zeta text", folder="eng", tags=["code"])
+    library.prompts.archive(archived.id)
 
 
 @pytest.fixture
@@ -64,12 +64,12 @@ def listed(library_from: Callable[..., Library]) -> Library:
 
 
 def names(library: Library, where: PromptFilter = PromptFilter(), **kw: Any) -> list[str]:
-    return [p.name for p in library.list_prompts(where, **kw)]
+    return [p.name for p in library.prompts.list_prompts(where, **kw)]
 
 
 def test_default_list_is_live_prompts_most_recently_updated_first(listed: Library) -> None:
     assert names(listed) == ["Gamma", "Epsilon", "delta", "beta", "Alpha"]
-    summary = listed.list_prompts()[3]
+    summary = listed.prompts.list_prompts()[3]
     assert (summary.name, summary.uses, summary.rating, summary.archived) == (
         "beta",
         2,
@@ -111,12 +111,12 @@ def test_default_list_is_live_prompts_most_recently_updated_first(listed: Librar
 )
 def test_filters(listed: Library, where: PromptFilter, expected: set[str]) -> None:
     assert set(names(listed, where)) == expected
-    assert listed.count_prompts(where) == len(expected)
+    assert listed.prompts.count_prompts(where) == len(expected)
 
 
 def _expected_order(library: Library, sort: str, descending: bool) -> list[str]:
-    prompts = [library.get(s.id) for s in library.list_prompts()]
-    ratings = {p.id: library.rating(p.id)[0] for p in prompts}
+    prompts = [library.prompts.get(s.id) for s in library.prompts.list_prompts()]
+    ratings = {p.id: library.usage.rating(p.id)[0] for p in prompts}
     key = {
         "updated": lambda p: p.updated_at,
         "created": lambda p: p.created_at,
@@ -158,7 +158,7 @@ def test_sort_examples(listed: Library) -> None:
 
 def test_unknown_sort_key_is_refused(listed: Library) -> None:
     with pytest.raises(ValidationError) as caught:
-        listed.list_prompts(sort="colour")
+        listed.prompts.list_prompts(sort="colour")
     assert caught.value.field == "sort"
 
 
@@ -171,24 +171,24 @@ def test_limit_and_offset_page_through(listed: Library) -> None:
 
 
 def test_prompt_table_is_arrow_in_the_same_order(listed: Library) -> None:
-    page = listed.prompt_table(PromptFilter(folder="eng"), sort="name", descending=False)
+    page = listed.prompts.prompt_table(PromptFilter(folder="eng"), sort="name", descending=False)
     assert isinstance(page, PromptPage)
     assert isinstance(page.table, pa.Table)
     assert page.table.column_names == list(SUMMARY_COLUMNS)
     assert page.table.column("name").to_pylist() == ["Alpha", "beta"]
     assert (page.total, page.offset) == (2, 0)
-    full = listed.prompt_table().table
-    assert full.column("id").to_pylist() == [p.id for p in listed.list_prompts()]
-    assert full.to_pylist()[0] == listed.list_prompts()[0].to_dict() | {
-        "tags": list(listed.list_prompts()[0].tags),
-        "updated_at": listed.list_prompts()[0].updated_at,
+    full = listed.prompts.prompt_table().table
+    assert full.column("id").to_pylist() == [p.id for p in listed.prompts.list_prompts()]
+    assert full.to_pylist()[0] == listed.prompts.list_prompts()[0].to_dict() | {
+        "tags": list(listed.prompts.list_prompts()[0].tags),
+        "updated_at": listed.prompts.list_prompts()[0].updated_at,
     }
 
 
 def test_prompt_table_pages_carry_the_total(listed: Library) -> None:
     everything = names(listed, sort="name", descending=False)
     pages = [
-        listed.prompt_table(sort="name", descending=False, offset=offset, limit=2)
+        listed.prompts.prompt_table(sort="name", descending=False, offset=offset, limit=2)
         for offset in (0, 2, 4, 6)
     ]
     assert [p.table.column("name").to_pylist() for p in pages] == [
@@ -198,24 +198,24 @@ def test_prompt_table_pages_carry_the_total(listed: Library) -> None:
         [],
     ]
     assert [(p.total, p.offset) for p in pages] == [(5, 0), (5, 2), (5, 4), (5, 6)]
-    nothing = listed.prompt_table(PromptFilter(tags=("nope",)))
+    nothing = listed.prompts.prompt_table(PromptFilter(tags=("nope",)))
     assert (nothing.table.num_rows, nothing.total) == (0, 0)
     assert nothing.table.column_names == list(SUMMARY_COLUMNS)
 
 
 def test_folders_count_parents_too(listed: Library) -> None:
-    assert listed.folders() == [
+    assert listed.prompts.folders() == [
         ("eng", 2),
         ("eng/sql", 1),
         ("engineering", 1),
         ("marketing", 1),
         ("marketing/social", 1),
     ]
-    assert listed.folders(archived=True) == [("eng", 1)]
+    assert listed.prompts.folders(archived=True) == [("eng", 1)]
 
 
 def test_facets_are_the_values_of_live_prompts(listed: Library) -> None:
-    assert listed.facets() == {
+    assert listed.prompts.facets() == {
         "phase": ["draft", "production"],
         "provider": ["anthropic", "openai"],
         "model": ["Claude-haiku", "gpt-4o"],

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.embedding import LocalProvider
-from storage.embedding.local import _NOT_WORD, _words
+from storage.search.embedding import LocalProvider
+from storage.search.embedding.local import _NOT_WORD, _words
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = [
@@ -65,7 +65,7 @@ def test_a_large_call_equals_small_batches() -> None:
 
 def test_deterministic_across_processes() -> None:
     program = (
-        "import json, sys; from storage.embedding import LocalProvider; "
+        "import json, sys; from storage.search.embedding import LocalProvider; "
         "print(json.dumps(LocalProvider().embed(json.loads(sys.argv[1])).tolist()))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

@@ -24,7 +24,7 @@ def lib(library_from: Callable[..., Library]) -> Library:
 
 
 def rows(library: Library, sql: str) -> list[dict[str, Any]]:
-    columns, found = library.query(sql, limit=10**6)
+    columns, found = library.db.query(sql, limit=10**6)
     return [dict(zip(columns, row, strict=True)) for row in found]
 
 
@@ -239,7 +239,7 @@ def test_views_reflect_a_change_at_once(lib: Library) -> None:
     """Views, not snapshots: a new rating shows in every view that counts ratings."""
     target = LIVE[0]
     before = rows(lib, "SELECT sum(ratings) AS n FROM mart.rating_distribution")[0]["n"]
-    lib.rate(target["id"], 5)
+    lib.usage.rate(target["id"], 5)
     assert rows(lib, "SELECT sum(ratings) AS n FROM mart.rating_distribution")[0]["n"] == before + 1
     (card,) = rows(lib, f"SELECT ratings FROM mart.prompt_scorecard WHERE id = '{target['id']}'")
     assert card["ratings"] == len(ratings_of({target["id"]})) + 1

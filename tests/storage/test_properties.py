@@ -10,13 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from helpers import sequential_ids
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage import Library
-from storage.connection import connect
+from storage.db.connection import connect
 from storage.errors import NothingToSave
-from storage.ids import sequential_ids
 
 # Library refuses NUL, and lone surrogates cannot be encoded as UTF-8.
 CHARS = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
@@ -99,17 +99,17 @@ def test_fields_round_trip_through_create_and_get(
 ) -> None:
     content = unique(content)
     with fresh_library() as library:
-        created = library.create(
+        created = library.prompts.create(
             name, content, tags=tags, metadata=metadata, description=description
         )
-        loaded = library.get(created.id)
+        loaded = library.prompts.get(created.id)
         assert loaded == created
         assert loaded.content == content
         assert loaded.name == name.strip()
         assert loaded.description == description.strip()
         assert loaded.tags == tuple(dict.fromkeys(t.strip() for t in tags))
         assert loaded.metadata == metadata
-        (version,) = library.versions(created.id)
+        (version,) = library.versions.history(created.id)
         assert version.content == content and version.name == name.strip()
         assert version.metadata["metadata"] == metadata
         assert version.metadata["tags"] == list(loaded.tags)
@@ -128,8 +128,8 @@ def test_fields_round_trip_through_update_and_restore(
 ) -> None:
     first, second = unique(first), unique(second)
     with fresh_library() as library:
-        prompt = library.create("Start", first)
-        updated = library.update(
+        prompt = library.prompts.create("Start", first)
+        updated = library.prompts.update(
             prompt.id, {"content": second, "name": name, "tags": tags, "metadata": metadata}
         )
         assert (updated.content, updated.name, updated.metadata) == (
@@ -138,21 +138,21 @@ def test_fields_round_trip_through_update_and_restore(
             metadata,
         )
         assert updated.tags == tuple(dict.fromkeys(t.strip() for t in tags))
-        restored = library.restore(prompt.id, 1)
+        restored = library.versions.restore(prompt.id, 1)
         assert (restored.content, restored.name, restored.tags, restored.metadata) == (
             first,
             "Start",
             (),
             {},
         )
-        v1, v2, v3 = library.versions(prompt.id)
+        v1, v2, v3 = library.versions.history(prompt.id)
         assert (v1.content, v2.content, v3.content) == (first, second, first)
         assert (v2.name, v2.metadata["metadata"], v2.metadata["tags"]) == (
             name.strip(),
             metadata,
             list(updated.tags),
         )
-        assert library.get(prompt.id) == restored
+        assert library.prompts.get(prompt.id) == restored
 
 
 EDITS = st.lists(
@@ -170,27 +170,27 @@ EDITS = st.lists(
 @given(steps=EDITS)
 def test_versions_stay_dense_and_monotonic(steps: list[tuple[str, Any]]) -> None:
     with fresh_library() as library:
-        prompt = library.create("Versioned", unique("start"))
+        prompt = library.prompts.create("Versioned", unique("start"))
         expected = [prompt.content]  # the content of each version, in order
         for kind, value in steps:
             try:
                 if kind == "edit":
                     text = unique(value)
-                    library.update(prompt.id, {"content": text})
+                    library.prompts.update(prompt.id, {"content": text})
                     expected.append(text)
                 elif kind == "restore":
                     number = min(value, len(expected))
-                    library.restore(prompt.id, number)
+                    library.versions.restore(prompt.id, number)
                     expected.append(expected[number - 1])
                 else:
-                    library.add_tags(prompt.id, [value])
+                    library.tags.add(prompt.id, [value])
                     expected.append(expected[-1])
             except NothingToSave:
                 pass  # restoring the current state, or a tag it already has
-        versions = library.versions(prompt.id)
+        versions = library.versions.history(prompt.id)
         assert [v.version for v in versions] == list(range(1, len(versions) + 1))
         assert [v.content for v in versions] == expected
         times = [v.created_at for v in versions]
         assert times == sorted(times)
-        assert library.get(prompt.id).current_version == len(versions)
-        assert library.get(prompt.id).content == versions[-1].content
+        assert library.prompts.get(prompt.id).current_version == len(versions)
+        assert library.prompts.get(prompt.id).content == versions[-1].content

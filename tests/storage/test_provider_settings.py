@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from storage.embedding import LocalProvider, ProviderSettings, make_provider, settings_from
 from storage.errors import PromptdeckError
+from storage.search.embedding import LocalProvider, ProviderSettings, make_provider, settings_from
 
 KEY = "sk-test-5ecret-0123456789abcdef"
 

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from embedding_api import EmbeddingApi, Reply, vector_for
 
-from storage.embedding import (
+from storage.errors import ProviderError
+from storage.search.embedding import (
     OllamaProvider,
     OpenAIProvider,
     ProviderSettings,
@@ -22,7 +23,6 @@ from storage.embedding import (
     make_provider,
     settings_from,
 )
-from storage.errors import ProviderError
 
 KEY = "sk-test-5ecret-0123456789abcdef"
 MODEL = "emb-small"

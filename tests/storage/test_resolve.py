@@ -10,11 +10,11 @@ import pytest
 from storage import Library, Prompt
 from storage.errors import AmbiguousReference, NotFound
 from storage.models import short_id
-from storage.validation import content_hash
+from storage.prompts.validation import content_hash
 
 
 def test_create_returns_the_saved_prompt(library: Library) -> None:
-    prompt = library.create(
+    prompt = library.prompts.create(
         "Summarise",
         "Summarise {{text}} in three bullets.",
         description="  short summary  ",
@@ -44,8 +44,8 @@ def test_create_returns_the_saved_prompt(library: Library) -> None:
     assert prompt.relevance_score == 1.0
     assert prompt.created_at == prompt.updated_at
     assert prompt.archived_at is None and not prompt.archived
-    assert library.get(prompt.id) == prompt
-    (version,) = library.versions(prompt.id)
+    assert library.prompts.get(prompt.id) == prompt
+    (version,) = library.versions.history(prompt.id)
     assert (version.version, version.content, version.change_message) == (
         1,
         prompt.content,
@@ -61,83 +61,83 @@ def test_get_by_id_name_short_id_and_prefix(tmp_path: Path) -> None:
         ]
     )
     lib = Library(tmp_path / "ids.duckdb", new_id=lambda: next(ids)).open()
-    first = lib.create("First", "one")
-    second = lib.create("Second", "two")
-    assert lib.get(first.id).id == first.id
-    assert lib.get("First").id == first.id
-    assert lib.get("  Second  ").id == second.id
+    first = lib.prompts.create("First", "one")
+    second = lib.prompts.create("Second", "two")
+    assert lib.prompts.get(first.id).id == first.id
+    assert lib.prompts.get("First").id == first.id
+    assert lib.prompts.get("  Second  ").id == second.id
     assert short_id(first.id) == "0000abcd"
-    assert lib.get("0000abcd").id == first.id  # the short id: the end of the id
-    assert lib.get("0000ef01").id == second.id
-    assert lib.get("0190aaaa-1").id == first.id  # a unique start of the id
-    assert lib.get("0190aaaa-2222").id == second.id
+    assert lib.prompts.get("0000abcd").id == first.id  # the short id: the end of the id
+    assert lib.prompts.get("0000ef01").id == second.id
+    assert lib.prompts.get("0190aaaa-1").id == first.id  # a unique start of the id
+    assert lib.prompts.get("0190aaaa-2222").id == second.id
     with pytest.raises(AmbiguousReference, match="id part '0190aaaa' matches 2 prompts"):
-        lib.get("0190aaaa")
+        lib.prompts.get("0190aaaa")
     with pytest.raises(NotFound):
-        lib.get("0190")  # too short to be taken as part of an id
+        lib.prompts.get("0190")  # too short to be taken as part of an id
     with pytest.raises(NotFound):
-        lib.get("ffffffff")
+        lib.prompts.get("ffffffff")
 
 
 def test_an_id_part_matching_several_prompts_is_ambiguous(library: Library) -> None:
     for n in range(3):
-        library.create(f"p{n}", f"content {n}")
+        library.prompts.create(f"p{n}", f"content {n}")
     with pytest.raises(AmbiguousReference, match="matches 3 prompts"):
-        library.get("00000000-0000-7000")
+        library.prompts.get("00000000-0000-7000")
 
 
 def test_a_name_shared_by_two_live_prompts_is_ambiguous(library: Library) -> None:
-    a = library.create("Twin", "first twin")
-    b = library.create("Twin", "second twin")
+    a = library.prompts.create("Twin", "first twin")
+    b = library.prompts.create("Twin", "second twin")
     with pytest.raises(AmbiguousReference, match="'Twin' names 2 prompts") as caught:
-        library.get("Twin")
+        library.prompts.get("Twin")
     assert short_id(a.id) in str(caught.value) and short_id(b.id) in str(caught.value)
-    library.archive(a.id)
-    assert library.get("Twin").id == b.id  # a live prompt wins over an archived one
+    library.prompts.archive(a.id)
+    assert library.prompts.get("Twin").id == b.id  # a live prompt wins over an archived one
 
 
 def test_an_archived_prompt_is_still_found_by_name(library: Library) -> None:
-    prompt = library.create("Old", "old content")
-    library.archive("Old")
-    assert library.get("Old").id == prompt.id
+    prompt = library.prompts.create("Old", "old content")
+    library.prompts.archive("Old")
+    assert library.prompts.get("Old").id == prompt.id
 
 
 def test_unknown_and_empty_references(library: Library) -> None:
-    library.create("Known", "known content")
+    library.prompts.create("Known", "known content")
     with pytest.raises(NotFound, match="no prompt matches 'Unknown'"):
-        library.get("Unknown")
+        library.prompts.get("Unknown")
     with pytest.raises(NotFound):
-        library.get("   ")
+        library.prompts.get("   ")
 
 
 def test_pinned_versions(library: Library) -> None:
-    prompt = library.create("Pinned", "v1 text")
-    library.update(prompt.id, {"content": "v2 text"})
-    library.update(prompt.id, {"content": "v3 text"})
-    library.set_label(prompt.id, "production", 2)
+    prompt = library.prompts.create("Pinned", "v1 text")
+    library.prompts.update(prompt.id, {"content": "v2 text"})
+    library.prompts.update(prompt.id, {"content": "v3 text"})
+    library.versions.set_label(prompt.id, "production", 2)
 
-    by_label = library.resolve("Pinned@production")
+    by_label = library.prompts.resolve("Pinned@production")
     assert by_label.version is not None and by_label.version.version == 2
     assert by_label.content == "v2 text"
     assert by_label.prompt.content == "v3 text"  # the prompt itself is the current state
 
-    assert library.resolve(f"{prompt.id}@1").content == "v1 text"
-    assert library.resolve(f"{short_id(prompt.id)}@3").content == "v3 text"
-    latest = library.resolve("Pinned@latest")
+    assert library.prompts.resolve(f"{prompt.id}@1").content == "v1 text"
+    assert library.prompts.resolve(f"{short_id(prompt.id)}@3").content == "v3 text"
+    latest = library.prompts.resolve("Pinned@latest")
     assert latest.version is not None and latest.version.version == 3
-    assert library.resolve("Pinned").version is None
+    assert library.prompts.resolve("Pinned").version is None
 
     with pytest.raises(NotFound, match="no version 4 .versions 1..3."):
-        library.resolve("Pinned@4")
+        library.prompts.resolve("Pinned@4")
     with pytest.raises(NotFound, match="no label 'staging'"):
-        library.resolve("Pinned@staging")
+        library.prompts.resolve("Pinned@staging")
     with pytest.raises(NotFound):
-        library.resolve("Nobody@1")
+        library.prompts.resolve("Nobody@1")
 
 
 def test_a_name_containing_at_is_matched_whole_first(library: Library) -> None:
-    plain = library.create("mail", "plain mail")
-    at = library.create("mail@2", "the prompt literally named mail@2")
-    library.update(plain.id, {"content": "plain mail v2"})
-    assert library.resolve("mail@2").prompt.id == at.id
-    assert library.resolve("mail@1").content == "plain mail"
+    plain = library.prompts.create("mail", "plain mail")
+    at = library.prompts.create("mail@2", "the prompt literally named mail@2")
+    library.prompts.update(plain.id, {"content": "plain mail v2"})
+    assert library.prompts.resolve("mail@2").prompt.id == at.id
+    assert library.prompts.resolve("mail@1").content == "plain mail"

@@ -7,40 +7,41 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from storage import Library, PromptFilter, templates
-from storage.clock import fixed_clock
-from storage.ids import sequential_ids
-from storage.sample import HISTORY_DAYS, write_sample_library
+from helpers import ancestors, fixed_clock, sequential_ids
+
+from storage import Library, PromptFilter
+from storage.prompts import templates
+from tui.demo import HISTORY_DAYS, write_sample_library
 
 START = datetime(2026, 1, 15, 9, 30)  # the clock the fixtures start at
 
 
 def one(library: Library, sql: str) -> Any:
-    return library.query(sql)[1][0][0]
+    return library.db.query(sql)[1][0][0]
 
 
 def test_counts_and_spread(sample_library: Library) -> None:
-    stats = sample_library.stats()
+    stats = sample_library.analytics.stats()
     assert 12 <= stats.prompts <= 16
     assert stats.archived == 1
     assert stats.versions > stats.prompts + stats.archived  # some prompts were edited
-    folders = dict(sample_library.folders())
+    folders = dict(sample_library.prompts.folders())
     for folder in ("writing/blog", "eng/code-review", "eng/sql", "support/email", "research"):
         assert folders.get(folder), folder
     assert folders["marketing/social"] >= 2
-    live = [sample_library.get(p.id) for p in sample_library.list_prompts()]
+    live = [sample_library.prompts.get(p.id) for p in sample_library.prompts.list_prompts()]
     assert {p.phase for p in live} >= {"ideation", "draft", "testing", "production"}
     assert len({p.provider for p in live}) >= 4
     assert all(p.model and p.temperature is not None and p.tags for p in live)
     assert sum(1 for p in live if templates.variables(p.content)) >= 8
     assert all(p.description for p in live)
-    retired = sample_library.list_prompts(PromptFilter(archived=True))
+    retired = sample_library.prompts.list_prompts(PromptFilter(archived=True))
     assert [p.phase for p in retired] == ["retired"]
 
 
 def test_lineage_chain(sample_library: Library) -> None:
-    terse = sample_library.get("Code review (security, terse)")
-    assert [p.name for p in sample_library.ancestors(terse.id)] == [
+    terse = sample_library.prompts.get("Code review (security, terse)")
+    assert [p.name for p in ancestors(sample_library, terse.id)] == [
         "Code review",
         "Code review (security focus)",
     ]
@@ -48,40 +49,42 @@ def test_lineage_chain(sample_library: Library) -> None:
     assert one(sample_library, "SELECT count(*) FROM mart.lineage") == one(
         sample_library, "SELECT count(*) FROM prompts"
     )
-    assert sample_library.get("Code review").generation_count == 1
+    assert sample_library.prompts.get("Code review").generation_count == 1
     assert terse.source_type == "derived" and terse.enhancement_method == "shorten"
     kinds = {
-        r.type for p in sample_library.list_prompts() for r in sample_library.relationships(p.id)
+        r.type
+        for p in sample_library.prompts.list_prompts()
+        for r in sample_library.lineage.relationships(p.id)
     }
     assert kinds >= {"derived_from", "similar_to", "depends_on"}
 
 
 def test_versions_labels_and_ratings(sample_library: Library) -> None:
-    review = sample_library.get("Code review")
+    review = sample_library.prompts.get("Code review")
     assert review.current_version == 3
-    messages = [v.change_message for v in sample_library.versions(review.id)]
+    messages = [v.change_message for v in sample_library.versions.history(review.id)]
     assert messages == [
         "first draft",
         "Ask for a severity on every finding",
         "More consistent reviews",
     ]
-    labels = {lb.label: lb.version for lb in sample_library.labels(review.id)}
+    labels = {lb.label: lb.version for lb in sample_library.versions.labels(review.id)}
     assert labels == {"production": 2, "staging": 3}
-    production_version = sample_library.resolve("Code review@production").version
+    production_version = sample_library.prompts.resolve("Code review@production").version
     assert production_version is not None
     assert (production_version.metadata["temperature"], review.temperature) == (0.3, 0.2)
     production = one(
         sample_library, "SELECT count(*) FROM prompt_labels WHERE label = 'production'"
     )
     assert production >= 3
-    assert sample_library.rating("Code review") == (4.5, 2)
+    assert sample_library.usage.rating("Code review") == (4.5, 2)
     assert one(sample_library, "SELECT count(DISTINCT prompt_id) FROM feedback") >= 6
-    assert {t.name: t.colour for t in sample_library.tags() if t.colour}["security"] == "red"
+    assert {t.name: t.colour for t in sample_library.tags.all() if t.colour}["security"] == "red"
 
 
 def test_usage_history_is_spread_and_consistent(sample_library: Library) -> None:
     now = START  # write_sample_library read the clock once: "now" for the history
-    _, rows = sample_library.query(
+    _, rows = sample_library.db.query(
         "SELECT min(u.created_at), max(u.created_at), count(DISTINCT CAST(u.created_at AS DATE)), "
         "count(*), bool_and(u.created_at >= p.created_at) "
         "FROM usage_events u JOIN prompts p ON p.id = u.prompt_id"
@@ -90,7 +93,7 @@ def test_usage_history_is_spread_and_consistent(sample_library: Library) -> None
     assert now - timedelta(days=HISTORY_DAYS) <= first < last <= now
     assert days >= 8 and events >= 30 and after_creation
     # The counters on each prompt are what the events say.
-    _, mismatched = sample_library.query(
+    _, mismatched = sample_library.db.query(
         "SELECT p.name FROM prompts p LEFT JOIN (SELECT prompt_id, count(*) AS n, "
         "max(created_at) AS last FROM usage_events GROUP BY ALL) u ON u.prompt_id = p.id "
         "WHERE p.usage_count <> coalesce(u.n, 0) OR p.last_used_at IS DISTINCT FROM u.last"
@@ -102,10 +105,10 @@ def test_usage_history_is_spread_and_consistent(sample_library: Library) -> None
         "SELECT count(*) FROM usage_events WHERE event_type = 'used_in_generation'",
     )
     assert one(sample_library, "SELECT sum(cost_usd) FROM mart.usage_by_model") > 0
-    assert len(sample_library.query("SELECT * FROM mart.daily_activity")[1]) >= 10
+    assert len(sample_library.db.query("SELECT * FROM mart.daily_activity")[1]) >= 10
     # Nothing is dated after the caller's "now", so its own next action comes last.
     assert one(sample_library, "SELECT max(ts) FROM audit_log") < now
-    assert sample_library.create("After", "after the sample").created_at > now
+    assert sample_library.prompts.create("After", "after the sample").created_at > now
 
 
 def test_it_is_deterministic(
@@ -115,10 +118,10 @@ def test_it_is_deterministic(
     fresh = new_library(tmp_path / "again.duckdb")
     write_sample_library(fresh)
     for where in (PromptFilter(), PromptFilter(archived=True)):
-        assert fresh.list_prompts(where) == sample_library.list_prompts(where)
-    assert fresh.table_counts() == sample_library.table_counts()
+        assert fresh.prompts.list_prompts(where) == sample_library.prompts.list_prompts(where)
+    assert fresh.db.table_counts() == sample_library.db.table_counts()
     audit = "SELECT ts, action, entity, after FROM audit_log ORDER BY id"
-    assert fresh.query(audit) == sample_library.query(audit)
+    assert fresh.db.query(audit) == sample_library.db.query(audit)
 
 
 def test_it_follows_the_library_clock(tmp_path: Path) -> None:
@@ -127,5 +130,5 @@ def test_it_follows_the_library_clock(tmp_path: Path) -> None:
         tmp_path / "fixed.duckdb", clock=fixed_clock(at), new_id=sequential_ids()
     ).open()
     write_sample_library(library)
-    newest = max(p.updated_at for p in library.list_prompts())
+    newest = max(p.updated_at for p in library.prompts.list_prompts())
     assert at - timedelta(days=HISTORY_DAYS) < newest < at

@@ -15,9 +15,9 @@ import pytest
 
 import storage
 from storage import Library
-from storage.core import TABLES
+from storage.db.database import TABLES
+from storage.db.schema import SCHEMA_VERSION, schema_sql
 from storage.errors import PromptdeckError, SchemaError
-from storage.schema import SCHEMA_VERSION, schema_sql
 
 SCHEMA_TABLES = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", schema_sql())
 SCHEMA_VIEWS = re.findall(r"CREATE OR REPLACE VIEW mart\.(\w+)", schema_sql())
@@ -44,8 +44,8 @@ def test_schema_sql_and_storage_agree_on_the_tables() -> None:
 def test_plain_duckdb_in_another_process_sees_every_table_and_view(tmp_path: Path) -> None:
     path = tmp_path / "plain.duckdb"
     library = Library(path).open()
-    library.create("A", "a", tags=["t"])
-    library.record_usage("A")
+    library.prompts.create("A", "a", tags=["t"])
+    library.usage.record("A")
     library.close()
     script = (
         "import duckdb, json, sys\n"
@@ -69,8 +69,8 @@ def test_plain_duckdb_in_another_process_sees_every_table_and_view(tmp_path: Pat
 
 def _make_version_one(path: Path) -> str:
     library = Library(path).open()
-    prompt = library.create("Kept", "kept across the migration", tags=["old"])
-    library.update(prompt.id, {"content": "kept, version 2"})
+    prompt = library.prompts.create("Kept", "kept across the migration", tags=["old"])
+    library.prompts.update(prompt.id, {"content": "kept, version 2"})
     library.close()
     con = duckdb.connect(str(path))
     con.execute("DROP TABLE prompt_labels")
@@ -83,14 +83,16 @@ def test_a_version_one_library_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "v1.duckdb"
     prompt_id = _make_version_one(path)
     library = Library(path).open()
-    assert library.get(prompt_id).content == "kept, version 2"
-    assert len(library.versions(prompt_id)) == 2
-    assert library.set_label(prompt_id, "production", 1).version == 1
-    assert library.resolve("Kept@production").content == "kept across the migration"
-    _, migrations = library.query("SELECT version, app_version FROM schema_migrations ORDER BY 1")
+    assert library.prompts.get(prompt_id).content == "kept, version 2"
+    assert len(library.versions.history(prompt_id)) == 2
+    assert library.versions.set_label(prompt_id, "production", 1).version == 1
+    assert library.prompts.resolve("Kept@production").content == "kept across the migration"
+    _, migrations = library.db.query(
+        "SELECT version, app_version FROM schema_migrations ORDER BY 1"
+    )
     assert [row[0] for row in migrations] == list(range(1, SCHEMA_VERSION + 1))
     library.close()
-    assert Library(path).open().labels(prompt_id)[0].label == "production"  # idempotent
+    assert Library(path).open().versions.labels(prompt_id)[0].label == "production"  # idempotent
 
 
 def test_a_newer_library_is_refused(tmp_path: Path) -> None:
@@ -141,23 +143,23 @@ def test_a_missing_file_read_only_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_a_read_only_library_refuses_writes(tmp_path: Path) -> None:
     path = tmp_path / "ro.duckdb"
-    Library(path).open().create("A", "a")
+    Library(path).open().prompts.create("A", "a")
     library = Library(path, read_only=True).open()
-    assert library.get("A").name == "A"
+    assert library.prompts.get("A").name == "A"
     with pytest.raises(PromptdeckError, match="read-only"):
-        library.create("B", "b")
+        library.prompts.create("B", "b")
 
 
 def test_an_unopened_library_refuses_to_work(tmp_path: Path) -> None:
     with pytest.raises(PromptdeckError, match="not open"):
-        Library(tmp_path / "closed.duckdb").get("A")
+        Library(tmp_path / "closed.duckdb").prompts.get("A")
 
 
 def test_storage_never_imports_textual() -> None:
     """Like an import-linter contract: storage is importable without the UI."""
     code = (
         "import pkgutil, sys, importlib, storage\n"
-        "names = sorted(m.name for m in pkgutil.iter_modules(storage.__path__, 'storage.'))\n"
+        "names = sorted(m.name for m in pkgutil.walk_packages(storage.__path__, 'storage.'))\n"
         "for name in names:\n"
         "    importlib.import_module(name)\n"
         # (rich may come in through httpx, whose own command-line module imports it)

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage import Library, PromptFilter
-from storage.embedding import LocalProvider
 from storage.errors import DuplicateContent, NotFound, ValidationError
-from storage.search import SearchHit
+from storage.search.embedding import LocalProvider
+from storage.search.service import SearchHit
 
 DATASET = (
     Path(__file__).resolve().parents[3] / "shared" / "datasets" / "awesome-chatgpt-prompts.csv"
@@ -29,10 +29,10 @@ def awesome(library: Library) -> None:
     table = pacsv.read_csv(DATASET)
     for act, prompt in zip(table["act"].to_pylist(), table["prompt"].to_pylist(), strict=True):
         try:
-            library.create(act, prompt, folder=FOLDERS.get(act, ""), tags=("dataset",))
+            library.prompts.create(act, prompt, folder=FOLDERS.get(act, ""), tags=("dataset",))
         except DuplicateContent:
             continue
-    library.embed_missing(LocalProvider())
+    library.embeddings.embed_missing(LocalProvider())
 
 
 @pytest.fixture
@@ -50,39 +50,39 @@ def names(hits: list[SearchHit]) -> list[str]:
 
 
 def test_linux_terminal_ranks_linux_terminal_first(prompts: Library) -> None:
-    result = prompts.search("linux terminal")
+    result = prompts.search.search("linux terminal")
     assert result.mode == "text" and result.notice is None
     assert names(result.hits)[:2] == ["Linux Terminal", "AI Trying to Escape the Box"]
     hit = result.hits[0]
     assert hit.snippet.startswith("I want you to act as a linux terminal.")
     assert [hit.snippet[a:b].lower() for a, b in hit.marks][:2] == ["linux", "terminal"]
-    assert result.total == len(prompts.search("linux terminal", limit=500).hits) > 2
+    assert result.total == len(prompts.search.search("linux terminal", limit=500).hits) > 2
 
 
 def test_the_last_word_is_a_prefix_while_typing(prompts: Library) -> None:
-    assert names(prompts.search("linu").hits)[0] == "Linux Terminal"
-    assert "Linux Terminal" in names(prompts.search("termina").hits)[:3]
-    assert prompts.search("linu ").hits == []  # a finished word is only itself
-    assert names(prompts.search("javascript cons").hits)[0] == "JavaScript Console"
+    assert names(prompts.search.search("linu").hits)[0] == "Linux Terminal"
+    assert "Linux Terminal" in names(prompts.search.search("termina").hits)[:3]
+    assert prompts.search.search("linu ").hits == []  # a finished word is only itself
+    assert names(prompts.search.search("javascript cons").hits)[0] == "JavaScript Console"
 
 
 def test_text_search_applies_the_filters(prompts: Library) -> None:
-    in_tech = prompts.search("terminal", where=PromptFilter(folder="tech"))
+    in_tech = prompts.search.search("terminal", where=PromptFilter(folder="tech"))
     assert sorted(names(in_tech.hits)) == ["Linux Terminal", "SQL terminal"]
-    assert prompts.search("terminal", where=PromptFilter(tags=("nope",))).hits == []
-    assert prompts.search("terminal", min_score=100.0).hits == []
+    assert prompts.search.search("terminal", where=PromptFilter(tags=("nope",))).hits == []
+    assert prompts.search.search("terminal", min_score=100.0).hits == []
 
 
 def test_search_table_has_the_prompt_table_columns_and_a_score(prompts: Library) -> None:
-    page = prompts.search_table("linux terminal", "text", PromptFilter(), 5)
-    assert page.table.column_names == [*prompts.prompt_table().table.column_names, "score"]
-    expected = prompts.search("linux terminal", limit=5).hits
+    page = prompts.search.table("linux terminal", "text", PromptFilter(), 5)
+    assert page.table.column_names == [*prompts.prompts.prompt_table().table.column_names, "score"]
+    expected = prompts.search.search("linux terminal", limit=5).hits
     assert page.table["id"].to_pylist() == [h.prompt_id for h in expected]
     assert page.table["score"].to_pylist() == pytest.approx([h.score for h in expected])
-    assert page.total == prompts.search("linux terminal").total
-    second = prompts.search_table("linux terminal", "text", PromptFilter(), 5, offset=5)
+    assert page.total == prompts.search.search("linux terminal").total
+    second = prompts.search.table("linux terminal", "text", PromptFilter(), 5, offset=5)
     assert second.table["id"].to_pylist() == [
-        h.prompt_id for h in prompts.search("linux terminal", limit=10).hits[5:]
+        h.prompt_id for h in prompts.search.search("linux terminal", limit=10).hits[5:]
     ]
 
 
@@ -95,24 +95,24 @@ def test_search_table_rows_are_never_stale(
     prompts = library_from(awesome, linger=linger)
 
     def row(mode: str) -> dict[str, object]:
-        page = prompts.search_table("linux terminal", mode, PromptFilter(folder="tech/shell"), 1)
+        page = prompts.search.table("linux terminal", mode, PromptFilter(folder="tech/shell"), 1)
         assert page.table["name"].to_pylist() == ["Linux Terminal"]
         return {"rating": page.table["rating"][0].as_py(), "uses": page.table["uses"][0].as_py()}
 
     for mode in ("text", "semantic", "hybrid"):
         assert row(mode)["rating"] is None  # read once: the ratings are cached from here
-    prompts.rate("Linux Terminal", 4)
+    prompts.usage.rate("Linux Terminal", 4)
     assert [row(m) for m in ("text", "semantic")] == [{"rating": 4.0, "uses": 0}] * 2
-    prompts.rate("Linux Terminal", 1)
-    prompts.use("Linux Terminal")
+    prompts.usage.rate("Linux Terminal", 1)
+    prompts.usage.use("Linux Terminal")
     assert row("hybrid") == {"rating": 2.5, "uses": 1}
-    expected = prompts.prompt_table(PromptFilter(folder="tech/shell")).table
+    expected = prompts.prompts.prompt_table(PromptFilter(folder="tech/shell")).table
     assert row("text")["rating"] == expected["rating"][0].as_py()
-    prompts.update("Linux Terminal", {"tags": ["dataset", "shell"]})
-    page = prompts.search_table("terminal", "semantic", PromptFilter(folder="tech"), 5)
+    prompts.prompts.update("Linux Terminal", {"tags": ["dataset", "shell"]})
+    page = prompts.search.table("terminal", "semantic", PromptFilter(folder="tech"), 5)
     assert page.table["tags"].to_pylist() == [["dataset", "shell"], ["dataset"]]
-    prompts.delete("SQL terminal")
-    page = prompts.search_table("terminal", "hybrid", PromptFilter(folder="tech"), 5)
+    prompts.prompts.delete("SQL terminal")
+    page = prompts.search.table("terminal", "hybrid", PromptFilter(folder="tech"), 5)
     assert page.table["name"].to_pylist() == ["Linux Terminal"]
 
 
@@ -125,35 +125,35 @@ def text_index_builds(sql: Sql) -> str:
 
 
 def test_an_edit_shows_at_once_without_a_rebuild(prompts: Library, sql: Sql) -> None:
-    prompts.search("linux")  # builds the index
+    prompts.search.search("linux")  # builds the index
     builds = text_index_builds(sql)
-    poet = prompts.get("Poet")
-    prompts.update(poet.id, {"content": poet.content + " Favour zebras and linux kernels."})
-    assert names(prompts.search("zebra").hits) == ["Poet"]
-    assert "Poet" in names(prompts.search("linux kernel").hits)
-    prompts.update(poet.id, {"content": poet.content})
-    assert prompts.search("zebra").hits == []
-    fresh = prompts.create("Zebra Keeper", "Act as a zoo keeper for zebras.")
-    assert names(prompts.search("zebr").hits) == ["Zebra Keeper"]
-    prompts.archive(fresh.id)
-    assert prompts.search("zebra").hits == []
-    assert names(prompts.search("zebra", where=PromptFilter(archived=True)).hits) == [
+    poet = prompts.prompts.get("Poet")
+    prompts.prompts.update(poet.id, {"content": poet.content + " Favour zebras and linux kernels."})
+    assert names(prompts.search.search("zebra").hits) == ["Poet"]
+    assert "Poet" in names(prompts.search.search("linux kernel").hits)
+    prompts.prompts.update(poet.id, {"content": poet.content})
+    assert prompts.search.search("zebra").hits == []
+    fresh = prompts.prompts.create("Zebra Keeper", "Act as a zoo keeper for zebras.")
+    assert names(prompts.search.search("zebr").hits) == ["Zebra Keeper"]
+    prompts.prompts.archive(fresh.id)
+    assert prompts.search.search("zebra").hits == []
+    assert names(prompts.search.search("zebra", where=PromptFilter(archived=True)).hits) == [
         "Zebra Keeper"
     ]
-    prompts.archive("Linux Terminal")
-    assert "Linux Terminal" not in names(prompts.search("linux terminal").hits)
-    assert "Linux Terminal" not in names(prompts.search("linux terminal", "semantic").hits)
-    prompts.delete("SQL terminal")
-    assert "SQL terminal" not in names(prompts.search("terminal", "hybrid").hits)
+    prompts.prompts.archive("Linux Terminal")
+    assert "Linux Terminal" not in names(prompts.search.search("linux terminal").hits)
+    assert "Linux Terminal" not in names(prompts.search.search("linux terminal", "semantic").hits)
+    prompts.prompts.delete("SQL terminal")
+    assert "SQL terminal" not in names(prompts.search.search("terminal", "hybrid").hits)
     assert text_index_builds(sql) == builds
 
 
 def test_an_edited_prompt_scores_as_if_it_were_indexed(prompts: Library) -> None:
     """Scoring from the delta (tokenised now) gives the index's own score for the same text."""
-    before = {h.prompt_id: h.score for h in prompts.search("act as a linux terminal").hits}
-    linux = prompts.get("Linux Terminal")
-    prompts.update(linux.id, {"phase": "testing"})  # a new version with the same text
-    after = {h.prompt_id: h.score for h in prompts.search("act as a linux terminal").hits}
+    before = {h.prompt_id: h.score for h in prompts.search.search("act as a linux terminal").hits}
+    linux = prompts.prompts.get("Linux Terminal")
+    prompts.prompts.update(linux.id, {"phase": "testing"})  # a new version with the same text
+    after = {h.prompt_id: h.score for h in prompts.search.search("act as a linux terminal").hits}
     assert after == pytest.approx(before)
 
 
@@ -163,7 +163,7 @@ def test_an_edited_prompt_scores_as_if_it_were_indexed(prompts: Library) -> None
 @pytest.mark.parametrize("engine", ["numpy", "sql"])
 def test_semantic_neighbours(prompts: Library, engine: str) -> None:
     def top(query: str, k: int = 5) -> list[str]:
-        return names(prompts.search(query, "semantic", limit=k, engine=engine).hits)
+        return names(prompts.search.search(query, "semantic", limit=k, engine=engine).hits)
 
     assert top("football commentator", 1) == ["Football Commentator"]
     assert {"Virtual Doctor", "Doctor", "AI Assisted Doctor"} <= set(
@@ -173,19 +173,19 @@ def test_semantic_neighbours(prompts: Library, engine: str) -> None:
 
 
 def test_hybrid_fuses_both_rankings(prompts: Library) -> None:
-    result = prompts.search("doctor", "hybrid", limit=3)
+    result = prompts.search.search("doctor", "hybrid", limit=3)
     assert set(names(result.hits)) == {"Virtual Doctor", "Doctor", "AI Assisted Doctor"}
     assert result.hits[0].score == pytest.approx(2 / 61)  # first in both rankings
-    assert names(prompts.search("linux terminal", "hybrid").hits)[0] == "Linux Terminal"
-    in_tech = prompts.search("terminal", "hybrid", where=PromptFilter(folder="tech"))
+    assert names(prompts.search.search("linux terminal", "hybrid").hits)[0] == "Linux Terminal"
+    in_tech = prompts.search.search("terminal", "hybrid", where=PromptFilter(folder="tech"))
     assert sorted(names(in_tech.hits)) == ["Linux Terminal", "SQL terminal"]
 
 
 def test_similar_finds_prompts_of_its_kind(prompts: Library) -> None:
-    similar = names(prompts.similar("Linux Terminal"))
+    similar = names(prompts.search.similar("Linux Terminal"))
     assert len(similar) == 5 and "Linux Terminal" not in similar
     assert {"JavaScript Console", "SQL terminal", "R programming Interpreter"} <= set(similar)
-    assert "Time Travel Guide" in names(prompts.similar("Travel Guide", limit=1))
+    assert "Time Travel Guide" in names(prompts.search.similar("Travel Guide", limit=1))
 
 
 def test_similar_in_a_lingering_library_follows_deletes(
@@ -194,22 +194,14 @@ def test_similar_in_a_lingering_library_follows_deletes(
     if not DATASET.is_file():
         pytest.skip(f"{DATASET} is missing")
     prompts = library_from(awesome, linger=60.0)
-    linux = prompts.get("Linux Terminal")
-    by_id = prompts.similar(linux.id)  # the held rows know the id: no lookup
-    assert by_id == prompts.similar("Linux Terminal") and "SQL terminal" in names(by_id)
-    prompts.delete("SQL terminal")
-    assert "SQL terminal" not in names(prompts.similar(linux.id))
-    prompts.delete(linux.id)
+    linux = prompts.prompts.get("Linux Terminal")
+    by_id = prompts.search.similar(linux.id)  # the held rows know the id: no lookup
+    assert by_id == prompts.search.similar("Linux Terminal") and "SQL terminal" in names(by_id)
+    prompts.prompts.delete("SQL terminal")
+    assert "SQL terminal" not in names(prompts.search.similar(linux.id))
+    prompts.prompts.delete(linux.id)
     with pytest.raises(NotFound):
-        prompts.similar(linux.id)
-
-
-def test_near_duplicates_warn_above_the_threshold(prompts: Library) -> None:
-    linux = prompts.get("Linux Terminal")
-    twins = prompts.near_duplicates(linux.content + " Thanks.", name=linux.name)
-    assert names(twins) == ["Linux Terminal"] and twins[0].score >= 0.92
-    assert prompts.near_duplicates(linux.content, exclude_id=linux.id, name=linux.name) == []
-    assert prompts.near_duplicates("Write a haiku about autumn leaves.") == []
+        prompts.search.similar(linux.id)
 
 
 QUERIES = st.text(
@@ -225,8 +217,8 @@ def test_numpy_and_sql_paths_rank_alike(
     prompts: Library, query: str, k: int, folder: str | None
 ) -> None:
     where = PromptFilter(folder=folder)
-    fast = prompts.search(query, "semantic", where, limit=k, engine="numpy")
-    exact = prompts.search(query, "semantic", where, limit=k, engine="sql")
+    fast = prompts.search.search(query, "semantic", where, limit=k, engine="numpy")
+    exact = prompts.search.search(query, "semantic", where, limit=k, engine="sql")
     assert fast.total == exact.total
     assert [h.score for h in fast.hits] == pytest.approx([h.score for h in exact.hits], abs=1e-5)
     for a, b in zip(fast.hits, exact.hits, strict=True):  # ids agree except at float-level ties
@@ -237,21 +229,21 @@ def test_numpy_and_sql_paths_rank_alike(
 
 
 def test_a_read_only_library_without_an_index_matches_words(prompts: Library) -> None:
-    path = prompts.path
+    path = prompts.db.path
     prompts.close()
     with Library(path, read_only=True) as library:
-        result = library.search("linux terminal")
+        result = library.search.search("linux terminal")
     assert result.notice is not None and "read-only" in result.notice
     assert names(result.hits)[0] == "Linux Terminal"
 
 
 def test_a_read_only_library_uses_its_existing_index(prompts: Library) -> None:
-    prompts.build_text_index()
-    prompts.update("Poet", {"content": "Act as a poet who loves zebras."})
-    path = prompts.path
+    prompts.search.build_text_index()
+    prompts.prompts.update("Poet", {"content": "Act as a poet who loves zebras."})
+    path = prompts.db.path
     prompts.close()
     with Library(path, read_only=True) as library:
-        result = library.search("zebra")
+        result = library.search.search("zebra")
     assert result.notice is None and names(result.hits) == ["Poet"]
 
 
@@ -265,20 +257,20 @@ def test_a_read_only_library_uses_its_existing_index(prompts: Library) -> None:
     ],
 )
 def test_bad_searches_are_refused(prompts: Library, args: tuple[object, ...], field: str) -> None:
-    before = prompts.table_counts()
+    before = prompts.db.table_counts()
     with pytest.raises(ValidationError) as caught:
-        prompts.search(*args)  # type: ignore[arg-type]
+        prompts.search.search(*args)  # type: ignore[arg-type]
     assert caught.value.field == field
-    assert prompts.table_counts() == before
+    assert prompts.db.table_counts() == before
 
 
 def test_an_unknown_engine_is_refused(prompts: Library) -> None:
     with pytest.raises(ValidationError, match="engine"):
-        prompts.search("x", "semantic", engine="faiss")
+        prompts.search.search("x", "semantic", engine="faiss")
 
 
 def test_nothing_embedded_yet_is_a_notice(library: Library) -> None:
-    library.create("Poet", "Act as a poet.")
-    result = library.search("poet", "semantic")
+    library.prompts.create("Poet", "Act as a poet.")
+    result = library.search.search("poet", "semantic")
     assert result.hits == [] and result.notice is not None and "embed" in result.notice
-    assert library.similar("Poet") == []
+    assert library.search.similar("Poet") == []

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from storage import Library
+from storage.db.schema import SCHEMA_VERSION
 from storage.errors import BackupError
-from storage.schema import SCHEMA_VERSION
 from storage.transfer import Manifest, restore_backup, verify_backup
 from storage.transfer.checksum import (
     ALGORITHM,
@@ -33,10 +33,10 @@ DIMS = 384
 def _populate_the_rest(library: Library, tmp_path: Path) -> None:
     """What the sample library lacks: embeddings, context, an import session, prices and
     lifecycle runs (everything else the sample writes through the facade)."""
-    ids = [p.id for p in library.list_prompts()]
+    ids = [p.id for p in library.prompts.list_prompts()]
     vectors = np.random.default_rng(7).random((len(ids), DIMS), dtype=np.float32)
     when = datetime(2026, 1, 15, 12, 0)
-    library.bulk_insert(
+    library.db.bulk_insert(
         {
             "prompt_embeddings": pa.table(
                 {
@@ -83,7 +83,7 @@ def _populate_the_rest(library: Library, tmp_path: Path) -> None:
     )
     source = tmp_path / "extra.jsonl"
     source.write_text('{"name": "Imported", "content": "An imported prompt."}\n', "utf-8")
-    library.import_prompts(source)
+    library.imports.run(source)
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def full_library(sample_library: Library, tmp_path: Path) -> Library:
 @pytest.fixture
 def backup_folder(full_library: Library, tmp_path: Path) -> Path:
     folder = tmp_path / "backup"
-    full_library.backup(folder)
+    full_library.backups.write(folder)
     return folder
 
 
@@ -118,9 +118,9 @@ def test_round_trip_every_table_populated(
     restored_manifest = restore_backup(backup_folder, restored_path)
     assert restored_manifest == original
     restored = Library(restored_path).open()
-    assert restored.table_counts() == full_library.table_counts()
+    assert restored.db.table_counts() == full_library.db.table_counts()
 
-    again = restored.backup(tmp_path / "again")
+    again = restored.backups.write(tmp_path / "again")
     assert _without_time(again) == _without_time(original)  # rows, checksums, sha256 too
     for name, entry in again.tables.items():
         assert entry.checksum == original.tables[name].checksum
@@ -136,11 +136,11 @@ def test_round_trip_every_table_populated(
 
 def test_restored_library_continues_its_audit_sequence(backup_folder: Path, tmp_path: Path) -> None:
     restored = Library(tmp_path / "restored.duckdb")
-    restore_backup(backup_folder, restored.path)
+    restore_backup(backup_folder, restored.db.path)
     restored.open()
-    before = max(entry.id for entry in restored.audit(limit=1_000_000))
-    restored.set_tag_colour("fresh", "green")
-    assert restored.audit(limit=1)[0].id == before + 1
+    before = max(entry.id for entry in restored.audit.entries(limit=1_000_000))
+    restored.tags.set_colour("fresh", "green")
+    assert restored.audit.entries(limit=1)[0].id == before + 1
 
 
 def test_backup_refuses_a_folder_that_is_not_empty(full_library: Library, tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ def test_backup_refuses_a_folder_that_is_not_empty(full_library: Library, tmp_pa
     folder.mkdir()
     (folder / "notes.txt").write_text("mine", "utf-8")
     with pytest.raises(BackupError, match="already exists and is not empty") as caught:
-        full_library.backup(folder)
+        full_library.backups.write(folder)
     assert caught.value.file == str(folder)
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".taken")) == []
@@ -350,11 +350,11 @@ def test_a_backup_with_md5_row_checksums_still_verifies_and_restores(tmp_path: P
     assert manifest.checksum_algorithm == LEGACY_ALGORITHM
     restore_backup(folder, tmp_path / "restored.duckdb")
     restored = Library(tmp_path / "restored.duckdb").open()
-    counts = restored.table_counts()
+    counts = restored.db.table_counts()
     assert {t: counts[t] for t in manifest.tables} == {
         t: e.rows for t, e in manifest.tables.items()
     }
-    again = restored.backup(tmp_path / "again")  # written with today's checksums
+    again = restored.backups.write(tmp_path / "again")  # written with today's checksums
     assert again.checksum_algorithm == ALGORITHM
     assert verify_backup(tmp_path / "again") == again
 
@@ -369,7 +369,7 @@ def test_restore_never_overwrites_a_library(
     full_library: Library, backup_folder: Path, tmp_path: Path
 ) -> None:
     target = tmp_path / "existing.duckdb"
-    shutil.copyfile(full_library.path, target)
+    shutil.copyfile(full_library.db.path, target)
     before = target.read_bytes()
     with pytest.raises(BackupError, match="already exists; restore writes a new library"):
         restore_backup(backup_folder, target)

@@ -15,7 +15,7 @@ from storage.models import EDITABLE_FIELDS
 
 def _fields(library: Library) -> dict[str, dict[str, object]]:
     """Every live prompt's editable fields, by content (ids differ between libraries)."""
-    prompts = [library.get(p.id) for p in library.list_prompts()]
+    prompts = [library.prompts.get(p.id) for p in library.prompts.list_prompts()]
     return {p.content: p.editable() for p in prompts}
 
 
@@ -27,10 +27,10 @@ def test_an_export_imports_back_losslessly(
     sample_library: Library, new_library, tmp_path: Path, fmt: str, name: str
 ) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / name
-    result = sample_library.export_prompts(target, fmt)
-    assert result.prompts == sample_library.count_prompts()
+    result = sample_library.exports.write(target, fmt)
+    assert result.prompts == sample_library.prompts.count_prompts()
     fresh = new_library(tmp_path / "fresh.duckdb")
-    summary = fresh.import_prompts(target)
+    summary = fresh.imports.run(target)
     assert (summary.imported, summary.skipped) == (result.prompts, 0)
     assert _fields(fresh) == _fields(sample_library)
     assert set(EDITABLE_FIELDS) <= set(next(iter(_fields(fresh).values())))
@@ -38,11 +38,11 @@ def test_an_export_imports_back_losslessly(
 
 def test_export_takes_the_filters_of_list(sample_library: Library, tmp_path: Path) -> None:
     where = PromptFilter(folder="writing")
-    result = sample_library.export_prompts(tmp_path / "writing.parquet", where=where)
+    result = sample_library.exports.write(tmp_path / "writing.parquet", where=where)
     names = pq.read_table(tmp_path / "writing.parquet").column("name").to_pylist()
-    assert sorted(names) == sorted(p.name for p in sample_library.list_prompts(where))
+    assert sorted(names) == sorted(p.name for p in sample_library.prompts.list_prompts(where))
     assert result.prompts == len(names) > 0
-    archived = sample_library.export_prompts(
+    archived = sample_library.exports.write(
         tmp_path / "archived.jsonl", where=PromptFilter(archived=True)
     )
     lines = (tmp_path / "archived.jsonl").read_text("utf-8").splitlines()
@@ -53,7 +53,7 @@ def test_export_takes_the_filters_of_list(sample_library: Library, tmp_path: Pat
 def test_markdown_export_is_one_file_per_prompt_with_front_matter(
     sample_library: Library, tmp_path: Path
 ) -> None:
-    result = sample_library.export_prompts(tmp_path / "md", "md")
+    result = sample_library.exports.write(tmp_path / "md", "md")
     files = sorted((tmp_path / "md").rglob("*.md"))
     assert len(files) == result.prompts
     text = files[0].read_text("utf-8")
@@ -65,10 +65,10 @@ def test_export_never_overwrites(sample_library: Library, tmp_path: Path) -> Non
     target = tmp_path / "out.csv"
     target.write_text("mine", "utf-8")
     with pytest.raises(TransferError, match="already exists; export to a new path"):
-        sample_library.export_prompts(target)
+        sample_library.exports.write(target)
     assert target.read_text("utf-8") == "mine"
     with pytest.raises(TransferError, match="cannot tell the format"):
-        sample_library.export_prompts(tmp_path / "out.txt")
+        sample_library.exports.write(tmp_path / "out.txt")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("out", "."))) == [
         "out.csv"
     ]

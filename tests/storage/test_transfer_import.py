@@ -11,7 +11,7 @@ import pytest
 from storage import Library
 from storage.errors import ImportRejected, TransferError, ValidationError
 from storage.models import SNAPSHOT_FIELDS
-from storage.validation import clean_fields
+from storage.prompts.validation import clean_fields
 
 AWESOME = (
     Path(__file__).resolve().parents[3] / "shared" / "datasets" / "awesome-chatgpt-prompts.csv"
@@ -19,7 +19,7 @@ AWESOME = (
 
 
 def _sessions(library: Library) -> list[tuple[object, ...]]:
-    _, rows = library.query(
+    _, rows = library.db.query(
         "SELECT source, imported, skipped, errors FROM import_sessions ORDER BY started_at"
     )
     return rows
@@ -27,17 +27,17 @@ def _sessions(library: Library) -> list[tuple[object, ...]]:
 
 @pytest.mark.skipif(not AWESOME.is_file(), reason=f"{AWESOME} is not there")
 def test_awesome_chatgpt_prompts_import_then_skip_as_duplicates(library: Library) -> None:
-    first = library.import_prompts(AWESOME, mapping={"name": "act", "content": "prompt"})
+    first = library.imports.run(AWESOME, mapping={"name": "act", "content": "prompt"})
     assert (first.imported, first.skipped, first.rejected) == (197, 0, 0)
-    assert library.count_prompts() == 197
-    again = library.import_prompts(AWESOME, mapping={"name": "act", "content": "prompt"})
+    assert library.prompts.count_prompts() == 197
+    again = library.imports.run(AWESOME, mapping={"name": "act", "content": "prompt"})
     assert (again.imported, again.skipped) == (0, 197)
-    assert library.count_prompts() == 197
+    assert library.prompts.count_prompts() == 197
     assert _sessions(library) == [("csv", 197, 0, 0), ("csv", 0, 197, 0)]
-    counts = library.table_counts()
+    counts = library.db.table_counts()
     assert counts["prompt_versions"] == 197
     assert counts["audit_log"] == 2  # one entry per import, not per row
-    prompt = library.get("Linux Terminal")
+    prompt = library.prompts.get("Linux Terminal")
     assert prompt.source_type == "import"
     assert prompt.content.startswith("I want you to act as a linux terminal.")
 
@@ -48,12 +48,12 @@ def test_a_broken_row_imports_nothing_and_names_its_line(library: Library, tmp_p
         'act,prompt\nOne,"first"\nTwo,"second, with\na newline"\nThree,third,extra\nFour,fourth\n',
         "utf-8",
     )
-    before = library.table_counts()
+    before = library.db.table_counts()
     with pytest.raises(ImportRejected) as caught:
-        library.import_prompts(source, mapping={"name": "act", "content": "prompt"})
+        library.imports.run(source, mapping={"name": "act", "content": "prompt"})
     assert str(caught.value) == (f"{source}: line 5: expected 2 fields, found 3; nothing imported")
     assert (caught.value.row, caught.value.file) == (5, str(source))
-    assert library.table_counts() == before
+    assert library.db.table_counts() == before
 
 
 @pytest.mark.parametrize(
@@ -72,14 +72,14 @@ def test_an_invalid_value_is_reported_as_validation_words_it(
     source.write_text(f"name,content,temperature\nFine,fine,0.5\n{row}\nBad,,9\n", "utf-8")
     with pytest.raises(ValidationError) as expected:
         clean_fields({field: value})
-    before = library.table_counts()
+    before = library.db.table_counts()
     with pytest.raises(ImportRejected) as caught:
-        library.import_prompts(source)
+        library.imports.run(source)
     assert str(caught.value) == (
         f"{source}: line 3: {expected.value}; nothing imported (2 rows rejected)"
     )
     assert caught.value.rejected == 2
-    assert library.table_counts() == before
+    assert library.db.table_counts() == before
 
 
 def test_fields_are_cleaned_as_create_cleans_them(library: Library, tmp_path: Path) -> None:
@@ -90,10 +90,10 @@ def test_fields_are_cleaned_as_create_cleans_them(library: Library, tmp_path: Pa
         'markdown,"{""team"": ""docs""}",gpt-4o\n',
         "utf-8",
     )
-    summary = library.import_prompts(source)
+    summary = library.imports.run(source)
     assert summary.mapping["name"] == "title" and summary.mapping["content"] == "body"
-    imported = library.get("Summary")
-    created = library.create(
+    imported = library.prompts.get("Summary")
+    created = library.prompts.create(
         " Summary ",
         "Summarise {{x}} now.",
         folder=" writing / short ",
@@ -107,17 +107,17 @@ def test_fields_are_cleaned_as_create_cleans_them(library: Library, tmp_path: Pa
     for field in SNAPSHOT_FIELDS:
         assert getattr(imported, field) == getattr(created, field), field
     assert imported.name == created.name == "Summary"
-    version = library.versions(imported.id)[0]
-    assert version.metadata == library.versions(created.id)[0].metadata
+    version = library.versions.history(imported.id)[0]
+    assert version.metadata == library.versions.history(created.id)[0].metadata
     assert version.change_message == "imported from prompts.csv"
 
 
 def test_duplicates_in_the_file_and_in_the_library_are_skipped(
     library: Library, tmp_path: Path
 ) -> None:
-    library.create("Existing", "Same as the library.")
-    archived = library.create("Old", "Only in the archive.")
-    library.archive(archived.id)
+    library.prompts.create("Existing", "Same as the library.")
+    archived = library.prompts.create("Old", "Only in the archive.")
+    library.prompts.archive(archived.id)
     source = tmp_path / "prompts.jsonl"
     lines = [
         {"name": "A", "content": "Same as the library."},
@@ -126,9 +126,9 @@ def test_duplicates_in_the_file_and_in_the_library_are_skipped(
         {"name": "D", "content": "Only in the archive."},
     ]
     source.write_text("\n".join(json.dumps(line) for line in lines) + "\n", "utf-8")
-    summary = library.import_prompts(source)
+    summary = library.imports.run(source)
     assert (summary.imported, summary.skipped) == (2, 2)
-    assert sorted(p.name for p in library.list_prompts()) == ["B", "D", "Existing"]
+    assert sorted(p.name for p in library.prompts.list_prompts()) == ["B", "D", "Existing"]
 
 
 def test_json_list_and_jsonl_rows_are_named_by_item_and_line(
@@ -140,12 +140,12 @@ def test_json_list_and_jsonl_rows_are_named_by_item_and_line(
         "utf-8",
     )
     with pytest.raises(ImportRejected, match=r"prompts.json: item 2: tag: must not be empty"):
-        library.import_prompts(listed)
+        library.imports.run(listed)
     lines = tmp_path / "prompts.jsonl"
     lines.write_text('{"name": "A", "content": "a"}\n\n{"name": "B", "content": }\n', "utf-8")
     with pytest.raises(ImportRejected, match=r"prompts.jsonl: line 3: not valid JSON"):
-        library.import_prompts(lines)
-    assert library.count_prompts() == 0
+        library.imports.run(lines)
+    assert library.prompts.count_prompts() == 0
 
 
 def test_a_markdown_folder_with_front_matter(library: Library, tmp_path: Path) -> None:
@@ -157,39 +157,39 @@ def test_a_markdown_folder_with_front_matter(library: Library, tmp_path: Path) -
         "utf-8",
     )
     (folder / "plain.md").write_text("Just a prompt, no front matter.", "utf-8")
-    summary = library.import_prompts(folder)
+    summary = library.imports.run(folder)
     assert (summary.source, summary.imported) == ("md", 2)
-    outline = library.get("Blog outline")
+    outline = library.prompts.get("Blog outline")
     assert (outline.folder, outline.tags, outline.temperature) == (
         "writing/blog",
         ("writing", "outline"),
         0.7,
     )
     assert outline.content == "Outline a post about {{topic}}.\n"
-    assert library.get("plain").content == "Just a prompt, no front matter."
+    assert library.prompts.get("plain").content == "Just a prompt, no front matter."
 
 
 def test_bad_mappings_are_refused_before_anything_is_read(library: Library, tmp_path: Path) -> None:
     source = tmp_path / "prompts.csv"
     source.write_text("act,prompt\nOne,first\n", "utf-8")
-    before = library.table_counts()
+    before = library.db.table_counts()
     with pytest.raises(TransferError, match="map: 'nmae' is not a prompt field"):
-        library.import_prompts(source, mapping={"nmae": "act"})
+        library.imports.run(source, mapping={"nmae": "act"})
     with pytest.raises(TransferError, match="has no column 'title' \\(columns: act, prompt\\)"):
-        library.import_prompts(source, mapping={"name": "title"})
+        library.imports.run(source, mapping={"name": "title"})
     other = tmp_path / "other.csv"
     other.write_text("who,what\nOne,first\n", "utf-8")
     with pytest.raises(TransferError, match="no column for name .*--map name=COLUMN"):
-        library.import_prompts(other)
+        library.imports.run(other)
     with pytest.raises(TransferError, match="cannot tell the format"):
-        library.import_prompts(tmp_path / "prompts.txt")
-    assert library.table_counts() == before
+        library.imports.run(tmp_path / "prompts.txt")
+    assert library.db.table_counts() == before
 
 
 def test_preview_suggests_the_mapping(library: Library, tmp_path: Path) -> None:
     source = tmp_path / "prompts.csv"
     source.write_text("act,prompt,notes\nOne,first,x\n", "utf-8")
-    preview = library.preview_import(source)
+    preview = library.imports.preview(source)
     assert (preview.format, preview.columns, preview.rows) == ("csv", ("act", "prompt", "notes"), 1)
     assert preview.mapping == {"name": "act", "content": "prompt"}
 
@@ -201,10 +201,10 @@ def test_whitespace_is_stripped_as_python_strips_it(library: Library, tmp_path: 
         + "\n",
         "utf-8",
     )
-    library.import_prompts(source)
-    prompt = library.get("Tabbed")
+    library.imports.run(source)
+    prompt = library.prompts.get("Tabbed")
     assert (prompt.phase, prompt.tags) == (None, ("a", "b"))
     blank = tmp_path / "blank.jsonl"
     blank.write_text(json.dumps({"name": "Blank", "content": "\n\t\u3000"}) + "\n", "utf-8")
     with pytest.raises(ImportRejected, match="line 1: content: must not be empty"):
-        library.import_prompts(blank)
+        library.imports.run(blank)

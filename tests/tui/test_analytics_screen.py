@@ -47,13 +47,13 @@ def kpi(screen: AnalyticsScreen, label: str) -> str:
 async def test_kpis_follow_the_period(app: PromptdeckApp, sample_library: Library, settle) -> None:  # type: ignore[no-untyped-def]
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_analytics(pilot, settle)
-        month = sample_library.kpis("30d")
+        month = sample_library.analytics.kpis("30d")
         assert screen.report is not None and screen.report.kpis == month
         assert kpi(screen, "Uses") == str(month.uses)
         assert kpi(screen, "Cost") == f"${month.cost_usd:,.2f}"
         await pilot.press("7")
         await settle(pilot)
-        week = sample_library.kpis("7d")
+        week = sample_library.analytics.kpis("7d")
         assert screen.report.period.name == "7d"
         assert week.uses < month.uses
         assert kpi(screen, "Uses") == str(week.uses)
@@ -61,7 +61,7 @@ async def test_kpis_follow_the_period(app: PromptdeckApp, sample_library: Librar
         await pilot.press("a")
         await settle(pilot)
         assert screen.report.period.since is None
-        assert kpi(screen, "Uses") == str(sample_library.kpis("all").uses)
+        assert kpi(screen, "Uses") == str(sample_library.analytics.kpis("all").uses)
 
 
 async def test_top_prompts_open_in_the_editor(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]

@@ -28,10 +28,10 @@ async def test_lists_every_live_prompt_with_the_first_highlighted(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, BrowseScreen)
-        assert _table(app).row_count == app.library.count_prompts()
-        first = app.library.list_prompts(limit=1)[0]
+        assert _table(app).row_count == app.library.prompts.count_prompts()
+        first = app.library.prompts.list_prompts(limit=1)[0]
         assert _table(app).highlighted_id == first.id
-        assert f"{app.library.count_prompts():,} prompts" in app.screen.sub_title
+        assert f"{app.library.prompts.count_prompts():,} prompts" in app.screen.sub_title
 
 
 async def test_search_as_you_type_narrows_the_table(app: PromptdeckApp, settle) -> None:
@@ -51,7 +51,7 @@ async def test_search_as_you_type_narrows_the_table(app: PromptdeckApp, settle) 
 
 
 def _content(app: PromptdeckApp, name: str) -> str:
-    return app.library.get(name).content.lower()
+    return app.library.prompts.get(name).content.lower()
 
 
 async def test_vim_keys_move_and_the_preview_follows(app: PromptdeckApp, settle) -> None:
@@ -62,7 +62,7 @@ async def test_vim_keys_move_and_the_preview_follows(app: PromptdeckApp, settle)
         table = _table(app)
         assert table.cursor == 2
         preview = app.screen.query_one(PromptPreview)
-        assert app.library.get(table.highlighted_id or "").name in str(
+        assert app.library.prompts.get(table.highlighted_id or "").name in str(
             preview.query_one("#preview-title").render()
         )
         await pilot.press("G")
@@ -87,10 +87,10 @@ async def test_rate_from_the_list(app: PromptdeckApp, settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         prompt_id = _table(app).highlighted_id or ""
-        before = len(app.library.feedback(prompt_id))
+        before = len(app.library.usage.feedback(prompt_id))
         await pilot.press("r", "4", *"solid", "enter")
         await settle(pilot)
-        feedback = app.library.feedback(prompt_id)
+        feedback = app.library.usage.feedback(prompt_id)
         assert len(feedback) == before + 1
         assert (feedback[0].rating, feedback[0].comment) == (4, "solid")
 
@@ -98,7 +98,7 @@ async def test_rate_from_the_list(app: PromptdeckApp, settle) -> None:
 async def test_use_asks_for_variables_copies_and_records(app: PromptdeckApp, settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        target = app.library.get("Blog post outline")
+        target = app.library.prompts.get("Blog post outline")
         table = _table(app)
         table.cursor = table._ids.index(target.id)
         await settle(pilot)
@@ -106,14 +106,14 @@ async def test_use_asks_for_variables_copies_and_records(app: PromptdeckApp, set
         await settle(pilot)
         await pilot.press(*"DuckDB", "enter", *"analysts", "enter", *"900", "enter")
         await settle(pilot)
-        after = app.library.get(target.id)
+        after = app.library.prompts.get(target.id)
         assert after.usage_count == target.usage_count + 1
         assert "about DuckDB for analysts" in app.clipboard
         assert "{{" not in app.clipboard
 
 
 async def test_use_takes_variables_named_with_dots_and_dashes(app: PromptdeckApp, settle) -> None:
-    target = app.library.create("Greeting", "Hello {{user.name}}, from {{team-name}}.")
+    target = app.library.prompts.create("Greeting", "Hello {{user.name}}, from {{team-name}}.")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         table = _table(app)
@@ -124,13 +124,13 @@ async def test_use_takes_variables_named_with_dots_and_dashes(app: PromptdeckApp
         await pilot.press(*"Ada", "enter", *"core", "enter")
         await settle(pilot)
         assert app.clipboard == "Hello Ada, from core."
-        assert app.library.get(target.id).usage_count == target.usage_count + 1
+        assert app.library.prompts.get(target.id).usage_count == target.usage_count + 1
 
 
 async def test_copy_puts_the_content_on_the_clipboard(app: PromptdeckApp, settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        prompt = app.library.get(_table(app).highlighted_id or "")
+        prompt = app.library.prompts.get(_table(app).highlighted_id or "")
         await pilot.press("y")
         await settle(pilot)
         assert app.clipboard == prompt.content
@@ -147,10 +147,10 @@ async def test_archive_then_unarchive_from_the_archived_filter(app: PromptdeckAp
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         prompt_id = _table(app).highlighted_id or ""
-        live = app.library.count_prompts()
+        live = app.library.prompts.count_prompts()
         await pilot.press("a", "y")
         await settle(pilot)
-        assert app.library.get(prompt_id).archived
+        assert app.library.prompts.get(prompt_id).archived
         assert _table(app).row_count == live - 1
         await pilot.press("f")
         await settle(pilot)
@@ -161,7 +161,7 @@ async def test_archive_then_unarchive_from_the_archived_filter(app: PromptdeckAp
         table.cursor = table._ids.index(prompt_id)
         await pilot.press("a", "y")
         await settle(pilot)
-        assert not app.library.get(prompt_id).archived
+        assert not app.library.prompts.get(prompt_id).archived
 
 
 async def test_help_lists_the_keys(app: PromptdeckApp, settle) -> None:
@@ -181,15 +181,15 @@ async def test_empty_library_offers_the_sample(library: Library, settings, settl
         assert app.screen.query_one("#empty-hint").display
         await pilot.press("L")
         await settle(pilot, rounds=6)
-        assert library.count_prompts(PromptFilter()) > 10
-        assert _table(app).row_count == library.count_prompts()
+        assert library.prompts.count_prompts(PromptFilter()) > 10
+        assert _table(app).row_count == library.prompts.count_prompts()
 
 
 async def test_worker_errors_reach_the_status_line(app: PromptdeckApp, settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         prompt_id = _table(app).highlighted_id or ""
-        app.library.archive(prompt_id)  # behind the app's back, as the CLI would
+        app.library.prompts.archive(prompt_id)  # behind the app's back, as the CLI would
         await pilot.press("a", "y")
         await settle(pilot)
         status = str(app.screen.query_one("#status").render())

@@ -16,7 +16,7 @@ from tui.widgets.prompt_table import PromptTable
 async def _open(app: PromptdeckApp, pilot, name: str, settle) -> EditScreen:  # type: ignore[no-untyped-def]
     await settle(pilot)
     table = app.screen.query_one(PromptTable)
-    table.cursor = table._ids.index(app.library.get(name).id)
+    table.cursor = table._ids.index(app.library.prompts.get(name).id)
     await pilot.press("enter")
     await settle(pilot)
     assert isinstance(app.screen, EditScreen)
@@ -25,17 +25,17 @@ async def _open(app: PromptdeckApp, pilot, name: str, settle) -> EditScreen:  # 
 
 async def test_open_edit_save_creates_a_new_version(app: PromptdeckApp, settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        before = app.library.get("Commit message")
+        before = app.library.prompts.get("Commit message")
         await _open(app, pilot, settle=settle, name="Commit message")
         await pilot.press("ctrl+e", "ctrl+end", *" Keep it short.")
         await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press(*"shorter", "enter")
         await settle(pilot)
-        after = app.library.get(before.id)
+        after = app.library.prompts.get(before.id)
         assert after.current_version == before.current_version + 1
         assert "Keep it short." in after.content
-        assert app.library.versions(before.id)[-1].change_message == "shorter"
+        assert app.library.versions.history(before.id)[-1].change_message == "shorter"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, BrowseScreen)
@@ -44,7 +44,7 @@ async def test_open_edit_save_creates_a_new_version(app: PromptdeckApp, settle) 
 async def test_new_prompt_is_version_one(app: PromptdeckApp, settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        count = app.library.count_prompts()
+        count = app.library.prompts.count_prompts()
         await pilot.press("n")
         await settle(pilot)
         await pilot.press(*"Summarise {{text}} in one line.")
@@ -54,15 +54,15 @@ async def test_new_prompt_is_version_one(app: PromptdeckApp, settle) -> None:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.library.count_prompts() == count + 1
-        created = app.library.get("One-line summary")
+        assert app.library.prompts.count_prompts() == count + 1
+        created = app.library.prompts.get("One-line summary")
         assert created.current_version == 1 and created.content == "Summarise {{text}} in one line."
 
 
 async def test_derive_creates_a_child_with_lineage(app: PromptdeckApp, settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        parent = app.library.get("SQL from a question")
+        parent = app.library.prompts.get("SQL from a question")
         table = app.screen.query_one(PromptTable)
         table.cursor = table._ids.index(parent.id)
         await pilot.press("d")
@@ -72,20 +72,20 @@ async def test_derive_creates_a_child_with_lineage(app: PromptdeckApp, settle) -
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        child = app.library.get("SQL from a question (derived)")
+        child = app.library.prompts.get("SQL from a question (derived)")
         assert child.parent_id == parent.id
         assert any(
             r.type == "derived_from" and r.target_id == parent.id
-            for r in app.library.relationships(child.id)
+            for r in app.library.lineage.relationships(child.id)
         )
-        assert app.library.get(parent.id).generation_count == parent.generation_count + 1
+        assert app.library.prompts.get(parent.id).generation_count == parent.generation_count + 1
 
 
 async def test_invalid_edit_shows_inline_error_and_writes_nothing(
     app: PromptdeckApp, settle
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        counts = app.library.table_counts()
+        counts = app.library.db.table_counts()
         screen = await _open(app, pilot, settle=settle, name="Commit message")
         await pilot.press("f2")
         temperature = screen.query_one("#field-temperature", Input)
@@ -97,13 +97,13 @@ async def test_invalid_edit_shows_inline_error_and_writes_nothing(
         error = screen.query_one("#error-temperature")
         assert error.has_class("-shown") and "temperature" in str(error.render())
         assert temperature.value == "7"  # what was typed stays
-        assert app.library.table_counts() == counts
+        assert app.library.db.table_counts() == counts
         assert isinstance(app.screen, EditScreen)
 
 
 async def test_empty_and_duplicate_content_are_refused_inline(app: PromptdeckApp, settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        counts = app.library.table_counts()
+        counts = app.library.db.table_counts()
         screen = await _open(app, pilot, settle=settle, name="Commit message")
         editor = screen.query_one("#content", TextArea)
         editor.load_text("   ")
@@ -112,7 +112,7 @@ async def test_empty_and_duplicate_content_are_refused_inline(app: PromptdeckApp
         await pilot.press("enter")
         await settle(pilot)
         assert "content" in str(screen.query_one("#error-content").render())
-        other = app.library.get("Code review").content
+        other = app.library.prompts.get("Code review").content
         editor.load_text(other)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -120,7 +120,7 @@ async def test_empty_and_duplicate_content_are_refused_inline(app: PromptdeckApp
         await settle(pilot)
         assert "Code review" in str(screen.query_one("#error-content").render())
         assert editor.text == other
-        assert app.library.table_counts() == counts
+        assert app.library.db.table_counts() == counts
 
 
 async def test_diff_shows_unsaved_changes(app: PromptdeckApp, settle) -> None:
@@ -137,7 +137,7 @@ async def test_diff_shows_unsaved_changes(app: PromptdeckApp, settle) -> None:
 
 async def test_versions_panel_opens_and_restores_a_version(app: PromptdeckApp, settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        prompt = app.library.get("Code review")
+        prompt = app.library.prompts.get("Code review")
         assert prompt.current_version >= 2
         await _open(app, pilot, settle=settle, name="Code review")
         await pilot.press("f4")
@@ -151,9 +151,9 @@ async def test_versions_panel_opens_and_restores_a_version(app: PromptdeckApp, s
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await settle(pilot, rounds=5)
-        after = app.library.get(prompt.id)
+        after = app.library.prompts.get(prompt.id)
         assert after.current_version == prompt.current_version + 1
-        assert after.content == app.library.version(prompt.id, 1).content
+        assert after.content == app.library.versions.get(prompt.id, 1).content
 
 
 async def test_leaving_with_unsaved_changes_asks_first(app: PromptdeckApp, settle) -> None:

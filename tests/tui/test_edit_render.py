@@ -17,7 +17,7 @@ from tui.widgets.variables_panel import VariablesPanel
 async def _open(app: PromptdeckApp, pilot, name: str, settle) -> EditScreen:  # type: ignore[no-untyped-def]
     await settle(pilot)
     table = app.screen.query_one(PromptTable)
-    table.cursor = table._ids.index(app.library.get(name).id)
+    table.cursor = table._ids.index(app.library.prompts.get(name).id)
     await pilot.press("enter")
     await settle(pilot)
     assert isinstance(app.screen, EditScreen)
@@ -32,19 +32,19 @@ async def test_ctrl_r_copies_the_rendered_text_and_records_a_render(
     app: PromptdeckApp, settle
 ) -> None:  # type: ignore[no-untyped-def]
     async with app.run_test(size=(120, 40)) as pilot:
-        before = app.library.get("Blog post outline")
+        before = app.library.prompts.get("Blog post outline")
         await _open(app, pilot, "Blog post outline", settle)
         await pilot.press("f3", *"DuckDB", "tab", *"analysts", "tab", *"900")
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert "about DuckDB for analysts" in app.clipboard and "{{" not in app.clipboard
-        assert app.clipboard == app.library.render(
+        assert app.clipboard == app.library.usage.render(
             before.id, {"topic": "DuckDB", "audience": "analysts", "word_count": "900"}
         )
-        after = app.library.get(before.id)
+        after = app.library.prompts.get(before.id)
         assert after.usage_count == before.usage_count + 1
         assert after.last_used_at is not None and after.last_used_at > before.last_used_at
-        _, events = app.library.query(
+        _, events = app.library.db.query(
             "SELECT event_type, version, variables FROM usage_events "
             f"WHERE prompt_id = '{before.id}' ORDER BY created_at DESC LIMIT 1"
         )
@@ -64,7 +64,7 @@ async def test_a_missing_variable_is_said_inline_and_nothing_is_recorded(
     app: PromptdeckApp, settle
 ) -> None:  # type: ignore[no-untyped-def]
     async with app.run_test(size=(120, 40)) as pilot:
-        counts = app.library.table_counts()
+        counts = app.library.db.table_counts()
         screen = await _open(app, pilot, "Blog post outline", settle)
         await pilot.press("f3", *"DuckDB", "tab", *"analysts")
         await pilot.press("ctrl+r")
@@ -75,16 +75,16 @@ async def test_a_missing_variable_is_said_inline_and_nothing_is_recorded(
         missing = screen.focused
         assert isinstance(missing, Input) and missing.name == "word_count"
         assert missing.has_class("-invalid")
-        assert app.library.table_counts() == counts
+        assert app.library.db.table_counts() == counts
         await pilot.press(*"900", "ctrl+r")
         await settle(pilot)
         assert not error.has_class("-shown")
-        assert app.library.table_counts()["usage_events"] == counts["usage_events"] + 1
+        assert app.library.db.table_counts()["usage_events"] == counts["usage_events"] + 1
 
 
 async def test_unsaved_text_and_new_prompts_are_not_rendered(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
     async with app.run_test(size=(120, 40)) as pilot:
-        counts = app.library.table_counts()
+        counts = app.library.db.table_counts()
         screen = await _open(app, pilot, "Commit message", settle)
         await pilot.press("ctrl+e", "ctrl+end", *" Be brief.", "ctrl+r")
         await settle(pilot)
@@ -102,4 +102,4 @@ async def test_unsaved_text_and_new_prompts_are_not_rendered(app: PromptdeckApp,
         # A variable with a dot gets its box like any other.
         panel = app.screen.query_one(VariablesPanel)
         assert [box.name for box in panel.query(".variable").results(Input)] == ["user.name"]
-        assert app.library.table_counts() == counts
+        assert app.library.db.table_counts() == counts

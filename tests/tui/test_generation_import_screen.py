@@ -42,8 +42,8 @@ async def test_generations_import_from_the_import_screen(
 ) -> None:  # type: ignore[no-untyped-def]
     source = tmp_path / "calls.csv"
     source.write_text(CALLS, "utf-8")
-    commit = sample_library.get("Commit message")
-    before = sample_library.table_counts()
+    commit = sample_library.prompts.get("Commit message")
+    before = sample_library.db.table_counts()
     async with app.run_test(size=(80, 24)) as pilot:
         await _read(pilot, source, settle)
         assert _text(pilot, "#import-title") == "Import generations from a file"
@@ -60,11 +60,11 @@ async def test_generations_import_from_the_import_screen(
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, BrowseScreen)
-    after = sample_library.table_counts()
+    after = sample_library.db.table_counts()
     assert after["generations"] == before["generations"] + 2
     assert after["usage_events"] == before["usage_events"] + 2
     assert after["import_sessions"] == before["import_sessions"] + 1
-    assert sample_library.get(commit.id).usage_count == commit.usage_count + 1
+    assert sample_library.prompts.get(commit.id).usage_count == commit.usage_count + 1
 
 
 async def test_switching_back_to_prompts_suggests_the_prompt_mapping(
@@ -85,7 +85,7 @@ async def test_a_rejected_generation_row_is_shown_inline_and_nothing_is_written(
 ) -> None:  # type: ignore[no-untyped-def]
     source = tmp_path / "calls.csv"
     source.write_text(CALLS.replace(",800\n", ",-800\n"), "utf-8")
-    before = sample_library.table_counts()
+    before = sample_library.db.table_counts()
     async with app.run_test(size=(80, 24)) as pilot:
         await _read(pilot, source, settle)
         await pilot.press("ctrl+r")
@@ -95,4 +95,4 @@ async def test_a_rejected_generation_row_is_shown_inline_and_nothing_is_written(
             result.render()
         )
         assert result.has_class("-error")
-    assert sample_library.table_counts() == before
+    assert sample_library.db.table_counts() == before

@@ -10,7 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from storage import Library
-from storage.lineage_graph import LineageGraph, LineageNode
+from storage.prompts.lineage_graph import LineageGraph, LineageNode
 from tui.app import PromptdeckApp
 from tui.graph_layout import default_folds, layout
 from tui.screens.diff import DiffScreen
@@ -26,21 +26,25 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48"
 def build_graph(library: Library) -> None:
     """Summarise <- Explain simply <- For kids, Summarise <- Tweet; For kids similar_to Tweet
     (a cross-link inside the tree), Explain simply depends_on Glossary (outside it)."""
-    root = library.create("Summarise", "Summarise {{topic}} in three bullet points.")
-    explain = library.derive(
+    root = library.prompts.create("Summarise", "Summarise {{topic}} in three bullet points.")
+    explain = library.lineage.derive(
         root.id,
         name="Explain simply",
         content="Explain {{topic}} simply.",
         method="simplify",
         improvement_score=0.8,
     )
-    kids = library.derive(explain.id, name="For kids", content="Explain {{topic}} to a child.")
-    library.derive(root.id, name="Tweet", content="Tweet about {{topic}}.", method="shorten")
-    library.create("Glossary", "Define {{term}}.")
-    library.link(kids.id, "Tweet", "similar_to", strength=0.6, context="lay readers")
-    library.link(explain.id, "Glossary", "depends_on")
-    library.rate(explain.id, 4)
-    library.record_usage("Tweet")
+    kids = library.lineage.derive(
+        explain.id, name="For kids", content="Explain {{topic}} to a child."
+    )
+    library.lineage.derive(
+        root.id, name="Tweet", content="Tweet about {{topic}}.", method="shorten"
+    )
+    library.prompts.create("Glossary", "Define {{term}}.")
+    library.lineage.link(kids.id, "Tweet", "similar_to", strength=0.6, context="lay readers")
+    library.lineage.link(explain.id, "Glossary", "depends_on")
+    library.usage.rate(explain.id, 4)
+    library.usage.record("Tweet")
 
 
 @pytest.fixture
@@ -57,7 +61,7 @@ def _open(settle, prompt: str):  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         app: PromptdeckApp = pilot.app  # type: ignore[assignment]
-        app.push_screen(LineageScreen(app.library.get(prompt).id))
+        app.push_screen(LineageScreen(app.library.prompts.get(prompt).id))
         await settle(pilot)
 
     return run_before
@@ -140,7 +144,7 @@ async def test_enter_opens_the_node_in_the_editor(graph_app: PromptdeckApp, sett
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, EditScreen)
-        assert screen.prompt_id == graph_app.library.get("For kids").id
+        assert screen.prompt_id == graph_app.library.prompts.get("For kids").id
 
 
 async def test_d_shows_the_diff_against_the_parent(graph_app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
@@ -170,8 +174,8 @@ async def test_l_links_to_a_picked_prompt(graph_app: PromptdeckApp, settle) -> N
         await pilot.press("down", "enter")  # similar_to is preselected; down: depends_on
         await settle(pilot)
         assert status(pilot) == "linked 'Tweet' depends_on 'Glossary'"
-        links = [(r.type, r.target_id) for r in library.relationships("Tweet")]
-        assert ("depends_on", library.get("Glossary").id) in links
+        links = [(r.type, r.target_id) for r in library.lineage.relationships("Tweet")]
+        assert ("depends_on", library.prompts.get("Glossary").id) in links
         assert current(pilot) == "Tweet"
         await pilot.press("j")
         assert current(pilot) == "depends_on Glossary"  # links are listed by type
@@ -179,7 +183,7 @@ async def test_l_links_to_a_picked_prompt(graph_app: PromptdeckApp, settle) -> N
 
 async def test_a_cycle_is_refused_with_an_inline_message(graph_app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
     library = graph_app.library
-    counts = library.table_counts()
+    counts = library.db.table_counts()
     async with graph_app.run_test(size=(100, 30)) as pilot:
         await _open(settle, "Summarise")(pilot)
         await pilot.press("l")
@@ -195,7 +199,7 @@ async def test_a_cycle_is_refused_with_an_inline_message(graph_app: PromptdeckAp
             "cycle: 'For kids' already derives from 'Summarise', "
             "so 'Summarise' cannot derive from it"
         )
-    assert library.table_counts() == counts
+    assert library.db.table_counts() == counts
 
 
 async def test_x_removes_a_relationship_after_asking(graph_app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
@@ -206,18 +210,18 @@ async def test_x_removes_a_relationship_after_asking(graph_app: PromptdeckApp, s
         await settle(pilot)
         await pilot.press("n")  # no: nothing changes
         await settle(pilot)
-        assert [r.type for r in library.relationships("For kids")] == [
+        assert [r.type for r in library.lineage.relationships("For kids")] == [
             "derived_from",
             "similar_to",
         ]
         await pilot.press("x", "y")
         await settle(pilot)
-        assert [r.type for r in library.relationships("For kids")] == ["derived_from"]
+        assert [r.type for r in library.lineage.relationships("For kids")] == ["derived_from"]
         assert current(pilot) == "For kids"
         await pilot.press("x", "y")  # on the prompt itself: its derivation
         await settle(pilot)
-        assert library.get("For kids").parent_id is None
-        assert library.get("Explain simply").generation_count == 0
+        assert library.prompts.get("For kids").parent_id is None
+        assert library.prompts.get("Explain simply").generation_count == 0
         assert [n.name for n in pilot.app.screen.graph.nodes] == ["For kids"]  # type: ignore[attr-defined]
 
 

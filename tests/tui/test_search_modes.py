@@ -10,7 +10,7 @@ from rich.console import Console
 from textual.widgets import Static
 
 from storage import Library
-from storage.embedding import LocalProvider
+from storage.search.embedding import LocalProvider
 from tui.app import PromptdeckApp
 from tui.screens.edit import EditScreen
 from tui.settings import Settings
@@ -19,8 +19,8 @@ from tui.widgets.prompt_table import PromptTable
 
 @pytest.fixture
 def embedded(sample_library: Library) -> Library:
-    sample_library.embedder = LocalProvider()
-    sample_library.embed_missing(sample_library.embedder)
+    sample_library.embeddings.embedder = LocalProvider()
+    sample_library.embeddings.embed_missing(sample_library.embeddings.embedder)
     return sample_library
 
 
@@ -85,7 +85,7 @@ async def test_the_preview_lists_the_most_similar_prompts(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         table = app.screen.query_one(PromptTable)
-        table.cursor = table._ids.index(embedded.get("Code review").id)
+        table.cursor = table._ids.index(embedded.prompts.get("Code review").id)
         await settle(pilot)
         console = Console(width=120, record=True, file=io.StringIO())
         console.print(app.screen.query_one("#preview-meta", Static).content)
@@ -104,7 +104,7 @@ async def test_semantic_without_vectors_says_so(app: PromptdeckApp, settle) -> N
 
 
 async def test_e_embeds_what_is_missing(sample_library: Library, settings: Settings, settle):  # type: ignore[no-untyped-def]
-    sample_library.embedder = LocalProvider()
+    sample_library.embeddings.embedder = LocalProvider()
     app = PromptdeckApp(sample_library, settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -112,15 +112,15 @@ async def test_e_embeds_what_is_missing(sample_library: Library, settings: Setti
         await settle(pilot)
         await app.workers.wait_for_complete()
         await settle(pilot)
-        (status,) = sample_library.embedding_status()
-        assert status.missing == 0 and status.current == sample_library.count_prompts()
+        (status,) = sample_library.embeddings.status()
+        assert status.missing == 0 and status.current == sample_library.prompts.count_prompts()
         assert "embedded" in str(app.screen.query_one("#status").render())
 
 
 async def test_saving_a_near_duplicate_warns_and_still_saves(
     embedded: Library, settings: Settings, settle
 ) -> None:  # type: ignore[no-untyped-def]
-    twin = embedded.get("Code review")
+    twin = embedded.prompts.get("Code review")
     app = PromptdeckApp(embedded, settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -135,7 +135,7 @@ async def test_saving_a_near_duplicate_warns_and_still_saves(
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        saved = embedded.get("Code review, brief")
+        saved = embedded.prompts.get("Code review, brief")
         assert saved.content.endswith("Be brief.")
         warnings = [n for n in app._notifications if n.title == "Near duplicate"]
         assert warnings and "'Code review'" in warnings[0].message

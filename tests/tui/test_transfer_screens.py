@@ -70,7 +70,7 @@ async def test_import_screen_suggests_the_mapping_imports_and_reloads(
 ) -> None:  # type: ignore[no-untyped-def]
     source = tmp_path / "poems.csv"
     source.write_text(CSV, "utf-8")
-    before = sample_library.count_prompts()
+    before = sample_library.prompts.count_prompts()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("i")
@@ -97,7 +97,7 @@ async def test_import_screen_shows_a_rejected_row_inline(
 ) -> None:  # type: ignore[no-untyped-def]
     source = tmp_path / "broken.csv"
     source.write_text('act,prompt\n"Poet","A poem."\n"Critic",""\n', "utf-8")
-    before = sample_library.table_counts()
+    before = sample_library.db.table_counts()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("i")
@@ -107,7 +107,7 @@ async def test_import_screen_shows_a_rejected_row_inline(
         result = app.screen.query_one("#import-result", Static)
         assert "line 3: content: must not be empty" in str(result.render())
         assert result.has_class("-error")
-    assert sample_library.table_counts() == before
+    assert sample_library.db.table_counts() == before
 
 
 # -- looks -------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from storage.paths import default_library_path
+from storage import default_library_path
 from tui.cli import analytics, lineage, organise, prompts, reports, search, show, transfer, usage
 from tui.cli.common import Group, State
 

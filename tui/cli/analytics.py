@@ -78,7 +78,7 @@ def log_generation(
     """Record an LLM call made with a prompt (REF@N: with that version).
 
     Also records a use of the prompt (uses, last use, relevance)."""
-    found = library().log_generation(
+    found = library().costs.log_generation(
         ref,
         provider=provider,
         model=model,
@@ -116,7 +116,7 @@ def price_set(
     """Set what MODEL of PROVIDER costs from a day on.
 
     Generations logged without a cost are priced with the price in force on their day."""
-    found = library().set_price(
+    found = library().costs.set_price(
         provider, model, price_in, price_out, effective_from=since, currency=currency
     )
     click.echo(
@@ -131,7 +131,7 @@ def price_set(
 @json_option
 def price_list(provider: str | None, model: str | None, as_json: bool) -> None:
     """List prices by provider, model and day."""
-    found = library().prices(provider, model)
+    found = library().costs.prices(provider, model)
     if as_json:
         emit_json([p.to_dict() for p in found])
     elif not found:
@@ -151,7 +151,7 @@ def price_list(provider: str | None, model: str | None, as_json: bool) -> None:
 @click.option("--from", "since", type=_Date(), required=True, help="The day the price starts.")
 def price_rm(provider: str, model: str, since: date) -> None:
     """Remove the price of MODEL of PROVIDER that starts on a day."""
-    found = library().remove_price(provider, model, since)
+    found = library().costs.remove_price(provider, model, since)
     click.echo(f"price {found.provider}/{found.model} from {found.effective_from}: removed")
 
 
@@ -169,7 +169,7 @@ def lifecycle_decay(as_json: bool) -> None:
     """Decay the relevance of prompts unused since the last run.
 
     Multiplies by relevance_decay_rate once per day elapsed; running twice a day is harmless."""
-    run = library().decay()
+    run = library().lifecycle.decay()
     if as_json:
         emit_json({**run.to_dict(), "already_ran": run.already_ran})
     elif run.already_ran:
@@ -188,7 +188,7 @@ def lifecycle_cleanup(dry_run: bool, as_json: bool) -> None:
 
     Candidates are below min_relevance_score and unused for max_unused_days. Nothing is
     deleted: `unarchive` brings a prompt back."""
-    run = library().cleanup(dry_run=dry_run)
+    run = library().lifecycle.cleanup(dry_run=dry_run)
     if as_json:
         emit_json(run.to_dict())
         return
@@ -220,7 +220,7 @@ def purge(older_than: timedelta, folder: Path | None, as_json: bool) -> None:
 
     Every row of them (versions, usage, feedback, generations, links ...) is first exported to
     Parquet and read back; nothing is deleted unless the export matches."""
-    run = library().purge(older_than, folder)
+    run = library().lifecycle.purge(older_than, folder)
     if as_json:
         emit_json(run.to_dict())
     elif run.folder is None:
@@ -245,7 +245,7 @@ def config() -> None:
 def config_get(key: str | None, as_json: bool) -> None:
     """Show one setting, or all of them with their descriptions."""
     lib = library()
-    found = [lib.setting(key)] if key else lib.settings()
+    found = [lib.settings.get(key)] if key else lib.settings.all()
     if as_json:
         emit_json(found[0].to_dict() if key else [s.to_dict() for s in found])
     elif key:
@@ -260,7 +260,7 @@ def config_get(key: str | None, as_json: bool) -> None:
 @click.argument("value")
 def config_set(key: str, value: str) -> None:
     """Change a setting (checked against its type and range)."""
-    found = library().set_config(key, value)
+    found = library().settings.set(key, value)
     click.echo(fields_block([(found.key, found.value)]))
 
 

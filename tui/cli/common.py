@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from storage import Library, PromptdeckError
-from storage.embedding import EmbeddingProvider
+from storage import EmbeddingProvider, Library, PromptdeckError
 from tui.settings import configured_embedder, load_settings
 
 # A verb is one burst of actions: it keeps one connection for all of them (a `show` makes

@@ -10,7 +10,7 @@ from storage.models import RELATIONSHIP_TYPES, short_id
 from tui.cli.common import json_option, library
 from tui.cli.fields import collect_fields, content_option, field_options, read_content
 from tui.cli.output import emit_json
-from tui.cli.search import print_save_notices
+from tui.cli.search import embed_saved
 from tui.graph_layout import as_text, layout
 
 type_option = click.option(
@@ -56,7 +56,7 @@ def derive(
     if child is not None:
         if fields or file is not None or name is not None or improvement_score is not None:
             raise click.UsageError("--child takes no content, name or field flags")
-        prompt = library().set_parent(child, ref, method=method)
+        prompt = library().lineage.set_parent(child, ref, method=method)
         if as_json:
             emit_json(prompt.to_dict())
         else:
@@ -66,7 +66,7 @@ def derive(
     if name is not None:
         fields["name"] = name
     lib = library()
-    prompt = lib.derive(
+    prompt = lib.lineage.derive(
         ref,
         message=message,
         method=method,
@@ -74,7 +74,7 @@ def derive(
         content=content,
         **fields,
     )
-    print_save_notices(lib)
+    embed_saved(lib, prompt)
     if as_json:
         emit_json(prompt.to_dict())
     else:
@@ -93,12 +93,12 @@ def link(
 ) -> None:
     """Relate two prompts: SOURCE --type TARGET."""
     lib = library()
-    relationship = lib.link(source, target, kind, strength=strength, context=context)
+    relationship = lib.lineage.link(source, target, kind, strength=strength, context=context)
     if as_json:
         emit_json(relationship.to_dict())
         return
-    source_name = lib.get(relationship.source_id).name
-    target_name = lib.get(relationship.target_id).name
+    source_name = lib.prompts.get(relationship.source_id).name
+    target_name = lib.prompts.get(relationship.target_id).name
     click.echo(f"linked {source_name!r} {kind} {target_name!r}")
 
 
@@ -108,7 +108,7 @@ def link(
 @type_option
 def unlink(source: str, target: str, kind: str) -> None:
     """Remove a relationship: SOURCE --type TARGET."""
-    library().unlink(source, target, kind)
+    library().lineage.unlink(source, target, kind)
     click.echo(f"unlinked {source} {kind} {target}")
 
 
@@ -134,7 +134,7 @@ def lineage(ref: str, depth: int | None, max_nodes: int, as_json: bool) -> None:
     The tree is drawn from REF's root (● marks REF, ○ the others, each with its version, uses
     and rating); `┄ TYPE → NAME` lines under a prompt are its relationships that are not
     derivations (→ from it, ← to it). --json prints the nodes, links and enhancement history."""
-    graph = library().lineage_graph(ref, depth=depth, max_nodes=max_nodes)
+    graph = library().lineage.graph(ref, depth=depth, max_nodes=max_nodes)
     if as_json:
         emit_json({**graph.to_dict(), "truncated": graph.truncated})
         return

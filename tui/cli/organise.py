@@ -24,7 +24,7 @@ def tag() -> None:
 @click.argument("tags", nargs=-1, required=True)
 def tag_add(ref: str, tags: tuple[str, ...]) -> None:
     """Add tags to a prompt (saved as a new version)."""
-    prompt = library().add_tags(ref, tags)
+    prompt = library().tags.add(ref, tags)
     click.echo(f"{_named(prompt)}: tags {', '.join(prompt.tags)}")
 
 
@@ -33,7 +33,7 @@ def tag_add(ref: str, tags: tuple[str, ...]) -> None:
 @click.argument("tags", nargs=-1, required=True)
 def tag_rm(ref: str, tags: tuple[str, ...]) -> None:
     """Remove tags from a prompt (saved as a new version)."""
-    prompt = library().remove_tags(ref, tags)
+    prompt = library().tags.remove(ref, tags)
     click.echo(f"{_named(prompt)}: tags {', '.join(prompt.tags) or '(none)'}")
 
 
@@ -41,7 +41,7 @@ def tag_rm(ref: str, tags: tuple[str, ...]) -> None:
 @json_option
 def tag_list(as_json: bool) -> None:
     """List tags with their number of live prompts and colour."""
-    found = library().tags()
+    found = library().tags.all()
     if as_json:
         emit_json([t.to_dict() for t in found])
     elif not found:
@@ -56,7 +56,7 @@ def tag_list(as_json: bool) -> None:
 @click.argument("colour")
 def tag_colour(name: str, colour: str) -> None:
     """Give a tag a colour (#rgb, #rrggbb or a name like green)."""
-    found = library().set_tag_colour(name, colour)
+    found = library().tags.set_colour(name, colour)
     click.echo(f"tag {found.name}: colour {found.colour}")
 
 
@@ -72,8 +72,10 @@ def label() -> None:
 def label_set(ref: str, name: str, version: int | None) -> None:
     """Point label NAME at a version of the prompt, moving it if it exists."""
     lib = library()
-    found = lib.set_label(ref, name, version)
-    click.echo(f"{_named(lib.get(found.prompt_id))}: {found.label} -> version {found.version}")
+    found = lib.versions.set_label(ref, name, version)
+    click.echo(
+        f"{_named(lib.prompts.get(found.prompt_id))}: {found.label} -> version {found.version}"
+    )
 
 
 @label.command("rm")
@@ -82,8 +84,8 @@ def label_set(ref: str, name: str, version: int | None) -> None:
 def label_rm(ref: str, name: str) -> None:
     """Remove a label from a prompt."""
     lib = library()
-    prompt = lib.get(ref)
-    lib.remove_label(prompt.id, name)
+    prompt = lib.prompts.get(ref)
+    lib.versions.remove_label(prompt.id, name)
     click.echo(f"{_named(prompt)}: label {name} removed")
 
 
@@ -92,7 +94,7 @@ def label_rm(ref: str, name: str) -> None:
 @json_option
 def label_list(ref: str, as_json: bool) -> None:
     """List a prompt's labels and their versions."""
-    found = library().labels(ref)
+    found = library().versions.labels(ref)
     if as_json:
         emit_json([item.to_dict() for item in found])
     elif not found:
@@ -108,14 +110,14 @@ def archive(ref: str) -> None:
     """Archive a prompt (hide it from lists).
 
     `list --archived` shows archived prompts; `unarchive` brings one back."""
-    click.echo(f"{_named(library().archive(ref))}: archived")
+    click.echo(f"{_named(library().prompts.archive(ref))}: archived")
 
 
 @click.command()
 @click.argument("ref")
 def unarchive(ref: str) -> None:
     """Bring an archived prompt back."""
-    click.echo(f"{_named(library().unarchive(ref))}: restored from the archive")
+    click.echo(f"{_named(library().prompts.unarchive(ref))}: restored from the archive")
 
 
 @click.command()
@@ -125,7 +127,7 @@ def rm(ref: str, force: bool) -> None:
     """Delete a prompt and its history for good.
 
     The audit log keeps a copy. A prompt others derive from needs --force."""
-    click.echo(f"{_named(library().delete(ref, force=force))}: deleted")
+    click.echo(f"{_named(library().prompts.delete(ref, force=force))}: deleted")
 
 
 COMMANDS = (tag, label, archive, unarchive, rm)

@@ -18,7 +18,7 @@ from tui.cli.fields import (
     read_new_content,
 )
 from tui.cli.output import emit_json, rating, table
-from tui.cli.search import print_save_notices
+from tui.cli.search import embed_saved
 
 # Sort keys read best A to Z; the others (dates, counts, scores) read best highest first.
 _ASCENDING_BY_DEFAULT = ("name", "folder", "model")
@@ -46,12 +46,12 @@ def add(
     content = read_content(file)
     lib = library()
     if parent:
-        prompt = lib.derive(
+        prompt = lib.lineage.derive(
             parent, name=name, content=content, message=message or "derived", **fields
         )
     else:
-        prompt = lib.create(name, content, message=message or "created", **fields)
-    print_save_notices(lib)
+        prompt = lib.prompts.create(name, content, message=message or "created", **fields)
+    embed_saved(lib, prompt)
     if as_json:
         emit_json(prompt.to_dict())
     else:
@@ -78,7 +78,7 @@ def list_(
     Shows short ids (the end of the id), which work as references."""
     if ascending is None:
         ascending = sort in _ASCENDING_BY_DEFAULT
-    found = library().list_prompts(where, sort=sort, descending=not ascending, limit=limit)
+    found = library().prompts.list_prompts(where, sort=sort, descending=not ascending, limit=limit)
     if as_json:
         emit_json([p.to_dict() for p in found])
         return
@@ -122,8 +122,8 @@ def edit(
     if content is not None:
         changes["content"] = content
     lib = library()
-    prompt = lib.update(ref, changes, message)
-    print_save_notices(lib)
+    prompt = lib.prompts.update(ref, changes, message)
+    embed_saved(lib, prompt)
     if as_json:
         emit_json(prompt.to_dict())
     else:
@@ -138,13 +138,13 @@ def versions(ref: str, as_json: bool) -> None:
 
     * marks the current version; LABELS shows the labels pointing at each."""
     lib = library()
-    prompt = lib.get(ref)
-    found = lib.versions(prompt.id)
+    prompt = lib.prompts.get(ref)
+    found = lib.versions.history(prompt.id)
     if as_json:
         emit_json([v.to_dict() for v in found])
         return
     labels: dict[int, list[str]] = {}
-    for label in lib.labels(prompt.id):
+    for label in lib.versions.labels(prompt.id):
         labels.setdefault(label.version, []).append(label.label)
     rows = [
         (
@@ -171,10 +171,10 @@ def diff(ref: str, old: int | None, new: int | None, as_json: bool) -> None:
     OLD and NEW default to the previous and the current version;
     `diff REF@production` compares the labelled version with the current one."""
     lib = library()
-    resolved = lib.resolve(ref)
+    resolved = lib.prompts.resolve(ref)
     if old is None and resolved.version is not None:
         old = resolved.version.version
-    result = lib.diff(resolved.prompt.id, old, new)
+    result = lib.versions.diff(resolved.prompt.id, old, new)
     if as_json:
         emit_json(
             {
@@ -196,7 +196,7 @@ def diff(ref: str, old: int | None, new: int | None, as_json: bool) -> None:
 @click.option("-m", "--message", help="Change message (default: 'restored version N').")
 def revert(ref: str, version: int, message: str | None) -> None:
     """Restore an old version (saved as a new version)."""
-    prompt = library().restore(ref, version, message)
+    prompt = library().versions.restore(ref, version, message)
     click.echo(
         f"{prompt.name} ({short_id(prompt.id)}): version {version} restored "
         f"as version {prompt.current_version}"

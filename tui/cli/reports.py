@@ -6,7 +6,7 @@ import json
 
 import click
 
-from storage.analytics_models import PERIODS, Kpis
+from storage import PERIODS, Kpis
 from storage.errors import NotFound
 from storage.models import short_id
 from tui.cli.common import json_option, library
@@ -25,8 +25,8 @@ from tui.cli.output import count, emit_json, fields_block, rating, table
 def stats(period: str, as_json: bool) -> None:
     """Show library-wide figures and the KPIs of a period (from the mart views)."""
     lib = library()
-    found = lib.stats()
-    kpis = lib.kpis(period)
+    found = lib.analytics.stats()
+    kpis = lib.analytics.kpis(period)
     if as_json:
         emit_json({**found.to_dict(), "period": {**kpis.to_dict(), "tokens": kpis.tokens}})
         return
@@ -90,7 +90,7 @@ def sql(query: str, limit: int, as_json: bool) -> None:
     """Run a read-only SQL query.
 
     Query the tables and the mart.* views; writes and file access are refused."""
-    columns, rows = library(shared_connection=False).query(query, limit=limit)
+    columns, rows = library(shared_connection=False).db.query(query, limit=limit)
     if as_json:
         emit_json([dict(zip(columns, row, strict=True)) for row in rows])
     elif columns:
@@ -110,12 +110,12 @@ def audit(ref: str | None, limit: int, as_json: bool) -> None:
     entity = None
     if ref is not None:
         try:
-            entity = f"prompt:{lib.get(ref).id}"
+            entity = f"prompt:{lib.prompts.get(ref).id}"
         except NotFound:
             if ":" not in ref:  # a deleted prompt is still found as prompt:<full id>
                 raise
             entity = ref
-    found = lib.audit(entity, limit=limit)
+    found = lib.audit.entries(entity, limit=limit)
     if as_json:
         emit_json([entry.to_dict() for entry in found])
         return

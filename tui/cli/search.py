@@ -9,11 +9,17 @@ from typing import Any
 
 import click
 
-from storage import Library, PromptFilter
-from storage.embedding import EmbeddingProvider, make_provider
-from storage.embedding.settings import PROVIDERS
-from storage.embeddings import Progress
-from storage.search import MODES, SearchHit
+from storage import (
+    MODES,
+    PROVIDERS,
+    EmbeddingProvider,
+    Library,
+    Progress,
+    Prompt,
+    PromptFilter,
+    SearchHit,
+    make_provider,
+)
 from tui.cli.common import State, UserError, json_option, library
 from tui.cli.fields import filter_options
 from tui.cli.output import clip, emit_json, table
@@ -22,9 +28,10 @@ from tui.settings import ConfigError, Settings
 _SNIPPET_WIDTH = 70
 
 
-def print_save_notices(lib: Library) -> None:
-    """Warnings of the last save (a near twin, a vector that could not be made) on stderr."""
-    for notice in lib.save_notices():
+def embed_saved(lib: Library, prompt: Prompt) -> None:
+    """The step after a save: embed the prompt (when an embedder is set) and print what that
+    found (a near twin, a vector that could not be made) on stderr."""
+    for notice in lib.embeddings.after_save(prompt):
         click.echo(f"promptdeck: warning: {notice.message}", err=True)
     state = click.get_current_context().find_object(State)
     if state is not None and state.embedder_error:
@@ -58,7 +65,7 @@ def search(
 ) -> None:
     """Search prompts: text (BM25 with snippets), semantic (embeddings) or hybrid (both,
     fused by reciprocal rank). The last word also matches longer words ("linu" finds Linux)."""
-    result = library().search(query, mode, where, limit, min_score)
+    result = library().search.search(query, mode, where, limit, min_score)
     if result.notice:
         click.echo(f"promptdeck: note: {result.notice}", err=True)
     if as_json:
@@ -88,7 +95,7 @@ def search(
 @json_option
 def similar(ref: str, limit: int, as_json: bool) -> None:
     """The prompts most similar to REF, by the embedding model search uses."""
-    hits = library().similar(ref, limit)
+    hits = library().search.similar(ref, limit)
     if as_json:
         emit_json([_hit_json(rank, hit) for rank, hit in enumerate(hits, 1)])
         return
@@ -136,7 +143,7 @@ def embed(
         return
     chosen, size = _provider(provider, model, batch_size)
     with _progress(as_json) as progress:
-        report = lib.embed_missing(chosen, size, progress)
+        report = lib.embeddings.embed_missing(chosen, size, progress)
     if as_json:
         emit_json(report.to_dict())
         return
@@ -158,7 +165,7 @@ def reembed(provider: str | None, model: str | None, batch_size: int | None, as_
     lib = library()
     chosen, size = _provider(provider, model, batch_size)
     with _progress(as_json) as progress:
-        report = lib.reembed(chosen, size, progress)
+        report = lib.embeddings.reembed(chosen, size, progress)
     if as_json:
         emit_json(report.to_dict())
         return
@@ -205,7 +212,7 @@ def _progress(quiet: bool) -> Iterator[Progress | None]:
 
 
 def _print_status(lib: Library, as_json: bool) -> None:
-    statuses = lib.embedding_status()
+    statuses = lib.embeddings.status()
     if as_json:
         emit_json([s.to_dict() for s in statuses])
         return

@@ -6,10 +6,9 @@ from typing import Any
 
 import click
 
-from storage import Library, Prompt
+from storage import Library, Prompt, templates
 from storage.errors import NotFound
 from storage.models import SNAPSHOT_FIELDS, PromptVersion, Relationship, short_id
-from storage.templates import variables
 from tui.cli.common import json_option, library
 from tui.cli.output import cell, echo_text, emit_json, fields_block, when
 
@@ -24,18 +23,18 @@ def show(ref: str, number: int | None, content_only: bool, as_json: bool) -> Non
 
     REF@label or REF@N (or --version N) shows that version."""
     lib = library()
-    resolved = lib.resolve(ref)
+    resolved = lib.prompts.resolve(ref)
     prompt, version = resolved.prompt, resolved.version
     if number is not None:
         if version is not None:
             raise click.UsageError("give a version either as REF@N or as --version, not both")
-        version = lib.version(prompt.id, number)
+        version = lib.versions.get(prompt.id, number)
     if content_only:
         echo_text(version.content if version else prompt.content)
         return
-    labels = lib.labels(prompt.id)
-    links = lib.relationships(prompt.id)
-    average, count = lib.rating(prompt.id)
+    labels = lib.versions.labels(prompt.id)
+    links = lib.lineage.relationships(prompt.id)
+    average, count = lib.usage.rating(prompt.id)
     content = version.content if version else prompt.content
     if as_json:
         emit_json(
@@ -45,7 +44,7 @@ def show(ref: str, number: int | None, content_only: bool, as_json: bool) -> Non
                 "labels": [label.to_dict() for label in labels],
                 "relationships": [link.to_dict() for link in links],
                 "rating": {"average": average, "count": count},
-                "variables": variables(content),
+                "variables": templates.variables(content),
             }
         )
         return
@@ -75,7 +74,7 @@ def show(ref: str, number: int | None, content_only: bool, as_json: bool) -> Non
         ("links", "\n".join(_link_line(lib, prompt, link) for link in links)),
         ("uses", _uses(prompt)),
         ("rating", f"{average:.1f} from {count}" if count else ""),
-        ("variables", variables(content)),
+        ("variables", templates.variables(content)),
         ("created", prompt.created_at),
         ("updated", prompt.updated_at),
         ("archived", prompt.archived_at),
@@ -106,7 +105,7 @@ def _source(prompt: Prompt) -> str:
 
 def _name_of(lib: Library, prompt_id: str) -> str:
     try:
-        return f"{lib.get(prompt_id).name} ({short_id(prompt_id)})"
+        return f"{lib.prompts.get(prompt_id).name} ({short_id(prompt_id)})"
     except NotFound:
         return short_id(prompt_id)
 

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import click
 
-from storage import PromptFilter
-from storage.transfer import (
+from storage import (
     EXPORT_FORMATS,
+    GENERATION_FIELDS,
     IMPORT_FORMATS,
     Manifest,
+    PromptFilter,
+    parse_generation_mapping,
     parse_mapping,
     restore_backup,
     verify_backup,
 )
-from storage.transfer.generations import GENERATION_FIELDS, parse_generation_mapping
 from tui.cli.common import State, json_option, library
 from tui.cli.fields import filter_options
 from tui.cli.output import count, emit_json, table
@@ -46,7 +47,7 @@ def manifest_table(manifest: Manifest) -> str:
 def backup(folder: Path, as_json: bool) -> None:
     """Back the library up to FOLDER (new or empty): a Parquet file per table and a
     manifest.json with each file's sha256 and row checksum. Safe while the library is in use."""
-    manifest = library().backup(folder)
+    manifest = library().backups.write(folder)
     if as_json:
         emit_json({"folder": str(folder), **manifest.to_dict()})
         return
@@ -114,7 +115,7 @@ def export(path: Path, fmt: str | None, where: PromptFilter, as_json: bool) -> N
 
     md writes one file per prompt, with front matter, under PATH/<folder>/. Parquet and
     JSONL exports import back losslessly."""
-    result = library().export_prompts(path, fmt, where)
+    result = library().exports.write(path, fmt, where)
     if as_json:
         emit_json(result.to_dict())
     else:
@@ -159,9 +160,9 @@ def import_(
     default now) and id (a row whose id is already imported is skipped) are optional."""
     lib = library()
     if generations:
-        summary = lib.import_generations(path, fmt, parse_generation_mapping(pairs))
+        summary = lib.generation_imports.run(path, fmt, parse_generation_mapping(pairs))
     else:
-        summary = lib.import_prompts(path, fmt, parse_mapping(pairs))
+        summary = lib.imports.run(path, fmt, parse_mapping(pairs))
     if as_json:
         emit_json(summary.to_dict())
         return

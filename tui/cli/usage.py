@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from storage import templates
 from storage.models import short_id
-from storage.templates import variables
 from tui.cli.common import json_option, library
 from tui.cli.fields import parse_values
 from tui.cli.output import echo_text, emit_json
@@ -25,13 +25,17 @@ def render(ref: str, values: tuple[str, ...], list_vars: bool, as_json: bool) ->
     given = parse_values(values)
     lib = library()
     if list_vars:
-        names = variables(lib.resolve(ref).content)
+        names = templates.variables(lib.prompts.resolve(ref).content)
         if as_json:
             emit_json(names)
         elif names:
             click.echo("\n".join(names))
         return
-    text = lib.render(ref, given) if lib.read_only else lib.use(ref, given, event_type="rendered")
+    text = (
+        lib.usage.render(ref, given)
+        if lib.db.read_only
+        else lib.usage.use(ref, given, event_type="rendered")
+    )
     if as_json:
         emit_json({"text": text})
     else:
@@ -45,7 +49,7 @@ def use(ref: str, values: tuple[str, ...]) -> None:
     """Render a prompt and record the use.
 
     Counts towards the prompt's uses and relevance."""
-    echo_text(library().use(ref, parse_values(values)))
+    echo_text(library().usage.use(ref, parse_values(values)))
 
 
 @click.command()
@@ -69,7 +73,7 @@ def rate(
     lib = library()
     # Any bad rating (9, 4.5, "five") is storage's one-line error naming it, exit 1.
     score: int | str = int(rating) if rating.strip().lstrip("+-").isdigit() else rating
-    feedback = lib.rate(
+    feedback = lib.usage.rate(
         ref,
         score,  # type: ignore[arg-type]
         comment=comment,
@@ -79,8 +83,8 @@ def rate(
     if as_json:
         emit_json(feedback.to_dict())
         return
-    average, count = lib.rating(feedback.prompt_id)
-    name = lib.get(feedback.prompt_id).name
+    average, count = lib.usage.rating(feedback.prompt_id)
+    name = lib.prompts.get(feedback.prompt_id).name
     click.echo(
         f"{name} ({short_id(feedback.prompt_id)}): rated {feedback.rating}/5, "
         f"average {average or 0:.1f} from {count}"

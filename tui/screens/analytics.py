@@ -17,7 +17,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import Header, Static
 
-from storage.analytics_models import PERIODS, AnalyticsReport, GroupActivity, ModelUsage
+from storage import PERIODS, AnalyticsReport, GroupActivity, ModelUsage
 from tui.screens.base import DeckScreen
 from tui.widgets.analytics_bars import Bar, Breakdowns
 from tui.widgets.analytics_footer import QuietFooter
@@ -111,7 +111,7 @@ class AnalyticsScreen(DeckScreen[None]):
         self.report: AnalyticsReport | None = None
         self.by_rating = False
         library = self.deck.library
-        self.read_early(lambda: ReportLoaded(library.analytics(period)))
+        self.read_early(lambda: ReportLoaded(library.analytics.report(period)))
 
     def compose(self) -> ComposeResult:
         wide = self.has_class("-wide")
@@ -140,7 +140,7 @@ class AnalyticsScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="analytics", exit_on_error=False)
     def load(self, period: str) -> None:
-        self.post_message(ReportLoaded(self.deck.library.analytics(period)))
+        self.post_message(ReportLoaded(self.deck.library.analytics.report(period)))
 
     def on_report_loaded(self, message: ReportLoaded) -> None:
         report = message.report
@@ -217,7 +217,7 @@ class AnalyticsScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export(self, report: AnalyticsReport) -> None:
-        folder = self.deck.library.export_analytics(report)
+        folder = self.deck.library.analytics.export(report)
         self.app.call_from_thread(
             self.notify, f"{report.period.label} exported to {folder}", title="Export"
         )

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
-from storage.transfer import BackupProgress, Manifest, default_backup_folder
+from storage import BackupProgress, Manifest, default_backup_folder
 from tui.cli.transfer import byte_size
 from tui.messages import StatusMessage
 from tui.screens.base import DeckScreen
@@ -61,7 +61,7 @@ class BackupScreen(DeckScreen[None]):
     def on_mount(self) -> None:
         self.sub_title = "backup"
         library = self.deck.library
-        folder = default_backup_folder(library.name, library.clock())
+        folder = default_backup_folder(library.db.name, library.db.clock())
         self.query_one("#backup-folder", Input).value = str(folder)
         table = self.query_one("#backup-tables", DataTable)
         table.add_column("Table", key="table")
@@ -89,7 +89,7 @@ class BackupScreen(DeckScreen[None]):
     @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
     def run_backup(self, folder: Path) -> None:
         try:
-            manifest = self.deck.library.backup(
+            manifest = self.deck.library.backups.write(
                 folder, progress=lambda step: self.post_message(BackupStepped(step))
             )
         finally:

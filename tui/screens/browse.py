@@ -16,8 +16,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static, Tree
 from textual.worker import Worker, get_current_worker
 
+from storage import templates
 from storage.models import SORT_KEYS, PromptFilter, PromptPage
-from storage.templates import variables
 from tui.messages import (
     LibraryChanged,
     PromptLoaded,
@@ -288,7 +288,7 @@ class BrowseScreen(DeckScreen[None]):
         page = self._page(where, sort, descending, mode, 0)
         if get_current_worker().is_cancelled:
             return
-        total = library.count_prompts() if where != PromptFilter() else page.total
+        total = library.prompts.count_prompts() if where != PromptFilter() else page.total
         self.post_message(PromptsLoaded(page, where, total, select, mode))
 
     def _page(
@@ -298,10 +298,10 @@ class BrowseScreen(DeckScreen[None]):
         if mode is not None and where.text:
             unfiltered = replace(where, text=None)
             limit = RANKED_PAGE if offset == 0 else PAGE_SIZE
-            return library.search_table(
+            return library.search.table(
                 where.text, mode, unfiltered, limit=limit, offset=offset, match_all=True
             )
-        return library.prompt_table(
+        return library.prompts.prompt_table(
             where, sort=sort, descending=descending, offset=offset, limit=PAGE_SIZE
         )
 
@@ -337,7 +337,7 @@ class BrowseScreen(DeckScreen[None]):
         ranked = message.mode is not None
         table.set_data(message.page, keep=message.select, keep_current=not ranked)
         self.total = message.library_total
-        self.sub_title = f"{self.deck.library.name} · {message.library_total:,} prompts"
+        self.sub_title = f"{self.deck.library.db.name} · {message.library_total:,} prompts"
         matched = message.page.total
         self.query_one("#result-count", Static).update(
             f"{matched:,} of {message.library_total:,}" if filtered else f"{matched:,}"
@@ -361,9 +361,9 @@ class BrowseScreen(DeckScreen[None]):
     @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
     def load_sidebar(self) -> None:
         library = self.deck.library
-        total = library.count_prompts()
-        archived = library.count_prompts(PromptFilter(archived=True))
-        folders, tags = library.folders(), library.tags()
+        total = library.prompts.count_prompts()
+        archived = library.prompts.count_prompts(PromptFilter(archived=True))
+        folders, tags = library.prompts.folders(), library.tags.all()
         self.app.call_from_thread(
             self.query_one(LibraryTree).populate, total, archived, folders, tags
         )
@@ -381,12 +381,12 @@ class BrowseScreen(DeckScreen[None]):
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def load_preview(self, prompt_id: str) -> None:
         library = self.deck.library
-        prompt = library.get(prompt_id)
-        rating, ratings = library.rating(prompt_id)
+        prompt = library.prompts.get(prompt_id)
+        rating, ratings = library.usage.rating(prompt_id)
         if get_current_worker().is_cancelled:
             return
         self.post_message(PromptLoaded(prompt, rating, ratings))
-        similar = tuple(library.similar(prompt_id, limit=SIMILAR_IN_PREVIEW))
+        similar = tuple(library.search.similar(prompt_id, limit=SIMILAR_IN_PREVIEW))
         if similar and not get_current_worker().is_cancelled:
             self.post_message(PromptLoaded(prompt, rating, ratings, similar))
 
@@ -430,7 +430,7 @@ class BrowseScreen(DeckScreen[None]):
 
     @work(thread=True, group="prepare", exit_on_error=False)
     def prepare_search(self, mode: str) -> None:
-        self.post_message(SearchPrepared(mode, self.deck.library.prepare_search(mode)))
+        self.post_message(SearchPrepared(mode, self.deck.library.search.prepare(mode)))
 
     def on_search_prepared(self, message: SearchPrepared) -> None:
         self._prepared.add(message.mode)
@@ -544,8 +544,8 @@ class BrowseScreen(DeckScreen[None]):
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def copy_prompt(self, prompt_id: str) -> None:
         library = self.deck.library
-        prompt = library.get(prompt_id)
-        library.record_usage(prompt_id, "copied")
+        prompt = library.prompts.get(prompt_id)
+        library.usage.record(prompt_id, "copied")
         self.app.call_from_thread(self._copied, prompt.name, prompt.content, prompt_id)
 
     def _copied(self, name: str, text: str, prompt_id: str) -> None:
@@ -559,8 +559,8 @@ class BrowseScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def prepare_use(self, prompt_id: str) -> None:
-        prompt = self.deck.library.get(prompt_id)
-        names = variables(prompt.content)
+        prompt = self.deck.library.prompts.get(prompt_id)
+        names = templates.variables(prompt.content)
         if not names:
             self.use_prompt(prompt_id, {})
             return
@@ -575,7 +575,7 @@ class BrowseScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="use", exit_on_error=False)
     def use_prompt(self, prompt_id: str, values: dict[str, str]) -> None:
-        text = self.deck.library.use(prompt_id, values)
+        text = self.deck.library.usage.use(prompt_id, values)
         self.app.call_from_thread(self._used, text, prompt_id)
 
     def _used(self, text: str, prompt_id: str) -> None:
@@ -596,7 +596,7 @@ class BrowseScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def rate_prompt(self, prompt_id: str, rating: int, comment: str | None) -> None:
-        self.deck.library.rate(prompt_id, rating, comment=comment)
+        self.deck.library.usage.rate(prompt_id, rating, comment=comment)
         self.post_message(StatusMessage(f"rated {rating}/5"))
         self.post_message(LibraryChanged(select=prompt_id))
 
@@ -618,13 +618,17 @@ class BrowseScreen(DeckScreen[None]):
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def archive_prompt(self, prompt_id: str, restoring: bool) -> None:
         library = self.deck.library
-        prompt = library.unarchive(prompt_id) if restoring else library.archive(prompt_id)
+        prompt = (
+            library.prompts.unarchive(prompt_id)
+            if restoring
+            else library.prompts.archive(prompt_id)
+        )
         verb = "restored" if restoring else "archived (restore it from Archived in the sidebar)"
         self.post_message(StatusMessage(f"{prompt.name!r} {verb}"))
         self.post_message(LibraryChanged())
 
     def action_embed(self) -> None:
-        if self.deck.library.embedder is None:
+        if self.deck.library.embeddings.embedder is None:
             self.post_message(
                 StatusMessage("no embedding provider: see [embedding] in config.toml", error=True)
             )
@@ -633,14 +637,14 @@ class BrowseScreen(DeckScreen[None]):
 
     def _embed_if_local(self) -> None:
         """New prompts join semantic search at once when embedding is offline and quick."""
-        embedder = self.deck.library.embedder
+        embedder = self.deck.library.embeddings.embedder
         if embedder is not None and embedder.name == "local":
             self.embed_library()
 
     @work(thread=True, exclusive=True, group="embed", exit_on_error=False)
     def embed_library(self) -> None:
         library = self.deck.library
-        embedder = library.embedder
+        embedder = library.embeddings.embedder
         assert embedder is not None
         shown = [0.0]
 
@@ -650,7 +654,9 @@ class BrowseScreen(DeckScreen[None]):
                 text = f"embedding with {embedder.model}: {done:,} of {total:,}"
                 self.post_message(StatusMessage(text))
 
-        report = library.embed_missing(embedder, batch_size=EMBED_BATCH, progress=progress)
+        report = library.embeddings.embed_missing(
+            embedder, batch_size=EMBED_BATCH, progress=progress
+        )
         self.post_message(
             StatusMessage(
                 f"embedded {report.embedded:,} prompts with {report.model} "
@@ -694,7 +700,7 @@ class BrowseScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def load_sample(self) -> None:
-        from storage.sample import write_sample_library
+        from tui.demo import write_sample_library
 
         write_sample_library(self.deck.library)
         self.post_message(StatusMessage("sample library loaded"))

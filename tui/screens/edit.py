@@ -196,8 +196,8 @@ class EditScreen(DeckScreen[str | None]):
     @work(thread=True, exclusive=True, group="edit-load", exit_on_error=False)
     def load(self, ref: str) -> None:
         library = self.deck.library
-        prompt = library.get(ref)
-        versions = library.versions(prompt.id)
+        prompt = library.prompts.get(ref)
+        versions = library.versions.history(prompt.id)
         self.post_message(Loaded(prompt, versions))
 
     async def on_loaded(self, message: Loaded) -> None:
@@ -288,33 +288,37 @@ class EditScreen(DeckScreen[str | None]):
         self._clear_errors()
         default = {"edit": "edited", "new": "created", "derive": "derived"}[self.mode]
 
+        # The worker gets plain values: in new-prompt mode, every field as the form holds it.
+        fields = self._current_values() if self.mode == "new" else changes
+
         def with_message(message: str | None) -> None:
             if message is not None:
-                self.save(changes, message)
+                self.save(fields, message)
 
         self.app.push_screen(
             ChangeMessageScreen("What changed? (the version's message)", default), with_message
         )
 
     @work(thread=True, exclusive=True, group="edit-save", exit_on_error=False)
-    def save(self, changes: dict[str, Any], message: str) -> None:
+    def save(self, fields: dict[str, Any], message: str) -> None:
+        """Save, then embed the saved prompt: two steps, the second never undoing the first."""
         library = self.deck.library
         try:
             if self.mode == "edit":
                 assert self.prompt_id is not None
-                prompt = library.update(self.prompt_id, changes, message)
+                prompt = library.prompts.update(self.prompt_id, fields, message)
             elif self.mode == "derive":
                 assert self.parent_id is not None
-                prompt = library.derive(self.parent_id, message=message, **changes)
+                prompt = library.lineage.derive(self.parent_id, message=message, **fields)
             else:
-                values = self._current_values()
-                prompt = library.create(
+                values = dict(fields)
+                prompt = library.prompts.create(
                     values.pop("name"), values.pop("content"), message=message, **values
                 )
         except PromptdeckError as error:
             self.post_message(SaveFailed(error))
             return
-        self.post_message(PromptSaved(prompt, library.save_notices()))
+        self.post_message(PromptSaved(prompt, library.embeddings.after_save(prompt)))
 
     def on_save_failed(self, message: SaveFailed) -> None:
         """Inline next to the field it names; nothing was written; the typed text stays."""
@@ -353,9 +357,13 @@ class EditScreen(DeckScreen[str | None]):
     def open_version(self, number: int) -> None:
         assert self.prompt_id is not None
         library = self.deck.library
-        version = library.version(self.prompt_id, number)
-        current = library.get(self.prompt_id).current_version
-        diff = library.diff(self.prompt_id, number, current).as_text() if number != current else ""
+        version = library.versions.get(self.prompt_id, number)
+        current = library.prompts.get(self.prompt_id).current_version
+        diff = (
+            library.versions.diff(self.prompt_id, number, current).as_text()
+            if number != current
+            else ""
+        )
 
         def answered(restore: bool | None) -> None:
             if restore:
@@ -383,7 +391,7 @@ class EditScreen(DeckScreen[str | None]):
     @work(thread=True, exclusive=True, group="edit-save", exit_on_error=False)
     def restore(self, number: int) -> None:
         assert self.prompt_id is not None
-        prompt = self.deck.library.restore(self.prompt_id, number)
+        prompt = self.deck.library.versions.restore(self.prompt_id, number)
         self.app.call_from_thread(self._restored, prompt)
 
     async def _restored(self, prompt: Prompt) -> None:
@@ -408,7 +416,7 @@ class EditScreen(DeckScreen[str | None]):
     @work(thread=True, exclusive=True, group="edit-render", exit_on_error=False)
     def copy_rendered(self, prompt_id: str, values: dict[str, str]) -> None:
         try:
-            text = self.deck.library.use(prompt_id, values, event_type="rendered")
+            text = self.deck.library.usage.use(prompt_id, values, event_type="rendered")
         except PromptdeckError as error:
             self.post_message(RenderFailed(error))
             return

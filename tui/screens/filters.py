@@ -55,7 +55,7 @@ class FilterScreen(ModalScreen[PromptFilter | None]):
     @work(thread=True, exit_on_error=False)
     def load_facets(self) -> None:
         app: PromptdeckApp = self.app  # type: ignore[assignment]
-        facets = app.library.facets()
+        facets = app.library.prompts.facets()
         self.app.call_from_thread(self._fill, facets)
 
     def _fill(self, facets: dict[str, list[str]]) -> None:

@@ -15,9 +15,15 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Select, Static
 
+from storage import (
+    IMPORT_FORMATS,
+    REQUIRED_FIELDS,
+    ImportPreview,
+    ImportSummary,
+    parse_generation_mapping,
+    parse_mapping,
+)
 from storage.errors import PromptdeckError
-from storage.transfer import IMPORT_FORMATS, ImportPreview, ImportSummary, parse_mapping
-from storage.transfer.generations import REQUIRED_FIELDS, parse_generation_mapping
 from tui.messages import StatusMessage
 from tui.screens.base import DeckScreen
 from tui.widgets.status_line import StatusLine
@@ -172,9 +178,9 @@ class ImportScreen(DeckScreen[bool]):
         kind, library = self.kind, self.deck.library
         try:
             if kind is GENERATIONS:
-                found = library.preview_generations(path, fmt)
+                found = library.generation_imports.preview(path, fmt)
             else:
-                found = library.preview_import(path, fmt)
+                found = library.imports.preview(path, fmt)
         except PromptdeckError as error:
             self.post_message(ImportFailed(str(error)))
             return
@@ -185,9 +191,9 @@ class ImportScreen(DeckScreen[bool]):
         kind, library = self.kind, self.deck.library
         try:
             if kind is GENERATIONS:
-                summary = library.import_generations(path, fmt, parse_generation_mapping(pairs))
+                summary = library.generation_imports.run(path, fmt, parse_generation_mapping(pairs))
             else:
-                summary = library.import_prompts(path, fmt, parse_mapping(pairs))
+                summary = library.imports.run(path, fmt, parse_mapping(pairs))
         except PromptdeckError as error:
             self.post_message(ImportFailed(str(error)))
             return

@@ -14,8 +14,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
-from storage import Library
-from storage.lineage_graph import LineageGraph
+from storage import Library, LineageGraph
 from storage.models import short_id
 from tui import formatting
 from tui.graph_layout import GraphRow, default_folds, layout
@@ -149,7 +148,7 @@ class LineageScreen(DeckScreen[None]):
             title += " · big: folded, f unfolds"
         title += f" · lineage of [b]{focus.name if focus else graph.focus_id}[/b]"
         self.query_one("#lineage-title", Static).update(title)
-        self.sub_title = f"{self.deck.library.name} · lineage"
+        self.sub_title = f"{self.deck.library.db.name} · lineage"
         self.query_one(LineageGraphView).set_rows(message.rows, select=message.select)
 
     def reload(self, select: str | None = None) -> None:
@@ -226,7 +225,7 @@ class LineageScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def show_diff(self, prompt_id: str) -> None:
-        diff = self.deck.library.parent_diff(prompt_id)
+        diff = self.deck.library.lineage.parent_diff(prompt_id)
         title = f"{diff.old.name} (parent) → {diff.new.name}"
         self.app.call_from_thread(self.app.push_screen, DiffScreen(title, diff.as_text()))
 
@@ -253,8 +252,8 @@ class LineageScreen(DeckScreen[None]):
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def add_link(self, source_id: str, target_id: str, kind: str, strength: float) -> None:
         library = self.deck.library
-        library.link(source_id, target_id, kind, strength=strength)
-        source, target = library.get(source_id).name, library.get(target_id).name
+        library.lineage.link(source_id, target_id, kind, strength=strength)
+        source, target = library.prompts.get(source_id).name, library.prompts.get(target_id).name
         self.post_message(StatusMessage(f"linked {source!r} {kind} {target!r}"))
         self.app.call_from_thread(self.reload, source_id)
 
@@ -282,7 +281,7 @@ class LineageScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def remove_link(self, source_id: str, target_id: str, kind: str, select: str) -> None:
-        self.deck.library.unlink(source_id, target_id, kind)
+        self.deck.library.lineage.unlink(source_id, target_id, kind)
         self.post_message(StatusMessage(f"removed {kind}"))
         self.app.call_from_thread(self.reload, select)
 
@@ -340,6 +339,6 @@ def _read_graph(
     library: Library, prompt_id: str, folded: frozenset[str] | None, select: str | None
 ) -> GraphLoaded:
     """The graph around a prompt, laid out (with the default folds when `folded` is None)."""
-    graph = library.lineage_graph(prompt_id)
+    graph = library.lineage.graph(prompt_id)
     folds = default_folds(graph) if folded is None else folded
     return GraphLoaded(graph, layout(graph, folds), folds, select)

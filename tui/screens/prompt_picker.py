@@ -89,7 +89,9 @@ class PromptPickerScreen(ModalScreen[str | None]):
     @work(thread=True, exclusive=True, group="picker-load", exit_on_error=False)
     def load(self) -> None:
         app: PromptdeckApp = self.app  # type: ignore[assignment]
-        table = app.library.prompt_table(PromptFilter(), sort="name", descending=False).table
+        table = app.library.prompts.prompt_table(
+            PromptFilter(), sort="name", descending=False
+        ).table
         ids, names, folders = (table.column(c).to_pylist() for c in ("id", "name", "folder"))
         found = [
             Candidate(i, n, f)

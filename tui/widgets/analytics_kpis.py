@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 
-from storage.analytics_models import Kpis
+from storage import Kpis
 from tui.widgets.analytics_box import DrawnWidget, box, side_by_side, split
 
 LABELS = ("Prompts", "Uses", "Tokens", "Cost", "Rating")

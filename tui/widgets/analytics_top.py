@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 
-from storage.analytics_models import TopPrompt
+from storage import TopPrompt
 from tui.widgets.analytics_box import DrawnWidget, fit
 
 # The fixed columns of a wide and a narrow table, their widths, and which are right-aligned.

@@ -10,9 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown, Static
 
+from storage import SearchHit, templates
 from storage.models import Prompt, short_id
-from storage.search import SearchHit
-from storage.templates import variables
 from tui import formatting
 
 # Markdown rendering of very large prompts would stall the UI; longer content is cut.
@@ -39,7 +38,7 @@ def metadata_table(
     ]
     if prompt.temperature is not None:
         rows.insert(5, ("temp", f"{prompt.temperature:g}"))
-    names = variables(prompt.content)
+    names = templates.variables(prompt.content)
     if names:
         rows.append(("vars", ", ".join(names)))
     if prompt.archived:

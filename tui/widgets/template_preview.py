@@ -6,13 +6,13 @@ from collections.abc import Mapping
 
 from rich.text import Text
 
-from storage.templates import split
+from storage import templates
 
 
 def rendered_text(content: str, values: Mapping[str, str]) -> Text:
     """The content with values substituted; a variable with no value stays, highlighted."""
     text = Text()
-    for piece, name in split(content):
+    for piece, name in templates.split(content):
         if name is None:
             text.append(piece)
         elif values.get(name):

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
-from storage.templates import variables
+from storage import templates
 from tui.widgets.template_preview import rendered_text
 
 
@@ -40,7 +40,7 @@ class VariablesPanel(VerticalScroll):
     async def update_content(self, content: str) -> None:
         """Follow the text: add inputs for new variables, keep values typed for old ones."""
         self.content = content
-        names = variables(content)
+        names = templates.variables(content)
         if names != self.names:
             self.names = names
             box = self.query_one("#variable-inputs", Vertical)

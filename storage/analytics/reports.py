@@ -1,0 +1,255 @@
+"""Analytics: the figures of a period, read only from the mart views (and the
+mart.prompt_activity macro), and their export to Parquet. Library-wide `stats` come from the
+same views."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, fields
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+from storage.analytics.models import (
+    AnalyticsReport,
+    DayPoint,
+    GroupActivity,
+    Kpis,
+    ModelUsage,
+    Period,
+    TopPrompt,
+)
+from storage.db.database import Database
+from storage.models import Stats
+
+TOP = 10  # rows of each top-prompts list
+_IN_PERIOD = "($since IS NULL OR day >= $since) AND day <= $until"
+_ACTIVITY = f"""
+SELECT day, created, edited, used, ratings, rating_sum FROM mart.daily_activity
+WHERE {_IN_PERIOD} ORDER BY day
+"""
+_USAGE = f"""
+SELECT day, provider, model, generations, tokens_in, tokens_out, cost_usd, unpriced
+FROM mart.usage_by_model WHERE {_IN_PERIOD}
+"""
+
+# The per-period breakdowns, all grouped from one evaluation of mart.prompt_activity: the live
+# prompts (now), tags and phases (live prompts now; uses and ratings in the period), then the
+# top prompts.
+_BREAKDOWNS = f"""
+WITH p AS MATERIALIZED (SELECT * FROM mart.prompt_activity(CAST($since AS DATE))),
+tagged AS (SELECT unnest(tags) AS tag, archived, uses, ratings, rating_sum FROM p)
+SELECT 'live' AS kind, NULL AS key, NULL AS id, count(*) FILTER (WHERE NOT archived),
+       NULL, NULL, NULL, NULL
+FROM p
+UNION ALL
+SELECT 'tag', tag, NULL, count(*) FILTER (WHERE NOT archived),
+       sum(uses), sum(ratings), sum(rating_sum) / nullif(sum(ratings), 0), NULL
+FROM tagged GROUP BY tag
+HAVING count(*) FILTER (WHERE NOT archived) > 0 OR sum(uses) > 0
+UNION ALL
+SELECT 'phase', phase, NULL, count(*) FILTER (WHERE NOT archived),
+       sum(uses), sum(ratings), sum(rating_sum) / nullif(sum(ratings), 0), NULL
+FROM p GROUP BY phase
+HAVING count(*) FILTER (WHERE NOT archived) > 0 OR sum(uses) > 0
+UNION ALL
+(SELECT 'use', name, id, 1, uses, ratings, avg_rating, last_used_at FROM p
+ WHERE NOT archived AND uses > 0 ORDER BY uses DESC, name, id LIMIT {TOP})
+UNION ALL
+(SELECT 'rating', name, id, 1, uses, ratings, avg_rating, last_used_at FROM p
+ WHERE NOT archived AND ratings > 0 ORDER BY avg_rating DESC, ratings DESC, name, id LIMIT {TOP})
+"""
+
+
+class AnalyticsService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def period(self, name: str = "30d") -> Period:
+        """The period `name` (7d, 30d, 90d, all) ending today, by the library's clock."""
+        return Period.ending(name, self._db.clock().date())
+
+    def kpis(self, period: str = "all") -> Kpis:
+        """The headline figures of the period (what `stats --period` prints)."""
+        window = self.period(period)
+        with self._db.read() as con:
+            summary = con.execute("SELECT prompts FROM mart.library_summary").fetchone()
+            return _kpis(window, int(summary[0]) if summary else 0, *_series(con, window))
+
+    def report(self, period: str = "30d") -> AnalyticsReport:
+        """Everything the analytics screen shows for the period. Each mart view is read once
+        (its rows for the period) and summed here into the KPIs, the series and the bars."""
+        window = self.period(period)
+        groups: dict[str, list[Any]] = {k: [] for k in ("live", "tag", "phase", "use", "rating")}
+        with self._db.read() as con:
+            activity, usage = _series(con, window)
+            for row in con.execute(_BREAKDOWNS, {"since": window.since}).fetchall():
+                groups[row[0]].append(row)
+            distribution = con.execute("SELECT rating, ratings FROM mart.rating_distribution")
+            ratings = {int(k): int(v) for k, v in sorted(distribution.fetchall())}
+        return AnalyticsReport(
+            kpis=_kpis(window, int(groups["live"][0][3]), activity, usage),
+            days=_days(window, activity, usage),
+            providers=_usage_by(usage, with_model=False),
+            models=_usage_by(usage, with_model=True),
+            tags=_sorted_groups(groups["tag"]),
+            phases=_sorted_groups(groups["phase"]),
+            top_by_use=[_top(row) for row in groups["use"]],
+            top_by_rating=[_top(row) for row in groups["rating"]],
+            rating_distribution=ratings,
+        )
+
+    def export(self, report: AnalyticsReport, folder: Path | None = None) -> Path:
+        """Write what a report holds to Parquet, one file per part, into `folder` (default:
+        exports/analytics-<period>-<time>/ beside the library). Returns the folder."""
+        stamp = self._db.clock().strftime("%Y%m%dT%H%M%S")
+        target = (
+            folder or self._db.path.parent / "exports" / f"analytics-{report.period.name}-{stamp}"
+        )
+        target.mkdir(parents=True, exist_ok=True)
+        kpis = {
+            **{k: v for k, v in asdict(report.kpis).items() if k != "period"},
+            "period": report.period.name,
+            "since": report.period.since,
+            "until": report.period.until,
+        }
+        parts: dict[str, pa.Table] = {
+            "kpis": pa.Table.from_pylist([kpis]),
+            "days": _table(report.days, DayPoint),
+            "providers": _table(report.providers, ModelUsage),
+            "models": _table(report.models, ModelUsage),
+            "tags": _table(report.tags, GroupActivity),
+            "phases": _table(report.phases, GroupActivity),
+            "top_by_use": _table(report.top_by_use, TopPrompt),
+            "top_by_rating": _table(report.top_by_rating, TopPrompt),
+            "rating_distribution": pa.table(
+                {
+                    "rating": list(report.rating_distribution),
+                    "ratings": list(report.rating_distribution.values()),
+                }
+            ),
+        }
+        for name, table in parts.items():
+            pq.write_table(table, target / f"{name}.parquet")
+        return target
+
+    def stats(self) -> Stats:
+        """Library-wide figures, read from the mart views."""
+        with self._db.read() as con:
+            one = con.execute(
+                """
+                SELECT s.prompts, s.archived, s.versions, s.folders, s.tags,
+                  (SELECT coalesce(sum(used), 0) FROM mart.daily_activity),
+                  (SELECT sum(ratings) FROM mart.rating_distribution),
+                  (SELECT sum(rating * ratings) / nullif(sum(ratings), 0)
+                     FROM mart.rating_distribution),
+                  (SELECT coalesce(sum(generations), 0) FROM mart.usage_by_model),
+                  (SELECT coalesce(sum(tokens_in), 0) FROM mart.usage_by_model),
+                  (SELECT coalesce(sum(tokens_out), 0) FROM mart.usage_by_model),
+                  (SELECT coalesce(sum(cost_usd), 0) FROM mart.usage_by_model)
+                FROM mart.library_summary s
+                """
+            ).fetchone()
+            assert one is not None
+            top = con.execute(
+                "SELECT id, name, uses, avg_rating FROM mart.prompt_scorecard WHERE NOT archived "
+                "ORDER BY uses DESC, name LIMIT 5"
+            ).fetchall()
+            tags = con.execute(
+                "SELECT tag, prompts, uses FROM mart.tag_stats ORDER BY prompts DESC, tag LIMIT 5"
+            ).fetchall()
+        return Stats(
+            prompts=int(one[0]),
+            archived=int(one[1]),
+            versions=int(one[2]),
+            folders=int(one[3]),
+            tags=int(one[4]),
+            uses=int(one[5]),
+            ratings=int(one[6]),
+            avg_rating=None if one[7] is None else round(float(one[7]), 3),
+            generations=int(one[8]),
+            tokens_in=int(one[9]),
+            tokens_out=int(one[10]),
+            cost_usd=round(float(one[11]), 6),
+            top_prompts=[dict(zip(("id", "name", "uses", "rating"), r, strict=True)) for r in top],
+            top_tags=[dict(zip(("tag", "prompts", "uses"), r, strict=True)) for r in tags],
+        )
+
+
+def _series(con: duckdb.DuckDBPyConnection, window: Period) -> tuple[list[Any], list[Any]]:
+    """The period's rows of mart.daily_activity and mart.usage_by_model."""
+    bounds = {"since": window.since, "until": window.until}
+    return con.execute(_ACTIVITY, bounds).fetchall(), con.execute(_USAGE, bounds).fetchall()
+
+
+def _kpis(window: Period, prompts: int, activity: list[Any], usage: list[Any]) -> Kpis:
+    ratings = sum(row[4] for row in activity)
+    return Kpis(
+        period=window,
+        prompts=prompts,
+        new_prompts=sum(row[1] for row in activity),
+        uses=sum(row[3] for row in activity),
+        generations=sum(row[3] for row in usage),
+        tokens_in=sum(row[4] for row in usage),
+        tokens_out=sum(row[5] for row in usage),
+        cost_usd=math.fsum(row[6] for row in usage),
+        unpriced=sum(row[7] for row in usage),
+        ratings=ratings,
+        avg_rating=sum(row[5] for row in activity) / ratings if ratings else None,
+    )
+
+
+def _days(window: Period, activity: list[Any], usage: list[Any]) -> list[DayPoint]:
+    """Every day of the period (for all time: from the first day with anything on it)."""
+    seen = [row[0] for row in activity] + [row[0] for row in usage]
+    first = window.since or min(seen, default=window.until)
+    by_day: dict[date, list[float]] = {}
+    for row in usage:
+        totals = by_day.setdefault(row[0], [0, 0, 0.0])
+        totals[0] += row[3]
+        totals[1] += row[4] + row[5]
+        totals[2] += row[6]
+    done = {row[0]: row for row in activity}
+    points = []
+    for offset in range((window.until - first).days + 1):
+        day = first + timedelta(days=offset)
+        act = done.get(day, (day, 0, 0, 0))
+        generations, tokens, cost = by_day.get(day, (0, 0, 0.0))
+        points.append(
+            DayPoint(day, act[1], act[2], act[3], int(generations), int(tokens), float(cost))
+        )
+    return points
+
+
+def _usage_by(usage: list[Any], *, with_model: bool) -> list[ModelUsage]:
+    """Generations per provider (or per provider and model), most costly first."""
+    totals: dict[tuple[str, str | None], list[float]] = {}
+    for _day, provider, model, generations, t_in, t_out, cost, unpriced in usage:
+        key = (provider, model if with_model else None)
+        sums = totals.setdefault(key, [0, 0, 0, 0.0, 0])
+        for index, value in enumerate((generations, t_in, t_out, cost, unpriced)):
+            sums[index] += value
+    found = [
+        ModelUsage(p, m, int(s[0]), int(s[1]), int(s[2]), float(s[3]), int(s[4]))
+        for (p, m), s in totals.items()
+    ]
+    return sorted(found, key=lambda u: (-u.cost_usd, -u.generations, u.provider, u.model or ""))
+
+
+def _sorted_groups(rows: list[Any]) -> list[GroupActivity]:
+    found = [GroupActivity(row[1], int(row[3]), int(row[4]), int(row[5]), row[6]) for row in rows]
+    return sorted(found, key=lambda g: (-g.uses, -g.prompts, g.key))
+
+
+def _top(row: Any) -> TopPrompt:
+    return TopPrompt(row[2], row[1], int(row[4]), int(row[5]), row[6], row[7])
+
+
+def _table(items: list[Any], kind: type) -> pa.Table:
+    if items:
+        return pa.Table.from_pylist([asdict(item) for item in items])
+    return pa.table({f.name: pa.nulls(0) for f in fields(kind)})

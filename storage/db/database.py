@@ -1,0 +1,88 @@
+"""The seam between the services and where the tables live.
+
+Services receive a `Database` and never learn what is behind it: today a DuckDB file
+(`DuckDBFile`); the team library will put a DuckLake behind the same protocol. Every action
+gets a connection (`read`) or a transaction (`write`); `audit` writes the audit row inside it."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from storage.db.clock import Clock
+from storage.db.ids import IdFactory
+
+# Every table of schema.sql, in the order a bulk load may fill them.
+TABLES: tuple[str, ...] = (
+    "prompts",
+    "prompt_versions",
+    "prompt_labels",
+    "prompt_embeddings",
+    "relationships",
+    "enhancement_history",
+    "generations",
+    "usage_events",
+    "feedback",
+    "context",
+    "tags",
+    "import_sessions",
+    "audit_log",
+    "config",
+    "prices",
+    "lifecycle_runs",
+    "schema_migrations",
+)
+
+Rows = tuple[list[str], list[tuple[Any, ...]]]
+
+
+class Database(Protocol):
+    path: Path
+    clock: Clock
+    new_id: IdFactory
+    actor: str
+    read_only: bool
+    lock_timeout: float
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def interactive(self) -> bool:
+        """Held open through bursts of actions (the TUI): worth caching rows in memory."""
+        ...
+
+    def open(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
+
+    def write(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """One transaction per user action: everything inside commits together or not at all."""
+        ...
+
+    def audit(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        action: str,
+        entity: str,
+        before: Any = None,
+        after: Any = None,
+    ) -> None: ...
+
+    def change_stamp(self) -> tuple[int, ...]:
+        """Changes whenever a transaction commits: caches compare it to know they are stale."""
+        ...
+
+    def query(self, sql: str, limit: int = 10_000) -> Rows:
+        """A read-only query that can write nothing and reach no file."""
+        ...
+
+    def table_counts(self) -> dict[str, int]: ...
+
+    def bulk_insert(self, tables: dict[str, pa.Table]) -> dict[str, int]: ...

@@ -1,0 +1,241 @@
+"""DuckDBFile: the library as one DuckDB file, opened per action so that several processes
+(the CLI beside an open TUI) can share it; a held lock is waited for briefly."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from storage.db.clock import Clock, utc_now
+from storage.db.connection import connect
+from storage.db.database import TABLES, Rows
+from storage.db.ids import IdFactory, uuid7
+from storage.db.schema import ensure_schema, library_version, refuse_newer
+from storage.errors import PromptdeckError, QueryError, SchemaError
+
+
+class DuckDBFile:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Clock = utc_now,
+        new_id: IdFactory = uuid7,
+        actor: str | None = None,
+        lock_timeout: float = 5.0,
+        read_only: bool = False,
+        linger: float = 0.0,
+    ) -> None:
+        self.path = Path(path).expanduser()
+        self.clock = clock
+        self.new_id = new_id
+        self.actor = actor or _user()
+        self.lock_timeout = lock_timeout
+        self.read_only = read_only
+        self.linger = linger
+        self._opened = False
+        self._shared: duckdb.DuckDBPyConnection | None = None
+        self._shared_users = 0
+        self._shared_lock = threading.Lock()
+        self._release_timer: threading.Timer | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def interactive(self) -> bool:
+        return self.linger > 0
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Create the file if needed and bring its schema to this version."""
+        if self.read_only:
+            if not self.path.is_file():
+                raise PromptdeckError(f"{self.path}: no such library", file=str(self.path))
+            with self._connection() as con:
+                version = library_version(con)
+            if version is None:
+                raise SchemaError(f"{self.path}: not a promptdeck library", file=str(self.path))
+            refuse_newer(version, str(self.path))
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connection() as con:
+                ensure_schema(con, str(self.path), self.clock())
+        self._opened = True
+
+    def close(self) -> None:
+        self._opened = False
+        with self._shared_lock:
+            self._release_shared()
+
+    # -- connections ------------------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one action. With `linger`, an interactive app keeps the file open
+        (and its cache warm) through a burst of actions, and lets it go after `linger` idle
+        seconds so that other processes can take it; each action gets its own cursor."""
+        if self.linger <= 0:
+            con = connect(self.path, read_only=self.read_only, lock_timeout=self.lock_timeout)
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        with self._shared_lock:
+            if self._release_timer is not None:
+                self._release_timer.cancel()
+                self._release_timer = None
+            if self._shared is None:
+                self._shared = connect(
+                    self.path, read_only=self.read_only, lock_timeout=self.lock_timeout
+                )
+            self._shared_users += 1
+            cursor = self._shared.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+            with self._shared_lock:
+                self._shared_users -= 1
+                if self._shared_users == 0:
+                    self._release_timer = threading.Timer(self.linger, self._release_when_idle)
+                    self._release_timer.daemon = True
+                    self._release_timer.start()
+
+    def _release_when_idle(self) -> None:
+        with self._shared_lock:
+            if self._shared_users == 0:
+                self._release_shared()
+
+    def _release_shared(self) -> None:
+        """Close the lingering connection (caller holds _shared_lock)."""
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+            self._release_timer = None
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self._require_open()
+        with self._connection() as con:
+            yield con
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self._require_open()
+        if self.read_only:
+            raise PromptdeckError(f"{self.path}: library is open read-only", file=str(self.path))
+        with self._connection() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    def _require_open(self) -> None:
+        if not self._opened:
+            raise PromptdeckError(f"{self.path}: library is not open", file=str(self.path))
+
+    def audit(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        action: str,
+        entity: str,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        con.execute(
+            'INSERT INTO audit_log (ts, actor, action, entity, "before", "after") '
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [self.clock(), self.actor, action, entity, _json(before), _json(after)],
+        )
+
+    def change_stamp(self) -> tuple[int, ...]:
+        """A commit writes the WAL and a checkpoint the file: either changes their stat."""
+        stamp: list[int] = []
+        for name in (str(self.path), f"{self.path}.wal"):
+            try:
+                info = os.stat(name)
+            except OSError:
+                stamp += [0, 0]
+            else:
+                stamp += [info.st_mtime_ns, info.st_size]
+        return tuple(stamp)
+
+    # -- whole-library actions --------------------------------------------------------------
+
+    def query(self, sql: str, limit: int = 10_000) -> Rows:
+        """Run a read-only query on its own read-only connection (no writes, no file access)."""
+        self._require_open()
+        # A lingering connection holds the file with another configuration, which DuckDB
+        # refuses to mix in one process: wait until no action uses it, close it, and keep it
+        # closed (other actions wait) until the query is done.
+        while True:
+            with self._shared_lock:
+                if self._shared_users == 0:
+                    self._release_shared()
+                    return self._read_only_query(sql, limit)
+            time.sleep(0.005)
+
+    def _read_only_query(self, sql: str, limit: int) -> Rows:
+        con = connect(self.path, read_only=True, lock_timeout=self.lock_timeout)
+        try:
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+            result = con.execute(sql)
+            if result.description is None:
+                return [], []
+            columns = [d[0] for d in result.description]
+            return columns, result.fetchmany(limit)
+        except duckdb.Error as error:
+            raise QueryError(f"sql: {str(error).splitlines()[0]}") from error
+        finally:
+            con.close()
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows per table: what tests compare to prove that bad input changed nothing."""
+        with self.read() as con:
+            return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
+
+    def bulk_insert(self, tables: dict[str, pa.Table]) -> dict[str, int]:
+        """Append Arrow tables (columns named as in schema.sql) in one transaction."""
+        counts: dict[str, int] = {}
+        with self.write() as con:
+            for table, data in tables.items():
+                if table not in TABLES:
+                    raise PromptdeckError(f"{table}: not a library table")
+                con.register("_bulk", data)
+                columns = ", ".join(f'"{c}"' for c in data.column_names)
+                con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _bulk")
+                con.unregister("_bulk")
+                counts[table] = data.num_rows
+            self.audit(con, "bulk_insert", "library", after=counts)
+        return counts
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

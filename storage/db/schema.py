@@ -1,0 +1,78 @@
+"""Applying schema.sql: versioning, migrations from older libraries, refusal of newer ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from storage.errors import SchemaError
+
+# Version 1: the tables of DESIGN.md. Version 2: prompt_labels (named version pointers).
+# Version 3: prices and lifecycle_runs, and the analytics mart views.
+SCHEMA_VERSION = 3
+APP_VERSION = "0.1.0"
+
+# Statements that bring a library from version N-1 to N before schema.sql is re-applied.
+# schema.sql is idempotent (CREATE ... IF NOT EXISTS), so new tables and views need no entry;
+# only changes to existing tables (ALTER TABLE ...) are listed here.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (),
+    3: (),
+}
+
+
+def schema_sql() -> str:
+    """schema.sql: inside the installed package, or at the top of a source checkout."""
+    packaged = resources.files("storage").joinpath("schema.sql")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "schema.sql").read_text(encoding="utf-8")
+
+
+def library_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version recorded in the file, or None for a file with no promptdeck tables."""
+    has_table = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_name = 'schema_migrations'"
+    ).fetchone()
+    if not has_table or not has_table[0]:
+        return None
+    row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def refuse_newer(found: int | None, path: str) -> None:
+    """A library written by a newer promptdeck is not opened, not even to read it."""
+    if found is not None and found > SCHEMA_VERSION:
+        raise SchemaError(
+            f"{path}: library schema version {found} is newer than this promptdeck "
+            f"(supports up to {SCHEMA_VERSION}); upgrade promptdeck to open it",
+            file=path,
+        )
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, path: str, now: datetime) -> None:
+    """Create or migrate the schema in one transaction; refuse a library newer than this code."""
+    found = library_version(con)
+    if found == SCHEMA_VERSION:
+        return
+    refuse_newer(found, path)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if found is not None:
+            for version in range(found + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS.get(version, ()):
+                    con.execute(statement)
+        con.execute(schema_sql())
+        start = (found or 0) + 1
+        for version in range(start, SCHEMA_VERSION + 1):
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, APP_VERSION, now]
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,116 @@
+"""The rows a save writes: a new prompt with its first version, an update as a new version,
+and the refusal of live duplicate content. Callers hold the transaction; the writer writes
+inside it (PromptService, VersionService, TagService and LineageService share it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from storage.db import rows
+from storage.db.database import Database
+from storage.errors import DuplicateContent, NothingToSave
+from storage.models import SNAPSHOT_FIELDS, Prompt
+from storage.prompts import references as refs
+from storage.prompts.validation import content_hash
+
+
+class PromptWriter:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def insert(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        values: dict[str, Any],
+        *,
+        message: str,
+        parent_id: str | None = None,
+    ) -> Prompt:
+        digest = content_hash(values["content"])
+        self.refuse_duplicate(con, digest)
+        now = self._db.clock()
+        record: dict[str, Any] = {
+            **values,
+            "id": self._db.new_id(),
+            "content_hash": digest,
+            "parent_id": parent_id,
+            "current_version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        columns = list(record)
+        con.execute(
+            f"INSERT INTO prompts ({rows.select_list(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            [rows.db_value(c, record[c]) for c in columns],
+        )
+        prompt = refs.prompt_by_id(con, record["id"])
+        assert prompt is not None
+        self.insert_version(con, prompt, message)
+        return prompt
+
+    def refuse_duplicate(
+        self, con: duckdb.DuckDBPyConnection, digest: str, except_id: str | None = None
+    ) -> None:
+        row = con.execute(
+            "SELECT id, name FROM prompts WHERE content_hash = ? AND archived_at IS NULL "
+            "AND id IS DISTINCT FROM ? LIMIT 1",
+            [digest, except_id],
+        ).fetchone()
+        if row:
+            raise DuplicateContent(row[0], row[1])
+
+    def insert_version(self, con: duckdb.DuckDBPyConnection, prompt: Prompt, message: str) -> None:
+        snapshot = {f: rows.db_value(f, getattr(prompt, f)) for f in SNAPSHOT_FIELDS}
+        snapshot["tags"] = list(prompt.tags)
+        con.execute(
+            f"INSERT INTO prompt_versions ({rows.select_list(rows.VERSION_COLUMNS)}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                prompt.id,
+                prompt.current_version,
+                prompt.name,
+                prompt.content,
+                prompt.content_hash,
+                rows.db_value("metadata", {**snapshot, "metadata": prompt.metadata}),
+                message,
+                prompt.updated_at,
+            ],
+        )
+
+    def update(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        before: Prompt,
+        values: dict[str, Any],
+        message: str,
+        action: str = "update",
+    ) -> Prompt:
+        changed = {f: v for f, v in values.items() if getattr(before, f) != v}
+        if not changed:
+            raise NothingToSave(f"prompt {before.name!r}: nothing changed")
+        record = dict(changed)
+        if "content" in changed:
+            record["content_hash"] = content_hash(changed["content"])
+            if before.archived_at is None:
+                self.refuse_duplicate(con, record["content_hash"], except_id=before.id)
+        record["current_version"] = before.current_version + 1
+        record["updated_at"] = self._db.clock()
+        assignments = ", ".join(f'"{c}" = ?' for c in record)
+        con.execute(
+            f"UPDATE prompts SET {assignments} WHERE id = ?",
+            [*(rows.db_value(c, v) for c, v in record.items()), before.id],
+        )
+        after = refs.prompt_by_id(con, before.id)
+        assert after is not None
+        self.insert_version(con, after, message)
+        self._db.audit(
+            con,
+            action,
+            f"prompt:{before.id}",
+            before={f: getattr(before, f) for f in changed},
+            after={**changed, "version": after.current_version, "message": message},
+        )
+        return after

@@ -1,0 +1,88 @@
+"""prompt_table's columns of every prompt, held in memory beside the vector matrix, so that a
+search returns its page of rows without a query (fetching even ten rows by id from DuckDB took
+longer than ranking 100,000 vectors). The rating column is left empty here: ratings change
+with feedback, not with prompts, and are cached on their own.
+
+Each row keeps a hash of its columns; after a write, one query compares them with the file's
+and only the rows that changed are fetched again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from storage.prompts.filters import SUMMARY_SELECT
+
+_RATINGS_JOIN = " LEFT JOIN mart.prompt_ratings r ON r.prompt_id = p.id"
+_RATING = "r.avg_rating AS rating"
+if _RATINGS_JOIN not in SUMMARY_SELECT or _RATING not in SUMMARY_SELECT:
+    raise RuntimeError("storage.prompts.filters.SUMMARY_SELECT changed: update storage.search.rows")
+# prompt_table's select without the ratings (a NULL rating of the same type in their place).
+ROWS_SELECT = SUMMARY_SELECT.replace(_RATINGS_JOIN, "").replace(
+    _RATING, "CAST(NULL AS DOUBLE) AS rating"
+)
+HASH = "row_hash"
+_HASHED = f"SELECT s.*, hash(s) AS {HASH} FROM ({ROWS_SELECT}) s"
+# Replaced rows stay in the table, unused, until there are this many (or this many chunks).
+COMPACT_ROWS, COMPACT_CHUNKS = 10_000, 64
+
+
+@dataclass(frozen=True, slots=True)
+class PromptRows:
+    table: pa.Table  # ROWS_SELECT's columns and HASH; rows replaced since are left unused
+    at: dict[str, int]  # the (current) row of each prompt id
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection) -> PromptRows:
+        return cls._of(con.execute(_HASHED).to_arrow_table())
+
+    @classmethod
+    def _of(cls, table: pa.Table) -> PromptRows:
+        ids = table.column("id").to_pylist()
+        return cls(table, dict(zip(ids, range(len(ids)), strict=True)))
+
+    def refreshed(self, con: duckdb.DuckDBPyConnection) -> PromptRows:
+        """The rows as the file holds them now (self when nothing changed): one query finds
+        what differs; changed and new rows are appended, deleted ones forgotten."""
+        known = self.table.select(["id", HASH]).append_column(
+            "row", pa.array(np.arange(self.table.num_rows))
+        )
+        con.register("_known", known)
+        try:
+            found = con.execute(
+                f"SELECT c.*, k.id AS known_id, k.row AS known_row FROM ({_HASHED}) c "
+                f"FULL JOIN _known k ON k.id = c.id "
+                f"WHERE c.id IS NULL OR k.id IS NULL OR k.{HASH} <> c.{HASH}"
+            ).to_arrow_table()
+        finally:
+            con.unregister("_known")
+        at = dict(self.at)
+        fresh: dict[str, int] = {}  # changed or new prompt id -> its row in `found`
+        columns = (found.column(c).to_pylist() for c in ("id", "known_id", "known_row"))
+        for i, (prompt_id, known_id, row) in enumerate(zip(*columns, strict=True)):
+            # A pair with a replaced (unused) row of the prompt says nothing.
+            if prompt_id is None:
+                if self.at.get(known_id) == row:
+                    del at[known_id]  # deleted
+            elif row is None or self.at.get(prompt_id) in (None, row):
+                fresh.setdefault(prompt_id, i)  # new, or changed since its current row
+        if not fresh and len(at) == len(self.at):
+            return self
+        added = found.take(pa.array(list(fresh.values()), pa.int64()))
+        table = pa.concat_tables([self.table, added.select(self.table.column_names)])
+        at.update((prompt_id, self.table.num_rows + j) for j, prompt_id in enumerate(fresh))
+        unused = table.num_rows - len(at)
+        if unused > max(COMPACT_ROWS, len(at) // 10) or table.column(0).num_chunks > COMPACT_CHUNKS:
+            return self._of(table.take(pa.array(list(at.values()), pa.int64())).combine_chunks())
+        return PromptRows(table, at)
+
+    def take(self, ids: Sequence[str]) -> tuple[pa.Table, list[int]]:
+        """The rows of these prompt ids in their order (ROWS_SELECT's columns), and which of
+        `ids` they are (an id not found is skipped: the prompt was deleted)."""
+        kept = [i for i, prompt_id in enumerate(ids) if prompt_id in self.at]
+        rows = pa.array([self.at[ids[i]] for i in kept], pa.int64())
+        return self.table.take(rows).drop_columns([HASH]), kept

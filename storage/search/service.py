@@ -1,0 +1,285 @@
+"""Search: BM25 text, semantic (cosine over stored vectors) and hybrid (reciprocal rank
+fusion, k=60), with the browse filters (PromptFilter) applied before ranking. Scores: text is
+BM25, semantic the cosine with the query's vector, hybrid the fused rank."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from storage.db.connection import load_fts
+from storage.db.database import Database
+from storage.errors import ValidationError
+from storage.models import Prompt, PromptFilter, PromptPage, Record, short_id
+from storage.prompts import references as refs
+from storage.search.cache import SearchCache
+from storage.search.embedding import EmbeddingProvider
+from storage.search.embeddings import EmbeddingService, _checked, embedding_text
+from storage.search.ranking import Ranker, Ranking, check_limit
+from storage.search.rows import ROWS_SELECT
+from storage.search.text_index import QueryWord, build_text_index
+
+MODES = ("text", "semantic", "hybrid")
+ENGINES = ("numpy", "sql")
+RRF_K = 60
+FUSION_DEPTH = 200  # how far down each ranking hybrid fuses (at least the page asked for)
+SNIPPET_WIDTH = 120
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit(Record):
+    prompt_id: str
+    name: str
+    folder: str
+    tags: tuple[str, ...]
+    score: float
+    snippet: str  # a window of the content around the first hit (its start for semantic)
+    marks: tuple[tuple[int, int], ...] = ()  # (start, end) of each hit inside the snippet
+
+    @property
+    def short_id(self) -> str:
+        return short_id(self.prompt_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult(Record):
+    hits: list[SearchHit]
+    mode: str
+    notice: str | None = None  # e.g. the fallback used when the fts extension cannot load
+    total: int = 0  # prompts ranked (text: every match; semantic: every embedded candidate)
+
+
+class SearchService:
+    def __init__(self, db: Database, embeddings: EmbeddingService) -> None:
+        self._db = db
+        self._embeddings = embeddings
+        self._cache = SearchCache(db, embeddings)
+        self._ranker = Ranker(db, self._cache)
+
+    def search(
+        self,
+        query: str,
+        mode: str = "text",
+        where: PromptFilter = PromptFilter(),
+        limit: int = 50,
+        min_score: float | None = None,
+        *,
+        provider: EmbeddingProvider | None = None,
+        engine: str | None = None,
+    ) -> SearchResult:
+        """Ranked hits with snippets. `provider` embeds the query (default: the library's
+        embedder, or a local one for a local active model); `engine` picks the semantic path:
+        "numpy" (in-memory matrix; the default for a lingering, interactive library) or "sql"
+        (array_cosine_similarity; the default for one-shot use)."""
+        ranking = self._rank(query, mode, where, limit, min_score, provider, engine)
+        return SearchResult(self._hits(ranking), mode, ranking.notice, ranking.total)
+
+    def table(
+        self,
+        query: str,
+        mode: str = "text",
+        where: PromptFilter = PromptFilter(),
+        limit: int = 50,
+        *,
+        offset: int = 0,
+        min_score: float | None = None,
+        provider: EmbeddingProvider | None = None,
+        engine: str | None = None,
+        match_all: bool = False,
+    ) -> PromptPage:
+        """The ranked prompts as prompt_table's Arrow columns plus `score`, best first;
+        `total` is how many prompts were ranked. `match_all`: text ranks only prompts that
+        hold every query word (as you type, each word narrows the list)."""
+        ranking = self._rank(
+            query, mode, where, offset + limit, min_score, provider, engine, match_all
+        )
+        ids, scores = ranking.ids[offset:], ranking.scores[offset:]
+        table, kept = self._page_rows(ids)
+        ratings = self._cache.ratings()
+        rated = pa.array([ratings.get(ids[i]) for i in kept], pa.float64())
+        table = table.set_column(table.schema.get_field_index("rating"), "rating", rated)
+        table = table.append_column("score", pa.array([scores[i] for i in kept], pa.float64()))
+        return PromptPage(table, ranking.total, offset, ranking.notice)
+
+    def similar(self, ref: str, limit: int = 5, *, engine: str | None = None) -> list[SearchHit]:
+        """The live prompts nearest to `ref` by the active model's vectors."""
+        check_limit(limit)
+        engine = self._ranker.engine(engine)
+        provider = self._cache.query_provider(None)
+        # An id of a prompt the held rows know needs no lookup (the browse preview's case).
+        known = self._db.interactive and ref in self._cache.prompt_rows().at
+        prompt_id = ref if known else self._prompt(ref).id
+        stored: Any = None
+        if engine == "numpy":  # the stored vector is a row of the (current) matrix
+            matrix, _ = self._cache.matrix(provider.model, PromptFilter())
+            at = matrix.position(prompt_id)
+            stored = None if at is None else matrix.matrix[at]
+        else:
+            with self._db.read() as con:
+                row = con.execute(
+                    "SELECT embedding FROM prompt_embeddings WHERE prompt_id = ? AND model = ?",
+                    [prompt_id, provider.model],
+                ).fetchone()
+            stored = None if row is None else np.asarray(row[0], np.float32)
+        if stored is not None:
+            vector = stored
+        else:
+            prompt = self._prompt(prompt_id)
+            text = embedding_text(prompt.name, prompt.description, prompt.content)
+            vector = _checked(provider, provider.embed([text]), 1)[0]
+        ranking = self._ranker.vectors(
+            provider.model, vector, PromptFilter(), limit + 1, None, engine
+        )
+        keep = [i for i, pid in enumerate(ranking.ids) if pid != prompt_id][:limit]
+        picked = Ranking(
+            [ranking.ids[i] for i in keep], [ranking.scores[i] for i in keep], len(keep)
+        )
+        return self._hits(picked)
+
+    def prepare(self, mode: str = "text") -> str | None:
+        """Do now what the first search of `mode` would do (build or load the text index; load
+        the active model's vectors; hold the rows and ratings search_table returns), so that
+        an interactive first keystroke is fast. Returns the notice that search would give (a
+        fallback, no vectors yet), or None."""
+        if self._db.interactive:
+            self._cache.prompt_rows()
+        self._cache.ratings()
+        if mode == "text":
+            with self._db.read() as con:
+                if not load_fts(con):
+                    return "full-text search unavailable: matching words instead of BM25"
+            with self._cache.lock:
+                ready = self._cache.ensure_text_index()
+            return None if ready else "no text index yet (read-only library): matching words"
+        return self.search("prepare", mode, limit=1).notice
+
+    def build_text_index(self) -> int:
+        """(Re)build the BM25 index now (search builds it lazily); returns the prompts indexed.
+        The index is derived from the prompts like a cache, so it is not an audited change."""
+        return build_text_index(self._db)
+
+    # -- ranking ---------------------------------------------------------------------------
+
+    def _prompt(self, ref: str) -> Prompt:
+        with self._db.read() as con:
+            return refs.resolve(con, ref).prompt
+
+    def _rank(
+        self,
+        query: str,
+        mode: str,
+        where: PromptFilter,
+        limit: int,
+        min_score: float | None,
+        provider: EmbeddingProvider | None,
+        engine: str | None,
+        match_all: bool = False,
+    ) -> Ranking:
+        if mode not in MODES:
+            raise ValidationError("mode", mode, f"must be one of {', '.join(MODES)}")
+        if not isinstance(query, str) or not query.strip():
+            raise ValidationError("query", query, "must not be empty")
+        check_limit(limit)
+        if engine is not None and engine not in ENGINES:
+            raise ValidationError("engine", engine, f"must be one of {', '.join(ENGINES)}")
+        if mode == "text":
+            return self._ranker.text(query, where, limit, min_score, match_all)
+        chosen = self._cache.query_provider(provider)
+        vector = _checked(chosen, chosen.embed([query]), 1)[0]
+        if mode == "semantic":
+            return self._ranker.vectors(chosen.model, vector, where, limit, min_score, engine)
+        depth = max(limit, FUSION_DEPTH)
+        text = self._ranker.text(query, where, depth, None, match_all)
+        semantic = self._ranker.vectors(chosen.model, vector, where, depth, None, engine)
+        fused: dict[str, float] = {}
+        for ranking in (text, semantic):
+            for rank, prompt_id in enumerate(ranking.ids, start=1):
+                fused[prompt_id] = fused.get(prompt_id, 0.0) + 1.0 / (RRF_K + rank)
+        order = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+        if min_score is not None:
+            order = [item for item in order if item[1] >= min_score]
+        notice = "; ".join(n for n in (text.notice, semantic.notice) if n) or None
+        return Ranking(
+            [i for i, _ in order[:limit]],
+            [s for _, s in order[:limit]],
+            len(order),
+            notice,
+            text.words,
+        )
+
+    def _hits(self, ranking: Ranking) -> list[SearchHit]:
+        if not ranking.ids:
+            return []
+        with self._db.read() as con:
+            found = _rows_of(
+                con, "SELECT p.id, p.name, p.folder, p.tags, p.content FROM prompts p", ranking.ids
+            )
+        by_id = {row["id"]: row for row in found.to_pylist()}
+        pattern = _hit_pattern(ranking.words)
+        hits = []
+        for prompt_id, score in zip(ranking.ids, ranking.scores, strict=True):
+            if prompt_id not in by_id:  # deleted since it was ranked
+                continue
+            row = by_id[prompt_id]
+            text, marks = snippet(row["content"], pattern)
+            hits.append(
+                SearchHit(
+                    prompt_id, row["name"], row["folder"], tuple(row["tags"]), score, text, marks
+                )
+            )
+        return hits
+
+    def _page_rows(self, ids: Sequence[str]) -> tuple[pa.Table, list[int]]:
+        """ROWS_SELECT's columns for these prompts in their order, and which of `ids` they are
+        (not deleted since ranked): from memory for a lingering (interactive) library, else
+        fetched, as loading every row would cost a one-shot call more than it saves."""
+        if self._db.interactive:
+            return self._cache.prompt_rows().take(ids)
+        with self._db.read() as con:
+            found = _rows_of(con, ROWS_SELECT, ids)
+        at = {prompt_id: i for i, prompt_id in enumerate(found.column("id").to_pylist())}
+        kept = [i for i, prompt_id in enumerate(ids) if prompt_id in at]
+        return found.take(pa.array([at[ids[i]] for i in kept], pa.int64())), kept
+
+
+def _rows_of(con: duckdb.DuckDBPyConnection, select: str, ids: Sequence[str]) -> pa.Table:
+    """`select` (FROM prompts p, no WHERE) for these prompt ids, in no particular order. A
+    join with the ids as an Arrow table: an IN list of hundreds of ids is several times slower."""
+    con.register("_wanted", pa.table({"id": pa.array(ids, pa.string())}))
+    try:
+        return con.execute(f"{select} SEMI JOIN _wanted w ON w.id = p.id").to_arrow_table()
+    finally:
+        con.unregister("_wanted")
+
+
+def _hit_pattern(words: Sequence[QueryWord]) -> re.Pattern[str] | None:
+    starts = sorted(
+        {w for word in words for w in (word.raw, word.stem) if w}, key=len, reverse=True
+    )
+    if not starts:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in starts) + r")\w*", re.IGNORECASE)
+
+
+def snippet(
+    content: str, pattern: re.Pattern[str] | None, width: int = SNIPPET_WIDTH
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """One line of the content around the first hit (the start when there is none), with the
+    spans of every hit inside it."""
+    first = pattern.search(content) if pattern else None
+    start = 0
+    if first is not None and first.start() > width // 3:
+        start = content.rfind(" ", 0, first.start() - width // 3) + 1
+    window = content[start : start + width * 2]
+    text = " ".join(window.split())
+    cut = len(text) > width or start + len(window) < len(content)
+    text = text[:width].rstrip()
+    text = ("…" if start else "") + text + ("…" if cut else "")
+    marks = tuple((m.start(), m.end()) for m in pattern.finditer(text)) if pattern else ()
+    return text, marks

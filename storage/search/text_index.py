@@ -1,0 +1,284 @@
+"""BM25 over the fts extension's index of prompts, scored in numpy.
+
+`PRAGMA create_fts_index` builds the index (schema fts_main_prompts: dict, docs, terms, stats,
+stopwords and the tokenize macro) over name, description, content, folder and tags. Beside it
+this module keeps `postings` (termid, docid, tf; sorted by termid), `doc_versions` (each doc's
+prompts.current_version when indexed) and `build` (an id per build). Scores are the extension's
+own match_bm25 formula (k=1.2, b=0.75, log10 idf) over its statistics.
+
+Never stale, never a rebuild per edit: prompts added or edited since the build (their
+current_version differs from the indexed one) form a small `Delta`, tokenised with the same
+macro, stopwords and Porter stemmer and scored from the same statistics, while their old index
+entries are ignored. Deleted and archived prompts drop out through the caller's filter."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+
+from storage.db.connection import load_fts
+from storage.db.database import Database
+
+FTS = "fts_main_prompts"
+INDEXED_COLUMNS = ("name", "description", "content", "folder", "tags")
+K1, B = 1.2, 0.75
+MAX_EXPANSIONS = 64  # dictionary terms the last, still-typed query word may stand for
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+_DOC_TOKENS = " || ".join(
+    f"{FTS}.tokenize(CAST(p.{c} AS VARCHAR))" if c == "tags" else f"{FTS}.tokenize(p.{c})"
+    for c in INDEXED_COLUMNS
+)
+
+
+def build(con: duckdb.DuckDBPyConnection, build_id: str) -> int:
+    """(Re)build the index inside the caller's transaction; returns the number of docs."""
+    con.execute(f"DROP SCHEMA IF EXISTS {FTS} CASCADE")
+    columns = ", ".join(f"'{c}'" for c in INDEXED_COLUMNS)
+    con.execute(f"PRAGMA create_fts_index('prompts', 'id', {columns}, overwrite=1)")
+    con.execute(
+        f"CREATE TABLE {FTS}.postings AS SELECT termid, docid, CAST(count(*) AS INTEGER) AS tf "
+        f"FROM {FTS}.terms GROUP BY ALL ORDER BY termid, docid"
+    )
+    con.execute(
+        f"CREATE TABLE {FTS}.doc_versions AS SELECT d.docid, p.current_version AS version "
+        f"FROM {FTS}.docs d JOIN prompts p ON p.id = d.name"
+    )
+    con.execute(f"CREATE TABLE {FTS}.build AS SELECT CAST(? AS VARCHAR) AS build_id", [build_id])
+    row = con.execute(f"SELECT num_docs FROM {FTS}.stats").fetchone()
+    return int(row[0]) if row else 0
+
+
+def build_text_index(db: Database) -> int:
+    """(Re)build the index in its own transaction; 0 when the fts extension cannot load.
+    The index is derived from the prompts like a cache, so it is not an audited change."""
+    with db.write() as con:
+        if not load_fts(con):
+            return 0
+        return build(con, db.new_id())
+
+
+def build_id(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The id of the index in the file, None when there is none (or an unfinished one)."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'build'",
+        [FTS],
+    ).fetchone()
+    if not found or not found[0]:
+        return None
+    row = con.execute(f"SELECT build_id FROM {FTS}.build").fetchone()
+    return str(row[0]) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class QueryWord:
+    raw: str  # lower-cased, accents stripped, as the tokenizer leaves it
+    stem: str
+    prefix: bool  # the last word of a query being typed: also stands for longer words
+
+
+def query_words(con: duckdb.DuckDBPyConnection, query: str) -> list[QueryWord]:
+    """The query tokenised and stemmed exactly as the index was; without a trailing space the
+    last word is a prefix (as-you-type: "linu" finds Linux)."""
+    row = con.execute(
+        f"SELECT list_transform({FTS}.tokenize(?), x -> [x, stem(x, 'porter')])", [query]
+    ).fetchone()
+    pairs = [(raw, stem) for raw, stem in (row[0] if row else []) if raw]
+    typing = bool(query) and not query[-1].isspace()
+    words: dict[str, QueryWord] = {}
+    for i, (raw, stem) in enumerate(pairs):
+        word = QueryWord(raw, stem, typing and i == len(pairs) - 1)
+        words[f"{stem}:{word.prefix}"] = word
+    return list(words.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """Prompts added or edited since the build, tokenised now: `stale` marks their outdated
+    index docs; `ids[i]` has `lengths[i]` terms and `tf[term][i]` occurrences of `term`."""
+
+    stale: Bools
+    ids: tuple[str, ...]
+    lengths: Floats
+    tf: dict[str, dict[int, int]]
+    new_docs: int  # of `ids`, how many the index does not hold at all
+
+    def df(self, term: str) -> int:
+        return len(self.tf.get(term, ()))
+
+
+@dataclass(frozen=True, slots=True)
+class TextIndex:
+    build_id: str
+    terms: list[str]  # sorted dictionary
+    termids: dict[str, int]
+    df: npt.NDArray[np.int64]  # by termid
+    offsets: npt.NDArray[np.int64]  # postings of termid t: [offsets[t], offsets[t + 1])
+    post_docs: npt.NDArray[np.int64]
+    post_tf: Floats
+    doc_len: Floats  # by docid
+    doc_ids: npt.NDArray[np.object_]  # prompt id by docid
+    doc_version: npt.NDArray[np.int64]
+    num_docs: int
+    avgdl: float
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection, build_id: str) -> TextIndex:
+        words = con.execute(f"SELECT termid, term, df FROM {FTS}.dict ORDER BY term").fetchnumpy()
+        n_terms = int(words["termid"].max()) + 1 if len(words["termid"]) else 0
+        df = np.zeros(n_terms, np.int64)
+        df[words["termid"].astype(np.int64)] = words["df"]
+        post = con.execute(f"SELECT termid, docid, tf FROM {FTS}.postings").fetchnumpy()
+        termid = np.asarray(post["termid"], np.int64)
+        order = np.argsort(termid, kind="stable")  # stored sorted; make sure
+        docs = con.execute(
+            f"SELECT d.docid, d.name, d.len, v.version FROM {FTS}.docs d "
+            f"JOIN {FTS}.doc_versions v USING (docid)"
+        ).fetchnumpy()
+        n_docs = int(docs["docid"].max()) + 1 if len(docs["docid"]) else 0
+        doc_len = np.zeros(n_docs)
+        doc_ids = np.full(n_docs, "", dtype=object)
+        doc_version = np.zeros(n_docs, np.int64)
+        at = np.asarray(docs["docid"], np.int64)
+        doc_len[at] = docs["len"]
+        doc_ids[at] = list(docs["name"])
+        doc_version[at] = docs["version"]
+        stats = con.execute(f"SELECT num_docs, avgdl FROM {FTS}.stats").fetchone()
+        terms = [str(t) for t in words["term"]]
+        return cls(
+            build_id=build_id,
+            terms=terms,
+            termids=dict(zip(terms, (int(t) for t in words["termid"]), strict=True)),
+            df=df,
+            offsets=np.searchsorted(termid[order], np.arange(n_terms + 1)).astype(np.int64),
+            post_docs=np.asarray(post["docid"], np.int64)[order],
+            post_tf=np.asarray(post["tf"], np.float64)[order],
+            doc_len=doc_len,
+            doc_ids=doc_ids,
+            doc_version=doc_version,
+            num_docs=int(stats[0]) if stats else 0,
+            avgdl=float(stats[1]) if stats and stats[1] is not None else 0.0,
+        )
+
+    # -- what changed since the build ------------------------------------------------------
+
+    def delta(self, con: duckdb.DuckDBPyConnection) -> Delta:
+        changed = con.execute(
+            f"SELECT p.id, d.docid FROM prompts p LEFT JOIN {FTS}.docs d ON d.name = p.id "
+            f"LEFT JOIN {FTS}.doc_versions v ON v.docid = d.docid "
+            "WHERE v.version IS DISTINCT FROM p.current_version ORDER BY p.id"
+        ).fetchall()
+        stale = np.zeros(len(self.doc_ids), bool)
+        stale[[int(docid) for _, docid in changed if docid is not None]] = True
+        ids = tuple(str(prompt_id) for prompt_id, _ in changed)
+        position = {prompt_id: i for i, prompt_id in enumerate(ids)}
+        lengths = np.zeros(len(ids))
+        tf: dict[str, dict[int, int]] = {}
+        if ids:
+            found = con.execute(
+                f"SELECT id, stem(w, 'porter') AS term, count(*) FROM ("
+                f"  SELECT p.id, unnest({_DOC_TOKENS}) AS w FROM prompts p "
+                "   WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+                f") WHERE w <> '' AND w NOT IN (SELECT sw FROM {FTS}.stopwords) GROUP BY ALL",
+                [list(ids)],
+            ).fetchall()
+            for prompt_id, term, count in found:
+                i = position[prompt_id]
+                tf.setdefault(term, {})[i] = int(count)
+                lengths[i] += count
+        new_docs = sum(1 for _, docid in changed if docid is None)
+        return Delta(stale, ids, lengths, tf, new_docs)
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def expand(self, word: QueryWord, delta: Delta) -> list[str]:
+        """The dictionary terms a query word stands for: its stem; for a prefix also every
+        term that starts with what was typed, and a stem the typed word runs just past
+        ("termina" -> "termin"), most frequent first."""
+        if not word.prefix or len(word.raw) < 2:
+            return [word.stem]
+        found = {word.stem}
+        for start in {word.raw, word.stem}:
+            at = bisect.bisect_left(self.terms, start)
+            while at < len(self.terms) and self.terms[at].startswith(start):
+                found.add(self.terms[at])
+                at += 1
+            found.update(t for t in delta.tf if t.startswith(start))
+        for cut in range(max(3, len(word.raw) - 2), len(word.raw)):
+            if word.raw[:cut] in self.termids or word.raw[:cut] in delta.tf:
+                found.add(word.raw[:cut])
+        ranked = sorted(found, key=lambda t: (t != word.stem, -self._df(t, delta), t))
+        return ranked[:MAX_EXPANSIONS]
+
+    def _df(self, term: str, delta: Delta) -> int:
+        """Docs holding the term now: the index's count, less its stale docs, plus the delta."""
+        termid = self.termids.get(term)
+        if termid is None:
+            return delta.df(term)
+        docs = self.post_docs[self.offsets[termid] : self.offsets[termid + 1]]
+        return int(self.df[termid]) - int(delta.stale[docs].sum()) + delta.df(term)
+
+    def _idf(self, term: str, delta: Delta) -> float:
+        docs = self.num_docs + delta.new_docs
+        df = self._df(term, delta)
+        return float(np.log10((docs - df + 0.5) / (df + 0.5) + 1))
+
+    def _weight(self, tf: Floats, lengths: Floats) -> Floats:
+        avgdl = self.avgdl or float(lengths.mean() if len(lengths) else 1.0) or 1.0
+        return tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths / avgdl))
+
+    def score(
+        self, groups: Sequence[Sequence[str]], delta: Delta, *, match_all: bool = False
+    ) -> tuple[Floats, Floats]:
+        """BM25 of every indexed doc (by docid; stale ones 0) and of every delta doc. A query
+        word adds the score of the best of the terms it stands for. With `match_all`, a doc
+        that lacks any query word scores 0 (typing another word narrows the result)."""
+        indexed = np.zeros(len(self.doc_ids))
+        fresh = np.zeros(len(delta.ids))
+        words_in = np.zeros(len(self.doc_ids), np.int32)
+        words_in_fresh = np.zeros(len(delta.ids), np.int32)
+        for group in groups:
+            best = np.zeros(len(self.doc_ids))
+            best_fresh = np.zeros(len(delta.ids))
+            for term in group:
+                idf = self._idf(term, delta)
+                termid = self.termids.get(term)
+                if termid is not None:
+                    start, end = self.offsets[termid], self.offsets[termid + 1]
+                    docs = self.post_docs[start:end]
+                    weight = idf * self._weight(self.post_tf[start:end], self.doc_len[docs])
+                    best[docs] = np.maximum(best[docs], weight)
+                counts = delta.tf.get(term)
+                if counts:
+                    at = np.fromiter(counts, np.int64, len(counts))
+                    tf = np.fromiter(counts.values(), np.float64, len(counts))
+                    weight = idf * self._weight(tf, delta.lengths[at])
+                    best_fresh[at] = np.maximum(best_fresh[at], weight)
+            indexed += best
+            fresh += best_fresh
+            words_in += best > 0
+            words_in_fresh += best_fresh > 0
+        if match_all:
+            indexed[words_in < len(groups)] = 0.0
+            fresh[words_in_fresh < len(groups)] = 0.0
+        indexed[delta.stale] = 0.0
+        return indexed, fresh
+
+    def docs_where(
+        self, con: duckdb.DuckDBPyConnection, clause: str, params: Sequence[object]
+    ) -> Bools:
+        """Which indexed docs' prompts pass a filter_sql clause (over alias p)."""
+        found = con.execute(
+            f"SELECT d.docid FROM {FTS}.docs d JOIN prompts p ON p.id = d.name WHERE {clause}",
+            list(params),
+        ).fetchnumpy()
+        allowed = np.zeros(len(self.doc_ids), bool)
+        allowed[np.asarray(found["docid"], np.int64)] = True
+        return allowed
