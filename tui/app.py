@@ -17,7 +17,7 @@ from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
 from tui.screens.browse import BrowseScreen
 from tui.screens.help import HelpScreen
-from tui.settings import Settings, configured_embedder, load_settings
+from tui.shared.settings import Settings, configured_embedder, load_settings
 
 LINGER_SECONDS = 2.0
 

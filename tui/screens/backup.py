@@ -15,9 +15,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
 from storage.transfer import BackupProgress, Manifest, default_backup_folder
-from tui.cli.transfer import byte_size
 from tui.messages import StatusMessage
 from tui.screens.base import DeckScreen
+from tui.shared.formatting import byte_size
 from tui.widgets.status_line import StatusLine
 
 

@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from storage.models import PromptVersion
-from tui import formatting
 from tui.screens.diff import coloured_diff
+from tui.shared import formatting
 
 
 class VersionScreen(ModalScreen[bool]):

@@ -13,7 +13,7 @@ from textual.widgets import Markdown, Static
 from storage.models import Prompt, short_id
 from storage.search import SearchHit
 from storage.templates import variables
-from tui import formatting
+from tui.shared import formatting
 
 # Markdown rendering of very large prompts would stall the UI; longer content is cut.
 PREVIEW_LIMIT = 12_000

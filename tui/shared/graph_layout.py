@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from storage.lineage_graph import LineageGraph, LineageLink, LineageNode
-from tui import formatting
+from tui.shared import formatting
 
 FOLD_ABOVE = 2_000  # a graph with more tree nodes than this starts folded
 
