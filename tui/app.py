@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from storage import Library
 from storage.embedding import LocalProvider
@@ -26,7 +28,7 @@ class PromptdeckApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "promptdeck"
     COMMANDS = App.COMMANDS | {PromptdeckCommands}
-    MODES: ClassVar[dict[str, type[BrowseScreen]]] = {"browse": BrowseScreen}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {"browse": BrowseScreen}
     DEFAULT_MODE = "browse"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

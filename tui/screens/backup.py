@@ -88,10 +88,11 @@ class BackupScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
     def run_backup(self, folder: Path) -> None:
+        def stepped(step: BackupProgress) -> None:
+            self.post_message(BackupStepped(step))
+
         try:
-            manifest = self.deck.library.backup(
-                folder, progress=lambda step: self.post_message(BackupStepped(step))
-            )
+            manifest = self.deck.library.backup(folder, progress=stepped)
         finally:
             self.app.call_from_thread(setattr, self, "running", False)
         self.post_message(BackupFinished(manifest, folder))

@@ -81,7 +81,7 @@ def default_folds(graph: LineageGraph, above: int = FOLD_ABOVE) -> frozenset[str
     tree = [n for n in graph.nodes if n.generation is not None]
     if len(tree) <= above:
         return frozenset()
-    parents = {n.parent_id for n in tree}
+    parents = {n.parent_id for n in tree if n.parent_id is not None}
     return frozenset(parents.intersection([n.id for n in tree]).difference(focus_path(graph)))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
