@@ -5,18 +5,20 @@ from __future__ import annotations
 import gc
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from storage import Library, LocalProvider
 from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
 from tui.screens.browse import BrowseScreen
 from tui.screens.help import HelpScreen
-from tui.settings import Settings, configured_embedder, load_settings
+from tui.shared.settings import Settings, configured_embedder, load_settings
 
 LINGER_SECONDS = 2.0
 
@@ -25,7 +27,7 @@ class PromptdeckApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "promptdeck"
     COMMANDS = App.COMMANDS | {PromptdeckCommands}
-    MODES: ClassVar[dict[str, type[BrowseScreen]]] = {"browse": BrowseScreen}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {"browse": BrowseScreen}
     DEFAULT_MODE = "browse"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

@@ -8,7 +8,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.dom import DOMNode
 
 from storage.models import PromptFilter, short_id
 
@@ -29,7 +28,7 @@ class PromptdeckCommands(Provider):
             if binding.action in ("command_palette", "app.command_palette"):
                 continue
             key = self.app.get_key_display(binding)
-            run = partial(_run_action, active.node, binding.action)
+            run = partial(self.app.run_action, binding.action, active.node)
             found.setdefault(binding.description, (binding.description, key, run))
         return sorted(found.values(), key=lambda item: item[0])
 
@@ -63,7 +62,3 @@ class PromptdeckCommands(Provider):
 
         if isinstance(self.screen, BrowseScreen):
             self.screen.open_prompt(prompt_id)
-
-
-async def _run_action(node: DOMNode, action: str) -> None:
-    await node.run_action(action)

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from storage import Library
-from tui.cli import main
+from tui.main import main
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from storage import Library
 from storage.db.paths import default_library_path
-from tui.cli import main
+from tui.main import main
 
 
 def _names(path: Path) -> list[str]:

@@ -33,7 +33,7 @@ from storage import Library  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.messages import PromptsLoaded  # noqa: E402
 from tui.screens.analytics import AnalyticsScreen, ReportLoaded  # noqa: E402
-from tui.settings import Settings  # noqa: E402
+from tui.shared.settings import Settings  # noqa: E402
 from tui.widgets.analytics_bars import Breakdowns  # noqa: E402
 from tui.widgets.analytics_kpis import KpiBoxes, kpi_values  # noqa: E402
 from tui.widgets.analytics_series import SeriesCharts  # noqa: E402

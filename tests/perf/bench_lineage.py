@@ -32,9 +32,9 @@ from generate import generate  # noqa: E402
 from storage import Library  # noqa: E402
 from storage.db.connection import connect  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
-from tui.graph_layout import default_folds, layout  # noqa: E402
 from tui.screens.lineage import LineageScreen  # noqa: E402
-from tui.settings import Settings  # noqa: E402
+from tui.shared.graph_layout import default_folds, layout  # noqa: E402
+from tui.shared.settings import Settings  # noqa: E402
 from tui.widgets.lineage_graph import LineageGraphView  # noqa: E402
 
 TARGET_MS = 300.0

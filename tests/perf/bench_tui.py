@@ -22,7 +22,7 @@ from generate import generate  # noqa: E402
 from storage import Library, PromptFilter  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.screens.browse import BrowseScreen  # noqa: E402
-from tui.settings import Settings  # noqa: E402
+from tui.shared.settings import Settings  # noqa: E402
 from tui.widgets.prompt_table import PromptTable  # noqa: E402
 
 QUERY = "review security"

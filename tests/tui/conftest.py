@@ -12,7 +12,7 @@ from textual.worker import WorkerCancelled
 
 from storage import Library
 from tui.app import PromptdeckApp
-from tui.settings import Settings
+from tui.shared.settings import Settings
 
 
 @pytest.fixture

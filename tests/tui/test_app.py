@@ -8,7 +8,7 @@ import pytest
 
 from storage import Library
 from tui.app import PromptdeckApp
-from tui.settings import ConfigError, Settings
+from tui.shared.settings import ConfigError, Settings
 
 
 def test_a_broken_config_names_the_file_and_line(tmp_path: Path) -> None:

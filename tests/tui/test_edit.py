@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, TabbedContent, TextArea
 
 from tui.app import PromptdeckApp
 from tui.screens.browse import BrowseScreen
@@ -172,3 +172,16 @@ async def test_leaving_with_unsaved_changes_asks_first(app: PromptdeckApp, settl
         await pilot.press("escape", "y")
         await settle(pilot)
         assert isinstance(app.screen, BrowseScreen)
+
+
+async def test_variables_tab_opens_on_a_prompt_without_variables(
+    app: PromptdeckApp, settle
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)
+        assert app.screen.query_one(TabbedContent).active == "variables"

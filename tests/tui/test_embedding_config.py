@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.settings import ConfigError, Settings
+from tui.shared.settings import ConfigError, Settings
 
 CONFIG = """theme = "nord"
 

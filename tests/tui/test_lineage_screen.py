@@ -12,11 +12,11 @@ from textual.pilot import Pilot
 from storage import Library
 from storage.prompts.lineage_graph import LineageGraph, LineageNode
 from tui.app import PromptdeckApp
-from tui.graph_layout import default_folds, layout
 from tui.screens.diff import DiffScreen
 from tui.screens.edit import EditScreen
 from tui.screens.lineage import LineageScreen
-from tui.settings import Settings
+from tui.shared.graph_layout import default_folds, layout
+from tui.shared.settings import Settings
 from tui.widgets.lineage_graph import LineageGraphView
 from tui.widgets.status_line import StatusLine
 

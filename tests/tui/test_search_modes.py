@@ -13,7 +13,7 @@ from storage import Library
 from storage.search.embedding import LocalProvider
 from tui.app import PromptdeckApp
 from tui.screens.edit import EditScreen
-from tui.settings import Settings
+from tui.shared.settings import Settings
 from tui.widgets.prompt_table import PromptTable
 
 

@@ -1,11 +1,13 @@
 """promptdeck's command line: `promptdeck [OPTIONS] VERB ...`, or the TUI when no verb is given.
 
 Every verb calls the storage.Library facade. Exit codes: 0 ok, 1 a user error (one line on
-stderr: `promptdeck: <message>`), 2 a usage error."""
+stderr: `promptdeck: <message>`), 2 a usage error. Nothing here imports Textual: the group is
+built around an `open_tui` callback that tui.main supplies."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import click
 
@@ -13,55 +15,67 @@ from storage import default_library_path
 from tui.cli import analytics, lineage, organise, prompts, reports, search, show, transfer, usage
 from tui.cli.common import Group, State
 
-__all__ = ["main"]
+__all__ = ["OpenTui", "build"]
 
 
-@click.group(
-    cls=Group,
-    invoke_without_command=True,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-)
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="PROMPTDECK_DB",
-    metavar="PATH",
-    help="Library file (env PROMPTDECK_DB; default: library.duckdb in the user data dir). "
-    "Created on first use.",
-)
-@click.option("--read-only", is_flag=True, help="Open the library read-only: writing verbs fail.")
-@click.option("--demo", is_flag=True, help="Open the TUI on a throwaway copy of a sample library.")
-@click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=5.0,
-    show_default=True,
-    envvar="PROMPTDECK_LOCK_TIMEOUT",
-    metavar="SECONDS",
-    help="How long to wait for another process's lock on the file (env PROMPTDECK_LOCK_TIMEOUT).",
-)
-@click.version_option(package_name="promptdeck", prog_name="promptdeck")
-@click.pass_context
-def main(
-    ctx: click.Context, db: Path | None, read_only: bool, demo: bool, lock_timeout: float
-) -> None:
-    """A library of LLM prompts in one DuckDB file. With no VERB, open the TUI.
+class OpenTui(Protocol):
+    """Opens the TUI on a library file (what the group does when no verb is given)."""
 
-    REF, wherever a prompt is expected: a full id, an exact name, a unique start or end of the
-    id (the 8-character short id that `list` shows), and REF@label, REF@N or REF@latest to pin
-    a version."""
-    path = (db or default_library_path()).expanduser()
-    ctx.obj = State(path, read_only=read_only, lock_timeout=lock_timeout)
-    ctx.call_on_close(ctx.obj.close)
-    if ctx.invoked_subcommand is not None:
-        if demo:
-            raise click.UsageError("--demo opens the TUI on a sample library; it takes no verb")
-        return
-    from tui.app import run_app
-
-    run_app(path, demo=demo, read_only=read_only, lock_timeout=lock_timeout)
+    def __call__(self, path: Path, *, demo: bool, read_only: bool, lock_timeout: float) -> None: ...
 
 
-for _module in (prompts, show, lineage, usage, organise, reports, search, transfer, analytics):
-    for _command in _module.COMMANDS:
-        main.add_command(_command)
+def build(open_tui: OpenTui) -> click.Group:
+    """The `promptdeck` group with every verb; with no verb it calls `open_tui`."""
+
+    @click.group(
+        cls=Group,
+        invoke_without_command=True,
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    )
+    @click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="PROMPTDECK_DB",
+        metavar="PATH",
+        help="Library file (env PROMPTDECK_DB; default: library.duckdb in the user data dir). "
+        "Created on first use.",
+    )
+    @click.option(
+        "--read-only", is_flag=True, help="Open the library read-only: writing verbs fail."
+    )
+    @click.option(
+        "--demo", is_flag=True, help="Open the TUI on a throwaway copy of a sample library."
+    )
+    @click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        default=5.0,
+        show_default=True,
+        envvar="PROMPTDECK_LOCK_TIMEOUT",
+        metavar="SECONDS",
+        help="How long to wait for another process's lock on the file "
+        "(env PROMPTDECK_LOCK_TIMEOUT).",
+    )
+    @click.version_option(package_name="promptdeck", prog_name="promptdeck")
+    @click.pass_context
+    def main(
+        ctx: click.Context, db: Path | None, read_only: bool, demo: bool, lock_timeout: float
+    ) -> None:
+        """A library of LLM prompts in one DuckDB file. With no VERB, open the TUI.
+
+        REF, wherever a prompt is expected: a full id, an exact name, a unique start or end of the
+        id (the 8-character short id that `list` shows), and REF@label, REF@N or REF@latest to pin
+        a version."""
+        path = (db or default_library_path()).expanduser()
+        ctx.obj = State(path, read_only=read_only, lock_timeout=lock_timeout)
+        ctx.call_on_close(ctx.obj.close)
+        if ctx.invoked_subcommand is not None:
+            if demo:
+                raise click.UsageError("--demo opens the TUI on a sample library; it takes no verb")
+            return
+        open_tui(path, demo=demo, read_only=read_only, lock_timeout=lock_timeout)
+
+    for module in (prompts, show, lineage, usage, organise, reports, search, transfer, analytics):
+        for command in module.COMMANDS:
+            main.add_command(command)
+    return main

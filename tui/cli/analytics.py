@@ -15,10 +15,12 @@ from tui.cli.output import emit_json, fields_block, table
 _AGE = re.compile(r"^\s*(\d{1,6})\s*d\s*$")
 
 
-class _Date(click.ParamType):
+class _Date(click.ParamType[date]):
     name = "DATE"
 
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):  # type: ignore[no-untyped-def]
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date:
         if isinstance(value, date):
             return value
         try:
@@ -27,10 +29,12 @@ class _Date(click.ParamType):
             self.fail(f"{value!r} is not a date like 2026-01-31", param, ctx)
 
 
-class _Time(click.ParamType):
+class _Time(click.ParamType[datetime]):
     name = "TIME"
 
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):  # type: ignore[no-untyped-def]
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
         if isinstance(value, datetime):
             return value
         try:
@@ -39,10 +43,12 @@ class _Time(click.ParamType):
             self.fail(f"{value!r} is not a time like 2026-01-31T14:05 (UTC)", param, ctx)
 
 
-class _Age(click.ParamType):
+class _Age(click.ParamType[timedelta]):
     name = "AGE"
 
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):  # type: ignore[no-untyped-def]
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> timedelta:
         if isinstance(value, timedelta):
             return value
         match = _AGE.match(str(value))

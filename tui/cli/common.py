@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from storage import EmbeddingProvider, Library, PromptdeckError
-from tui.settings import configured_embedder, load_settings
+from tui.shared.settings import configured_embedder, load_settings
 
 # A verb is one burst of actions: it keeps one connection for all of them (a `show` makes
 # six), and closes it when the command ends (see State.close), so the file is held only

@@ -11,7 +11,7 @@ from tui.cli.common import json_option, library
 from tui.cli.fields import collect_fields, content_option, field_options, read_content
 from tui.cli.output import emit_json
 from tui.cli.search import embed_saved
-from tui.graph_layout import as_text, layout
+from tui.shared.graph_layout import as_text, layout
 
 type_option = click.option(
     "--type",

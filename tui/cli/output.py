@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from tui.shared.formatting import date_time
+
 
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
@@ -35,10 +37,6 @@ def echo_text(text: str) -> None:
         click.echo()
 
 
-def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 def rating(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
@@ -50,7 +48,7 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        return when(value)
+        return date_time(value)
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list | tuple):

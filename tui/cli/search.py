@@ -23,7 +23,7 @@ from storage import (
 from tui.cli.common import State, UserError, json_option, library
 from tui.cli.fields import filter_options
 from tui.cli.output import clip, emit_json, table
-from tui.settings import ConfigError, Settings
+from tui.shared.settings import ConfigError, Settings
 
 _SNIPPET_WIDTH = 70
 

@@ -10,7 +10,8 @@ from storage import Library, Prompt, templates
 from storage.errors import NotFound
 from storage.models import SNAPSHOT_FIELDS, PromptVersion, Relationship, short_id
 from tui.cli.common import json_option, library
-from tui.cli.output import cell, echo_text, emit_json, fields_block, when
+from tui.cli.output import cell, echo_text, emit_json, fields_block
+from tui.shared.formatting import date_time
 
 
 @click.command()
@@ -94,7 +95,7 @@ def _fields_at(prompt: Prompt, version: PromptVersion | None) -> dict[str, Any]:
 
 
 def _uses(prompt: Prompt) -> str:
-    last = f", last {when(prompt.last_used_at)}" if prompt.last_used_at else ""
+    last = f", last {date_time(prompt.last_used_at)}" if prompt.last_used_at else ""
     return f"{prompt.usage_count}{last}"
 
 

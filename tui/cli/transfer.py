@@ -20,16 +20,7 @@ from storage import (
 from tui.cli.common import State, json_option, library
 from tui.cli.fields import filter_options
 from tui.cli.output import count, emit_json, table
-
-
-def byte_size(count: int) -> str:
-    """1536 -> '1.5 KB': sizes as people read them."""
-    size = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
+from tui.shared.formatting import byte_size
 
 
 def manifest_table(manifest: Manifest) -> str:

@@ -15,9 +15,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
 from storage import BackupProgress, Manifest, default_backup_folder
-from tui.cli.transfer import byte_size
 from tui.messages import StatusMessage
 from tui.screens.base import DeckScreen
+from tui.shared.formatting import byte_size
 from tui.widgets.status_line import StatusLine
 
 
@@ -88,10 +88,11 @@ class BackupScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
     def run_backup(self, folder: Path) -> None:
+        def stepped(step: BackupProgress) -> None:
+            self.post_message(BackupStepped(step))
+
         try:
-            manifest = self.deck.library.backups.write(
-                folder, progress=lambda step: self.post_message(BackupStepped(step))
-            )
+            manifest = self.deck.library.backups.write(folder, progress=stepped)
         finally:
             self.app.call_from_thread(setattr, self, "running", False)
         self.post_message(BackupFinished(manifest, folder))

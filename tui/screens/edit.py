@@ -251,7 +251,7 @@ class EditScreen(DeckScreen[str | None]):
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         pane = self.query_one(f"#{tab}", TabPane)
-        focusable = pane.query("Input, OptionList, Select").first(None)  # type: ignore[arg-type]
+        focusable = pane.query_one_optional("Input, OptionList, Select")
         if focusable is not None:
             focusable.focus()
 
@@ -394,7 +394,7 @@ class EditScreen(DeckScreen[str | None]):
         prompt = self.deck.library.versions.restore(self.prompt_id, number)
         self.app.call_from_thread(self._restored, prompt)
 
-    async def _restored(self, prompt: Prompt) -> None:
+    def _restored(self, prompt: Prompt) -> None:
         self._loaded = False
         self.saved_id = prompt.id
         self.query_one(StatusLine).say(f"restored as v{prompt.current_version}")

@@ -16,14 +16,14 @@ from textual.widgets import Footer, Header, Static
 
 from storage import Library, LineageGraph
 from storage.models import short_id
-from tui import formatting
-from tui.graph_layout import GraphRow, default_folds, layout
 from tui.messages import StatusMessage
 from tui.screens.base import DeckScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.diff import DiffScreen
 from tui.screens.link_type import LinkTypeScreen
 from tui.screens.prompt_picker import PromptPickerScreen
+from tui.shared import formatting
+from tui.shared.graph_layout import GraphRow, default_folds, layout
 from tui.widgets.lineage_graph import LineageGraphView
 from tui.widgets.status_line import StatusLine
 

@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from storage.models import PromptVersion
-from tui import formatting
 from tui.screens.diff import coloured_diff
+from tui.shared import formatting
 
 
 class VersionScreen(ModalScreen[bool]):
@@ -27,7 +27,7 @@ class VersionScreen(ModalScreen[bool]):
             id="version.restore",
             tooltip="Make this version current again (as a new version)",
         ),
-        Binding("tab", "toggle", "Content/diff", id="version.toggle"),
+        Binding("tab", "toggle_diff", "Content/diff", id="version.toggle"),
     ]
     DEFAULT_CSS = """
     VersionScreen .dialog { width: 95%; height: 90%; }
@@ -72,7 +72,7 @@ class VersionScreen(ModalScreen[bool]):
             mode = "content · tab: diff"
         self.query_one("#mode", Static).update(mode)
 
-    def action_toggle(self) -> None:
+    def action_toggle_diff(self) -> None:
         self.showing_diff = not self.showing_diff
         self._show()
 

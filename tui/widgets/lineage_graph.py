@@ -1,5 +1,5 @@
-"""LineageGraphView: the rows of tui.graph_layout, drawn line by line (only the rows on screen
-are rendered), with a cursor that moves along the tree: parent, child, sibling, next row."""
+"""LineageGraphView: the rows of tui.shared.graph_layout, drawn line by line (only the rows on
+screen are rendered), with a cursor that moves along the tree: parent, child, sibling, next row."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.graph_layout import FOLD, GLYPH, GUIDE, LINK, META, NAME, GraphRow
 from tui.messages import StatusMessage
+from tui.shared.graph_layout import FOLD, GLYPH, GUIDE, LINK, META, NAME, GraphRow
 
 _CLASS_OF = {
     GUIDE: "lineage-graph--guide",

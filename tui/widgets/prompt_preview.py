@@ -12,7 +12,7 @@ from textual.widgets import Markdown, Static
 
 from storage import SearchHit, templates
 from storage.models import Prompt, short_id
-from tui import formatting
+from tui.shared import formatting
 
 # Markdown rendering of very large prompts would stall the UI; longer content is cut.
 PREVIEW_LIMIT = 12_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -16,7 +16,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from storage.models import PromptPage
-from tui import formatting
+from tui.shared import formatting
 
 _WINDOW = 128  # rows converted from Arrow to Python at a time
 _PREFETCH = 100  # ask for the next page when the cursor comes this close to the last row

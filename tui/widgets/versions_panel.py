@@ -10,7 +10,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from storage.models import PromptVersion
-from tui import formatting
+from tui.shared import formatting
 
 
 class VersionsPanel(OptionList):

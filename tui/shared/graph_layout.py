@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from storage import LineageGraph, LineageLink, LineageNode
-from tui import formatting
+from tui.shared import formatting
 
 FOLD_ABOVE = 2_000  # a graph with more tree nodes than this starts folded
 
@@ -81,7 +81,7 @@ def default_folds(graph: LineageGraph, above: int = FOLD_ABOVE) -> frozenset[str
     tree = [n for n in graph.nodes if n.generation is not None]
     if len(tree) <= above:
         return frozenset()
-    parents = {n.parent_id for n in tree}
+    parents = {n.parent_id for n in tree if n.parent_id is not None}
     return frozenset(parents.intersection([n.id for n in tree]).difference(focus_path(graph)))
 
 

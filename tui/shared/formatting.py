@@ -1,4 +1,4 @@
-"""How values read on screen: dates, ratings, tags, sizes."""
+"""How values read in the TUI and the CLI: dates, ratings, tags, sizes."""
 
 from __future__ import annotations
 
@@ -24,6 +24,16 @@ def tags(values: tuple[str, ...] | list[str] | None) -> str:
 def size(text: str) -> str:
     count = len(text.encode("utf-8"))
     return f"{count} B" if count < 1024 else f"{count / 1024:.1f} KB"
+
+
+def byte_size(count: int) -> str:
+    """1536 -> '1.5 KB': sizes as people read them."""
+    size = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
 
 
 def clip(text: str, width: int) -> str:
