@@ -1,26 +1,54 @@
-"""The promptdeck Textual app: shell, theme, keymap, clipboard, worker errors."""
+"""The promptdeck Textual app: the shell (theme, keymap, clipboard), navigation, the one
+"library changed" signal, and the actions on a prompt that every screen shares.
+
+Screens reach the app through the Deck protocol (tui/deck.py): the app imports its screens,
+no screen imports the app. Workers here take plain values and post messages to the app."""
 
 from __future__ import annotations
 
 import gc
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
-from storage import Library, LocalProvider
+from storage import Library, LocalProvider, PromptdeckError, templates
 from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
+from tui.demo import write_sample_library
+from tui.messages import (
+    ArchiveAsked,
+    LibraryChanged,
+    Notice,
+    PromptCopied,
+    PromptUsed,
+    StatusMessage,
+    VariablesNeeded,
+)
+from tui.screens.analytics import AnalyticsScreen
+from tui.screens.backup import BackupScreen
+from tui.screens.base import DeckScreen
 from tui.screens.browse import BrowseScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.edit import EditScreen
 from tui.screens.help import HelpScreen
+from tui.screens.import_file import ImportScreen
+from tui.screens.lineage import LineageScreen
+from tui.screens.rate import RateScreen
+from tui.screens.variables import VariablesScreen
 from tui.shared.settings import Settings, configured_embedder, load_settings
 
 LINGER_SECONDS = 2.0
+EMBED_BATCH = 256
+PROGRESS_EVERY = 0.2  # seconds between progress updates on the status line
 
 
 class PromptdeckApp(App[None]):
@@ -60,6 +88,8 @@ class PromptdeckApp(App[None]):
         self.config_error = config_error
         self.startup_warnings = warnings
         self.sub_title = library.db.name
+        self.generation = 0
+        self.last_written: str | None = None
 
     def on_mount(self) -> None:
         # What is alive once the app has started (modules, Textual's machinery, the library)
@@ -96,9 +126,6 @@ class PromptdeckApp(App[None]):
             self.push_screen(HelpScreen(self.screen))
 
     async def action_quit(self) -> None:
-        from tui.screens.confirm import ConfirmScreen
-        from tui.screens.edit import EditScreen
-
         unsaved = [s for s in self.screen_stack if isinstance(s, EditScreen) and s.is_dirty]
         if not unsaved:
             self.exit()
@@ -112,6 +139,202 @@ class PromptdeckApp(App[None]):
             ConfirmScreen("An edit is not saved. Quit and lose it?", yes="Quit"), answered
         )
 
+    # -- navigation ------------------------------------------------------------------------
+
+    def open_prompt(self, prompt_id: str) -> None:
+        self.push_screen(EditScreen(prompt_id=prompt_id))
+
+    def open_new(self) -> None:
+        self.push_screen(EditScreen())
+
+    def open_derive(self, parent_id: str) -> None:
+        self.push_screen(EditScreen(parent_id=parent_id))
+
+    def open_lineage(self, prompt_id: str) -> None:
+        self.push_screen(LineageScreen(prompt_id))
+
+    def open_analytics(self) -> None:
+        self.push_screen(AnalyticsScreen())
+
+    def open_backup(self) -> None:
+        self.push_screen(BackupScreen())
+
+    def open_import(self) -> None:
+        def closed(imported: bool | None) -> None:
+            if imported:
+                self.embed_library(only_if_local=True)
+
+        self.push_screen(ImportScreen(), closed)
+
+    # -- the one change signal -------------------------------------------------------------
+
+    def on_library_changed(self, message: LibraryChanged) -> None:
+        """Every write ends here (posted by the worker that made it, or by a reload after CLI
+        writes): the screen in front reads again now, the others when they are shown."""
+        self.generation += 1
+        self.last_written = message.select
+        if isinstance(self.screen, DeckScreen):
+            self.screen.catch_up()
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers' errors reach the status line, as storage worded them."""
+        error = event.worker.error
+        if event.state is WorkerState.ERROR and error is not None:
+            text = (
+                str(error)
+                if isinstance(error, PromptdeckError)
+                else f"{type(error).__name__}: {error}"
+            )
+            self.post_message(Notice(text, error=True))
+
+    def on_notice(self, message: Notice) -> None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, DeckScreen):
+                screen.post_message(StatusMessage(message.text, message.error))
+                return
+
+    # -- actions on a prompt, shared by every screen that shows prompts --------------------
+
+    @work(thread=True, group="prompt-action", exit_on_error=False)
+    def copy_prompt(self, prompt_id: str) -> None:
+        prompt = self.library.prompts.get(prompt_id)
+        self.library.usage.record(prompt_id, "copied")
+        self.post_message(PromptCopied(prompt))
+
+    def on_prompt_copied(self, message: PromptCopied) -> None:
+        prompt = message.prompt
+        self.copy_to_clipboard(prompt.content)
+        self.notify(f"Copied {prompt.name!r} ({len(prompt.content):,} characters)", title="Copy")
+        self.post_message(LibraryChanged(select=prompt.id))
+
+    @work(thread=True, group="prompt-action", exit_on_error=False)
+    def use_prompt(self, prompt_id: str) -> None:
+        """Render and copy; a prompt with variables asks for their values first."""
+        prompt = self.library.prompts.get(prompt_id)
+        names = templates.variables(prompt.content)
+        if names:
+            self.post_message(VariablesNeeded(prompt, names))
+        else:
+            self._record_use(prompt_id, {})
+
+    def on_variables_needed(self, message: VariablesNeeded) -> None:
+        prompt = message.prompt
+
+        def filled(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self.use_with(prompt.id, values)
+
+        self.push_screen(VariablesScreen(prompt.name, prompt.content, message.names), filled)
+
+    @work(thread=True, group="prompt-action", exit_on_error=False)
+    def use_with(self, prompt_id: str, values: dict[str, str]) -> None:
+        self._record_use(prompt_id, values)
+
+    def _record_use(self, prompt_id: str, values: dict[str, str]) -> None:
+        text = self.library.usage.use(prompt_id, values)
+        self.post_message(PromptUsed(prompt_id, text))
+
+    def on_prompt_used(self, message: PromptUsed) -> None:
+        self.copy_to_clipboard(message.text)
+        self.notify(
+            f"Rendered text copied ({len(message.text):,} characters); use recorded", title="Use"
+        )
+        self.post_message(LibraryChanged(select=message.prompt_id))
+
+    def rate_prompt(self, prompt_id: str) -> None:
+        def rated(result: tuple[int, str | None] | None) -> None:
+            if result is not None:
+                self.save_rating(prompt_id, *result)
+
+        self.push_screen(RateScreen(), rated)
+
+    @work(thread=True, group="prompt-action", exit_on_error=False)
+    def save_rating(self, prompt_id: str, rating: int, comment: str | None) -> None:
+        self.library.usage.rate(prompt_id, rating, comment=comment)
+        self.post_message(Notice(f"rated {rating}/5"))
+        self.post_message(LibraryChanged(select=prompt_id))
+
+    @work(thread=True, group="prompt-action", exit_on_error=False)
+    def archive_prompt(self, prompt_id: str, restoring: bool) -> None:
+        """Asks first, naming the prompt; `restoring` takes it out of the archive."""
+        self.post_message(ArchiveAsked(self.library.prompts.get(prompt_id), restoring))
+
+    def on_archive_asked(self, message: ArchiveAsked) -> None:
+        prompt, restoring = message.prompt, message.restoring
+        question = (
+            f"Restore {prompt.name!r} from the archive?"
+            if restoring
+            else f"Archive {prompt.name!r}?"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.save_archived(prompt.id, restoring)
+
+        self.push_screen(
+            ConfirmScreen(question, yes="Restore" if restoring else "Archive"), answered
+        )
+
+    @work(thread=True, group="prompt-action", exit_on_error=False)
+    def save_archived(self, prompt_id: str, restoring: bool) -> None:
+        prompts = self.library.prompts
+        prompt = prompts.unarchive(prompt_id) if restoring else prompts.archive(prompt_id)
+        verb = "restored" if restoring else "archived (restore it from Archived in the sidebar)"
+        self.post_message(Notice(f"{prompt.name!r} {verb}"))
+        self.post_message(LibraryChanged())
+
+    # -- whole-library actions -------------------------------------------------------------
+
+    def embed_library(self, *, only_if_local: bool = False) -> None:
+        """Embed what has no current vector. `only_if_local`: only when embedding is offline
+        and quick (after an import or the sample), so new prompts join semantic search."""
+        embedder = self.library.embeddings.embedder
+        if embedder is None:
+            if not only_if_local:
+                self.post_message(
+                    Notice("no embedding provider: see [embedding] in config.toml", error=True)
+                )
+            return
+        if only_if_local and embedder.name != "local":
+            return
+        self.embed_missing()
+
+    @work(thread=True, exclusive=True, group="embed", exit_on_error=False)
+    def embed_missing(self) -> None:
+        self._embed()
+
+    def _embed(self) -> None:
+        """(In a worker) embed what lacks a current vector, saying how far it got."""
+        embeddings = self.library.embeddings
+        embedder = embeddings.embedder
+        assert embedder is not None
+        shown = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            if done == total or time.monotonic() - shown[0] > PROGRESS_EVERY:
+                shown[0] = time.monotonic()
+                self.post_message(Notice(f"embedding with {embedder.model}: {done:,} of {total:,}"))
+
+        report = embeddings.embed_missing(embedder, batch_size=EMBED_BATCH, progress=progress)
+        self.post_message(
+            Notice(
+                f"embedded {report.embedded:,} prompts with {report.model} "
+                f"({report.up_to_date:,} were current); search uses {report.active_model}"
+            )
+        )
+        self.post_message(LibraryChanged())
+
+    @work(thread=True, exclusive=True, group="embed", exit_on_error=False)
+    def load_sample(self) -> None:
+        """The sample prompts, embedded at once when embedding is local."""
+        write_sample_library(self.library)
+        self.post_message(Notice("sample library loaded"))
+        self.post_message(LibraryChanged())
+        embedder = self.library.embeddings.embedder
+        if embedder is not None and embedder.name == "local":
+            self._embed()
+
 
 def run_app(
     path: Path, *, demo: bool = False, read_only: bool = False, lock_timeout: float = 5.0
@@ -119,15 +342,11 @@ def run_app(
     """Open the app on a library; `demo` opens a throwaway copy of the sample library."""
     workdir = None
     if demo:
-        from tui.demo import write_sample_library
-
         workdir = Path(tempfile.mkdtemp(prefix="promptdeck-demo-"))
         path = workdir / "demo.duckdb"
         with Library(path) as seed:
             write_sample_library(seed)
-            seed.embeddings.embed_missing(
-                LocalProvider()
-            )  # offline: semantic search works in the demo
+            seed.embeddings.embed_missing(LocalProvider())  # offline: semantic search works
     settings, config_error = load_settings()
     embedder, embedder_error = configured_embedder(settings)
     if embedder_error:

@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from storage.models import PromptFilter, short_id
-
-if TYPE_CHECKING:
-    from tui.app import PromptdeckApp
+from tui.deck import deck_of
 
 
 class PromptdeckCommands(Provider):
@@ -44,9 +41,10 @@ class PromptdeckCommands(Provider):
                 yield Hit(score, matcher.highlight(description), run, help=f"key: {key}")
         if len(query.strip()) < 2:
             return
-        app: PromptdeckApp = self.app  # type: ignore[assignment]
         prompts = await asyncio.to_thread(
-            app.library.prompts.list_prompts, PromptFilter(text=query.strip()), limit=25
+            deck_of(self.app).library.prompts.list_prompts,
+            PromptFilter(text=query.strip()),
+            limit=25,
         )
         for prompt in prompts:
             label = f"Open prompt: {prompt.name}"
@@ -58,7 +56,4 @@ class PromptdeckCommands(Provider):
             )
 
     def _open(self, prompt_id: str) -> None:
-        from tui.screens.browse import BrowseScreen
-
-        if isinstance(self.screen, BrowseScreen):
-            self.screen.open_prompt(prompt_id)
+        deck_of(self.app).open_prompt(prompt_id)

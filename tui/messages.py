@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from storage import SaveNotice, SearchHit
-from storage.models import Prompt, PromptFilter, PromptPage
+from storage.models import Prompt, PromptFilter, PromptPage, Tag
 
 
 @dataclass
@@ -62,3 +62,49 @@ class StatusMessage(Message):
 
     text: str
     error: bool = False
+
+
+# -- what the app's prompt actions report (posted to the app by its workers) -----------------
+
+
+@dataclass
+class Notice(Message):
+    """For the status line of the screen in front (the app forwards it as a StatusMessage)."""
+
+    text: str
+    error: bool = False
+
+
+@dataclass
+class PromptCopied(Message):
+    prompt: Prompt
+
+
+@dataclass
+class VariablesNeeded(Message):
+    """`use` found variables to fill in before the prompt can be rendered."""
+
+    prompt: Prompt
+    names: list[str]
+
+
+@dataclass
+class PromptUsed(Message):
+    prompt_id: str
+    text: str
+
+
+@dataclass
+class ArchiveAsked(Message):
+    """Archive (or restore) asked for: the prompt, read so that the question can name it."""
+
+    prompt: Prompt
+    restoring: bool
+
+
+@dataclass
+class SidebarLoaded(Message):
+    total: int
+    archived: int
+    folders: list[tuple[str, int]]
+    tags: list[Tag]

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Header, Static
 
 from storage import PERIODS, AnalyticsReport, GroupActivity, ModelUsage
+from tui.messages import LibraryChanged
 from tui.screens.base import DeckScreen
 from tui.widgets.analytics_bars import Bar, Breakdowns
 from tui.widgets.analytics_footer import QuietFooter
@@ -62,6 +63,11 @@ def _group_bars(rows: list[GroupActivity], blank: str) -> list[Bar]:
         return f"{compact(g.uses)} uses{rating}"
 
     return [Bar(g.key or blank, g.uses, text(g)) for g in rows]
+
+
+@dataclass
+class ReportExported(Message):
+    text: str
 
 
 class AnalyticsScreen(DeckScreen[None]):
@@ -187,7 +193,8 @@ class AnalyticsScreen(DeckScreen[None]):
             self.load(period)
 
     def action_refresh(self) -> None:
-        self.load(self.period)
+        """After changes from the CLI: every screen reads the library again."""
+        self.app.post_message(LibraryChanged())
 
     def action_next_breakdown(self) -> None:
         self.query_one(Breakdowns).cycle()
@@ -201,13 +208,10 @@ class AnalyticsScreen(DeckScreen[None]):
 
     @on(TopPrompts.Selected)
     def _open(self, event: TopPrompts.Selected) -> None:
-        from tui.screens.edit import EditScreen
+        self.deck.open_prompt(event.prompt_id)
 
-        def closed(saved: str | None) -> None:
-            if saved is not None:
-                self.load(self.period)
-
-        self.app.push_screen(EditScreen(prompt_id=event.prompt_id), closed)
+    def refresh_library(self, select: str | None) -> None:
+        self.load(self.period)
 
     def action_export(self) -> None:
         if self.report is None:
@@ -218,6 +222,7 @@ class AnalyticsScreen(DeckScreen[None]):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export(self, report: AnalyticsReport) -> None:
         folder = self.deck.library.analytics.export(report)
-        self.app.call_from_thread(
-            self.notify, f"{report.period.label} exported to {folder}", title="Export"
-        )
+        self.post_message(ReportExported(f"{report.period.label} exported to {folder}"))
+
+    def on_report_exported(self, message: ReportExported) -> None:
+        self.notify(message.text, title="Export")

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.worker import Worker
 
 from storage import BackupProgress, Manifest, default_backup_folder
 from tui.messages import StatusMessage
@@ -91,11 +92,13 @@ class BackupScreen(DeckScreen[None]):
         def stepped(step: BackupProgress) -> None:
             self.post_message(BackupStepped(step))
 
-        try:
-            manifest = self.deck.library.backups.write(folder, progress=stepped)
-        finally:
-            self.app.call_from_thread(setattr, self, "running", False)
+        manifest = self.deck.library.backups.write(folder, progress=stepped)
         self.post_message(BackupFinished(manifest, folder))
+
+    @on(Worker.StateChanged)
+    def _backup_ended(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "backup" and event.worker.is_finished:
+            self.running = False
 
     def on_backup_stepped(self, message: BackupStepped) -> None:
         step = message.step

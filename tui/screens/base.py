@@ -1,30 +1,48 @@
-"""DeckScreen: what every full screen shares: the app's library, and worker errors shown."""
+"""DeckScreen: what every full screen shares: the app (as a Deck), worker errors shown on
+the status line, and catching up with library changes when the screen is shown again."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar, cast
 
 from textual import on, work
+from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerFailed, WorkerState
 
 from storage.errors import PromptdeckError
+from tui.deck import Deck
 from tui.messages import StatusMessage
 from tui.widgets.status_line import StatusLine
-
-if TYPE_CHECKING:
-    from tui.app import PromptdeckApp
 
 ResultType = TypeVar("ResultType")
 MessageType = TypeVar("MessageType", bound=Message)
 
 
 class DeckScreen(Screen[ResultType]):
+    _seen_generation: int | None = None  # the library generation this screen last showed
+
     @property
-    def deck(self) -> PromptdeckApp:
-        return self.app  # type: ignore[return-value]
+    def deck(self) -> Deck:
+        return cast(Deck, self.app)
+
+    @on(ScreenResume)
+    def _resumed(self) -> None:
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        """Read again if the library changed since this screen last showed it (the first
+        time the screen is shown, its own first read is under way)."""
+        generation = self.deck.generation
+        if self._seen_generation is not None and self._seen_generation != generation:
+            self.refresh_library(self.deck.last_written)
+        self._seen_generation = generation
+
+    def refresh_library(self, select: str | None) -> None:
+        """Screens that show library data read it again here; `select` is the prompt the
+        newest write was about."""
 
     def read_early(self, read: Callable[[], MessageType]) -> None:
         """Start the screen's first database read now, in a thread of the app, while the
@@ -54,4 +72,5 @@ class DeckScreen(Screen[ResultType]):
             self.post_message(StatusMessage(f"{type(error).__name__}: {error}", error=True))
 
     def on_status_message(self, message: StatusMessage) -> None:
+        message.stop()
         self.query_one(StatusLine).say(message.text, error=message.error)

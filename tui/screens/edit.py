@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Text
 
 from storage.errors import PromptdeckError
 from storage.models import Prompt, PromptVersion, short_id
-from tui.messages import PromptSaved
+from tui.messages import LibraryChanged, PromptSaved
 from tui.screens.base import DeckScreen
 from tui.screens.change_message import ChangeMessageScreen
 from tui.screens.confirm import ConfirmScreen
@@ -29,9 +29,6 @@ from tui.widgets.metadata_form import MetadataForm, prompt_values
 from tui.widgets.status_line import StatusLine
 from tui.widgets.variables_panel import VariablesPanel
 from tui.widgets.versions_panel import VersionsPanel
-
-if TYPE_CHECKING:
-    pass
 
 VARIABLES_DEBOUNCE = 0.2
 
@@ -56,7 +53,24 @@ class RenderFailed(Message):
     error: PromptdeckError
 
 
-class EditScreen(DeckScreen[str | None]):
+@dataclass
+class VersionRead(Message):
+    version: PromptVersion
+    diff: str  # against the current version ("" for the current one)
+    current: int
+
+
+@dataclass
+class Restored(Message):
+    prompt: Prompt
+
+
+@dataclass
+class RenderCopied(Message):
+    text: str
+
+
+class EditScreen(DeckScreen[None]):
     """Dismisses with the id of the prompt saved or used here (the list reloads), or None."""
 
     CSS_PATH = "edit.tcss"
@@ -138,7 +152,6 @@ class EditScreen(DeckScreen[str | None]):
         self.prompt: Prompt | None = None  # what is saved (for derive: the parent)
         self.baseline: dict[str, Any] = {"content": ""}
         self.saved_id: str | None = None
-        self.rendered = False  # a render was recorded: the list's use counts changed
         self._variables_timer: Timer | None = None
         self._loaded = prompt_id is None and parent_id is None
 
@@ -270,13 +283,11 @@ class EditScreen(DeckScreen[str | None]):
         self.app.push_screen(DiffScreen(f"Changes since the {label} version", diff))
 
     def action_lineage(self) -> None:
-        from tui.screens.lineage import LineageScreen
-
         subject = self.saved_id or self.prompt_id or self.parent_id
         if subject is None:
             self.notify("A new prompt has no lineage until it is saved", severity="warning")
             return
-        self.app.push_screen(LineageScreen(subject))
+        self.deck.open_lineage(subject)
 
     def action_save(self) -> None:
         if not self._loaded:
@@ -319,6 +330,7 @@ class EditScreen(DeckScreen[str | None]):
             self.post_message(SaveFailed(error))
             return
         self.post_message(PromptSaved(prompt, library.embeddings.after_save(prompt)))
+        self.app.post_message(LibraryChanged(select=prompt.id))
 
     def on_save_failed(self, message: SaveFailed) -> None:
         """Inline next to the field it names; nothing was written; the typed text stays."""
@@ -365,12 +377,17 @@ class EditScreen(DeckScreen[str | None]):
             else ""
         )
 
+        self.post_message(VersionRead(version, diff, current))
+
+    def on_version_read(self, message: VersionRead) -> None:
+        number = message.version.version
+
         def answered(restore: bool | None) -> None:
             if restore:
                 self._confirm_restore(number)
 
-        self.app.call_from_thread(
-            self.app.push_screen, VersionScreen(version, diff, current), answered
+        self.app.push_screen(
+            VersionScreen(message.version, message.diff, message.current), answered
         )
 
     def _confirm_restore(self, number: int) -> None:
@@ -420,10 +437,11 @@ class EditScreen(DeckScreen[str | None]):
         except PromptdeckError as error:
             self.post_message(RenderFailed(error))
             return
-        self.app.call_from_thread(self._rendered_copied, text)
+        self.post_message(RenderCopied(text))
+        self.app.post_message(LibraryChanged(select=prompt_id))
 
-    def _rendered_copied(self, text: str) -> None:
-        self.rendered = True
+    def on_render_copied(self, message: RenderCopied) -> None:
+        text = message.text
         self.app.copy_to_clipboard(text)
         self.notify(
             f"Rendered text copied ({len(text):,} characters); render recorded", title="Render"
@@ -433,19 +451,14 @@ class EditScreen(DeckScreen[str | None]):
         error = message.error
         self.query_one(VariablesPanel).show_error(str(error), error.field)
 
-    def _result(self) -> str | None:
-        if self.saved_id is None and self.rendered:
-            return self.prompt_id
-        return self.saved_id
-
     def action_leave(self) -> None:
         if not self.is_dirty:
-            self.dismiss(self._result())
+            self.dismiss(None)
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
-                self.dismiss(self._result())
+                self.dismiss(None)
 
         self.app.push_screen(
             ConfirmScreen("Discard unsaved changes?", yes="Discard", no="Keep editing"), answered

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static, Switch
 
 from storage.models import PromptFilter
-
-if TYPE_CHECKING:
-    from tui.app import PromptdeckApp
+from tui.deck import deck_of
 
 FACETS = ("phase", "provider", "model")
+
+
+@dataclass
+class FacetsLoaded(Message):
+    facets: dict[str, list[str]]  # the values each facet has among live prompts
 
 
 class FilterScreen(ModalScreen[PromptFilter | None]):
@@ -54,11 +58,10 @@ class FilterScreen(ModalScreen[PromptFilter | None]):
 
     @work(thread=True, exit_on_error=False)
     def load_facets(self) -> None:
-        app: PromptdeckApp = self.app  # type: ignore[assignment]
-        facets = app.library.prompts.facets()
-        self.app.call_from_thread(self._fill, facets)
+        self.post_message(FacetsLoaded(deck_of(self.app).library.prompts.facets()))
 
-    def _fill(self, facets: dict[str, list[str]]) -> None:
+    def on_facets_loaded(self, message: FacetsLoaded) -> None:
+        facets = message.facets
         for facet in FACETS:
             select = self.query_one(f"#facet-{facet}", Select)
             current = getattr(self.where, facet)

@@ -24,7 +24,7 @@ from storage import (
     parse_mapping,
 )
 from storage.errors import PromptdeckError
-from tui.messages import StatusMessage
+from tui.messages import LibraryChanged, StatusMessage
 from tui.screens.base import DeckScreen
 from tui.widgets.status_line import StatusLine
 
@@ -198,6 +198,8 @@ class ImportScreen(DeckScreen[bool]):
             self.post_message(ImportFailed(str(error)))
             return
         self.post_message(ImportDone(summary, kind))
+        if summary.imported:
+            self.app.post_message(LibraryChanged())
 
     def on_import_previewed(self, message: ImportPreviewed) -> None:
         if message.kind is not self.kind:

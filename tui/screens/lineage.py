@@ -16,7 +16,7 @@ from textual.widgets import Footer, Header, Static
 
 from storage import Library, LineageGraph
 from storage.models import short_id
-from tui.messages import StatusMessage
+from tui.messages import LibraryChanged, StatusMessage
 from tui.screens.base import DeckScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.diff import DiffScreen
@@ -38,6 +38,12 @@ class GraphLoaded(Message):
     rows: list[GraphRow]
     folded: frozenset[str]
     select: str | None
+
+
+@dataclass
+class DiffRead(Message):
+    title: str
+    diff: str
 
 
 class LineageScreen(DeckScreen[None]):
@@ -69,6 +75,23 @@ class LineageScreen(DeckScreen[None]):
             tooltip="Remove the relationship on this line (on a prompt: its derivation)",
         ),
         Binding("f", "fold", "Fold", id="lineage.fold", tooltip="Fold or unfold the subtree"),
+        Binding(
+            "y",
+            "copy",
+            "Copy",
+            show=False,
+            id="lineage.copy",
+            tooltip="Copy the prompt's content to the clipboard (OSC 52, works over SSH)",
+        ),
+        Binding(
+            "u",
+            "use",
+            "Use",
+            show=False,
+            id="lineage.use",
+            tooltip="Fill in the variables, copy the rendered text and record a use",
+        ),
+        Binding("r", "rate", "Rate", show=False, id="lineage.rate", tooltip="Rate the prompt"),
         Binding(
             "tab",
             "follow",
@@ -209,15 +232,24 @@ class LineageScreen(DeckScreen[None]):
     # -- actions ---------------------------------------------------------------------------
 
     def action_open(self) -> None:
-        from tui.screens.edit import EditScreen
-
         if row := self._row():
+            self.deck.open_prompt(row.node.id)
 
-            def closed(saved_id: str | None) -> None:
-                if saved_id is not None:
-                    self.reload()
+    def action_copy(self) -> None:
+        if row := self._row():
+            self.deck.copy_prompt(row.node.id)
 
-            self.app.push_screen(EditScreen(prompt_id=row.node.id), closed)
+    def action_use(self) -> None:
+        if row := self._row():
+            self.deck.use_prompt(row.node.id)
+
+    def action_rate(self) -> None:
+        if row := self._row():
+            self.deck.rate_prompt(row.node.id)
+
+    def refresh_library(self, select: str | None) -> None:
+        known = select is not None and self.graph is not None and self.graph.node(select)
+        self.reload(select if known else None)
 
     def action_diff(self) -> None:
         if row := self._row():
@@ -226,8 +258,10 @@ class LineageScreen(DeckScreen[None]):
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def show_diff(self, prompt_id: str) -> None:
         diff = self.deck.library.lineage.parent_diff(prompt_id)
-        title = f"{diff.old.name} (parent) → {diff.new.name}"
-        self.app.call_from_thread(self.app.push_screen, DiffScreen(title, diff.as_text()))
+        self.post_message(DiffRead(f"{diff.old.name} (parent) → {diff.new.name}", diff.as_text()))
+
+    def on_diff_read(self, message: DiffRead) -> None:
+        self.app.push_screen(DiffScreen(message.title, message.diff))
 
     def action_link(self) -> None:
         row = self._row()
@@ -255,7 +289,7 @@ class LineageScreen(DeckScreen[None]):
         library.lineage.link(source_id, target_id, kind, strength=strength)
         source, target = library.prompts.get(source_id).name, library.prompts.get(target_id).name
         self.post_message(StatusMessage(f"linked {source!r} {kind} {target!r}"))
-        self.app.call_from_thread(self.reload, source_id)
+        self.app.post_message(LibraryChanged(select=source_id))
 
     def action_unlink(self) -> None:
         row = self._row()
@@ -283,7 +317,7 @@ class LineageScreen(DeckScreen[None]):
     def remove_link(self, source_id: str, target_id: str, kind: str, select: str) -> None:
         self.deck.library.lineage.unlink(source_id, target_id, kind)
         self.post_message(StatusMessage(f"removed {kind}"))
-        self.app.call_from_thread(self.reload, select)
+        self.app.post_message(LibraryChanged(select=select))
 
     def action_fold(self) -> None:
         row = self._row()
@@ -325,7 +359,8 @@ class LineageScreen(DeckScreen[None]):
             self.load(row.node.id, None, select=row.node.id)
 
     def action_reload(self) -> None:
-        self.reload()
+        """After changes from the CLI: every screen reads the library again."""
+        self.app.post_message(LibraryChanged())
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,15 +15,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.fuzzy import Matcher
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from storage.models import PromptFilter, short_id
-
-if TYPE_CHECKING:
-    from tui.app import PromptdeckApp
+from tui.deck import deck_of
 
 SHOWN = 50  # candidates listed at a time
 
@@ -51,6 +50,17 @@ def best_matches(query: str, candidates: list[Candidate], limit: int = SHOWN) ->
     matcher = Matcher(query)
     scored = sorted(found[: limit * 20], key=lambda c: (-matcher.match(c.name), c.name))
     return scored[:limit]
+
+
+@dataclass
+class CandidatesLoaded(Message):
+    candidates: list[Candidate]
+
+
+@dataclass
+class Matched(Message):
+    query: str
+    matches: list[Candidate]
 
 
 class PromptPickerScreen(ModalScreen[str | None]):
@@ -88,20 +98,21 @@ class PromptPickerScreen(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="picker-load", exit_on_error=False)
     def load(self) -> None:
-        app: PromptdeckApp = self.app  # type: ignore[assignment]
-        table = app.library.prompts.prompt_table(
-            PromptFilter(), sort="name", descending=False
-        ).table
+        table = (
+            deck_of(self.app)
+            .library.prompts.prompt_table(PromptFilter(), sort="name", descending=False)
+            .table
+        )
         ids, names, folders = (table.column(c).to_pylist() for c in ("id", "name", "folder"))
         found = [
             Candidate(i, n, f)
             for i, n, f in zip(ids, names, folders, strict=True)
             if i != self.exclude
         ]
-        self.app.call_from_thread(self._loaded, found)
+        self.post_message(CandidatesLoaded(found))
 
-    def _loaded(self, candidates: list[Candidate]) -> None:
-        self.candidates = candidates
+    def on_candidates_loaded(self, message: CandidatesLoaded) -> None:
+        self.candidates = message.candidates
         self.search(self.query_one(Input).value)
 
     @on(Input.Changed, "#picker-query")
@@ -112,9 +123,10 @@ class PromptPickerScreen(ModalScreen[str | None]):
     def search(self, query: str) -> None:
         matches = best_matches(query, self.candidates)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, query, matches)
+            self.post_message(Matched(query, matches))
 
-    def _show(self, query: str, matches: list[Candidate]) -> None:
+    def on_matched(self, message: Matched) -> None:
+        query, matches = message.query, message.matches
         options = self.query_one(OptionList)
         options.clear_options()
         matcher = Matcher(query) if query.strip() else None
