@@ -409,9 +409,11 @@ class EditScreen(DeckScreen[None]):
     def restore(self, number: int) -> None:
         assert self.prompt_id is not None
         prompt = self.deck.library.versions.restore(self.prompt_id, number)
-        self.app.call_from_thread(self._restored, prompt)
+        self.post_message(Restored(prompt))
+        self.app.post_message(LibraryChanged(select=prompt.id))
 
-    def _restored(self, prompt: Prompt) -> None:
+    def on_restored(self, message: Restored) -> None:
+        prompt = message.prompt
         self._loaded = False
         self.saved_id = prompt.id
         self.query_one(StatusLine).say(f"restored as v{prompt.current_version}")
