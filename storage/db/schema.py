@@ -10,7 +10,8 @@ import duckdb
 
 from storage.errors import SchemaError
 
-# Version 1: the tables of DESIGN.md. Version 2: prompt_labels (named version pointers).
+# Version 1: the core tables (prompts, versions, embeddings, relationships, usage, audit).
+# Version 2: prompt_labels (named version pointers).
 # Version 3: prices and lifecycle_runs, and the analytics mart views.
 SCHEMA_VERSION = 3
 APP_VERSION = "0.1.0"
