@@ -26,6 +26,12 @@ from storage.db.database import Database
 
 FTS = "fts_main_prompts"
 INDEXED_COLUMNS = ("name", "description", "content", "folder", "tags")
+# What the tokenizer drops between words: digits stay words, so that numbers, versions and
+# model names ("2,000", "gpt-4", "Prompt 1234") are searchable. Queries go through the index's
+# own tokenize macro, so they always split as the index did.
+IGNORE = "[^a-z0-9]+"
+# Starts every build id: an index built by another tokenizer counts as none and is rebuilt.
+TOKENIZER = "t2"
 K1, B = 1.2, 0.75
 MAX_EXPANSIONS = 64  # dictionary terms the last, still-typed query word may stand for
 
@@ -42,7 +48,9 @@ def build(con: duckdb.DuckDBPyConnection, build_id: str) -> int:
     """(Re)build the index inside the caller's transaction; returns the number of docs."""
     con.execute(f"DROP SCHEMA IF EXISTS {FTS} CASCADE")
     columns = ", ".join(f"'{c}'" for c in INDEXED_COLUMNS)
-    con.execute(f"PRAGMA create_fts_index('prompts', 'id', {columns}, overwrite=1)")
+    con.execute(
+        f"PRAGMA create_fts_index('prompts', 'id', {columns}, overwrite=1, ignore='{IGNORE}')"
+    )
     con.execute(
         f"CREATE TABLE {FTS}.postings AS SELECT termid, docid, CAST(count(*) AS INTEGER) AS tf "
         f"FROM {FTS}.terms GROUP BY ALL ORDER BY termid, docid"
@@ -51,7 +59,10 @@ def build(con: duckdb.DuckDBPyConnection, build_id: str) -> int:
         f"CREATE TABLE {FTS}.doc_versions AS SELECT d.docid, p.current_version AS version "
         f"FROM {FTS}.docs d JOIN prompts p ON p.id = d.name"
     )
-    con.execute(f"CREATE TABLE {FTS}.build AS SELECT CAST(? AS VARCHAR) AS build_id", [build_id])
+    con.execute(
+        f"CREATE TABLE {FTS}.build AS SELECT CAST(? AS VARCHAR) AS build_id",
+        [f"{TOKENIZER}-{build_id}"],
+    )
     row = con.execute(f"SELECT num_docs FROM {FTS}.stats").fetchone()
     return int(row[0]) if row else 0
 
@@ -66,7 +77,8 @@ def build_text_index(db: Database) -> int:
 
 
 def build_id(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The id of the index in the file, None when there is none (or an unfinished one)."""
+    """The id of the index in the file, None when there is none (or an unfinished one, or
+    one another tokenizer made)."""
     found = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'build'",
         [FTS],
@@ -74,7 +86,7 @@ def build_id(con: duckdb.DuckDBPyConnection) -> str | None:
     if not found or not found[0]:
         return None
     row = con.execute(f"SELECT build_id FROM {FTS}.build").fetchone()
-    return str(row[0]) if row else None
+    return str(row[0]) if row and str(row[0]).startswith(f"{TOKENIZER}-") else None
 
 
 @dataclass(frozen=True, slots=True)
