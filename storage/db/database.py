@@ -66,6 +66,10 @@ class Database(Protocol):
         """One transaction per user action: everything inside commits together or not at all."""
         ...
 
+    def burst(self) -> AbstractContextManager[None]:
+        """Hold the library open through a long run of transactions, made cheap together."""
+        ...
+
     def audit(
         self,
         con: duckdb.DuckDBPyConnection,

@@ -9,7 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from storage.db.database import TABLES, Rows
 from storage.db.ids import IdFactory, uuid7
 from storage.db.schema import ensure_schema, library_version, refuse_newer
 from storage.errors import PromptdeckError, QueryError, SchemaError
+
+BURST_CHECKPOINT = "1GB"  # the log a burst may grow before DuckDB checkpoints on its own
 
 
 class DuckDBFile:
@@ -148,6 +150,25 @@ class DuckDBFile:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
+
+    @contextmanager
+    def burst(self) -> Iterator[None]:
+        """Hold the file through a long run of transactions (an embedding run): one open
+        database for all of them, and one checkpoint at the end instead of one per 16 MB of
+        log, each of which rewrites the tables' indexes and so costs more as the library grows.
+        (Connections of one process to one file share a database: while this one is held,
+        closing the others checkpoints nothing.)"""
+        self._require_open()
+        with self._connection() as held:
+            if not self.read_only:
+                held.execute(f"SET checkpoint_threshold = '{BURST_CHECKPOINT}'")
+            try:
+                yield
+            finally:
+                if not self.read_only:
+                    held.execute("RESET checkpoint_threshold")
+                    with suppress(duckdb.Error):  # another transaction runs: it checkpoints later
+                        held.execute("CHECKPOINT")
 
     def _require_open(self) -> None:
         if not self._opened:
