@@ -22,12 +22,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers import sequential_ids
 
 from storage import Library
 from storage.db.connection import connect
 from storage.db.ids import IdFactory
 from storage.errors import PromptdeckError
+from tests.helpers import sequential_ids
 
 START = datetime(2026, 1, 15, 9, 30)
 ACTOR = "tester"

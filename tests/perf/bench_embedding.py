@@ -24,14 +24,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "storage"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from embedding_api import EmbeddingApi  # noqa: E402
-from generate import DOMAINS  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage.search.embedding import LocalProvider, OpenAIProvider, ProviderSettings  # noqa: E402
+from tests.perf.generate import DOMAINS  # noqa: E402
+from tests.storage.embedding_api import EmbeddingApi  # noqa: E402
 
 TARGET_PER_SECOND = 5_000
 BATCH = 64

@@ -25,12 +25,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from generate import generate  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage import Library  # noqa: E402
 from storage.db.connection import connect  # noqa: E402
+from tests.perf.generate import generate  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.screens.lineage import LineageScreen  # noqa: E402
 from tui.shared.graph_layout import default_folds, layout  # noqa: E402

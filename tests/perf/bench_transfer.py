@@ -20,13 +20,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from generate import generate  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage import Library  # noqa: E402
 from storage.transfer import restore_backup  # noqa: E402
+from tests.perf.generate import generate  # noqa: E402
 
 DIMS = 384
 TARGET_IMPORT = 20_000.0  # prompts/s

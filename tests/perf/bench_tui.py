@@ -15,11 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from generate import generate  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage import Library, PromptFilter  # noqa: E402
+from tests.perf.generate import generate  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.screens.browse import BrowseScreen  # noqa: E402
 from tui.shared.settings import Settings  # noqa: E402

@@ -12,13 +12,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import Sql
-from embedding_api import EmbeddingApi, Reply
 
 from storage import Library
 from storage.errors import EmbeddingFailed, ProviderError, ValidationError
 from storage.search.embedding import LocalProvider, OpenAIProvider, ProviderSettings
 from storage.search.embeddings import embedding_text
+from tests.storage.conftest import Sql
+from tests.storage.embedding_api import EmbeddingApi, Reply
 
 TEXTS = [
     ("Linux Terminal", "Act as a linux terminal and answer commands with their output."),

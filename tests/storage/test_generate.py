@@ -12,9 +12,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from helpers import ancestors
 
 from storage import Library
+from tests.helpers import ancestors
 
 GENERATOR = Path(__file__).resolve().parents[1] / "perf" / "generate.py"
 NOW = datetime(2026, 1, 15, 9, 30)

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pyarrow as pa
 import pytest
-from helpers import ancestors
 
 from storage import Library, PromptFilter
 from storage.errors import DuplicateContent, HasChildren, ValidationError
+from tests.helpers import ancestors
 
 
 def test_archive_and_unarchive(library: Library) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from helpers import ancestors
 
 from storage import Library
 from storage.errors import AlreadyDerived, CycleError, NotFound, ValidationError
+from tests.helpers import ancestors
 
 Sql = Callable[..., list[tuple[Any, ...]]]
 

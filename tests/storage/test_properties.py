@@ -10,13 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from helpers import sequential_ids
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage import Library
 from storage.db.connection import connect
 from storage.errors import NothingToSave
+from tests.helpers import sequential_ids
 
 # Library refuses NUL, and lone surrogates cannot be encoded as UTF-8.
 CHARS = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
