@@ -95,7 +95,7 @@ def main() -> int:
         imports = {}
         for name, export in (("JSONL", jsonl), ("CSV", csv)):
             with Library(work / f"import-{name}.duckdb") as target:
-                summary, seconds = timed(lambda t=target, e=export: t.import_prompts(e.path))
+                summary, seconds = timed(lambda t=target, e=export: t.imports.run(e.path))
             assert summary.imported == live, summary
             imports[name] = summary.imported / seconds
             print(f"import {name}: {summary.imported:,} in {seconds:.2f} s", flush=True)

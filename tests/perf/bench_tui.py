@@ -65,7 +65,8 @@ async def measure(path: Path) -> tuple[float, float, list[float]]:
         assert app.screen.query_one(PromptTable).row_count > 0
         browse = app.screen
         assert isinstance(browse, BrowseScreen)
-        while "text" not in browse._prepared:  # the text index loads (or builds) in the background
+        # The text index loads (or builds) in the background.
+        while "text" not in browse.query_state.prepared:
             await asyncio.sleep(0.01)
         prepared = time.perf_counter() - start
         await pilot.press("slash")
