@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,14 +160,14 @@ def new_library() -> Iterator[Callable[..., Library]]:
     clock and ids as the fixtures; kwargs go to Library (e.g. linger=...)."""
     opened: list[Library] = []
 
-    def make(path: Path, **kwargs: object) -> Library:
-        settings: dict[str, object] = {
+    def make(path: Path, **kwargs: Any) -> Library:
+        settings: dict[str, Any] = {
             "clock": TickingClock(),
             "new_id": CountingIds(),
             "actor": ACTOR,
             **kwargs,
         }
-        library = Library(path, **settings).open()  # type: ignore[arg-type]
+        library = Library(path, **settings).open()
         opened.append(library)
         return library
 

@@ -237,10 +237,12 @@ def main() -> int:
                 generate(library, args.prompts)
         Library(path).open().close()  # bring the schema up to date before raw connections
         con = duckdb.connect(str(path), read_only=True)
-        latest, events, prompts = con.execute(
+        row = con.execute(
             "SELECT (SELECT max(created_at) FROM usage_events), "
             "(SELECT count(*) FROM usage_events), (SELECT count(*) FROM prompts)"
-        ).fetchone()  # type: ignore[misc]
+        ).fetchone()
+        assert row is not None
+        latest, events, prompts = row
         since = latest.date() - timedelta(days=29)
         marts = mart_rows(con, since)
         con.close()

@@ -63,7 +63,8 @@ def naive_embed(batch: Sequence[str], dims: int = 384) -> np.ndarray:
                 out[row, h % dims] += 1.0 if h & 0x80000000 else -1.0
     np.copysign(np.log1p(np.abs(out)), out, out=out)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return np.divide(out, norms, out=out, where=norms > 0)
+    normalised: np.ndarray = np.divide(out, norms, out=out, where=norms > 0)
+    return normalised
 
 
 def per_second(embed: Callable[[Sequence[str]], object], data: list[str], batch: int) -> float:

@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
+from textual.strip import Strip
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
@@ -106,10 +107,10 @@ async def first_paint(library: Library, settings: Settings, focus: str) -> float
     painted = asyncio.Event()
     render_line = LineageGraphView.render_line
 
-    def watched(view: LineageGraphView, y: int):  # type: ignore[no-untyped-def]
-        if view.rows:
+    def watched(self: LineageGraphView, y: int) -> Strip:  # a LineageGraphView method
+        if self.rows:
             painted.set()
-        return render_line(view, y)
+        return render_line(self, y)
 
     LineageGraphView.render_line = watched  # type: ignore[method-assign]
     try:

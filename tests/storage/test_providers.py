@@ -75,7 +75,10 @@ def failure(provider: RemoteProvider, texts: list[str]) -> ProviderError:
 
 def expected(texts: list[str], dims: int = 8) -> np.ndarray[Any, np.dtype[np.float64]]:
     matrix = np.array([vector_for(text, dims) for text in texts])
-    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+    normalised: np.ndarray[Any, np.dtype[np.float64]] = matrix / np.linalg.norm(
+        matrix, axis=1, keepdims=True
+    )
+    return normalised
 
 
 # -- shapes ---------------------------------------------------------------------------------
