@@ -20,14 +20,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import sequential_ids
 
 from storage import Library
 from storage.db.connection import connect
 from storage.db.ids import IdFactory
 from storage.errors import PromptdeckError
+from tests.helpers import sequential_ids
 
 START = datetime(2026, 1, 15, 9, 30)
 ACTOR = "tester"
@@ -159,14 +160,14 @@ def new_library() -> Iterator[Callable[..., Library]]:
     clock and ids as the fixtures; kwargs go to Library (e.g. linger=...)."""
     opened: list[Library] = []
 
-    def make(path: Path, **kwargs: object) -> Library:
-        settings: dict[str, object] = {
+    def make(path: Path, **kwargs: Any) -> Library:
+        settings: dict[str, Any] = {
             "clock": TickingClock(),
             "new_id": CountingIds(),
             "actor": ACTOR,
             **kwargs,
         }
-        library = Library(path, **settings).open()  # type: ignore[arg-type]
+        library = Library(path, **settings).open()
         opened.append(library)
         return library
 

@@ -1,5 +1,5 @@
 """The project's shape as tests: import-linter contracts (pyproject `[tool.importlinter]`),
-mypy --strict on storage and tui, ruff lint and format on the whole repository.
+mypy --strict on storage, tui and tests, ruff lint and format on the whole repository.
 
 Each tool runs as a subprocess from the repository root, through the executable installed
 beside this interpreter (the `test` extra installs them all); its output is shown on failure.
@@ -31,7 +31,7 @@ def test_import_contracts() -> None:
 
 
 def test_mypy_strict() -> None:
-    run_tool("mypy", "--strict", "--cache-dir", str(CACHE / "mypy"), "storage", "tui")
+    run_tool("mypy", "--strict", "--cache-dir", str(CACHE / "mypy"), "storage", "tui", "tests")
 
 
 def test_ruff_check() -> None:

@@ -84,7 +84,7 @@ def fake_app(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, bool, bool, fl
     ) -> None:
         calls.append((path, demo, read_only, lock_timeout))
 
-    module.run_app = run_app  # type: ignore[attr-defined]
+    module.__dict__["run_app"] = run_app
     monkeypatch.setitem(sys.modules, "tui.app", module)
     return calls
 

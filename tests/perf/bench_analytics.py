@@ -23,13 +23,11 @@ from typing import Any
 import duckdb
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from generate import generate  # noqa: E402
-from helpers import fixed_clock  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage import Library  # noqa: E402
+from tests.helpers import fixed_clock  # noqa: E402
+from tests.perf.generate import generate  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.messages import PromptsLoaded  # noqa: E402
 from tui.screens.analytics import AnalyticsScreen, ReportLoaded  # noqa: E402
@@ -239,10 +237,12 @@ def main() -> int:
                 generate(library, args.prompts)
         Library(path).open().close()  # bring the schema up to date before raw connections
         con = duckdb.connect(str(path), read_only=True)
-        latest, events, prompts = con.execute(
+        row = con.execute(
             "SELECT (SELECT max(created_at) FROM usage_events), "
             "(SELECT count(*) FROM usage_events), (SELECT count(*) FROM prompts)"
-        ).fetchone()  # type: ignore[misc]
+        ).fetchone()
+        assert row is not None
+        latest, events, prompts = row
         since = latest.date() - timedelta(days=29)
         marts = mart_rows(con, since)
         con.close()

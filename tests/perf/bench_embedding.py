@@ -24,14 +24,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "storage"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from embedding_api import EmbeddingApi  # noqa: E402
-from generate import DOMAINS  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage.search.embedding import LocalProvider, OpenAIProvider, ProviderSettings  # noqa: E402
+from tests.perf.generate import DOMAINS  # noqa: E402
+from tests.storage.embedding_api import EmbeddingApi  # noqa: E402
 
 TARGET_PER_SECOND = 5_000
 BATCH = 64
@@ -66,7 +63,8 @@ def naive_embed(batch: Sequence[str], dims: int = 384) -> np.ndarray:
                 out[row, h % dims] += 1.0 if h & 0x80000000 else -1.0
     np.copysign(np.log1p(np.abs(out)), out, out=out)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return np.divide(out, norms, out=out, where=norms > 0)
+    normalised: np.ndarray = np.divide(out, norms, out=out, where=norms > 0)
+    return normalised
 
 
 def per_second(embed: Callable[[Sequence[str]], object], data: list[str], batch: int) -> float:

@@ -23,14 +23,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
+from textual.strip import Strip
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from generate import generate  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage import Library  # noqa: E402
 from storage.db.connection import connect  # noqa: E402
+from tests.perf.generate import generate  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.screens.lineage import LineageScreen  # noqa: E402
 from tui.shared.graph_layout import default_folds, layout  # noqa: E402
@@ -107,10 +107,10 @@ async def first_paint(library: Library, settings: Settings, focus: str) -> float
     painted = asyncio.Event()
     render_line = LineageGraphView.render_line
 
-    def watched(view: LineageGraphView, y: int):  # type: ignore[no-untyped-def]
-        if view.rows:
+    def watched(self: LineageGraphView, y: int) -> Strip:  # a LineageGraphView method
+        if self.rows:
             painted.set()
-        return render_line(view, y)
+        return render_line(self, y)
 
     LineageGraphView.render_line = watched  # type: ignore[method-assign]
     try:

@@ -26,15 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from generate import embed_all, generate  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage import Library, PromptFilter  # noqa: E402
 from storage.db.connection import connect, load_fts  # noqa: E402
 from storage.search.embedding import LocalProvider  # noqa: E402
 from storage.search.embeddings import EMBEDDED_TEXT_SQL  # noqa: E402
+from tests.perf.generate import embed_all, generate  # noqa: E402
 
 DIMS = 384
 TEXT_QUERIES = [

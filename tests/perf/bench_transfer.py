@@ -14,21 +14,23 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from generate import generate  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage import Library  # noqa: E402
 from storage.transfer import restore_backup  # noqa: E402
+from tests.perf.generate import generate  # noqa: E402
 
 DIMS = 384
+T = TypeVar("T")
 TARGET_IMPORT = 20_000.0  # prompts/s
 TARGET_BACKUP = 5.0  # s
 TARGET_RESTORE = 10.0  # s
@@ -60,7 +62,7 @@ def add_embeddings(library: Library, seed: int = 0) -> int:
     return len(ids)
 
 
-def timed(action):  # type: ignore[no-untyped-def]
+def timed(action: Callable[[], T]) -> tuple[T, float]:
     started = time.perf_counter()
     result = action()
     return result, time.perf_counter() - started
@@ -97,7 +99,7 @@ def main() -> int:
         imports = {}
         for name, export in (("JSONL", jsonl), ("CSV", csv)):
             with Library(work / f"import-{name}.duckdb") as target:
-                summary, seconds = timed(lambda t=target, e=export: t.import_prompts(e.path))
+                summary, seconds = timed(partial(target.imports.run, export.path))
             assert summary.imported == live, summary
             imports[name] = summary.imported / seconds
             print(f"import {name}: {summary.imported:,} in {seconds:.2f} s", flush=True)

@@ -14,12 +14,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from textual.strip import Strip
 
-from generate import generate  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage import Library, PromptFilter  # noqa: E402
+from storage.models import PromptPage  # noqa: E402
+from tests.perf.generate import generate  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.screens.browse import BrowseScreen  # noqa: E402
 from tui.shared.settings import Settings  # noqa: E402
@@ -38,21 +41,23 @@ class PaintClock:
         self.painted = asyncio.Event()
         self.at = 0.0
         self._waiting = False
+        clock = self
         set_data, render_line = PromptTable.set_data, PromptTable.render_line
 
-        def set_data_and_watch(table: PromptTable, *args: object, **kwargs: object) -> None:
-            set_data(table, *args, **kwargs)  # type: ignore[arg-type]
-            self._waiting = True
+        # PromptTable methods (so `self` is the table) that also tell the clock.
+        def set_data_and_watch(self: PromptTable, page: PromptPage, **kwargs: Any) -> None:
+            set_data(self, page, **kwargs)
+            clock._waiting = True
 
-        def render_line_and_note(table: PromptTable, y: int) -> object:
-            if self._waiting:
-                self._waiting = False
-                self.at = time.perf_counter()
-                self.painted.set()
-            return render_line(table, y)
+        def render_line_and_note(self: PromptTable, y: int) -> Strip:
+            if clock._waiting:
+                clock._waiting = False
+                clock.at = time.perf_counter()
+                clock.painted.set()
+            return render_line(self, y)
 
         PromptTable.set_data = set_data_and_watch  # type: ignore[method-assign]
-        PromptTable.render_line = render_line_and_note  # type: ignore[method-assign,assignment]
+        PromptTable.render_line = render_line_and_note  # type: ignore[method-assign]
 
 
 async def measure(path: Path) -> tuple[float, float, list[float]]:
@@ -66,7 +71,8 @@ async def measure(path: Path) -> tuple[float, float, list[float]]:
         assert app.screen.query_one(PromptTable).row_count > 0
         browse = app.screen
         assert isinstance(browse, BrowseScreen)
-        while "text" not in browse._prepared:  # the text index loads (or builds) in the background
+        # The text index loads (or builds) in the background.
+        while "text" not in browse.query_state.prepared:
             await asyncio.sleep(0.01)
         prepared = time.perf_counter() - start
         await pilot.press("slash")

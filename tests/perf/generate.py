@@ -19,8 +19,8 @@ from json.encoder import encode_basestring
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -436,7 +436,8 @@ def uuid7_array(ms: np.ndarray, rng: np.random.Generator) -> pa.Array:
 
 
 def _uniform_between(rng: np.random.Generator, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    return low + (rng.random(len(low)) * (high - low)).astype(np.int64)
+    between: np.ndarray = low + (rng.random(len(low)) * (high - low)).astype(np.int64)
+    return between
 
 
 def _take(values: pa.Array, index: np.ndarray) -> pa.Array:
@@ -833,7 +834,11 @@ def build_tables(n: int, *, seed: int, days: int, now: datetime) -> dict[str, pa
     ]
     metadata_json = [json.dumps(m, ensure_ascii=False) for m in METADATA]
     tag_json = [_enc(t) for t in TAG_VOCAB]
-    model_json = [[_enc(m[k]) for m in MODELS] for k in (0, 1, 5)]
+    model_json = [  # provider, model, family
+        [_enc(m[0]) for m in MODELS],
+        [_enc(m[1]) for m in MODELS],
+        [_enc(m[5]) for m in MODELS],
+    ]
     pieces = {
         "description": [_enc(d) for d in description],
         "folder": [_enc(f) for f in folder.tolist()],

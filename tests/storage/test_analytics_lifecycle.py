@@ -6,9 +6,9 @@ import math
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
-import pyarrow.parquet as pq
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 from storage import Library
@@ -34,6 +34,16 @@ def cost_of(library: Library, generation_id: str) -> tuple[float | None, str | N
         f"SELECT cost_usd, cost_from FROM mart.generation_costs WHERE id = '{generation_id}'"
     )
     return found[0]
+
+
+def priced(cost: float) -> tuple[object, str]:
+    """What `cost_of` gives a generation priced from the price table: about `cost`."""
+    return (pytest.approx(cost), "price")
+
+
+class Tokens(TypedDict):
+    tokens_in: int
+    tokens_out: int
 
 
 # -- prices and generations ----------------------------------------------------------------
@@ -89,7 +99,7 @@ def test_a_generation_is_priced_by_the_price_in_force_on_its_day(
     prompt = lib.prompts.create("P", "p")
     lib.costs.set_price("openai", "gpt-4o", 2.5, 10, effective_from=date(2025, 12, 1))
     lib.costs.set_price("openai", "gpt-4o", 5, 20, effective_from=date(2026, 1, 10))
-    tokens = {"tokens_in": 1000, "tokens_out": 500}
+    tokens: Tokens = {"tokens_in": 1000, "tokens_out": 500}
     old = lib.costs.log_generation(
         "P", provider="openai", model="gpt-4o", at=datetime(2026, 1, 9, 23, 59), **tokens
     )
@@ -100,13 +110,13 @@ def test_a_generation_is_priced_by_the_price_in_force_on_its_day(
     early = lib.costs.log_generation(
         "P", provider="openai", model="gpt-4o", at=datetime(2025, 11, 30, 12), **tokens
     )
-    assert cost_of(lib, old.id) == (pytest.approx(0.0075), "price")
-    assert cost_of(lib, new.id) == (pytest.approx(0.015), "price")
+    assert cost_of(lib, old.id) == priced(0.0075)
+    assert cost_of(lib, new.id) == priced(0.015)
     assert cost_of(lib, given.id) == (0.5, "source")
     assert cost_of(lib, early.id) == (None, None)
     assert lib.analytics.kpis("all").unpriced == 1
     lib.costs.set_price("openai", "gpt-4o", 1, 1, effective_from=date(2025, 11, 1))
-    assert cost_of(lib, early.id) == (pytest.approx(0.0015), "price")
+    assert cost_of(lib, early.id) == priced(0.0015)
     assert lib.analytics.kpis("all").cost_usd == pytest.approx(0.0075 + 0.015 + 0.5 + 0.0015)
     assert lib.prompts.get(prompt.id).usage_count == 4
 
@@ -137,7 +147,8 @@ def test_log_generation_records_a_use(lib: Library, clock: TickingClock) -> None
     entry = lib.audit.entries(f"prompt:{prompt.id}", limit=1)[0]
     assert entry.action == "generation" and entry.after["tokens_out"] == 20
     lib.costs.log_generation("P", provider="openai", model="gpt-4o", tokens_in=1, tokens_out=1)
-    assert lib.prompts.get(prompt.id).last_used_at > datetime(2026, 1, 20)
+    last_used = lib.prompts.get(prompt.id).last_used_at
+    assert last_used is not None and last_used > datetime(2026, 1, 20)
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 
-from storage import Library
+from storage import Library, Prompt
 from storage.errors import PromptdeckError
 
 
@@ -95,7 +95,8 @@ def test_one_audit_row_per_action(
     assert entry.action == action
     assert entry.actor == "tester"
     if expected_entity is None:
-        assert entry.entity == f"prompt:{result.id}"  # type: ignore[attr-defined]
+        assert isinstance(result, Prompt)  # create and derive return the new prompt
+        assert entry.entity == f"prompt:{result.id}"
     else:
         assert entry.entity == expected_entity
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import duckdb
 import pytest
-from helpers import sequential_ids
 
 from storage import Library
 from storage.errors import CycleError, QueryError
+from tests.helpers import sequential_ids
 
 
 def clock_from_zero() -> Callable[[], datetime]:

@@ -6,19 +6,23 @@ providers talk to a real HTTP server on 127.0.0.1 (tests/storage/embedding_api.p
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
-from conftest import Sql
-from embedding_api import EmbeddingApi, Reply
 
 from storage import Library
 from storage.errors import EmbeddingFailed, ProviderError, ValidationError
-from storage.search.embedding import LocalProvider, OpenAIProvider, ProviderSettings
+from storage.search.embedding import (
+    EmbeddingProvider,
+    LocalProvider,
+    OpenAIProvider,
+    ProviderSettings,
+)
 from storage.search.embeddings import embedding_text
+from tests.storage.conftest import Sql
+from tests.storage.embedding_api import EmbeddingApi, Reply
 
 TEXTS = [
     ("Linux Terminal", "Act as a linux terminal and answer commands with their output."),
@@ -177,12 +181,14 @@ def test_batch_size_must_be_positive(library: Library) -> None:
 # -- after a save ---------------------------------------------------------------------------
 
 
-def embedding(library_path: Path, new_library: Any, provider: Any) -> Library:
-    return new_library(library_path, embedder=provider)  # type: ignore[no-any-return]
+def embedding(
+    library_path: Path, new_library: Callable[..., Library], provider: EmbeddingProvider
+) -> Library:
+    return new_library(library_path, embedder=provider)
 
 
 def test_a_save_embeds_and_warns_of_a_near_twin(
-    library_path: Path, new_library: Any, sql: Sql
+    library_path: Path, new_library: Callable[..., Library], sql: Sql
 ) -> None:
     library = embedding(library_path, new_library, LocalProvider())
     first = library.prompts.create("Linux Terminal", TEXTS[0][1])
@@ -205,7 +211,7 @@ def test_a_save_embeds_and_warns_of_a_near_twin(
 
 
 def test_a_failing_embedder_costs_the_vector_not_the_save(
-    library_path: Path, new_library: Any, sql: Sql, api: EmbeddingApi
+    library_path: Path, new_library: Callable[..., Library], sql: Sql, api: EmbeddingApi
 ) -> None:
     library = embedding(library_path, new_library, remote(api))
     api.script(Reply(401, body={"error": "bad key"}))

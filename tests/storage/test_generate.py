@@ -12,9 +12,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from helpers import ancestors
 
 from storage import Library
+from tests.helpers import ancestors
 
 GENERATOR = Path(__file__).resolve().parents[1] / "perf" / "generate.py"
 NOW = datetime(2026, 1, 15, 9, 30)
@@ -243,7 +243,7 @@ def test_analytics_views_have_something_to_show(generated: tuple[Library, dict[s
     assert phases == set(gen.PHASES)
     stats = library.analytics.stats()
     assert stats.prompts + stats.archived == N
-    assert 1 <= stats.avg_rating <= 5 and stats.cost_usd > 0
+    assert stats.avg_rating is not None and 1 <= stats.avg_rating <= 5 and stats.cost_usd > 0
 
 
 def test_the_facade_works_on_generated_prompts(

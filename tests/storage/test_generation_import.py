@@ -8,16 +8,17 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 from storage import Library
 from storage.db.connection import connect
 from storage.errors import ImportRejected, TransferError
 from storage.models import short_id
+from tests.conftest import TickingClock
 
 COLUMNS = ("prompt", "provider", "model", "tokens_in", "tokens_out", "cost_usd", "latency_ms",
            "created_at", "id")  # fmt: skip
@@ -141,7 +142,7 @@ def test_an_import_records_what_log_generation_records(
 
 
 def test_one_session_row_and_one_audit_entry(two: Library, tmp_path: Path) -> None:
-    started = two.db.clock.peek()  # type: ignore[attr-defined]
+    started = cast(TickingClock, two.db.clock).peek()
     source = _write(tmp_path / "calls.jsonl", ROWS[:2])
     summary = two.generation_imports.run(source)
     sessions = _sql(two, "SELECT id, source, file, imported, skipped, errors, started_at "
@@ -205,7 +206,7 @@ def test_times_with_an_offset_are_stored_in_utc_and_a_missing_time_is_now(
 ) -> None:
     rows = [{**ROWS[2], "created_at": "2026-01-10T10:00:00+02:00"},
             {**ROWS[2], "created_at": "2026-01-10"}, {**ROWS[2], "created_at": None}]  # fmt: skip
-    now = two.db.clock.peek()  # type: ignore[attr-defined]
+    now = cast(TickingClock, two.db.clock).peek()
     two.generation_imports.run(_write(tmp_path / "times.csv", rows))
     times = [row[0] for row in _sql(two, "SELECT created_at FROM generations ORDER BY 1")]
     assert times == [datetime(2026, 1, 10), datetime(2026, 1, 10, 8), now]

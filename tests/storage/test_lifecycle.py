@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
-from helpers import ancestors
 
 from storage import Library, PromptFilter
 from storage.errors import DuplicateContent, HasChildren, ValidationError
+from tests.helpers import ancestors
 
 
 def test_archive_and_unarchive(library: Library) -> None:

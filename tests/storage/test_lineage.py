@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from helpers import ancestors
 
 from storage import Library
 from storage.errors import CycleError, DuplicateContent, NotFound, ValidationError
 from storage.models import LINEAGE_TYPES, RELATIONSHIP_TYPES
+from tests.helpers import ancestors
 
 Sql = Callable[..., list[tuple[Any, ...]]]
 

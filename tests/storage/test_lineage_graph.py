@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
-from helpers import ancestors
 
 from storage import Library
 from storage.errors import AlreadyDerived, CycleError, NotFound, ValidationError
+from tests.helpers import ancestors
 
 Sql = Callable[..., list[tuple[Any, ...]]]
 

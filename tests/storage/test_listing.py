@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 
-from storage import Library
+from storage import Library, Prompt
 from storage.db.rows import SUMMARY_COLUMNS
 from storage.errors import ValidationError
 from storage.models import SORT_KEYS, PromptFilter, PromptPage
@@ -117,7 +117,7 @@ def test_filters(listed: Library, where: PromptFilter, expected: set[str]) -> No
 def _expected_order(library: Library, sort: str, descending: bool) -> list[str]:
     prompts = [library.prompts.get(s.id) for s in library.prompts.list_prompts()]
     ratings = {p.id: library.usage.rating(p.id)[0] for p in prompts}
-    key = {
+    key: Callable[[Prompt], Any] = {
         "updated": lambda p: p.updated_at,
         "created": lambda p: p.created_at,
         "name": lambda p: p.name.lower(),

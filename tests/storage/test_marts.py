@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ def rows(library: Library, sql: str) -> list[dict[str, Any]]:
     return [dict(zip(columns, row, strict=True)) for row in found]
 
 
-def day(value: Any) -> date:
+def day(value: datetime) -> date:
     return value.date()
 
 

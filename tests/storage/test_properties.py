@@ -10,19 +10,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from helpers import sequential_ids
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage import Library
 from storage.db.connection import connect
 from storage.errors import NothingToSave
+from tests.helpers import sequential_ids
 
 # Library refuses NUL, and lone surrogates cannot be encoded as UTF-8.
-CHARS = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
+CHARS = st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"])
 TEXT = st.text(CHARS, min_size=1).filter(lambda s: s.strip())
 NAMES = st.text(
-    st.characters(blacklist_characters="\x00\n\r", blacklist_categories=("Cs",)),
+    st.characters(blacklist_characters="\x00\n\r", blacklist_categories=["Cs"]),
     min_size=1,
     max_size=60,
 ).filter(lambda s: s.strip())

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from embedding_api import EmbeddingApi, Reply, vector_for
 
 from storage.errors import ProviderError
 from storage.search.embedding import (
@@ -23,6 +22,7 @@ from storage.search.embedding import (
     make_provider,
     settings_from,
 )
+from tests.storage.embedding_api import EmbeddingApi, Reply, vector_for
 
 KEY = "sk-test-5ecret-0123456789abcdef"
 MODEL = "emb-small"
@@ -75,7 +75,10 @@ def failure(provider: RemoteProvider, texts: list[str]) -> ProviderError:
 
 def expected(texts: list[str], dims: int = 8) -> np.ndarray[Any, np.dtype[np.float64]]:
     matrix = np.array([vector_for(text, dims) for text in texts])
-    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+    normalised: np.ndarray[Any, np.dtype[np.float64]] = matrix / np.linalg.norm(
+        matrix, axis=1, keepdims=True
+    )
+    return normalised
 
 
 # -- shapes ---------------------------------------------------------------------------------

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from helpers import ancestors, fixed_clock, sequential_ids
-
 from storage import Library, PromptFilter
 from storage.prompts import templates
+from tests.helpers import ancestors, fixed_clock, sequential_ids
 from tui.demo import HISTORY_DAYS, write_sample_library
 
 START = datetime(2026, 1, 15, 9, 30)  # the clock the fixtures start at

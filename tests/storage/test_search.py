@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 import pytest
-from conftest import Sql
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ from storage import Library, PromptFilter
 from storage.errors import DuplicateContent, NotFound, ValidationError
 from storage.search.embedding import LocalProvider
 from storage.search.service import SearchHit
+from tests.storage.conftest import Sql
 
 DATASET = (
     Path(__file__).resolve().parents[3] / "shared" / "datasets" / "awesome-chatgpt-prompts.csv"

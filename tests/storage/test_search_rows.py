@@ -3,6 +3,8 @@ gives exactly the rows the file holds (replaced rows left in place are never ret
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 
@@ -30,7 +32,8 @@ def test_refreshing_follows_every_kind_of_write(library: Library) -> None:
     b = library.prompts.create("Beta", "Second prompt.")
     with library.db.read() as con:
         rows = PromptRows.load(con)
-    steps = [  # (a write, whether it changes a column the rows hold)
+    # (a write, whether it changes a column the rows hold)
+    steps: list[tuple[Callable[[], object], bool]] = [
         (lambda: library.prompts.update(a.id, {"name": "Alpha 2"}), True),
         (lambda: library.prompts.update(a.id, {"tags": ["one", "two"]}), True),  # replaced again
         (lambda: library.usage.use(b.id), True),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
-import pyarrow.parquet as pq
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 from storage import Library, PromptFilter
@@ -24,8 +25,12 @@ def _fields(library: Library) -> dict[str, dict[str, object]]:
     [("parquet", "out.parquet"), ("jsonl", "out.jsonl"), ("csv", "out.csv"), ("md", "out")],
 )
 def test_an_export_imports_back_losslessly(
-    sample_library: Library, new_library, tmp_path: Path, fmt: str, name: str
-) -> None:  # type: ignore[no-untyped-def]
+    sample_library: Library,
+    new_library: Callable[..., Library],
+    tmp_path: Path,
+    fmt: str,
+    name: str,
+) -> None:
     target = tmp_path / name
     result = sample_library.exports.write(target, fmt)
     assert result.prompts == sample_library.prompts.count_prompts()

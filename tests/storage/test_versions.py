@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from storage import Library
@@ -48,7 +50,7 @@ def test_every_editable_field_can_be_changed(library: Library) -> None:
     }
     updated = library.prompts.update(prompt.id, changes)
     for field, value in changes.items():
-        expected = tuple(value) if field == "tags" else value  # type: ignore[arg-type]
+        expected = tuple(cast(list[str], value)) if field == "tags" else value
         assert getattr(updated, field) == expected, field
     assert updated.current_version == 2
     assert library.prompts.get("Renamed").id == prompt.id

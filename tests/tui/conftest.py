@@ -1,11 +1,17 @@
-"""TUI fixtures: the app on a deterministic sample library, and a way to wait for workers."""
+"""TUI fixtures: the app on a deterministic sample library, and a way to wait for workers.
+
+`Settle` and `SnapCompare` type the `settle` and `snap_compare` fixtures in the tests that take
+them (`from tests.tui.conftest import Settle, SnapCompare`)."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
+from typing import Protocol
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled
@@ -13,6 +19,25 @@ from textual.worker import WorkerCancelled
 from storage import Library
 from tui.app import PromptdeckApp
 from tui.shared.settings import Settings
+
+
+class Settle(Protocol):
+    """The `settle` fixture: `await settle(pilot)` (or `settle(pilot, rounds=6)`)."""
+
+    async def __call__(self, pilot: Pilot[None], rounds: int = 3) -> None: ...
+
+
+class SnapCompare(Protocol):
+    """The `snap_compare` fixture of pytest-textual-snapshot, as these tests call it (the plugin
+    annotates the fixture as taking only a path)."""
+
+    def __call__(
+        self,
+        app: App[None],
+        press: Iterable[str] = (),
+        terminal_size: tuple[int, int] = (80, 24),
+        run_before: Callable[[Pilot[None]], Awaitable[None] | None] | None = None,
+    ) -> bool: ...
 
 
 @pytest.fixture
@@ -39,6 +64,6 @@ async def _settle(pilot: Pilot[None], rounds: int = 3) -> None:
 
 
 @pytest.fixture
-def settle():  # type: ignore[no-untyped-def]
+def settle() -> Settle:
     """`await settle(pilot)`: wait for workers and the messages they post."""
     return _settle

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow.parquet as pq
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from storage import Library
+from tests.tui.conftest import Settle, SnapCompare
 from tui.app import PromptdeckApp
 from tui.screens.analytics import AnalyticsScreen
 from tui.screens.browse import BrowseScreen
@@ -21,7 +22,7 @@ from tui.widgets.analytics_top import TopPrompts
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
 
-async def open_analytics(pilot: Pilot[None], settle) -> AnalyticsScreen:  # type: ignore[no-untyped-def]
+async def open_analytics(pilot: Pilot[None], settle: Settle) -> AnalyticsScreen:
     await settle(pilot)
     await pilot.press("t")
     await settle(pilot)
@@ -44,7 +45,9 @@ def kpi(screen: AnalyticsScreen, label: str) -> str:
     return screen.query_one(KpiBoxes).values[LABELS.index(label)]
 
 
-async def test_kpis_follow_the_period(app: PromptdeckApp, sample_library: Library, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_kpis_follow_the_period(
+    app: PromptdeckApp, sample_library: Library, settle: Settle
+) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_analytics(pilot, settle)
         month = sample_library.analytics.kpis("30d")
@@ -64,7 +67,7 @@ async def test_kpis_follow_the_period(app: PromptdeckApp, sample_library: Librar
         assert kpi(screen, "Uses") == str(sample_library.analytics.kpis("all").uses)
 
 
-async def test_top_prompts_open_in_the_editor(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_top_prompts_open_in_the_editor(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_analytics(pilot, settle)
         assert screen.report is not None
@@ -89,7 +92,7 @@ async def test_top_prompts_open_in_the_editor(app: PromptdeckApp, settle) -> Non
         assert isinstance(pilot.app.screen, BrowseScreen)
 
 
-async def test_top_prompts_move_and_click(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_top_prompts_move_and_click(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_analytics(pilot, settle)
         assert screen.report is not None
@@ -109,13 +112,17 @@ async def test_top_prompts_move_and_click(app: PromptdeckApp, settle) -> None:  
         assert isinstance(editor, EditScreen) and editor.prompt_id == rows[1].id
 
 
-async def test_the_cursor_row_shows_whether_the_table_has_focus(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_the_cursor_row_shows_whether_the_table_has_focus(
+    app: PromptdeckApp, settle: Settle
+) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_analytics(pilot, settle)
         table = screen.query_one("#top", TopPrompts)
 
         def cursor_background() -> object:
-            return list(table.render_line(1))[0].style.bgcolor  # type: ignore[union-attr]
+            style = list(table.render_line(1))[0].style
+            assert style is not None
+            return style.bgcolor
 
         focused = cursor_background()
         screen.set_focus(None)
@@ -126,7 +133,7 @@ async def test_the_cursor_row_shows_whether_the_table_has_focus(app: PromptdeckA
         assert cursor_background() == focused
 
 
-async def test_breakdowns_cycle_when_narrow(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_breakdowns_cycle_when_narrow(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_analytics(pilot, settle)
         bars = screen.query_one(Breakdowns)
@@ -139,7 +146,7 @@ async def test_breakdowns_cycle_when_narrow(app: PromptdeckApp, settle) -> None:
         assert "By tag" in drawn(bars)
 
 
-async def test_all_breakdowns_show_when_wide(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_all_breakdowns_show_when_wide(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_analytics(pilot, settle)
         bars = screen.query_one(Breakdowns)
@@ -152,7 +159,7 @@ async def test_all_breakdowns_show_when_wide(app: PromptdeckApp, settle) -> None
         assert list(top.columns(top.content_size.width))[0] == "Prompt"
 
 
-async def test_export_writes_what_is_shown(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_export_writes_what_is_shown(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_analytics(pilot, settle)
         await pilot.press("9")
@@ -171,7 +178,9 @@ async def test_export_writes_what_is_shown(app: PromptdeckApp, settle) -> None: 
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_analytics_looks(app: PromptdeckApp, snap_compare, settle, size) -> None:  # type: ignore[no-untyped-def]
+def test_analytics_looks(
+    app: PromptdeckApp, snap_compare: SnapCompare, settle: Settle, size: tuple[int, int]
+) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await open_analytics(pilot, settle)
 

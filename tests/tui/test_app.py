@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from storage import Library
+from tests.tui.conftest import Settle
 from tui.app import PromptdeckApp
 from tui.shared.settings import ConfigError, Settings
 
@@ -28,8 +29,8 @@ def test_a_keymap_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
 
 
 async def test_the_app_starts_on_defaults_and_shows_the_config_error(
-    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settle
-) -> None:  # type: ignore[no-untyped-def]
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settle: Settle
+) -> None:
     path = tmp_path / "config.toml"
     path.write_text("theme = \n", encoding="utf-8")
     monkeypatch.setenv("PROMPTDECK_CONFIG", str(path))
@@ -43,8 +44,8 @@ async def test_the_app_starts_on_defaults_and_shows_the_config_error(
 
 
 async def test_keymap_and_theme_from_the_config_file_apply(
-    library: Library, tmp_path: Path, settle
-) -> None:  # type: ignore[no-untyped-def]
+    library: Library, tmp_path: Path, settle: Settle
+) -> None:
     path = tmp_path / "config.toml"
     path.write_text('theme = "nord"\n[keymap]\n"browse.new" = "N"\n', encoding="utf-8")
     app = PromptdeckApp(library, settings=Settings.load(path))

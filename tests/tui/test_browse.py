@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 
 from storage import Library, PromptFilter
+from tests.tui.conftest import Settle
 from tui.app import PromptdeckApp
 from tui.clipboard import osc52
 from tui.screens.browse import BrowseScreen
 from tui.screens.help import HelpScreen
+from tui.shared.settings import Settings
 from tui.widgets.prompt_preview import PromptPreview
 from tui.widgets.prompt_table import PromptTable
 
@@ -23,7 +25,7 @@ def _names(app: PromptdeckApp) -> list[str]:
 
 
 async def test_lists_every_live_prompt_with_the_first_highlighted(
-    app: PromptdeckApp, settle
+    app: PromptdeckApp, settle: Settle
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -31,10 +33,12 @@ async def test_lists_every_live_prompt_with_the_first_highlighted(
         assert _table(app).row_count == app.library.prompts.count_prompts()
         first = app.library.prompts.list_prompts(limit=1)[0]
         assert _table(app).highlighted_id == first.id
-        assert f"{app.library.prompts.count_prompts():,} prompts" in app.screen.sub_title
+        sub_title = app.screen.sub_title
+        assert sub_title is not None
+        assert f"{app.library.prompts.count_prompts():,} prompts" in sub_title
 
 
-async def test_search_as_you_type_narrows_the_table(app: PromptdeckApp, settle) -> None:
+async def test_search_as_you_type_narrows_the_table(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         everything = _table(app).row_count
@@ -54,7 +58,7 @@ def _content(app: PromptdeckApp, name: str) -> str:
     return app.library.prompts.get(name).content.lower()
 
 
-async def test_vim_keys_move_and_the_preview_follows(app: PromptdeckApp, settle) -> None:
+async def test_vim_keys_move_and_the_preview_follows(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("j", "j")
@@ -71,7 +75,7 @@ async def test_vim_keys_move_and_the_preview_follows(app: PromptdeckApp, settle)
         assert table.cursor == 0
 
 
-async def test_sort_cycles_and_reverses(app: PromptdeckApp, settle) -> None:
+async def test_sort_cycles_and_reverses(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("s")  # name, ascending
@@ -83,7 +87,7 @@ async def test_sort_cycles_and_reverses(app: PromptdeckApp, settle) -> None:
         assert _names(app) == list(reversed(names))
 
 
-async def test_rate_from_the_list(app: PromptdeckApp, settle) -> None:
+async def test_rate_from_the_list(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         prompt_id = _table(app).highlighted_id or ""
@@ -95,7 +99,9 @@ async def test_rate_from_the_list(app: PromptdeckApp, settle) -> None:
         assert (feedback[0].rating, feedback[0].comment) == (4, "solid")
 
 
-async def test_use_asks_for_variables_copies_and_records(app: PromptdeckApp, settle) -> None:
+async def test_use_asks_for_variables_copies_and_records(
+    app: PromptdeckApp, settle: Settle
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         target = app.library.prompts.get("Blog post outline")
@@ -112,7 +118,9 @@ async def test_use_asks_for_variables_copies_and_records(app: PromptdeckApp, set
         assert "{{" not in app.clipboard
 
 
-async def test_use_takes_variables_named_with_dots_and_dashes(app: PromptdeckApp, settle) -> None:
+async def test_use_takes_variables_named_with_dots_and_dashes(
+    app: PromptdeckApp, settle: Settle
+) -> None:
     target = app.library.prompts.create("Greeting", "Hello {{user.name}}, from {{team-name}}.")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -127,7 +135,7 @@ async def test_use_takes_variables_named_with_dots_and_dashes(app: PromptdeckApp
         assert app.library.prompts.get(target.id).usage_count == target.usage_count + 1
 
 
-async def test_copy_puts_the_content_on_the_clipboard(app: PromptdeckApp, settle) -> None:
+async def test_copy_puts_the_content_on_the_clipboard(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         prompt = app.library.prompts.get(_table(app).highlighted_id or "")
@@ -143,7 +151,9 @@ def test_osc52_is_wrapped_for_tmux() -> None:
     assert wrapped.startswith("\x1bPtmux;\x1b\x1b]52;c;") and wrapped.endswith("\x1b\\")
 
 
-async def test_archive_then_unarchive_from_the_archived_filter(app: PromptdeckApp, settle) -> None:
+async def test_archive_then_unarchive_from_the_archived_filter(
+    app: PromptdeckApp, settle: Settle
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         prompt_id = _table(app).highlighted_id or ""
@@ -164,7 +174,7 @@ async def test_archive_then_unarchive_from_the_archived_filter(app: PromptdeckAp
         assert not app.library.prompts.get(prompt_id).archived
 
 
-async def test_help_lists_the_keys(app: PromptdeckApp, settle) -> None:
+async def test_help_lists_the_keys(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
@@ -174,7 +184,9 @@ async def test_help_lists_the_keys(app: PromptdeckApp, settle) -> None:
         assert isinstance(app.screen, BrowseScreen)
 
 
-async def test_empty_library_offers_the_sample(library: Library, settings, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_empty_library_offers_the_sample(
+    library: Library, settings: Settings, settle: Settle
+) -> None:
     app = PromptdeckApp(library, settings=settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -185,7 +197,7 @@ async def test_empty_library_offers_the_sample(library: Library, settings, settl
         assert _table(app).row_count == library.prompts.count_prompts()
 
 
-async def test_worker_errors_reach_the_status_line(app: PromptdeckApp, settle) -> None:
+async def test_worker_errors_reach_the_status_line(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         prompt_id = _table(app).highlighted_id or ""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
 from textual.widgets import Input, TabbedContent, TextArea
 
+from tests.tui.conftest import Settle
 from tui.app import PromptdeckApp
 from tui.screens.browse import BrowseScreen
 from tui.screens.confirm import ConfirmScreen
@@ -13,7 +15,7 @@ from tui.screens.version import VersionScreen
 from tui.widgets.prompt_table import PromptTable
 
 
-async def _open(app: PromptdeckApp, pilot, name: str, settle) -> EditScreen:  # type: ignore[no-untyped-def]
+async def _open(app: PromptdeckApp, pilot: Pilot[None], name: str, settle: Settle) -> EditScreen:
     await settle(pilot)
     table = app.screen.query_one(PromptTable)
     table.cursor = table._ids.index(app.library.prompts.get(name).id)
@@ -23,7 +25,7 @@ async def _open(app: PromptdeckApp, pilot, name: str, settle) -> EditScreen:  # 
     return app.screen
 
 
-async def test_open_edit_save_creates_a_new_version(app: PromptdeckApp, settle) -> None:
+async def test_open_edit_save_creates_a_new_version(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         before = app.library.prompts.get("Commit message")
         await _open(app, pilot, settle=settle, name="Commit message")
@@ -41,7 +43,7 @@ async def test_open_edit_save_creates_a_new_version(app: PromptdeckApp, settle) 
         assert isinstance(app.screen, BrowseScreen)
 
 
-async def test_new_prompt_is_version_one(app: PromptdeckApp, settle) -> None:
+async def test_new_prompt_is_version_one(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         count = app.library.prompts.count_prompts()
@@ -59,7 +61,7 @@ async def test_new_prompt_is_version_one(app: PromptdeckApp, settle) -> None:
         assert created.current_version == 1 and created.content == "Summarise {{text}} in one line."
 
 
-async def test_derive_creates_a_child_with_lineage(app: PromptdeckApp, settle) -> None:
+async def test_derive_creates_a_child_with_lineage(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         parent = app.library.prompts.get("SQL from a question")
@@ -82,7 +84,7 @@ async def test_derive_creates_a_child_with_lineage(app: PromptdeckApp, settle) -
 
 
 async def test_invalid_edit_shows_inline_error_and_writes_nothing(
-    app: PromptdeckApp, settle
+    app: PromptdeckApp, settle: Settle
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         counts = app.library.db.table_counts()
@@ -101,7 +103,9 @@ async def test_invalid_edit_shows_inline_error_and_writes_nothing(
         assert isinstance(app.screen, EditScreen)
 
 
-async def test_empty_and_duplicate_content_are_refused_inline(app: PromptdeckApp, settle) -> None:
+async def test_empty_and_duplicate_content_are_refused_inline(
+    app: PromptdeckApp, settle: Settle
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         counts = app.library.db.table_counts()
         screen = await _open(app, pilot, settle=settle, name="Commit message")
@@ -123,7 +127,7 @@ async def test_empty_and_duplicate_content_are_refused_inline(app: PromptdeckApp
         assert app.library.db.table_counts() == counts
 
 
-async def test_diff_shows_unsaved_changes(app: PromptdeckApp, settle) -> None:
+async def test_diff_shows_unsaved_changes(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await _open(app, pilot, settle=settle, name="Commit message")
         await pilot.press("ctrl+e", *"NEW WORDS")
@@ -135,7 +139,9 @@ async def test_diff_shows_unsaved_changes(app: PromptdeckApp, settle) -> None:
         await pilot.press("escape")
 
 
-async def test_versions_panel_opens_and_restores_a_version(app: PromptdeckApp, settle) -> None:
+async def test_versions_panel_opens_and_restores_a_version(
+    app: PromptdeckApp, settle: Settle
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         prompt = app.library.prompts.get("Code review")
         assert prompt.current_version >= 2
@@ -156,7 +162,7 @@ async def test_versions_panel_opens_and_restores_a_version(app: PromptdeckApp, s
         assert after.content == app.library.versions.get(prompt.id, 1).content
 
 
-async def test_leaving_with_unsaved_changes_asks_first(app: PromptdeckApp, settle) -> None:
+async def test_leaving_with_unsaved_changes_asks_first(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await _open(app, pilot, settle=settle, name="Commit message")
         await pilot.press("ctrl+e", *"x")
@@ -175,7 +181,7 @@ async def test_leaving_with_unsaved_changes_asks_first(app: PromptdeckApp, settl
 
 
 async def test_variables_tab_opens_on_a_prompt_without_variables(
-    app: PromptdeckApp, settle
+    app: PromptdeckApp, settle: Settle
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

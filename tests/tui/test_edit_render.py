@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from tests.tui.conftest import Settle
 from tui.app import PromptdeckApp
 from tui.screens.browse import BrowseScreen
 from tui.screens.edit import EditScreen
@@ -14,7 +16,7 @@ from tui.widgets.prompt_table import PromptTable
 from tui.widgets.variables_panel import VariablesPanel
 
 
-async def _open(app: PromptdeckApp, pilot, name: str, settle) -> EditScreen:  # type: ignore[no-untyped-def]
+async def _open(app: PromptdeckApp, pilot: Pilot[None], name: str, settle: Settle) -> EditScreen:
     await settle(pilot)
     table = app.screen.query_one(PromptTable)
     table.cursor = table._ids.index(app.library.prompts.get(name).id)
@@ -29,8 +31,8 @@ def _error(screen: EditScreen) -> Static:
 
 
 async def test_ctrl_r_copies_the_rendered_text_and_records_a_render(
-    app: PromptdeckApp, settle
-) -> None:  # type: ignore[no-untyped-def]
+    app: PromptdeckApp, settle: Settle
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         before = app.library.prompts.get("Blog post outline")
         await _open(app, pilot, "Blog post outline", settle)
@@ -43,7 +45,8 @@ async def test_ctrl_r_copies_the_rendered_text_and_records_a_render(
         )
         after = app.library.prompts.get(before.id)
         assert after.usage_count == before.usage_count + 1
-        assert after.last_used_at is not None and after.last_used_at > before.last_used_at
+        assert after.last_used_at is not None and before.last_used_at is not None
+        assert after.last_used_at > before.last_used_at
         _, events = app.library.db.query(
             "SELECT event_type, version, variables FROM usage_events "
             f"WHERE prompt_id = '{before.id}' ORDER BY created_at DESC LIMIT 1"
@@ -61,8 +64,8 @@ async def test_ctrl_r_copies_the_rendered_text_and_records_a_render(
 
 
 async def test_a_missing_variable_is_said_inline_and_nothing_is_recorded(
-    app: PromptdeckApp, settle
-) -> None:  # type: ignore[no-untyped-def]
+    app: PromptdeckApp, settle: Settle
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         counts = app.library.db.table_counts()
         screen = await _open(app, pilot, "Blog post outline", settle)
@@ -82,7 +85,9 @@ async def test_a_missing_variable_is_said_inline_and_nothing_is_recorded(
         assert app.library.db.table_counts()["usage_events"] == counts["usage_events"] + 1
 
 
-async def test_unsaved_text_and_new_prompts_are_not_rendered(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_unsaved_text_and_new_prompts_are_not_rendered(
+    app: PromptdeckApp, settle: Settle
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         counts = app.library.db.table_counts()
         screen = await _open(app, pilot, "Commit message", settle)

@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from storage import Library
+from tests.tui.conftest import Settle
 from tui.app import PromptdeckApp
 from tui.screens.browse import BrowseScreen
 from tui.screens.import_file import ImportScreen
@@ -24,7 +25,7 @@ def _text(pilot: Pilot[None], selector: str) -> str:
     return str(pilot.app.screen.query_one(selector, Static).render())
 
 
-async def _read(pilot: Pilot[None], path: Path, settle) -> None:  # type: ignore[no-untyped-def]
+async def _read(pilot: Pilot[None], path: Path, settle: Settle) -> None:
     await settle(pilot)
     await pilot.press("i")
     await settle(pilot)
@@ -38,8 +39,8 @@ async def _read(pilot: Pilot[None], path: Path, settle) -> None:  # type: ignore
 
 
 async def test_generations_import_from_the_import_screen(
-    app: PromptdeckApp, sample_library: Library, settle, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    app: PromptdeckApp, sample_library: Library, settle: Settle, tmp_path: Path
+) -> None:
     source = tmp_path / "calls.csv"
     source.write_text(CALLS, "utf-8")
     commit = sample_library.prompts.get("Commit message")
@@ -68,8 +69,8 @@ async def test_generations_import_from_the_import_screen(
 
 
 async def test_switching_back_to_prompts_suggests_the_prompt_mapping(
-    app: PromptdeckApp, settle, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    app: PromptdeckApp, settle: Settle, tmp_path: Path
+) -> None:
     source = tmp_path / "calls.csv"
     source.write_text(CALLS, "utf-8")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -81,8 +82,8 @@ async def test_switching_back_to_prompts_suggests_the_prompt_mapping(
 
 
 async def test_a_rejected_generation_row_is_shown_inline_and_nothing_is_written(
-    app: PromptdeckApp, sample_library: Library, settle, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    app: PromptdeckApp, sample_library: Library, settle: Settle, tmp_path: Path
+) -> None:
     source = tmp_path / "calls.csv"
     source.write_text(CALLS.replace(",800\n", ",-800\n"), "utf-8")
     before = sample_library.db.table_counts()

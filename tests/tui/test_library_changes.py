@@ -3,6 +3,7 @@ when it is shown again (the library generation the app counts)."""
 
 from __future__ import annotations
 
+from tests.tui.conftest import Settle
 from tui.app import PromptdeckApp
 from tui.screens.browse import BrowseScreen
 from tui.screens.edit import EditScreen
@@ -15,8 +16,8 @@ def _first_name(app: PromptdeckApp) -> str:
     return str(table._row(0)["name"])
 
 
-async def test_an_edit_made_from_the_lineage_screen_reaches_browse(  # type: ignore[no-untyped-def]
-    app: PromptdeckApp, settle
+async def test_an_edit_made_from_the_lineage_screen_reaches_browse(
+    app: PromptdeckApp, settle: Settle
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -47,8 +48,8 @@ async def test_an_edit_made_from_the_lineage_screen_reaches_browse(  # type: ign
         assert app.screen.query_one(PromptTable).highlighted_id == target.id
 
 
-async def test_a_rating_from_lineage_reaches_browse_and_a_refresh_reaches_every_screen(  # type: ignore[no-untyped-def]
-    app: PromptdeckApp, settle
+async def test_a_rating_from_lineage_reaches_browse_and_a_refresh_reaches_every_screen(
+    app: PromptdeckApp, settle: Settle
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

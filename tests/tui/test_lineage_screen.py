@@ -3,7 +3,7 @@ looks (80x24, 160x48) on a small fixed graph with a cross-link."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 
 from storage import Library
 from storage.prompts.lineage_graph import LineageGraph, LineageNode
+from tests.tui.conftest import Settle, SnapCompare
 from tui.app import PromptdeckApp
 from tui.screens.diff import DiffScreen
 from tui.screens.edit import EditScreen
@@ -57,10 +58,11 @@ def graph_app(graph_library: Library, settings: Settings) -> PromptdeckApp:
     return PromptdeckApp(graph_library, settings=settings)
 
 
-def _open(settle, prompt: str):  # type: ignore[no-untyped-def]
+def _open(settle: Settle, prompt: str) -> Callable[[Pilot[None]], Awaitable[None]]:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
-        app: PromptdeckApp = pilot.app  # type: ignore[assignment]
+        app = pilot.app
+        assert isinstance(app, PromptdeckApp)
         app.push_screen(LineageScreen(app.library.prompts.get(prompt).id))
         await settle(pilot)
 
@@ -82,26 +84,29 @@ def status(pilot: Pilot[None]) -> str:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_lineage_looks(graph_app: PromptdeckApp, snap_compare, settle, size) -> None:  # type: ignore[no-untyped-def]
+def test_lineage_looks(
+    graph_app: PromptdeckApp, snap_compare: SnapCompare, settle: Settle, size: tuple[int, int]
+) -> None:
     assert snap_compare(graph_app, terminal_size=size, run_before=_open(settle, "For kids"))
 
 
 async def test_ctrl_g_opens_the_graph_of_the_highlighted_prompt(
-    graph_app: PromptdeckApp, settle
-) -> None:  # type: ignore[no-untyped-def]
+    graph_app: PromptdeckApp, settle: Settle
+) -> None:
     async with graph_app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+g")
         await settle(pilot)
         assert isinstance(pilot.app.screen, LineageScreen)
         highlighted = pilot.app.screen.prompt_id
-        assert view(pilot).current is not None
-        assert view(pilot).current.node.id == highlighted  # type: ignore[union-attr]
+        row = view(pilot).current
+        assert row is not None
+        assert row.node.id == highlighted
         await pilot.press("escape")
         assert not isinstance(pilot.app.screen, LineageScreen)
 
 
-async def test_keys_move_along_the_tree(graph_app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_keys_move_along_the_tree(graph_app: PromptdeckApp, settle: Settle) -> None:
     async with graph_app.run_test(size=(100, 30)) as pilot:
         await _open(settle, "For kids")(pilot)
         assert current(pilot) == "For kids"
@@ -127,7 +132,9 @@ async def test_keys_move_along_the_tree(graph_app: PromptdeckApp, settle) -> Non
         assert str(title) == "1 prompt in the tree · 1 link · lineage of Glossary"
 
 
-async def test_tab_follows_a_cross_link_inside_the_tree(graph_app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_tab_follows_a_cross_link_inside_the_tree(
+    graph_app: PromptdeckApp, settle: Settle
+) -> None:
     async with graph_app.run_test(size=(100, 30)) as pilot:
         await _open(settle, "For kids")(pilot)
         await pilot.press("tab")
@@ -137,7 +144,7 @@ async def test_tab_follows_a_cross_link_inside_the_tree(graph_app: PromptdeckApp
         assert "similar_to ← For kids (0.6)" in str(pilot.app.screen.query_one("#details").render())
 
 
-async def test_enter_opens_the_node_in_the_editor(graph_app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_enter_opens_the_node_in_the_editor(graph_app: PromptdeckApp, settle: Settle) -> None:
     async with graph_app.run_test(size=(100, 30)) as pilot:
         await _open(settle, "For kids")(pilot)
         await pilot.press("enter")
@@ -147,7 +154,9 @@ async def test_enter_opens_the_node_in_the_editor(graph_app: PromptdeckApp, sett
         assert screen.prompt_id == graph_app.library.prompts.get("For kids").id
 
 
-async def test_d_shows_the_diff_against_the_parent(graph_app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_d_shows_the_diff_against_the_parent(
+    graph_app: PromptdeckApp, settle: Settle
+) -> None:
     async with graph_app.run_test(size=(100, 30)) as pilot:
         await _open(settle, "For kids")(pilot)
         await pilot.press("D")
@@ -161,7 +170,7 @@ async def test_d_shows_the_diff_against_the_parent(graph_app: PromptdeckApp, set
         assert status(pilot) == "prompt 'Summarise' has no parent to compare with"
 
 
-async def test_l_links_to_a_picked_prompt(graph_app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_l_links_to_a_picked_prompt(graph_app: PromptdeckApp, settle: Settle) -> None:
     library = graph_app.library
     async with graph_app.run_test(size=(100, 30)) as pilot:
         await _open(settle, "Tweet")(pilot)
@@ -181,7 +190,9 @@ async def test_l_links_to_a_picked_prompt(graph_app: PromptdeckApp, settle) -> N
         assert current(pilot) == "depends_on Glossary"  # links are listed by type
 
 
-async def test_a_cycle_is_refused_with_an_inline_message(graph_app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_a_cycle_is_refused_with_an_inline_message(
+    graph_app: PromptdeckApp, settle: Settle
+) -> None:
     library = graph_app.library
     counts = library.db.table_counts()
     async with graph_app.run_test(size=(100, 30)) as pilot:
@@ -202,7 +213,9 @@ async def test_a_cycle_is_refused_with_an_inline_message(graph_app: PromptdeckAp
     assert library.db.table_counts() == counts
 
 
-async def test_x_removes_a_relationship_after_asking(graph_app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_x_removes_a_relationship_after_asking(
+    graph_app: PromptdeckApp, settle: Settle
+) -> None:
     library = graph_app.library
     async with graph_app.run_test(size=(100, 30)) as pilot:
         await _open(settle, "For kids")(pilot)
@@ -222,10 +235,13 @@ async def test_x_removes_a_relationship_after_asking(graph_app: PromptdeckApp, s
         await settle(pilot)
         assert library.prompts.get("For kids").parent_id is None
         assert library.prompts.get("Explain simply").generation_count == 0
-        assert [n.name for n in pilot.app.screen.graph.nodes] == ["For kids"]  # type: ignore[attr-defined]
+        screen = pilot.app.screen
+        assert isinstance(screen, LineageScreen)
+        assert screen.graph is not None
+        assert [n.name for n in screen.graph.nodes] == ["For kids"]
 
 
-async def test_f_folds_and_unfolds_a_subtree(graph_app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_f_folds_and_unfolds_a_subtree(graph_app: PromptdeckApp, settle: Settle) -> None:
     async with graph_app.run_test(size=(100, 30)) as pilot:
         await _open(settle, "Summarise")(pilot)
         rows = len(view(pilot).rows)
@@ -233,7 +249,8 @@ async def test_f_folds_and_unfolds_a_subtree(graph_app: PromptdeckApp, settle) -
         await settle(pilot)
         assert current(pilot) == "Explain simply"
         assert len(view(pilot).rows) == rows - 2  # For kids and its link line
-        assert "⊕ 1 folded" in view(pilot).current.text  # type: ignore[union-attr]
+        row = view(pilot).current
+        assert row is not None and "⊕ 1 folded" in row.text
         await pilot.press("right")  # right on a folded prompt unfolds it
         await settle(pilot)
         assert len(view(pilot).rows) == rows
@@ -263,8 +280,8 @@ def test_big_graphs_start_folded_off_the_path() -> None:
 
 
 async def test_a_prompt_that_is_gone_is_reported_on_the_status_line(
-    graph_app: PromptdeckApp, settle
-) -> None:  # type: ignore[no-untyped-def]
+    graph_app: PromptdeckApp, settle: Settle
+) -> None:
     async with graph_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         graph_app.push_screen(LineageScreen("no-such-prompt"))

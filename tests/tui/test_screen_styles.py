@@ -16,6 +16,7 @@ from textual.theme import BUILTIN_THEMES
 
 import tui
 import tui.screens
+from tests.tui.conftest import Settle, SnapCompare
 from tui.app import PromptdeckApp
 
 VARIABLES = BUILTIN_THEMES["textual-dark"].to_color_system().generate()
@@ -64,8 +65,8 @@ def test_app_stylesheet_names_no_widget_id() -> None:
         assert all(s.type != SelectorType.ID for s in chain.selectors), chain.css
 
 
-def test_lineage_styles_leave_the_editor_details_alone(  # type: ignore[no-untyped-def]
-    app: PromptdeckApp, snap_compare, settle
+def test_lineage_styles_leave_the_editor_details_alone(
+    app: PromptdeckApp, snap_compare: SnapCompare, settle: Settle
 ) -> None:
     """After the lineage screen (its own #details box), the editor's Details tab shows its
     fields: phase, provider, model, temperature."""

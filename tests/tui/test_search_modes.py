@@ -4,13 +4,15 @@ near-duplicate warning on save, against a real library with local-provider vecto
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from rich.console import Console
-from textual.widgets import Static
+from textual.widgets import Input, Static, TextArea
 
 from storage import Library
 from storage.search.embedding import LocalProvider
+from tests.tui.conftest import Settle
 from tui.app import PromptdeckApp
 from tui.screens.edit import EditScreen
 from tui.shared.settings import Settings
@@ -24,7 +26,7 @@ def embedded(sample_library: Library) -> Library:
     return sample_library
 
 
-def _rows(app: PromptdeckApp) -> list[dict[str, object]]:
+def _rows(app: PromptdeckApp) -> list[dict[str, Any]]:
     table = app.screen.query_one(PromptTable)
     return [table._row(i) for i in range(table.row_count)]
 
@@ -33,7 +35,9 @@ def _label(app: PromptdeckApp) -> str:
     return str(app.screen.query_one("#search-label", Static).render())
 
 
-async def test_modes_cycle_and_rank_with_scores(embedded: Library, settings: Settings, settle):  # type: ignore[no-untyped-def]
+async def test_modes_cycle_and_rank_with_scores(
+    embedded: Library, settings: Settings, settle: Settle
+) -> None:
     app = PromptdeckApp(embedded, settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -42,7 +46,7 @@ async def test_modes_cycle_and_rank_with_scores(embedded: Library, settings: Set
         assert _label(app) == "Text search:"
         rows = _rows(app)
         assert rows and all("review" in str(r["name"]).lower() for r in rows)
-        scores = [float(r["score"]) for r in rows]  # type: ignore[arg-type]
+        scores = [float(r["score"]) for r in rows]
         assert scores == sorted(scores, reverse=True) and scores[0] > 0
         texts = {r["id"] for r in rows}
 
@@ -52,7 +56,7 @@ async def test_modes_cycle_and_rank_with_scores(embedded: Library, settings: Set
         rows = _rows(app)
         assert len(rows) > len(texts)  # semantic ranks every embedded prompt
         assert "review" in str(rows[0]["name"]).lower()
-        scores = [float(r["score"]) for r in rows]  # type: ignore[arg-type]
+        scores = [float(r["score"]) for r in rows]
         assert scores == sorted(scores, reverse=True) and 0 < scores[0] <= 1
 
         await pilot.press("ctrl+t")
@@ -66,7 +70,7 @@ async def test_modes_cycle_and_rank_with_scores(embedded: Library, settings: Set
         assert {r["id"] for r in _rows(app)} == texts
 
 
-async def test_sort_is_refused_while_results_are_ranked(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_sort_is_refused_while_results_are_ranked(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("slash", *"review", "enter")
@@ -79,8 +83,8 @@ async def test_sort_is_refused_while_results_are_ranked(app: PromptdeckApp, sett
 
 
 async def test_the_preview_lists_the_most_similar_prompts(
-    embedded: Library, settings: Settings, settle
-) -> None:  # type: ignore[no-untyped-def]
+    embedded: Library, settings: Settings, settle: Settle
+) -> None:
     app = PromptdeckApp(embedded, settings=settings)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
@@ -94,7 +98,7 @@ async def test_the_preview_lists_the_most_similar_prompts(
         assert "Code review (security focus)" in meta
 
 
-async def test_semantic_without_vectors_says_so(app: PromptdeckApp, settle) -> None:  # type: ignore[no-untyped-def]
+async def test_semantic_without_vectors_says_so(app: PromptdeckApp, settle: Settle) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("slash", *"review", "ctrl+t")
@@ -103,7 +107,9 @@ async def test_semantic_without_vectors_says_so(app: PromptdeckApp, settle) -> N
         assert "embed the library first" in str(app.screen.query_one("#status").render())
 
 
-async def test_e_embeds_what_is_missing(sample_library: Library, settings: Settings, settle):  # type: ignore[no-untyped-def]
+async def test_e_embeds_what_is_missing(
+    sample_library: Library, settings: Settings, settle: Settle
+) -> None:
     sample_library.embeddings.embedder = LocalProvider()
     app = PromptdeckApp(sample_library, settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -118,8 +124,8 @@ async def test_e_embeds_what_is_missing(sample_library: Library, settings: Setti
 
 
 async def test_saving_a_near_duplicate_warns_and_still_saves(
-    embedded: Library, settings: Settings, settle
-) -> None:  # type: ignore[no-untyped-def]
+    embedded: Library, settings: Settings, settle: Settle
+) -> None:
     twin = embedded.prompts.get("Code review")
     app = PromptdeckApp(embedded, settings=settings)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -128,9 +134,9 @@ async def test_saving_a_near_duplicate_warns_and_still_saves(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, EditScreen)
-        screen.query_one("#content").text = twin.content + " Be brief."  # type: ignore[attr-defined]
+        screen.query_one("#content", TextArea).text = twin.content + " Be brief."
         await pilot.press("f2")
-        screen.query_one("#field-name").value = "Code review, brief"  # type: ignore[attr-defined]
+        screen.query_one("#field-name", Input).value = "Code review, brief"
         await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press("enter")

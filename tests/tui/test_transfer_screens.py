@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 
 from storage import Library
 from storage.transfer import verify_backup
+from tests.tui.conftest import Settle, SnapCompare
 from tui.app import PromptdeckApp
 from tui.screens.backup import BackupScreen
 from tui.screens.browse import BrowseScreen
@@ -23,7 +24,7 @@ def _text(pilot: Pilot[None], selector: str) -> str:
     return str(pilot.app.screen.query_one(selector, Static).render())
 
 
-async def _submit(pilot: Pilot[None], selector: str, value: str, settle) -> None:  # type: ignore[no-untyped-def]
+async def _submit(pilot: Pilot[None], selector: str, value: str, settle: Settle) -> None:
     field = pilot.app.screen.query_one(selector, Input)
     field.focus()
     field.value = value
@@ -32,8 +33,8 @@ async def _submit(pilot: Pilot[None], selector: str, value: str, settle) -> None
 
 
 async def test_backup_screen_writes_a_backup_and_shows_the_manifest(
-    app: PromptdeckApp, settle, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    app: PromptdeckApp, settle: Settle, tmp_path: Path
+) -> None:
     folder = tmp_path / "backup"
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -53,8 +54,8 @@ async def test_backup_screen_writes_a_backup_and_shows_the_manifest(
 
 
 async def test_backup_into_a_used_folder_says_so(
-    app: PromptdeckApp, settle, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    app: PromptdeckApp, settle: Settle, tmp_path: Path
+) -> None:
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "x").write_text("mine", "utf-8")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -66,8 +67,8 @@ async def test_backup_into_a_used_folder_says_so(
 
 
 async def test_import_screen_suggests_the_mapping_imports_and_reloads(
-    app: PromptdeckApp, sample_library: Library, settle, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    app: PromptdeckApp, sample_library: Library, settle: Settle, tmp_path: Path
+) -> None:
     source = tmp_path / "poems.csv"
     source.write_text(CSV, "utf-8")
     before = sample_library.prompts.count_prompts()
@@ -93,8 +94,8 @@ async def test_import_screen_suggests_the_mapping_imports_and_reloads(
 
 
 async def test_import_screen_shows_a_rejected_row_inline(
-    app: PromptdeckApp, sample_library: Library, settle, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    app: PromptdeckApp, sample_library: Library, settle: Settle, tmp_path: Path
+) -> None:
     source = tmp_path / "broken.csv"
     source.write_text('act,prompt\n"Poet","A poem."\n"Critic",""\n', "utf-8")
     before = sample_library.db.table_counts()
@@ -115,8 +116,13 @@ async def test_import_screen_shows_a_rejected_row_inline(
 
 @pytest.mark.parametrize("size", SIZES)
 def test_backup_snapshot(
-    app: PromptdeckApp, snap_compare, settle, size, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    app: PromptdeckApp,
+    snap_compare: SnapCompare,
+    settle: Settle,
+    size: tuple[int, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(tmp_path)
 
     async def run_before(pilot: Pilot[None]) -> None:
@@ -129,8 +135,13 @@ def test_backup_snapshot(
 
 @pytest.mark.parametrize("size", SIZES)
 def test_import_snapshot(
-    app: PromptdeckApp, snap_compare, settle, size, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    app: PromptdeckApp,
+    snap_compare: SnapCompare,
+    settle: Settle,
+    size: tuple[int, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(tmp_path)
     Path("poems.csv").write_text(CSV, "utf-8")
 
