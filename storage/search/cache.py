@@ -28,6 +28,10 @@ _PROMPTS_SIGNATURE = (
 )
 _FEEDBACK_SIGNATURE = "SELECT count(*), coalesce(sum(hash(prompt_id, rating)), 0) FROM feedback"
 _RATINGS = "SELECT prompt_id, avg_rating FROM mart.prompt_ratings"
+_UNEMBEDDED = (
+    "SELECT count(*) FROM prompts p WHERE p.archived_at IS NULL AND NOT EXISTS "
+    "(SELECT 1 FROM prompt_embeddings e WHERE e.prompt_id = p.id AND e.model = ?)"
+)
 
 
 class SearchCache:
@@ -50,6 +54,7 @@ class SearchCache:
         # (provider asked for, library embedder, the query provider they give): the active
         # model is read from the file, so this holds until the next write.
         self.provider: tuple[Any, Any, EmbeddingProvider] | None = None
+        self.unembedded_counts: dict[str, int] = {}  # live prompts without a vector, by model
 
     def refresh(self) -> None:
         """Drop what a write since the last look made stale (the caller holds the lock)."""
@@ -73,6 +78,7 @@ class SearchCache:
         if feedback != self.feedback:
             self.feedback, self.ratings_by_id = None, None
         self.provider = None
+        self.unembedded_counts = {}
         if self.text is not None and self.text.build_id != current:
             self.text, self.delta = None, None
         for model, signature in vectors.items():
@@ -161,3 +167,13 @@ class SearchCache:
                     rows = con.execute(_RATINGS).fetchall()
                 self.ratings_by_id = {pid: float(avg) for pid, avg in rows if avg is not None}
             return self.ratings_by_id
+
+    def unembedded(self, model: str) -> int:
+        """Live prompts with no vector of `model`: semantic search cannot rank them."""
+        with self.lock:
+            self.refresh()
+            if model not in self.unembedded_counts:
+                with self._db.read() as con:
+                    row = con.execute(_UNEMBEDDED, [model]).fetchone()
+                self.unembedded_counts[model] = int(row[0]) if row else 0
+            return self.unembedded_counts[model]

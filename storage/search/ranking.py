@@ -152,9 +152,14 @@ class Ranker:
                     """,
                     [vector.tolist(), model, *params, min_score, min_score, limit],
                 ).fetchall()
-            notice = None if rows or self._has_vectors(model) else _no_vectors(model)
+            notice = self._unembedded_notice(model) if rows or self._has_vectors(model) else None
             total = int(rows[0][2]) if rows else 0
-            return Ranking([r[0] for r in rows], [float(r[1]) for r in rows], total, notice)
+            return Ranking(
+                [r[0] for r in rows],
+                [float(r[1]) for r in rows],
+                total,
+                notice or (None if rows else _no_vectors(model)),
+            )
         matrix, allowed = self._cache.matrix(model, where)
         if not len(matrix.ids):
             return Ranking([], [], 0, _no_vectors(model))
@@ -165,7 +170,17 @@ class Ranker:
         positions, scores, total = matrix.top(
             np.asarray(vector, np.float32), allowed, limit, min_score
         )
-        return Ranking(list(matrix.ids[positions]), [float(s) for s in scores], total)
+        notice = self._unembedded_notice(model)
+        return Ranking(list(matrix.ids[positions]), [float(s) for s in scores], total, notice)
+
+    def _unembedded_notice(self, model: str) -> str | None:
+        missing = self._cache.unembedded(model)
+        if not missing:
+            return None
+        return (
+            f"{missing:,} prompt{'s have' if missing > 1 else ' has'} no vector of {model!r} "
+            "and cannot be ranked by meaning: embed them (promptdeck embed, or E in the TUI)"
+        )
 
     def _has_vectors(self, model: str) -> bool:
         with self._db.read() as con:

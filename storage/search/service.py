@@ -107,8 +107,9 @@ class SearchService:
         table = table.append_column("score", pa.array([scores[i] for i in kept], pa.float64()))
         return PromptPage(table, ranking.total, offset, ranking.notice)
 
-    def similar(self, ref: str, limit: int = 5, *, engine: str | None = None) -> list[SearchHit]:
-        """The live prompts nearest to `ref` by the active model's vectors."""
+    def similar(self, ref: str, limit: int = 5, *, engine: str | None = None) -> SearchResult:
+        """The live prompts nearest to `ref` by the active model's vectors; the notice says
+        how many prompts have no vector (they cannot be among them)."""
         check_limit(limit)
         engine = self._ranker.engine(engine)
         provider = self._cache.query_provider(None)
@@ -140,7 +141,7 @@ class SearchService:
         picked = Ranking(
             [ranking.ids[i] for i in keep], [ranking.scores[i] for i in keep], len(keep)
         )
-        return self._hits(picked)
+        return SearchResult(self._hits(picked), "semantic", ranking.notice, len(keep))
 
     def prepare(self, mode: str = "text") -> str | None:
         """Do now what the first search of `mode` would do (build or load the text index; load

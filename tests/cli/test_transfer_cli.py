@@ -69,6 +69,7 @@ def test_import_awesome_with_a_mapping(cli: Cli) -> None:
     assert cli.ok(*args) == (
         f"imported 197, skipped 0 as duplicates, rejected 0 from {AWESOME} "
         "(csv; name=act, content=prompt)\n"
+        "embedded 197 prompts for semantic search\n"
     )
     assert cli.ok(*args).startswith("imported 0, skipped 197 as duplicates")
 

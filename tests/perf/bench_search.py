@@ -160,7 +160,7 @@ def main() -> int:
     at = {str(ids[i]): i for i in range(0, len(ids), len(ids) // 5)}  # five spread prompts
     similar_ms, ref = paired(
         list(at),
-        lambda p: library.search.similar(p, 5),
+        lambda p: library.search.similar(p, 5).hits,
         lambda p: brute_force(matrix, matrix[at[p]], 6),
         runs,
     )

@@ -182,10 +182,10 @@ def test_hybrid_fuses_both_rankings(prompts: Library) -> None:
 
 
 def test_similar_finds_prompts_of_its_kind(prompts: Library) -> None:
-    similar = names(prompts.search.similar("Linux Terminal"))
+    similar = names(prompts.search.similar("Linux Terminal").hits)
     assert len(similar) == 5 and "Linux Terminal" not in similar
     assert {"JavaScript Console", "SQL terminal", "R programming Interpreter"} <= set(similar)
-    assert "Time Travel Guide" in names(prompts.search.similar("Travel Guide", limit=1))
+    assert "Time Travel Guide" in names(prompts.search.similar("Travel Guide", limit=1).hits)
 
 
 def test_similar_in_a_lingering_library_follows_deletes(
@@ -195,10 +195,10 @@ def test_similar_in_a_lingering_library_follows_deletes(
         pytest.skip(f"{DATASET} is missing")
     prompts = library_from(awesome, linger=60.0)
     linux = prompts.prompts.get("Linux Terminal")
-    by_id = prompts.search.similar(linux.id)  # the held rows know the id: no lookup
-    assert by_id == prompts.search.similar("Linux Terminal") and "SQL terminal" in names(by_id)
+    by_id = prompts.search.similar(linux.id).hits  # the held rows know the id: no lookup
+    assert by_id == prompts.search.similar("Linux Terminal").hits and "SQL terminal" in names(by_id)
     prompts.prompts.delete("SQL terminal")
-    assert "SQL terminal" not in names(prompts.search.similar(linux.id))
+    assert "SQL terminal" not in names(prompts.search.similar(linux.id).hits)
     prompts.prompts.delete(linux.id)
     with pytest.raises(NotFound):
         prompts.search.similar(linux.id)
@@ -273,4 +273,4 @@ def test_nothing_embedded_yet_is_a_notice(library: Library) -> None:
     library.prompts.create("Poet", "Act as a poet.")
     result = library.search.search("poet", "semantic")
     assert result.hits == [] and result.notice is not None and "embed" in result.notice
-    assert library.search.similar("Poet") == []
+    assert library.search.similar("Poet").hits == []

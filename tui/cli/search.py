@@ -95,7 +95,10 @@ def search(
 @json_option
 def similar(ref: str, limit: int, as_json: bool) -> None:
     """The prompts most similar to REF, by the embedding model search uses."""
-    hits = library().search.similar(ref, limit)
+    result = library().search.similar(ref, limit)
+    if result.notice:
+        click.echo(f"promptdeck: note: {result.notice}", err=True)
+    hits = result.hits
     if as_json:
         emit_json([_hit_json(rank, hit) for rank, hit in enumerate(hits, 1)])
         return

@@ -10,6 +10,7 @@ from storage import (
     EXPORT_FORMATS,
     GENERATION_FIELDS,
     IMPORT_FORMATS,
+    Library,
     Manifest,
     PromptFilter,
     parse_generation_mapping,
@@ -154,8 +155,9 @@ def import_(
         summary = lib.generation_imports.run(path, fmt, parse_generation_mapping(pairs))
     else:
         summary = lib.imports.run(path, fmt, parse_mapping(pairs))
+    embedded = _embed_imported(lib) if summary.imported and not generations else None
     if as_json:
-        emit_json(summary.to_dict())
+        emit_json(summary.to_dict() | ({"embedded": embedded} if embedded is not None else {}))
         return
     renamed = [f"{field}={column}" for field, column in summary.mapping.items() if field != column]
     mapping = f"; {', '.join(renamed)}" if renamed else ""
@@ -170,6 +172,23 @@ def import_(
     )
     if summary.ignored_columns:
         click.echo(f"ignored columns: {', '.join(summary.ignored_columns)}")
+    if embedded is not None:
+        click.echo(f"embedded {count(embedded, 'prompt')} for semantic search")
+
+
+def _embed_imported(lib: Library) -> int | None:
+    """New prompts join semantic search at once when embedding is local (as saves do); with a
+    remote provider, say how to embed them instead of calling it for a whole file unasked.
+    Returns how many were embedded (None: none were)."""
+    embedder = lib.embeddings.embedder
+    if embedder is not None and embedder.name == "local":
+        return lib.embeddings.embed_missing(embedder).embedded
+    click.echo(
+        "promptdeck: warning: the imported prompts have no vectors yet: "
+        "run `promptdeck embed` for semantic search",
+        err=True,
+    )
+    return None
 
 
 COMMANDS: list[click.Command] = [backup, verify, restore, export, import_]

@@ -265,7 +265,7 @@ class BrowseScreen(DeckScreen[None]):
         if get_current_worker().is_cancelled:
             return
         self.post_message(PromptLoaded(prompt, rating, ratings))
-        similar = tuple(library.search.similar(prompt_id, limit=SIMILAR_IN_PREVIEW))
+        similar = tuple(library.search.similar(prompt_id, limit=SIMILAR_IN_PREVIEW).hits)
         if similar and not get_current_worker().is_cancelled:
             self.post_message(PromptLoaded(prompt, rating, ratings, similar))
 
