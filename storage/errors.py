@@ -74,10 +74,12 @@ class TemplateError(PromptdeckError):
 class LibraryLocked(PromptdeckError):
     """Another process holds the library file; `pid` is that process when DuckDB names it."""
 
-    def __init__(self, path: str, pid: int | None) -> None:
+    def __init__(self, path: str, pid: int | None, waited: float) -> None:
         holder = f"process {pid}" if pid is not None else "another process"
         super().__init__(
-            f"{path}: library is locked by {holder}; try again when it is closed", file=path
+            f"{path}: library is locked by {holder} (still, after {waited:g} s); "
+            "try again in a moment, or wait longer with --lock-timeout SECONDS",
+            file=path,
         )
         self.pid = pid
 

@@ -70,7 +70,8 @@ def connect(
                 ) from error
             if time.monotonic() >= deadline:
                 match = _LOCK_HOLDER.search(str(error))
-                raise LibraryLocked(str(path), int(match.group(1)) if match else None) from error
+                pid = int(match.group(1)) if match else None
+                raise LibraryLocked(str(path), pid, lock_timeout) from error
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
         except duckdb.Error as error:
