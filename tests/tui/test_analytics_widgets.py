@@ -29,14 +29,15 @@ def cells(lines: list[Text], console: Console) -> list[list[tuple[str, Style | N
     "data",
     [
         [],
-        [3.0],
-        [1, 1, 1],
+        [0, 3.0],
+        [0, 1, 1, 1],
         [0, 5, 2, 9, 9, 1, 0, 4],
-        [random.Random(n).random() for n in range(91)],
+        [0.0, *(random.Random(n).random() for n in range(91))],
     ],
 )
 @pytest.mark.parametrize(("width", "height"), [(78, 6), (39, 2), (5, 1), (120, 3)])
 def test_sparkline_draws_what_textual_draws(data: list[float], width: int, height: int) -> None:
+    """With a zero among the values, both scale from zero: the same cells, the same colours."""
     console = Console(width=width, color_system="truecolor")
     reference = Sparkline(
         data, width=width, height=height, min_color=LOW.rich_color, max_color=HIGH.rich_color
@@ -48,6 +49,21 @@ def test_sparkline_draws_what_textual_draws(data: list[float], width: int, heigh
     ]
     drawn = cells(sparkline([float(v) for v in data], width, height, LOW, HIGH), console)
     assert [[(c, s or None) for c, s in line] for line in drawn] == expected
+
+
+def test_sparkline_scales_from_zero() -> None:
+    """Unlike Textual's (from the smallest value): zero cost is a flat line, never full bars,
+    and a quiet day is low, not empty."""
+    console = Console(width=8, color_system="truecolor")
+
+    def plain(data: list[float]) -> list[str]:
+        return [line.plain for line in sparkline(data, 8, 2, LOW, HIGH)]
+
+    assert plain([0.0]) == plain([0.0, 0.0]) == ["", "▁" * 8]
+    assert plain([3.0]) == ["█" * 8] * 2
+    quiet, busy = plain([1.0] * 4 + [8.0] * 4)
+    assert busy.startswith("▂▂▂▂") and quiet == "    ████"
+    assert cells(sparkline([2.0, 2.0], 8, 1, LOW, HIGH), console)[0][0][0] == "█"
 
 
 def test_boxes_frame_their_lines_with_the_title_in_the_edge() -> None:

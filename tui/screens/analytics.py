@@ -60,7 +60,7 @@ def _usage_bars(rows: list[ModelUsage], *, with_model: bool) -> list[Bar]:
 def _group_bars(rows: list[GroupActivity], blank: str) -> list[Bar]:
     def text(g: GroupActivity) -> str:
         rating = f" {g.avg_rating:.1f}★" if g.avg_rating is not None else "     "
-        return f"{compact(g.uses)} uses{rating}"
+        return f"{compact(g.uses)} {'use' if g.uses == 1 else 'uses'}{rating}"
 
     return [Bar(g.key or blank, g.uses, text(g)) for g in rows]
 

@@ -25,7 +25,7 @@ def kpi_values(kpis: Kpis) -> tuple[str, ...]:
     """The figure of each box, in the order of LABELS."""
     cost = f"${kpis.cost_usd:,.2f}" if kpis.cost_usd < 10_000 else f"${compact(kpis.cost_usd)}"
     return (
-        f"{compact(kpis.prompts)} +{compact(kpis.new_prompts)}",
+        f"{compact(kpis.prompts)} · {compact(kpis.new_prompts)} new",
         compact(kpis.uses),
         compact(kpis.tokens),
         cost + ("*" if kpis.unpriced else ""),
@@ -52,11 +52,14 @@ class KpiBoxes(DrawnWidget):
 
     def show(self, kpis: Kpis) -> None:
         self.values = kpi_values(kpis)
-        self.tooltip = "Prompts: live prompts, + created in the period. Cost: " + (
-            f"{kpis.unpriced} generation(s) have no cost and no price: set one with "
-            "`promptdeck price set`"
-            if kpis.unpriced
-            else "USD, priced from the source or the price table"
+        self.tooltip = (
+            "Prompts: live now · created in the period (archived since included). Cost: "
+            + (
+                f"{kpis.unpriced} generation(s) have no cost and no price: set one with "
+                "`promptdeck price set`"
+                if kpis.unpriced
+                else "USD, priced from the source or the price table"
+            )
         )
         self.redraw()
 

@@ -32,15 +32,14 @@ def columns_of(data: list[float], width: int) -> list[float]:
 
 
 def sparkline(data: list[float], width: int, height: int, low: Color, high: Color) -> list[Text]:
-    """`height` lines of `width` cells: what Textual's Sparkline draws (eighths of a cell, the
-    colour going from `low` to `high` with the value), one span per run of equal cells."""
-    if not data:
+    """`height` lines of `width` cells: bars in eighths of a cell as Textual's Sparkline draws
+    them, the colour going from `low` to `high` with the value, one span per run of equal
+    cells."""
+    top = max(data, default=0.0)
+    if top <= 0:  # nothing happened: a flat line, never a full bar of zeroes
         return [Text()] * (height - 1) + [Text().append("▁" * width, Style(color=low.rich_color))]
-    if len(data) == 1:
-        return [Text().append("█" * width, Style(color=high.rich_color))] * height
-    values = columns_of(data, width)
-    least, extent = min(data), (max(data) - min(data)) or 1
-    ratios = [(value - least) / extent for value in values]
+    # Scaled from zero, not from the smallest value: a quiet day reads as low, not as empty.
+    ratios = [value / top for value in columns_of(data, width)]
     eighths = [int(ratio * (len(BARS) * height - 1)) for ratio in ratios]
     styles = {ratio: Style(color=_blend(low, high, ratio)) for ratio in set(ratios)}
     lines = []
