@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storage.db.connection import connect
 from tests.cli.conftest import Cli
 from tests.storage.test_bad_transfers import UNCLOSED, UNCLOSED_GENERATIONS
 
@@ -25,3 +26,43 @@ def test_an_unclosed_quote_is_one_line_naming_it(
     line = cli.fails("import", str(calls), "--generations")
     assert line.startswith(f"promptdeck: {calls}: line 3: a quoted field is never closed")
     assert cli.counts() == before
+
+
+def test_a_folder_leading_out_is_refused_by_every_verb_that_saves(
+    cli: Cli, sample: dict[str, str], tmp_path: Path
+) -> None:
+    before = cli.counts()
+    folder = "../../../../tmp/x"
+    expected = f"promptdeck: folder: must not have . or .. segments (got {folder!r})"
+    assert cli.fails("add", "--name", "Escape", "--folder", folder, stdin="Escape.") == expected
+    assert cli.fails("edit", "Summarise", "--folder", folder) == expected
+    assert cli.fails("derive", "Summarise", "--folder", folder, stdin="Derived.") == expected
+    line = cli.fails("add", "--name", "Abs", "--folder", "/etc/x", stdin="Abs.")
+    assert line == "promptdeck: folder: must be relative, not start with / (got '/etc/x')"
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "evil.md").write_text("---\nfolder: ../..\n---\nEvil {{x}}.", "utf-8")
+    assert cli.fails("import", str(pack)) == (
+        f"promptdeck: {pack}: evil.md: folder: must not have . or .. segments (got '../..'); "
+        "nothing imported"
+    )
+    assert cli.counts() == before
+
+
+def test_markdown_export_stays_inside_its_folder(
+    cli: Cli, sample: dict[str, str], tmp_path: Path
+) -> None:
+    con = connect(cli.db)  # a library written before folders were checked
+    try:
+        con.execute("UPDATE prompts SET folder = '../../outside' WHERE name = 'Explain'")
+    finally:
+        con.close()
+    target = tmp_path / "exports" / "md"
+    line = cli.fails("export", str(target), "--format", "md")
+    explain = sample["Explain"]
+    assert line == (
+        f"promptdeck: {target}: prompt 'Explain' ({explain[-8:]}): folder '../../outside' "
+        "leads outside the export folder; nothing exported"
+    )
+    assert not target.exists() and not (tmp_path / "outside").exists()
+    assert list((tmp_path / "exports").iterdir()) == []

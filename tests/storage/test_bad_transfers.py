@@ -4,13 +4,19 @@ Every refusal leaves the library exactly as it was."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from storage import Library
-from storage.errors import ImportRejected
+from storage.db.connection import connect
+from storage.errors import ImportRejected, TransferError, ValidationError
+from storage.models import short_id
 
 UNCLOSED = 'name,content\nR1,a\nR2,b\nR3,"unterminated\nR4,d\nR5,e\n'
 UNCLOSED_GENERATIONS = (
@@ -85,3 +91,121 @@ def test_quotes_that_close_still_import_every_row(library: Library, tmp_path: Pa
     summary = library.imports.run(source)
     assert (summary.imported, summary.rejected) == (3, 0)
     assert library.prompts.get("R3").content == 'say "hi"'
+
+
+# -- 2. folders that lead out of their folder ----------------------------------------------------
+
+BAD_FOLDERS = [
+    ("../../../../tmp/x", "must not have . or .. segments"),
+    ("a/../../b", "must not have . or .. segments"),
+    ("./a", "must not have . or .. segments"),
+    ("/etc/cron.d", "must be relative, not start with /"),
+    (" /", "must be relative, not start with /"),
+    ("a\\..\\..\\b", "must separate folders with /, not \\"),
+    ("a//b", "must not have empty segments"),
+    ("a/ /b", "must not have empty segments"),
+]
+
+
+@pytest.mark.parametrize(("folder", "reason"), BAD_FOLDERS)
+def test_create_update_and_derive_refuse_a_folder_that_leads_out(
+    one: Library, folder: str, reason: str
+) -> None:
+    before = one.db.table_counts()
+    attempts: list[Callable[[], Any]] = [
+        lambda: one.prompts.create("Escape", "Escape {{x}}.", folder=folder),
+        lambda: one.prompts.update("Summarise", {"folder": folder}),
+        lambda: one.lineage.derive("Summarise", content="Derived {{x}}.", folder=folder),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValidationError) as caught:
+            attempt()
+        assert caught.value.field == "folder"
+        assert str(caught.value) == f"folder: {reason} (got {folder!r})"
+    assert one.db.table_counts() == before
+    assert one.prompts.get("Summarise").folder == ""
+
+
+@pytest.mark.parametrize(
+    ("given", "saved"), [(" writing / short ", "writing/short"), ("eng/", "eng"), ("  ", "")]
+)
+def test_folders_are_still_cleaned_as_before(library: Library, given: str, saved: str) -> None:
+    assert library.prompts.create("Fine", "Fine {{x}}.", folder=given).folder == saved
+
+
+def _rows_with_folder(folder: str) -> list[dict[str, str]]:
+    return [
+        {"name": "Good", "content": "Good {{x}}.", "folder": "writing"},
+        {"name": "Bad", "content": "Bad {{x}}.", "folder": folder},
+    ]
+
+
+def _write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
+    if path.suffix == ".csv":
+        lines = ["name,content,folder", *(",".join(r.values()) for r in rows)]
+        path.write_text("\n".join(lines) + "\n", "utf-8")
+    elif path.suffix == ".json":
+        path.write_text(json.dumps(rows), "utf-8")
+    elif path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    else:
+        pq.write_table(pa.Table.from_pylist(rows), path)
+    return path
+
+
+@pytest.mark.parametrize(("folder", "reason"), BAD_FOLDERS)
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [("p.csv", "line 3"), ("p.json", "item 2"), ("p.jsonl", "line 2"), ("p.parquet", "row 2")],
+)
+def test_every_import_format_refuses_such_a_folder_naming_the_row(
+    library: Library, tmp_path: Path, folder: str, reason: str, name: str, where: str
+) -> None:
+    source = _write_rows(tmp_path / name, _rows_with_folder(folder))
+    before = library.db.table_counts()
+    with pytest.raises(ImportRejected) as caught:
+        library.imports.run(source)
+    assert str(caught.value) == (
+        f"{source}: {where}: folder: {reason} (got {folder!r}); nothing imported"
+    )
+    assert library.db.table_counts() == before
+
+
+def test_a_markdown_pack_with_folder_dot_dot_is_refused_naming_the_file(
+    library: Library, tmp_path: Path
+) -> None:
+    pack = tmp_path / "pack"
+    (pack / "sub").mkdir(parents=True)
+    (pack / "good.md").write_text("Good {{x}}.", "utf-8")
+    (pack / "sub" / "evil.md").write_text("---\nfolder: ../..\n---\nEvil {{x}}.", "utf-8")
+    before = library.db.table_counts()
+    with pytest.raises(ImportRejected) as caught:
+        library.imports.run(pack)
+    assert str(caught.value) == (
+        f"{pack}: sub/evil.md: folder: must not have . or .. segments (got '../..'); "
+        "nothing imported"
+    )
+    assert library.db.table_counts() == before
+
+
+@pytest.mark.parametrize("folder", ["../../escaped", "{tmp}/escaped", "a/../../escaped"])
+def test_markdown_export_refuses_a_folder_written_before_the_check(
+    one: Library, tmp_path: Path, folder: str
+) -> None:
+    folder = folder.format(tmp=tmp_path / "deep")  # an absolute path, inside tmp_path
+    con = connect(one.db.path)  # a library from before folders were checked
+    try:
+        con.execute("UPDATE prompts SET folder = ?", [folder])
+    finally:
+        con.close()
+    target = tmp_path / "deep" / "er" / "out"
+    prompt = one.prompts.get("Summarise")
+    with pytest.raises(TransferError) as caught:
+        one.exports.write(target, "md")
+    assert str(caught.value) == (
+        f"{target}: prompt 'Summarise' ({short_id(prompt.id)}): folder {folder!r} leads outside "
+        "the export folder; nothing exported"
+    )
+    assert caught.value.field == "folder"
+    assert not target.exists()
+    assert sorted(p.name for p in (tmp_path / "deep").rglob("*")) == ["er"]
