@@ -194,7 +194,10 @@ def _verify_table(
 
 
 def parquet_source(path: Path) -> str:
-    return "read_parquet('" + str(path).replace("'", "''") + "')"
+    """One Parquet file as it is: a folder on its path named like `date=2026-12-02` is not
+    a Hive partition (DuckDB would add its column to every row)."""
+    literal = "'" + str(path).replace("'", "''") + "'"
+    return f"read_parquet({literal}, hive_partitioning = false)"
 
 
 def iso_now(now: datetime) -> str:

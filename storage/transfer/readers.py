@@ -290,7 +290,7 @@ def _rejected(path: Path, row: int, where: str) -> ImportRejected:
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
-    source = f"read_parquet({_literal(path)})"
+    source = f"read_parquet({_literal(path)}, hive_partitioning = false)"  # no key=value folders
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
         columns = [

@@ -66,3 +66,14 @@ def test_markdown_export_stays_inside_its_folder(
     )
     assert not target.exists() and not (tmp_path / "outside").exists()
     assert list((tmp_path / "exports").iterdir()) == []
+
+
+def test_backup_verify_restore_under_a_folder_named_like_a_partition(
+    cli: Cli, sample: dict[str, str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups" / "date=2026-12-02"
+    cli.ok("backup", str(folder))
+    assert cli.ok("verify", str(folder)).startswith(f"{folder}: ok, ")
+    restored = Cli(tmp_path / "restored.duckdb")
+    assert "row checksums match" in restored.ok("restore", str(folder))
+    assert restored.counts() == cli.counts()

@@ -17,6 +17,7 @@ from storage import Library
 from storage.db.connection import connect
 from storage.errors import ImportRejected, TransferError, ValidationError
 from storage.models import short_id
+from storage.transfer import restore_backup, verify_backup
 
 UNCLOSED = 'name,content\nR1,a\nR2,b\nR3,"unterminated\nR4,d\nR5,e\n'
 UNCLOSED_GENERATIONS = (
@@ -209,3 +210,31 @@ def test_markdown_export_refuses_a_folder_written_before_the_check(
     assert caught.value.field == "folder"
     assert not target.exists()
     assert sorted(p.name for p in (tmp_path / "deep").rglob("*")) == ["er"]
+
+
+# -- 4. a backup under a folder that looks like a Hive partition ---------------------------------
+
+
+@pytest.mark.parametrize("place", ["date=2026-12-02/backup", "backups/date=2026-12-02"])
+def test_a_backup_verifies_and_restores_wherever_it_lies(
+    sample_library: Library, tmp_path: Path, place: str
+) -> None:
+    folder = tmp_path / place
+    written = sample_library.backups.write(folder)
+    assert verify_backup(folder) == written
+    restored = tmp_path / "restored.duckdb"
+    assert restore_backup(folder, restored) == written
+    with Library(restored) as library:
+        assert library.db.table_counts() == sample_library.db.table_counts()
+
+
+def test_a_parquet_import_under_such_a_folder_reads_only_the_file_columns(
+    library: Library, tmp_path: Path
+) -> None:
+    source = tmp_path / "folder=shadow" / "prompts.parquet"
+    source.parent.mkdir()
+    pq.write_table(pa.Table.from_pylist([{"name": "A", "content": "From the file."}]), source)
+    assert library.imports.preview(source).columns == ("name", "content")
+    summary = library.imports.run(source)
+    assert (summary.imported, summary.ignored_columns) == (1, ())
+    assert library.prompts.get("A").folder == ""
