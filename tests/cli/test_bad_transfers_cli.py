@@ -3,6 +3,7 @@ and the library exactly as it was."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from storage.db.connection import connect
@@ -77,3 +78,44 @@ def test_backup_verify_restore_under_a_folder_named_like_a_partition(
     restored = Cli(tmp_path / "restored.duckdb")
     assert "row checksums match" in restored.ok("restore", str(folder))
     assert restored.counts() == cli.counts()
+
+
+def test_a_doctored_sequence_restores_and_the_library_stays_writable(
+    cli: Cli, sample: dict[str, str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "backup"
+    cli.ok("backup", str(folder))
+    manifest = folder / "manifest.json"
+    data = json.loads(manifest.read_text("utf-8"))
+    data["sequences"]["audit_log_seq"] = 1
+    manifest.write_text(json.dumps(data), "utf-8")
+    assert cli.ok("verify", str(folder)).startswith(f"{folder}: ok, ")
+    restored = Cli(tmp_path / "restored.duckdb")
+    restored.ok("restore", str(folder))
+    restored.add("After restore", "Written after the restore.")
+    assert restored.counts()["prompts"] == cli.counts()["prompts"] + 1
+
+
+def test_a_wrong_typed_manifest_is_one_line(
+    cli: Cli, sample: dict[str, str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "backup"
+    cli.ok("backup", str(folder))
+    manifest = folder / "manifest.json"
+    data = json.loads(manifest.read_text("utf-8"))
+    data["sequences"]["audit_log_seq"] = "many"
+    manifest.write_text(json.dumps(data), "utf-8")
+    expected = (
+        f"promptdeck: {manifest}: unreadable manifest: sequences: audit_log_seq must be a "
+        "whole number (got 'many')"
+    )
+    assert cli.fails("verify", str(folder)) == expected
+    assert cli.fails("restore", str(folder), "--db", str(tmp_path / "new.duckdb")) == expected
+    data["sequences"]["audit_log_seq"] = 5
+    data["tables"]["prompts"]["bytes"] = "big"
+    manifest.write_text(json.dumps(data), "utf-8")
+    assert cli.fails("verify", str(folder)) == (
+        f"promptdeck: {manifest}: unreadable manifest: tables: prompts: bytes must be a whole "
+        "number >= 0 (got 'big')"
+    )
+    assert not (tmp_path / "new.duckdb").exists()

@@ -15,7 +15,7 @@ import pytest
 
 from storage import Library
 from storage.db.connection import connect
-from storage.errors import ImportRejected, TransferError, ValidationError
+from storage.errors import BackupError, ImportRejected, TransferError, ValidationError
 from storage.models import short_id
 from storage.transfer import restore_backup, verify_backup
 
@@ -238,3 +238,93 @@ def test_a_parquet_import_under_such_a_folder_reads_only_the_file_columns(
     summary = library.imports.run(source)
     assert (summary.imported, summary.ignored_columns) == (1, ())
     assert library.prompts.get("A").folder == ""
+
+
+# -- 5. manifest.json's sequences are not trusted ------------------------------------------------
+
+
+def _edit_manifest(folder: Path, edit: Callable[[dict[str, Any]], None]) -> None:
+    path = folder / "manifest.json"
+    data = json.loads(path.read_text("utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data), "utf-8")
+
+
+def _set_sequence(value: object) -> Callable[[dict[str, Any]], None]:
+    return lambda data: data["sequences"].update(audit_log_seq=value)
+
+
+@pytest.mark.parametrize("claimed", [1, 10_000_000])
+def test_restore_continues_the_audit_log_from_its_rows_not_the_manifest(
+    sample_library: Library, tmp_path: Path, claimed: int
+) -> None:
+    folder = tmp_path / "backup"
+    sample_library.backups.write(folder)
+    _edit_manifest(folder, _set_sequence(claimed))
+    verify_backup(folder)
+    restore_backup(folder, tmp_path / "restored.duckdb")
+    with Library(tmp_path / "restored.duckdb") as restored:
+        last = max(entry.id for entry in restored.audit.entries(limit=1_000_000))
+        restored.tags.set_colour("fresh", "green")  # a write: its audit row takes the next id
+        assert restored.audit.entries(limit=1)[0].id == last + 1
+        assert restored.backups.write(tmp_path / "again").sequences == {"audit_log_seq": last + 2}
+    assert [p.name for p in tmp_path.iterdir() if "restor" in p.name] == ["restored.duckdb"]
+
+
+def test_an_empty_audit_log_starts_its_sequence_at_one(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "backup"
+    assert library.backups.write(folder).tables["audit_log"].rows == 0
+    _edit_manifest(folder, _set_sequence(50))
+    restore_backup(folder, tmp_path / "restored.duckdb")
+    with Library(tmp_path / "restored.duckdb") as restored:
+        restored.tags.set_colour("fresh", "green")
+        assert restored.audit.entries(limit=1)[0].id == 1
+
+
+WRONG_TYPES: list[tuple[Callable[[dict[str, Any]], None], str]] = [
+    (_set_sequence("12"), "sequences: audit_log_seq must be a whole number (got '12')"),
+    (_set_sequence(1.5), "sequences: audit_log_seq must be a whole number (got 1.5)"),
+    (_set_sequence(True), "sequences: audit_log_seq must be a whole number (got True)"),
+    (_set_sequence(None), "sequences: audit_log_seq must be a whole number (got None)"),
+    (lambda d: d.update(sequences=[88]), "sequences must be an object (got [88])"),
+    (
+        lambda d: d.update(schema_version="3"),
+        "schema_version must be a whole number >= 1 (got '3')",
+    ),
+    (lambda d: d.update(created_at=5), "created_at must be text (got 5)"),
+    (lambda d: d.update(tables=[]), "tables must be an object (got [])"),
+    (
+        lambda d: d["tables"]["prompts"].update(bytes="x"),
+        "tables: prompts: bytes must be a whole number >= 0 (got 'x')",
+    ),
+    (
+        lambda d: d["tables"]["prompts"].update(file=5),
+        "tables: prompts: file must be text (got 5)",
+    ),
+    (
+        lambda d: d["tables"]["prompts"].update(rows=-1),
+        "tables: prompts: rows must be a whole number >= 0 (got -1)",
+    ),
+    (
+        lambda d: d["tables"]["prompts"].update(key="id"),
+        "tables: prompts: key must be a list of column names (got 'id')",
+    ),
+    (lambda d: d["tables"].update(prompts=[]), "tables: prompts must be an object (got [])"),
+]
+
+
+@pytest.mark.parametrize(("edit", "reason"), WRONG_TYPES)
+def test_a_wrong_typed_manifest_field_is_refused_in_one_line(
+    sample_library: Library, tmp_path: Path, edit: Callable[[dict[str, Any]], None], reason: str
+) -> None:
+    folder = tmp_path / "backup"
+    sample_library.backups.write(folder)
+    _edit_manifest(folder, edit)
+    manifest = folder / "manifest.json"
+    with pytest.raises(BackupError) as caught:
+        verify_backup(folder)
+    assert str(caught.value) == f"{manifest}: unreadable manifest: {reason}"
+    assert caught.value.file == str(manifest)
+    with pytest.raises(BackupError):
+        restore_backup(folder, tmp_path / "restored.duckdb")
+    assert [p.name for p in tmp_path.iterdir() if "restored" in p.name] == []
