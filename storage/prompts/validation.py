@@ -65,14 +65,33 @@ def clean_content(value: Any) -> str:
     return content
 
 
+# Why a folder is refused: it would name a path outside its place (an export writes
+# EXPORT/<folder>/...), or an ambiguous one. The import checks (cleaning.py) word them alike.
+FOLDER_BACKSLASH = "must separate folders with /, not \\"
+FOLDER_ABSOLUTE = "must be relative, not start with /"
+FOLDER_EMPTY = "must not have empty segments"
+FOLDER_DOTS = "must not have . or .. segments"
+
+
 def clean_folder(value: Any) -> str:
+    """Names joined by /, each stripped; one trailing / is dropped ("eng/" is "eng")."""
     if value is None:
         return ""
-    parts = [part.strip() for part in _text("folder", value, limit=400).split("/")]
-    folder = "/".join(part for part in parts if part)
-    if "\n" in folder:
+    text = _text("folder", value, limit=400).strip()
+    if "\n" in text:
         raise ValidationError("folder", value, "must be one line")
-    return folder
+    if "\\" in text:
+        raise ValidationError("folder", value, FOLDER_BACKSLASH)
+    if text.startswith("/"):
+        raise ValidationError("folder", value, FOLDER_ABSOLUTE)
+    parts = [part.strip() for part in text.removesuffix("/").split("/")]
+    if parts == [""]:
+        return ""
+    if "" in parts:
+        raise ValidationError("folder", value, FOLDER_EMPTY)
+    if "." in parts or ".." in parts:
+        raise ValidationError("folder", value, FOLDER_DOTS)
+    return "/".join(parts)
 
 
 def clean_tag(value: Any) -> str:

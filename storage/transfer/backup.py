@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,10 +18,15 @@ from storage.db.paths import APP_NAME
 from storage.db.schema import APP_VERSION, library_version
 from storage.errors import BackupError
 from storage.transfer.checksum import arrow_checksum, quoted, sorted_rows
-from storage.transfer.manifest import Manifest, TableEntry, iso_now, library_tables, sha256_of
+from storage.transfer.manifest import (
+    Manifest,
+    TableEntry,
+    iso_now,
+    library_tables,
+    sequence_columns,
+    sha256_of,
+)
 from storage.transfer.staging import staged_folder
-
-_NEXTVAL = re.compile(r"nextval\('([^']+)'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,19 +157,12 @@ def _is_float_list(kind: pa.DataType) -> bool:
 
 def _next_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Per sequence, the value it hands out next: one past the largest value in the columns it
-    fills (audit_log.id). Computed from the rows, so a restored library records the same."""
-    found = con.execute(
-        "SELECT table_name, column_name, column_default FROM information_schema.columns "
-        "WHERE table_schema = 'main' AND table_catalog = current_database() "
-        "AND column_default LIKE 'nextval(%'"
-    ).fetchall()
+    fills (audit_log.id). Computed from the rows, as a restore computes it again."""
     values: dict[str, int] = {}
-    for table, column, default in found:
-        match = _NEXTVAL.search(default)
-        if match:
-            top = con.execute(f"SELECT max({quoted(column)}) FROM {quoted(table)}").fetchone()
-            after = int(top[0]) + 1 if top and top[0] is not None else 1
-            values[match.group(1)] = max(values.get(match.group(1), 1), after)
+    for sequence, table, column in sequence_columns(con):
+        top = con.execute(f"SELECT max({quoted(column)}) FROM {quoted(table)}").fetchone()
+        after = int(top[0]) + 1 if top and top[0] is not None else 1
+        values[sequence] = max(values.get(sequence, 1), after)
     return values
 
 

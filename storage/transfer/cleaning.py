@@ -10,7 +10,15 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.models import EDITABLE_FIELDS, FORMAT_TYPES
-from storage.prompts.validation import MAX_CONTENT_BYTES, MAX_NAME, MAX_TAG
+from storage.prompts.validation import (
+    FOLDER_ABSOLUTE,
+    FOLDER_BACKSLASH,
+    FOLDER_DOTS,
+    FOLDER_EMPTY,
+    MAX_CONTENT_BYTES,
+    MAX_NAME,
+    MAX_TAG,
+)
 
 # Fields an import can fill (the editable ones), in the order clean_fields checks them.
 IMPORT_FIELDS: tuple[str, ...] = (
@@ -31,11 +39,13 @@ def _strip(column: str) -> str:
 
 
 def got(column: str) -> str:
-    """` (got '...')`, as ValidationError words it (long values cut at 40 characters)."""
-    return (
-        f"' (got ''' || CASE WHEN length({column}) > 40 THEN left({column}, 40) || '…' "
-        f"ELSE coalesce({column}, '') END || ''')'"
+    """` (got '...')`, as ValidationError words it (long values cut at 40 characters,
+    backslashes doubled as repr() doubles them)."""
+    shown = (
+        f"CASE WHEN length({column}) > 40 THEN left({column}, 40) || '…' "
+        f"ELSE coalesce({column}, '') END"
     )
+    return f"' (got ''' || replace({shown}, '\\', '\\\\') || ''')'"
 
 
 def rule(condition: str, field: str, reason: str, column: str) -> str:
@@ -43,6 +53,26 @@ def rule(condition: str, field: str, reason: str, column: str) -> str:
 
 
 _FORMATS = ", ".join(f"'{f}'" for f in FORMAT_TYPES)
+# clean_folder's checks in its order, on the raw value, its stripped text and its parts.
+_FOLDER_RULES = (
+    rule("contains(folder_raw, chr(0))", "folder", "must not contain NUL characters", "''"),
+    rule(
+        "strlen(folder_raw) > 400",
+        "folder",
+        "must be at most 400 bytes",
+        "strlen(folder_raw)::VARCHAR || ' bytes'",
+    ),
+    rule("contains(folder_text, chr(10))", "folder", "must be one line", "folder_raw"),
+    rule("contains(folder_text, '\\')", "folder", FOLDER_BACKSLASH, "folder_raw"),
+    rule("starts_with(folder_text, '/')", "folder", FOLDER_ABSOLUTE, "folder_raw"),
+    rule(
+        "folder_parts <> [''] AND list_contains(folder_parts, '')",
+        "folder",
+        FOLDER_EMPTY,
+        "folder_raw",
+    ),
+    rule("list_has_any(folder_parts, ['.', '..'])", "folder", FOLDER_DOTS, "folder_raw"),
+)
 _RULES = " ".join(
     [
         rule("name IS NULL OR name = ''", "name", "must not be empty", "name_raw"),
@@ -70,8 +100,7 @@ _RULES = " ".join(
             "must be at most 65536 bytes",
             "strlen(description)::VARCHAR || ' bytes'",
         ),
-        rule("strlen(folder) > 400", "folder", "must be at most 400 bytes", "folder"),
-        rule("regexp_matches(folder, '[\\n]')", "folder", "must be one line", "folder"),
+        *_FOLDER_RULES,
         rule("list_count(tags) < len(tags)", "tag", "must be text", "'None'"),
         rule("list_contains(tags, '')", "tag", "must not be empty", "''"),
         rule(
@@ -152,9 +181,8 @@ def clean_batch(
                    {_strip(field("name"))} AS name,
                    {field("content")} AS content,
                    coalesce({_strip(field("description"))}, '') AS description,
-                   array_to_string(list_filter(list_transform(
-                       string_split(coalesce({field("folder")}, ''), '/'), lambda p: {_strip("p")}),
-                       lambda p: p <> ''), '/') AS folder,
+                   {field("folder")} AS folder_raw,
+                   coalesce({_strip(field("folder"))}, '') AS folder_text,
                    {_tags(field("tags"))} AS tag_list,
                    nullif({_strip(field("temperature"))}, '') AS temperature_raw,
                    nullif({_strip(field("max_tokens"))}, '') AS max_tokens_raw,
@@ -164,13 +192,15 @@ def clean_batch(
             FROM _raw
         ), typed AS (
             SELECT * EXCLUDE (tag_list),
+                   array_to_string(folder_parts, '/') AS folder,
                    list_filter(tag_list, lambda t, i: list_position(tag_list, t) = i) AS tags,
                    list_filter(tag_list, lambda t: length(t) > {MAX_TAG} OR contains(t, ',')
                        OR regexp_matches(t, '[\\t\\n\\r\\x0b\\x0c]'))[1] AS bad_tag,
                    TRY_CAST(temperature_raw AS DOUBLE) AS temperature,
                    CASE WHEN regexp_full_match(max_tokens_raw, '[+-]?[0-9]{{1,18}}')
                         THEN max_tokens_raw::BIGINT END AS max_tokens
-            FROM mapped
+            FROM (SELECT *, list_transform(string_split(regexp_replace(folder_text, '/$', ''),
+                      '/'), lambda p: {_strip("p")}) AS folder_parts FROM mapped)
         )
         SELECT *, CASE {_RULES} END AS problem FROM typed
         """

@@ -120,9 +120,23 @@ def _write_file(table: pa.Table, target: Path, fmt: str) -> None:
 def _write_markdown(table: pa.Table, target: Path) -> None:
     with staged_folder(target) as work:
         for row in table.to_pylist():
-            file = work / row["folder"] / f"{_slug(row['name'])}-{short_id(row['id'])}.md"
+            file = _markdown_file(work, target, row)
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_text(frontmatter.render(_front(row), row["content"]), encoding="utf-8")
+
+
+def _markdown_file(work: Path, target: Path, row: dict[str, Any]) -> Path:
+    """work/<folder>/<slug>-<short id>.md, refused unless it lies inside `work`: saves refuse
+    such folders, but a library written before they did may hold one."""
+    file: Path = work / row["folder"] / f"{_slug(row['name'])}-{short_id(row['id'])}.md"
+    if not file.resolve().is_relative_to(work.resolve()):
+        raise TransferError(
+            f"{target}: prompt {row['name']!r} ({short_id(row['id'])}): folder "
+            f"{row['folder']!r} leads outside the export folder; nothing exported",
+            field="folder",
+            file=str(target),
+        )
+    return file
 
 
 def _front(row: dict[str, Any]) -> dict[str, Any]:

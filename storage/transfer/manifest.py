@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from storage.transfer.checksum import ALGORITHM, ALGORITHMS, LEGACY_ALGORITHM, r
 
 MANIFEST = "manifest.json"
 FORMAT = "promptdeck-backup"
+_NEXTVAL = re.compile(r"nextval\('([^']+)'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +41,9 @@ class Manifest:
     created_at: str  # ISO 8601, UTC
     library: str  # the file backed up
     tables: dict[str, TableEntry]
-    sequences: dict[str, int]  # the value each sequence hands out next (audit_log_seq)
+    # The value each sequence hands out next (audit_log_seq), as the backup found it. A
+    # restore works it out again from the rows it loads: this copy is not trusted.
+    sequences: dict[str, int]
     checksum_algorithm: str = ALGORITHM  # how the row checksums were computed (checksum.py)
     format: str = FORMAT
 
@@ -66,37 +70,74 @@ class Manifest:
         if not path.is_file():
             raise BackupError(f"{path}: missing; not a promptdeck backup", file=str(path))
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = _object("manifest", json.loads(path.read_text(encoding="utf-8")))
             if data.get("format") != FORMAT:
                 raise ValueError(f"format is {data.get('format')!r}, not {FORMAT!r}")
             # Backups made before checksums were named used md5 row text, and had no keys.
-            algorithm = str(data.get("checksum_algorithm", LEGACY_ALGORITHM))
+            algorithm = data.get("checksum_algorithm", LEGACY_ALGORITHM)
+            algorithm = _text("checksum_algorithm", algorithm)
             if algorithm not in ALGORITHMS:
                 raise BackupError(
                     f"{path}: row checksum algorithm {algorithm!r} is unknown to this promptdeck "
                     f"(knows {', '.join(ALGORITHMS)}); upgrade promptdeck to verify it",
                     file=str(path),
                 )
-            tables = {name: _entry(name, raw, algorithm) for name, raw in data["tables"].items()}
+            tables = _object("tables", data["tables"])
+            sequences = _object("sequences", data["sequences"])
             return cls(
-                app_version=str(data["app_version"]),
-                schema_version=int(data["schema_version"]),
-                created_at=str(data["created_at"]),
-                library=str(data["library"]),
-                tables=tables,
-                sequences={k: int(v) for k, v in data["sequences"].items()},
+                app_version=_text("app_version", data["app_version"]),
+                schema_version=_whole("schema_version", data["schema_version"], low=1),
+                created_at=_text("created_at", data["created_at"]),
+                library=_text("library", data["library"]),
+                tables={name: _entry(name, raw, algorithm) for name, raw in tables.items()},
+                sequences={k: _whole(f"sequences: {k}", v) for k, v in sequences.items()},
                 checksum_algorithm=algorithm,
             )
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+        except (ValueError, KeyError) as error:
             raise BackupError(f"{path}: unreadable manifest: {error}", file=str(path)) from error
 
 
-def _entry(table: str, raw: dict[str, Any], algorithm: str) -> TableEntry:
-    key = tuple(str(column) for column in raw.get("key", ()))
+# Each field is checked for its JSON type: a wrong one is a line naming it, not a traceback later.
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _object(where: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be an object (got {_shown(value)})")
+    return value
+
+
+def _text(where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{where} must be text (got {_shown(value)})")
+    return value
+
+
+def _whole(where: str, value: Any, *, low: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or (low is not None and value < low):
+        floor = "" if low is None else f" >= {low}"
+        raise ValueError(f"{where} must be a whole number{floor} (got {_shown(value)})")
+    return value
+
+
+def _entry(table: str, raw: Any, algorithm: str) -> TableEntry:
+    where = f"tables: {table}"
+    fields = _object(where, raw)
+    key = fields.get("key", [])
+    if not isinstance(key, list) or not all(isinstance(column, str) for column in key):
+        raise ValueError(f"{where}: key must be a list of column names (got {_shown(key)})")
     if algorithm != LEGACY_ALGORITHM and not key:
         raise ValueError(f"table {table} has no key")
-    fields = {name: raw[name] for name in ("rows", "file", "sha256", "checksum", "bytes")}
-    return TableEntry(**fields, key=key)
+    return TableEntry(
+        rows=_whole(f"{where}: rows", fields["rows"], low=0),
+        file=_text(f"{where}: file", fields["file"]),
+        sha256=_text(f"{where}: sha256", fields["sha256"]),
+        checksum=_text(f"{where}: checksum", fields["checksum"]),
+        bytes=_whole(f"{where}: bytes", fields["bytes"], low=0),
+        key=tuple(key),
+    )
 
 
 def sha256_of(path: Path) -> str:
@@ -115,6 +156,30 @@ def schema_tables() -> list[str]:
         return library_tables(con)
     finally:
         con.close()
+
+
+def schema_sequences() -> list[tuple[str, str, str]]:
+    """sequence_columns of this promptdeck's schema.sql."""
+    con = duckdb.connect()
+    try:
+        con.execute(schema_sql())
+        return sequence_columns(con)
+    finally:
+        con.close()
+
+
+def sequence_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(sequence, table, column) for each column a sequence fills (audit_log_seq: audit_log.id)."""
+    found = con.execute(
+        "SELECT table_name, column_name, column_default FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_catalog = current_database() "
+        "AND column_default LIKE 'nextval(%' ORDER BY ALL"
+    ).fetchall()
+    return [
+        (match.group(1), table, column)
+        for table, column, default in found
+        if (match := _NEXTVAL.search(default))
+    ]
 
 
 def library_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -194,7 +259,10 @@ def _verify_table(
 
 
 def parquet_source(path: Path) -> str:
-    return "read_parquet('" + str(path).replace("'", "''") + "')"
+    """One Parquet file as it is: a folder on its path named like `date=2026-12-02` is not
+    a Hive partition (DuckDB would add its column to every row)."""
+    literal = "'" + str(path).replace("'", "''") + "'"
+    return f"read_parquet({literal}, hive_partitioning = false)"
 
 
 def iso_now(now: datetime) -> str:

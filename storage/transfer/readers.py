@@ -99,22 +99,55 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    options = (
-        f"header = true, all_varchar = true, delim = '{delimiter}', quote = '\"', "
-        "escape = '\"', strict_mode = true, null_padding = false, auto_detect = false, "
-        "parallel = false"
-    )
     try:
         header = _csv_header(path, delimiter)
         columns = ", ".join(f"{_string(c)}: 'VARCHAR'" for c in header)
         table = _arrow(
             con,
             f"SELECT *, (row_number() OVER () - 1)::BIGINT AS _row FROM read_csv("
-            f"{_literal(path)}, {options}, columns = {{{columns}}})",
+            f"{_literal(path)}, {_csv_options(delimiter, strict=True)}, columns = {{{columns}}})",
         )
+        _check_read_to_the_end(con, path, delimiter, columns, table.num_rows)
     except (duckdb.Error, UnicodeDecodeError) as error:
-        raise _csv_problem(path, delimiter, error) from error
+        raise _csv_problem(path, delimiter, str(error)) from error
     return Source(path, "csv", tuple(header), table, lambda row: _csv_line(path, delimiter, row))
+
+
+def _csv_options(delimiter: str, *, strict: bool) -> str:
+    """Strict: a malformed record is an error. Lenient: every record is read, however short."""
+    return (
+        f"header = true, all_varchar = true, delim = '{delimiter}', quote = '\"', "
+        f"escape = '\"', strict_mode = {strict}, null_padding = {not strict}, "
+        "ignore_errors = false, auto_detect = false, parallel = false"
+    )
+
+
+def _check_read_to_the_end(
+    con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, columns: str, rows: int
+) -> None:
+    """DuckDB's strict mode drops, without an error, a last record whose quoted field is never
+    closed: every line from the opening quote on. The lenient mode keeps that record, so the
+    counts differ exactly then (a count-only scan costs a fraction of the read)."""
+    counted = con.execute(
+        f"SELECT count(*) FROM read_csv({_literal(path)}, "
+        f"{_csv_options(delimiter, strict=False)}, columns = {{{columns}}})"
+    ).fetchone()
+    if counted is not None and counted[0] != rows:
+        raise _unclosed_quote(path, delimiter)
+
+
+def _unclosed_quote(path: Path, delimiter: str) -> ImportRejected:
+    """The last record: a lenient reader takes the rest of the file as its quoted field."""
+    with path.open(encoding="utf-8", newline="") as stream:
+        reader = csv.reader(stream, delimiter=delimiter)
+        next(reader)
+        start = last = reader.line_num + 1
+        for record in reader:
+            if record:
+                last = start
+            start = reader.line_num + 1
+    where = f"line {last}: a quoted field is never closed (it runs to the end of the file)"
+    return _rejected(path, last, where)
 
 
 def _csv_header(path: Path, delimiter: str) -> list[str]:
@@ -128,9 +161,9 @@ def _csv_header(path: Path, delimiter: str) -> list[str]:
     return header
 
 
-def _csv_problem(path: Path, delimiter: str, error: Exception) -> Exception:
+def _csv_problem(path: Path, delimiter: str, detail: str) -> Exception:
     """The first record whose field count differs from the header's, found with Python's
-    csv module (exact line numbers); otherwise DuckDB's own first line."""
+    csv module (exact line numbers); otherwise DuckDB's own first line (`detail`)."""
     start = 1
     try:
         with path.open(encoding="utf-8", newline="") as stream:
@@ -139,24 +172,17 @@ def _csv_problem(path: Path, delimiter: str, error: Exception) -> Exception:
             start = reader.line_num + 1
             for record in reader:
                 if record and len(record) != len(header):
-                    return ImportRejected(
-                        f"{path}: line {start}: expected {len(header)} fields, found "
-                        f"{len(record)}; nothing imported",
-                        file=str(path),
-                        row=start,
-                        rejected=1,
+                    return _rejected(
+                        path,
+                        start,
+                        f"line {start}: expected {len(header)} fields, found {len(record)}",
                     )
                 start = reader.line_num + 1
     except csv.Error as problem:
-        return ImportRejected(
-            f"{path}: line {start}: {problem}; nothing imported",
-            file=str(path),
-            row=start,
-            rejected=1,
-        )
+        return _rejected(path, start, f"line {start}: {problem}")
     except UnicodeDecodeError as problem:
         return TransferError(f"{path}: not UTF-8 text: {problem}", file=str(path))
-    first = str(error).splitlines()[0]
+    first = detail.splitlines()[0]
     return TransferError(f"{path}: cannot read CSV: {first}", file=str(path))
 
 
@@ -264,7 +290,7 @@ def _rejected(path: Path, row: int, where: str) -> ImportRejected:
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
-    source = f"read_parquet({_literal(path)})"
+    source = f"read_parquet({_literal(path)}, hive_partitioning = false)"  # no key=value folders
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
         columns = [

@@ -23,6 +23,7 @@ from storage.transfer.manifest import (
     TableEntry,
     library_tables,
     parquet_source,
+    schema_sequences,
     verify_backup,
 )
 
@@ -51,6 +52,7 @@ def restore_backup(
     try:
         con = connect(work)
         try:
+            _create_sequences(con, folder, manifest)
             ensure_schema(con, str(target), clock())
             _load(con, folder, manifest, target, progress)
             if manifest.schema_version < SCHEMA_VERSION:
@@ -112,8 +114,6 @@ def _load(
                 check.cancel()
             hashing.shutdown(wait=True)
             reader.close()
-    for name, next_value in manifest.sequences.items():
-        _advance_sequence(con, name, next_value)
 
 
 def _load_in_lanes(
@@ -168,19 +168,35 @@ def _insert(cursor: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
         raise BackupError(f"{path}: cannot restore: {first}", file=str(path)) from error
 
 
-def _advance_sequence(con: duckdb.DuckDBPyConnection, name: str, next_value: int) -> None:
-    """Make the fresh sequence hand out `next_value` next (past every restored id)."""
-    found = con.execute(
-        "SELECT start_value, increment_by FROM duckdb_sequences() "
-        "WHERE sequence_name = ? AND schema_name = 'main'",
-        [name],
-    ).fetchone()
-    if found is None:
-        return
-    start, step = found
-    calls = (next_value - start) // step
-    if calls > 0:
-        con.execute(f"SELECT max(nextval('{name}')) FROM range(?)", [calls]).fetchone()
+def _create_sequences(con: duckdb.DuckDBPyConnection, folder: Path, manifest: Manifest) -> None:
+    """Each sequence of the schema, created before the schema (whose CREATE SEQUENCE IF NOT
+    EXISTS then keeps it) to start one past the largest value the rows to load hold in the
+    columns it fills (audit_log.id), or at 1. Not from manifest.sequences: a wrong value there
+    made every later write clash, or the restore count for hours; and a DuckDB sequence
+    cannot be moved once a column uses it."""
+    starts: dict[str, tuple[int, Path]] = {}
+    for sequence, table, column in schema_sequences():
+        entry = manifest.tables.get(table)
+        if entry is not None:
+            path = folder / entry.file
+            after = _one_past_max(con, path, column)
+            if after > starts.get(sequence, (1, path))[0]:
+                starts[sequence] = (after, path)
+    for sequence, (start, path) in starts.items():
+        try:
+            con.execute(f"CREATE SEQUENCE {quoted(sequence)} START WITH {start}")
+        except duckdb.Error as error:
+            first = str(error).splitlines()[0]
+            raise BackupError(f"{path}: cannot restore: {first}", file=str(path)) from error
+
+
+def _one_past_max(con: duckdb.DuckDBPyConnection, path: Path, column: str) -> int:
+    try:
+        top = con.execute(f"SELECT max({quoted(column)}) FROM {parquet_source(path)}").fetchone()
+    except duckdb.Error as error:
+        first = str(error).splitlines()[0]
+        raise BackupError(f"{path}: cannot restore: {first}", file=str(path)) from error
+    return int(top[0]) + 1 if top and top[0] is not None else 1
 
 
 def _refuse_existing(target: Path) -> None:
