@@ -105,6 +105,8 @@ class PromptdeckApp(App[None]):
             self.notify(f"{self.config_error}; using defaults", title="Config", severity="error")
         for warning in self.startup_warnings:
             self.notify(warning, title="Config", severity="warning")
+        if self.library.db.created:  # a mistyped --db shows at once, not as an empty library
+            self.notify(f"created a new library at {self.library.db.path}", title="Library")
 
     def _remember_theme(self, theme: object) -> None:
         if self.settings.theme != self.theme and self.config_error is None:

@@ -47,6 +47,7 @@ class Database(Protocol):
     actor: str
     read_only: bool
     lock_timeout: float
+    created: bool  # open() made a new library where there was no file
 
     @property
     def name(self) -> str: ...

@@ -20,7 +20,7 @@ from storage.db.clock import Clock, utc_now
 from storage.db.connection import connect
 from storage.db.database import TABLES, Rows
 from storage.db.ids import IdFactory, uuid7
-from storage.db.schema import ensure_schema, library_version, refuse_newer
+from storage.db.schema import ensure_schema, library_version, refuse_foreign, refuse_newer
 from storage.errors import PromptdeckError, QueryError, SchemaError
 
 BURST_CHECKPOINT = "1GB"  # the log a burst may grow before DuckDB checkpoints on its own
@@ -45,6 +45,7 @@ class DuckDBFile:
         self.lock_timeout = lock_timeout
         self.read_only = read_only
         self.linger = linger
+        self.created = False  # open() made the file: it was not there before
         self._opened = False
         self._shared: duckdb.DuckDBPyConnection | None = None
         self._shared_users = 0
@@ -62,20 +63,31 @@ class DuckDBFile:
     # -- life cycle -------------------------------------------------------------------------
 
     def open(self) -> None:
-        """Create the file if needed and bring its schema to this version."""
+        """Create the file if needed (then `created` is True) and bring its schema to this
+        version. A DuckDB file of somebody else's tables is refused and left as it was."""
+        try:
+            self._open()
+        except BaseException:
+            self.close()  # a refused file is not held open by a lingering connection
+            raise
+        self._opened = True
+
+    def _open(self) -> None:
         if self.read_only:
             if not self.path.is_file():
                 raise PromptdeckError(f"{self.path}: no such library", file=str(self.path))
             with self._connection() as con:
+                refuse_foreign(con, str(self.path))
                 version = library_version(con)
             if version is None:
                 raise SchemaError(f"{self.path}: not a promptdeck library", file=str(self.path))
             refuse_newer(version, str(self.path))
         else:
+            existed = self.path.exists()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connection() as con:
                 ensure_schema(con, str(self.path), self.clock())
-        self._opened = True
+            self.created = not existed
 
     def close(self) -> None:
         self._opened = False

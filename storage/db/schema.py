@@ -1,4 +1,5 @@
-"""Applying schema.sql: versioning, migrations from older libraries, refusal of newer ones."""
+"""Applying schema.sql: versioning, migrations from older libraries, refusal of newer ones and
+of DuckDB files that are not libraries."""
 
 from __future__ import annotations
 
@@ -35,14 +36,31 @@ def schema_sql() -> str:
 
 def library_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The schema version recorded in the file, or None for a file with no promptdeck tables."""
-    has_table = con.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'main' AND table_name = 'schema_migrations'"
-    ).fetchone()
-    if not has_table or not has_table[0]:
+    if not _has_marker(con):
         return None
     row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
     return int(row[0]) if row and row[0] is not None else None
+
+
+def _has_marker(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the file has schema_migrations, which only promptdeck creates."""
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_name = 'schema_migrations'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def refuse_foreign(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    """A DuckDB file that holds tables or views but no promptdeck marker is somebody else's
+    database: it is refused before anything is written into it."""
+    if _has_marker(con):
+        return
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database()"
+    ).fetchone()
+    if row and row[0]:
+        raise SchemaError(f"{path}: is a DuckDB database but not a promptdeck library", file=path)
 
 
 def refuse_newer(found: int | None, path: str) -> None:
@@ -61,6 +79,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: str, now: datetime) -> N
     if found == SCHEMA_VERSION:
         return
     refuse_newer(found, path)
+    refuse_foreign(con, path)
     con.execute("BEGIN TRANSACTION")
     try:
         if found is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from storage.db import rows
 from storage.db.database import Database
-from storage.errors import NotFound
+from storage.errors import NotFound, ValidationError
 from storage.models import SNAPSHOT_FIELDS, Label, Prompt, PromptVersion
 from storage.prompts import references as refs
 from storage.prompts.validation import clean_fields, clean_label
@@ -100,11 +100,24 @@ class VersionService:
     # -- labels ----------------------------------------------------------------------------
 
     def set_label(self, ref: str, label: str, version: int | None = None) -> Label:
-        """Point `label` at a version (default: the current one), moving it if it exists."""
+        """Point `label` at a version, moving it if it exists: `version`, else the one `ref`
+        pins (`Tweet@1`, `Tweet@staging`), else the current one. A pin and another `version`
+        are refused."""
         label = clean_label(label)
+        if version is not None and version < 1:
+            raise ValidationError("version", version, "versions start at 1")
         with self._db.write() as con:
-            prompt = refs.resolve(con, ref).prompt
-            number = refs.version(con, prompt, version or prompt.current_version).version
+            resolved = refs.resolve(con, ref)
+            prompt = resolved.prompt
+            if version is None:
+                version = resolved.number  # the pinned version, else the current one
+            elif resolved.version is not None and resolved.version.version != version:
+                raise ValidationError(
+                    "version",
+                    version,
+                    f"{ref!r} pins version {resolved.version.version}; give one or the other",
+                )
+            number = refs.version(con, prompt, version).version
             old = con.execute(
                 "SELECT version FROM prompt_labels WHERE prompt_id = ? AND label = ?",
                 [prompt.id, label],

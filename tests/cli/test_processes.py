@@ -51,9 +51,12 @@ def ok(script: Path, db: Path, *args: str, stdin: str = "") -> str:
 def test_end_to_end_on_a_real_file(promptdeck_script: Path, tmp_path: Path) -> None:
     db = tmp_path / "e2e.duckdb"
     pd = promptdeck_script
-    base = ok(
+    first = run(
         pd, db, "add", "--name", "Greet", "--tag", "hello", stdin="Hello {{name}}, welcome."
-    ).strip()
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stderr == f"promptdeck: created a new library at {db}\n"
+    base = first.stdout.strip()
     listed = json.loads(ok(pd, db, "list", "--json"))
     assert [(p["id"], p["name"], p["tags"]) for p in listed] == [(base, "Greet", ["hello"])]
     assert ok(pd, db, "show", "Greet").endswith("\n\nHello {{name}}, welcome.\n")

@@ -37,6 +37,8 @@ class State:
                 linger=_HOLD_FOR_THE_COMMAND if shared_connection else 0.0,
                 embedder=self._embedder(),
             ).open()
+            if self._library.db.created:  # a mistyped --db must not pass for an empty library
+                click.echo(f"promptdeck: created a new library at {self.path}", err=True)
         return self._library
 
     def _embedder(self) -> EmbeddingProvider | None:

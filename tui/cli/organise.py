@@ -68,9 +68,13 @@ def label() -> None:
 @label.command("set")
 @click.argument("ref")
 @click.argument("name")
-@click.option("--version", type=int, metavar="N", help="Version to point at (default: current).")
+@click.option(
+    "--version", type=int, metavar="N", help="Version to point at (default: REF's, or current)."
+)
 def label_set(ref: str, name: str, version: int | None) -> None:
-    """Point label NAME at a version of the prompt, moving it if it exists."""
+    """Point label NAME at a version of the prompt, moving it if it exists.
+
+    The version is --version N, else the one REF@N or REF@label pins, else the current one."""
     lib = library()
     found = lib.versions.set_label(ref, name, version)
     click.echo(

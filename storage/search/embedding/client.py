@@ -1,6 +1,7 @@
 """One small JSON-over-HTTP client shared by the remote providers: timeouts, retries with
 exponential backoff on 429, 5xx, timeouts and dropped connections, `Retry-After` honoured, a cap
-on the total wait, and one-line ProviderErrors that never contain the API key."""
+on the total wait, and one-line ProviderErrors that never contain a secret it sent: whatever the
+server says is quoted with every form of the key and the URL's credentials hidden, then cut."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from typing import Any
 import httpx
 
 from storage.errors import ProviderError
+from storage.search.embedding.secrets import Secrets
 
 RETRIED_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 BASE_DELAY = 0.5  # seconds before the first retry; doubled on each retry after that
 MAX_DELAY = 30.0  # no single backoff is longer than this (unless the server asks)
-HIDDEN = "<hidden>"  # stands for the API key in messages
 _SHOWN_BODY = 160  # characters of a server's error message quoted in ours
 
 
@@ -61,7 +62,7 @@ class ApiClient:
         self.base_url = base_url
         self.max_retries = max_retries
         self.max_wait = max_wait
-        self._api_key = api_key
+        self._secrets = Secrets.sent(api_key, base_url)
         self._sleep = sleep
         self._jitter = jitter
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -84,20 +85,20 @@ class ApiClient:
             try:
                 response = self._http.post(url, json=payload)
             except httpx.ConnectError as error:  # refused or no such host: retrying won't help
-                raise self._error(f"cannot connect ({_reason(error)})", url) from None
+                raise self._error(f"cannot connect ({self._reason(error)})", url) from None
             except httpx.TimeoutException:
                 last, status = f"no answer in {self._timeout:g}s", None
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
-                last, status = _reason(error), None
+                last, status = self._reason(error), None
             except httpx.TransportError as error:
-                raise self._error(f"request failed ({_reason(error)})", url) from None
+                raise self._error(f"request failed ({self._reason(error)})", url) from None
             else:
                 status = response.status_code
                 if response.is_success:
                     return self._decoded(response, url)
                 if status not in RETRIED_STATUS:
                     raise self._refusal(response, url, model)
-                last = f"{status} {response.reason_phrase}".strip()
+                last = self._head(response)
                 asked = _retry_after(response)
             if attempt == self.max_retries:
                 break
@@ -121,15 +122,15 @@ class ApiClient:
         try:
             return response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            preview = _one_line(response.text)
+            preview = self._quoted(response.text)
             raise self._error(
                 f"malformed response: not JSON: {preview!r}", url, response.status_code
             ) from None
 
     def _refusal(self, response: httpx.Response, url: str, model: str) -> ProviderError:
         status = response.status_code
-        said = _server_message(response)
-        head = f"{status} {response.reason_phrase}".strip()
+        said = self._quoted(_server_message(response))
+        head = self._head(response)
         if status in (401, 403):
             what = f"{head}: the API key was refused or is missing"
         elif status == 404:
@@ -143,10 +144,26 @@ class ApiClient:
         return self._error(what, join_url(self.base_url, path), status)
 
     def _error(self, what: str, url: str, status: int | None = None) -> ProviderError:
-        message = f"{self.provider}: {what} ({redact_url(url)})"
-        if self._api_key:
-            message = message.replace(self._api_key, HIDDEN)
-        return ProviderError(message, provider=self.provider, url=redact_url(url), status=status)
+        # What came from outside is hidden already (_quoted); this pass hides long secrets
+        # everywhere else, leaving short ones that could match our own words.
+        shown = self._secrets.hide(redact_url(url), short=False)
+        message = self._secrets.hide(f"{self.provider}: {what} ({shown})", short=False)
+        return ProviderError(message, provider=self.provider, url=shown, status=status)
+
+    def _quoted(self, text: str) -> str:
+        """Text from the server (or about the connection) fit to quote: one line, every secret
+        hidden first, then cut to _SHOWN_BODY characters."""
+        return self._secrets.quote(text, _SHOWN_BODY)
+
+    def _head(self, response: httpx.Response) -> str:
+        """The status and reason phrase; the phrase is the server's to choose, so it is quoted."""
+        return f"{response.status_code} {self._quoted(response.reason_phrase)}".strip()
+
+    def _reason(self, error: Exception) -> str:
+        text = str(error) or type(error).__name__
+        if "refused" in text.lower():
+            return "connection refused; is the server running?"
+        return self._quoted(text)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -166,28 +183,17 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _server_message(response: httpx.Response) -> str:
-    """The error text a server sent: OpenAI's {"error": {"message"}}, Ollama's {"error"}."""
+    """The error text a server sent, whole: OpenAI's {"error": {"message"}}, Ollama's
+    {"error"}, or the body itself when it is not JSON."""
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return _one_line(response.text)
+        return response.text
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
         error = error.get("message")
-    return _one_line(str(error)) if error else ""
+    return str(error) if error else ""
 
 
 def _tries(count: int) -> str:
     return "1 try" if count == 1 else f"{count} tries"
-
-
-def _reason(error: Exception) -> str:
-    text = str(error) or type(error).__name__
-    if "refused" in text.lower():
-        return "connection refused; is the server running?"
-    return _one_line(text)
-
-
-def _one_line(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _SHOWN_BODY else flat[: _SHOWN_BODY - 1] + "…"

@@ -13,7 +13,7 @@ import numpy as np
 
 from storage.errors import ProviderError
 from storage.search.embedding.base import Matrix, normalise
-from storage.search.embedding.client import ApiClient
+from storage.search.embedding.client import ApiClient, redact_url
 
 if TYPE_CHECKING:
     from storage.search.embedding.settings import ProviderSettings
@@ -56,7 +56,8 @@ class RemoteProvider(ABC):
         )
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(model={self.model!r}, base_url={self._client.base_url!r})"
+        shown = redact_url(self._client.base_url)  # no user:password or query in a log
+        return f"{type(self).__name__}(model={self.model!r}, base_url={shown!r})"
 
     @property
     def dims(self) -> int:

@@ -7,17 +7,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import httpx
 
 from storage.errors import PromptdeckError, ValidationError
 from storage.search.embedding.base import EmbeddingProvider
-from storage.search.embedding.client import HIDDEN, redact_url
+from storage.search.embedding.client import redact_url
 from storage.search.embedding.local import LocalProvider
 from storage.search.embedding.ollama import OllamaProvider
 from storage.search.embedding.openai import OpenAIProvider
+from storage.search.embedding.secrets import HIDDEN
 
 PROVIDERS = ("local", "openai", "ollama")
 LOCAL_DIMS = 384
@@ -47,6 +48,13 @@ class ProviderSettings:
     timeout: float = 30.0  # seconds per request
     max_retries: int = 5  # retries after the first try, on 429, 5xx, timeouts and resets
     max_wait: float = 120.0  # seconds of backoff waiting in total before giving up
+
+    def __repr__(self) -> str:
+        """The settings fit for a log: no API key, no user:password or query in base_url."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.repr}
+        if self.base_url is not None:
+            shown["base_url"] = redact_url(self.base_url)
+        return f"ProviderSettings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
 
 def settings_from(
