@@ -40,6 +40,14 @@ class SnapCompare(Protocol):
     ) -> bool: ...
 
 
+@pytest.fixture(autouse=True)
+def _steady_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cursors never blink in tests: a snapshot taken on a busy machine could otherwise catch
+    one hidden (settle turns blinking off, but only for the widgets on screen by then)."""
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(tmp_path / "config.toml")
