@@ -221,6 +221,8 @@ class DuckDBFile:
             con.execute("SET enable_external_access = false")
             con.execute("SET lock_configuration = true")
             result = con.execute(sql)
+            if result is None:  # DuckDB returns None for text with no statement in it
+                raise QueryError("sql: empty statement; give one SQL query", field="sql")
             if result.description is None:
                 return [], []
             columns = [d[0] for d in result.description]
