@@ -30,9 +30,18 @@ class ValidationError(PromptdeckError):
     """A field value is not acceptable; `field` names it and `value` is what was given."""
 
     def __init__(self, field: str, value: Any, reason: str) -> None:
-        super().__init__(f"{field}: {reason} (got {value!r})", field=field)
+        super().__init__(f"{field}: {reason} (got {shown(value)})", field=field)
         self.value = value
         self.reason = reason
+
+
+def shown(value: Any, width: int = 60) -> str:
+    """A value as an error message quotes it: its repr, cut to `width` characters."""
+    try:
+        text = repr(value)
+    except RecursionError:  # nested too deeply to print
+        text = "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class NotFound(PromptdeckError):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tui.shared.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
     from tests.cli.conftest import Cli
@@ -15,3 +18,28 @@ def test_sql_refuses_an_empty_statement(cli: Cli, statement: str) -> None:
     cli.add("One", "Some content.")
     line = cli.fails("sql", statement)
     assert "sql: " in line and "empty" in line
+
+
+@pytest.mark.parametrize("depth", [65, 5_000])
+@pytest.mark.parametrize("verb", ["add", "edit"])
+def test_deeply_nested_metadata_is_refused(cli: Cli, verb: str, depth: int) -> None:
+    cli.add("One", "Some content.")
+    before = cli.counts()
+    nested = '{"a": ' * depth + "1" + "}" * depth
+    target = ("add", "--name", "Two") if verb == "add" else ("edit", "One")
+    line = cli.fails(*target, "--metadata", nested, stdin="Other content.")
+    assert "metadata: nests" in line
+    assert cli.counts() == before
+
+
+def test_a_64_level_metadata_object_is_kept(cli: Cli) -> None:
+    nested = '{"a": ' * 64 + "1" + "}" * 64
+    cli.add("Deep", "Some content.", "--metadata", nested)
+
+
+@pytest.mark.parametrize("depth", [65, 5_000])
+def test_a_deeply_nested_config_is_a_config_error(tmp_path: Path, depth: int) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("x = " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"config\.toml: .*nest more than 64"):
+        Settings.load(config)
