@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
 import os
 import threading
 import time
@@ -21,7 +22,7 @@ from storage.db.connection import connect
 from storage.db.database import TABLES, Rows
 from storage.db.ids import IdFactory, uuid7
 from storage.db.schema import ensure_schema, library_version, refuse_newer
-from storage.errors import PromptdeckError, QueryError, SchemaError
+from storage.errors import PromptdeckError, QueryError, SchemaError, ValidationError
 
 BURST_CHECKPOINT = "1GB"  # the log a burst may grow before DuckDB checkpoints on its own
 
@@ -42,7 +43,7 @@ class DuckDBFile:
         self.clock = clock
         self.new_id = new_id
         self.actor = actor or _user()
-        self.lock_timeout = lock_timeout
+        self.lock_timeout = _seconds("lock_timeout", lock_timeout)
         self.read_only = read_only
         self.linger = linger
         self._opened = False
@@ -251,6 +252,13 @@ class DuckDBFile:
                 counts[table] = data.num_rows
             self.audit(con, "bulk_insert", "library", after=counts)
         return counts
+
+
+def _seconds(field: str, value: float) -> float:
+    """A wait: NaN or infinity would wait forever, a negative one makes no sense."""
+    if not math.isfinite(value) or value < 0:
+        raise ValidationError(field, value, "must be a finite number of seconds, 0 or more")
+    return value
 
 
 def _json(value: Any) -> str | None:

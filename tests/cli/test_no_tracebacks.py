@@ -43,3 +43,10 @@ def test_a_deeply_nested_config_is_a_config_error(tmp_path: Path, depth: int) ->
     config.write_text("x = " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"config\.toml: .*nest more than 64"):
         Settings.load(config)
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "-inf", "-0.5", "1e400"])
+def test_a_lock_timeout_that_is_not_a_finite_wait_is_a_usage_error(cli: Cli, seconds: str) -> None:
+    """Like every bad option value: exit 2 before the library file is opened."""
+    assert "--lock-timeout" in cli.fails("--lock-timeout", seconds, "list", code=2)
+    assert not cli.db.exists()
