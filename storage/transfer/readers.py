@@ -118,10 +118,17 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
 
 
 def _csv_header(path: Path, delimiter: str) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as stream:
+    # utf-8-sig: a byte order mark (Excel writes one) is not part of the first column's name
+    with path.open(encoding="utf-8-sig", newline="") as stream:
         header = next(csv.reader(stream, delimiter=delimiter), None)
     if not header or not any(h.strip() for h in header):
         raise TransferError(f"{path}: line 1: no header row", file=str(path))
+    unnamed = next((n for n, h in enumerate(header, 1) if not h.strip()), None)
+    if unnamed is not None:
+        raise TransferError(
+            f"{path}: line 1: column {unnamed} has no name; give every column a header",
+            file=str(path),
+        )
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
         raise TransferError(f"{path}: line 1: column {duplicated[0]!r} appears twice")
@@ -185,6 +192,8 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> Source:
         keys = _json_keys(con, f"read_json_objects({_literal(path)}, format = '{layout}')")
         if not keys:
             raise TransferError(f"{path}: no JSON objects with keys", file=str(path))
+        if not all(k.strip() for k in keys):
+            raise TransferError(f'{path}: a key has no name (""); name every key', file=str(path))
         columns = ", ".join(f"{_string(k)}: 'VARCHAR'" for k in keys)
         table = _arrow(
             con,

@@ -50,3 +50,31 @@ def test_a_lock_timeout_that_is_not_a_finite_wait_is_a_usage_error(cli: Cli, sec
     """Like every bad option value: exit 2 before the library file is opened."""
     assert "--lock-timeout" in cli.fails("--lock-timeout", seconds, "list", code=2)
     assert not cli.db.exists()
+
+
+def test_a_byte_order_mark_before_a_csv_header_is_not_part_of_the_first_column(
+    cli: Cli, tmp_path: Path
+) -> None:
+    source = tmp_path / "prompts.csv"
+    source.write_bytes("\ufeffname,content\nGreet,Say hello.\n".encode())
+    cli.ok("import", str(source))
+    assert [p["name"] for p in cli.json("list")] == ["Greet"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("prompts.csv", "name,,content\nGreet,x,Say hello.\n", "line 1: column 2 has no name"),
+        ("prompts.csv", "name, ,content\nGreet,x,Say hello.\n", "line 1: column 2 has no name"),
+        ("prompts.jsonl", '{"name": "Greet", "": 1, "content": "Hi."}\n', "a key has no name"),
+    ],
+)
+def test_an_unnamed_column_is_refused(
+    cli: Cli, tmp_path: Path, name: str, text: str, where: str
+) -> None:
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    before = cli.counts()
+    line = cli.fails("import", str(source))
+    assert f"{name}: {where}" in line
+    assert cli.counts() == before
