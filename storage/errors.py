@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 
@@ -36,9 +38,15 @@ class ValidationError(PromptdeckError):
 
 
 def shown(value: Any, width: int = 60) -> str:
-    """A value as an error message quotes it: its repr, cut to `width` characters."""
+    """A value as an error message quotes it, cut to `width` characters: times and dates in
+    ISO form and decimals as written (what the user typed, not a Python repr), else repr."""
     try:
-        text = repr(value)
+        if isinstance(value, datetime | date | time):
+            text = value.isoformat()
+        elif isinstance(value, Decimal):
+            text = str(value)
+        else:
+            text = repr(value)
     except RecursionError:  # nested too deeply to print
         text = "…"
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -78,3 +78,22 @@ def test_an_unnamed_column_is_refused(
     line = cli.fails("import", str(source))
     assert f"{name}: {where}" in line
     assert cli.counts() == before
+
+
+def test_a_time_in_the_future_is_shown_as_written(cli: Cli) -> None:
+    cli.add("One", "Some content.")
+    before = cli.counts()
+    line = cli.fails(*_LOG, "--at", "2999-01-01")
+    assert line.endswith("at: must be a time no later than now (got 2999-01-01T00:00:00)")
+    assert "datetime" not in line
+    assert cli.counts() == before
+
+
+def test_a_time_with_an_offset_is_taken_as_that_instant(cli: Cli) -> None:
+    cli.add("One", "Some content.")
+    cli.ok(*_LOG, "--at", "2020-01-01T02:00+02:00")
+    assert "2999" in cli.fails(*_LOG, "--at", "2999-01-01T00:00+02:00")
+
+
+_LOG: tuple[str, ...] = ("log-generation", "One", "--provider", "p", "--model", "m")
+_LOG += ("--tokens-in", "1", "--tokens-out", "1")
