@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 
 from storage.db.schema import SCHEMA_VERSION, schema_sql
-from storage.errors import BackupError
+from storage.errors import BackupError, shown
 from storage.transfer.checksum import ALGORITHM, ALGORITHMS, LEGACY_ALGORITHM, row_checksum
 
 MANIFEST = "manifest.json"
@@ -67,36 +67,85 @@ class Manifest:
             raise BackupError(f"{path}: missing; not a promptdeck backup", file=str(path))
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT:
-                raise ValueError(f"format is {data.get('format')!r}, not {FORMAT!r}")
-            # Backups made before checksums were named used md5 row text, and had no keys.
-            algorithm = str(data.get("checksum_algorithm", LEGACY_ALGORITHM))
-            if algorithm not in ALGORITHMS:
-                raise BackupError(
-                    f"{path}: row checksum algorithm {algorithm!r} is unknown to this promptdeck "
-                    f"(knows {', '.join(ALGORITHMS)}); upgrade promptdeck to verify it",
-                    file=str(path),
-                )
-            tables = {name: _entry(name, raw, algorithm) for name, raw in data["tables"].items()}
-            return cls(
-                app_version=str(data["app_version"]),
-                schema_version=int(data["schema_version"]),
-                created_at=str(data["created_at"]),
-                library=str(data["library"]),
-                tables=tables,
-                sequences={k: int(v) for k, v in data["sequences"].items()},
-                checksum_algorithm=algorithm,
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
+        except (ValueError, RecursionError) as error:
             raise BackupError(f"{path}: unreadable manifest: {error}", file=str(path)) from error
+        fields = _Fields(path)
+        data = fields.mapping("manifest", data)
+        if data.get("format") != FORMAT:
+            raise fields.wrong("format", data.get("format"), f"must be {FORMAT!r}")
+        # Backups made before checksums were named used md5 row text, and had no keys.
+        algorithm = fields.text(
+            "checksum_algorithm", data.get("checksum_algorithm", LEGACY_ALGORITHM)
+        )
+        if algorithm not in ALGORITHMS:
+            raise BackupError(
+                f"{path}: row checksum algorithm {algorithm!r} is unknown to this promptdeck "
+                f"(knows {', '.join(ALGORITHMS)}); upgrade promptdeck to verify it",
+                file=str(path),
+            )
+        tables = fields.mapping("tables", fields.get(data, "tables"))
+        sequences = fields.mapping("sequences", fields.get(data, "sequences"))
+        return cls(
+            app_version=fields.text("app_version", fields.get(data, "app_version")),
+            schema_version=fields.count("schema_version", fields.get(data, "schema_version")),
+            created_at=fields.text("created_at", fields.get(data, "created_at")),
+            library=fields.text("library", fields.get(data, "library")),
+            tables={name: fields.entry(name, raw, algorithm) for name, raw in tables.items()},
+            sequences={k: fields.count(f"sequences.{k}", v) for k, v in sequences.items()},
+            checksum_algorithm=algorithm,
+        )
 
 
-def _entry(table: str, raw: dict[str, Any], algorithm: str) -> TableEntry:
-    key = tuple(str(column) for column in raw.get("key", ()))
-    if algorithm != LEGACY_ALGORITHM and not key:
-        raise ValueError(f"table {table} has no key")
-    fields = {name: raw[name] for name in ("rows", "file", "sha256", "checksum", "bytes")}
-    return TableEntry(**fields, key=key)
+class _Fields:
+    """Reads the fields of a manifest, each of its type; a wrong one is a BackupError naming
+    the field and the manifest."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def wrong(self, field: str, value: Any, reason: str) -> BackupError:
+        return BackupError(
+            f"{self.path}: {field}: {reason} (got {shown(value)})", field=field, file=str(self.path)
+        )
+
+    def get(self, data: dict[str, Any], field: str, prefix: str = "") -> Any:
+        if field not in data:
+            raise BackupError(
+                f"{self.path}: {prefix}{field}: missing", field=prefix + field, file=str(self.path)
+            )
+        return data[field]
+
+    def mapping(self, field: str, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.wrong(field, value, "must be a JSON object")
+        return value
+
+    def text(self, field: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise self.wrong(field, value, "must be a string")
+        return value
+
+    def count(self, field: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.wrong(field, value, "must be a whole number of at least 0")
+        return value
+
+    def entry(self, table: str, raw: Any, algorithm: str) -> TableEntry:
+        at = f"tables.{table}."
+        raw = self.mapping(at.rstrip("."), raw)
+        key = raw.get("key", [])
+        if not isinstance(key, list) or not all(isinstance(c, str) for c in key):
+            raise self.wrong(at + "key", key, "must be a list of column names")
+        if algorithm != LEGACY_ALGORITHM and not key:
+            raise self.wrong(at + "key", key, "must name the table's key columns")
+        return TableEntry(
+            rows=self.count(at + "rows", self.get(raw, "rows", at)),
+            file=self.text(at + "file", self.get(raw, "file", at)),
+            sha256=self.text(at + "sha256", self.get(raw, "sha256", at)),
+            checksum=self.text(at + "checksum", self.get(raw, "checksum", at)),
+            bytes=self.count(at + "bytes", self.get(raw, "bytes", at)),
+            key=tuple(key),
+        )
 
 
 def sha256_of(path: Path) -> str:
@@ -177,6 +226,15 @@ def _verify_table(
             file=str(path),
         )
     try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {parquet_source(path)}").fetchall()
+        unknown = [c for c in entry.key if c not in {row[0] for row in described}]
+        if unknown:
+            where, field = str(folder / MANIFEST), f"tables.{table}.key"
+            raise BackupError(
+                f"{where}: {field}: column {unknown[0]!r} is not in {entry.file}",
+                field=field,
+                file=where,
+            )
         if checksums:
             rows, checksum = row_checksum(con, parquet_source(path), entry.key, algorithm)
         else:

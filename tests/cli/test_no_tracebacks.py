@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -97,3 +99,61 @@ def test_a_time_with_an_offset_is_taken_as_that_instant(cli: Cli) -> None:
 
 _LOG: tuple[str, ...] = ("log-generation", "One", "--provider", "p", "--model", "m")
 _LOG += ("--tokens-in", "1", "--tokens-out", "1")
+
+
+@pytest.fixture
+def backup(cli: Cli, tmp_path: Path) -> Path:
+    cli.add("One", "Some content.", "--tag", "news")
+    folder = tmp_path / "backup"
+    cli.ok("backup", str(folder))
+    return folder
+
+
+def _edit(folder: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    path = folder / "manifest.json"
+    data = json.loads(path.read_text("utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), "utf-8")
+
+
+def _refused(cli: Cli, folder: Path, tmp_path: Path, words: str) -> None:
+    """verify and restore refuse the backup alike, and restore writes nothing."""
+    assert words in cli.fails("verify", str(folder))
+    target = tmp_path / "restored.duckdb"
+    assert words in cli.fails("restore", str(folder), "--db", str(target))
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("file", 7, "tables.prompts.file: must be a string (got 7)"),
+        ("file", None, "tables.prompts.file: must be a string (got None)"),
+        ("bytes", "abc", "tables.prompts.bytes: must be a whole number of at least 0 (got 'abc')"),
+        ("rows", True, "tables.prompts.rows: must be a whole number"),
+        ("key", "id", "tables.prompts.key: must be a list of column names (got 'id')"),
+        ("key", ["no_such_column"], "tables.prompts.key: column 'no_such_column' is not in"),
+    ],
+)
+def test_a_manifest_field_of_the_wrong_type_is_named(
+    cli: Cli, backup: Path, tmp_path: Path, field: str, value: object, words: str
+) -> None:
+    _edit(backup, lambda data: data["tables"]["prompts"].update({field: value}))
+    _refused(cli, backup, tmp_path, f"manifest.json: {words}")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda data: data.update(tables=[]), "tables: must be a JSON object (got [])"),
+        (lambda data: data.update(schema_version="3"), "schema_version: must be a whole number"),
+        (lambda data: data.pop("sequences"), "sequences: missing"),
+        (lambda data: data["sequences"].update(audit_log_seq=1.5), "sequences.audit_log_seq: "),
+        (lambda data: data["tables"].update(prompts=3), "tables.prompts: must be a JSON object"),
+    ],
+)
+def test_a_manifest_of_the_wrong_shape_is_named(
+    cli: Cli, backup: Path, tmp_path: Path, change: Callable[[dict[str, Any]], None], words: str
+) -> None:
+    _edit(backup, change)
+    _refused(cli, backup, tmp_path, f"manifest.json: {words}")
