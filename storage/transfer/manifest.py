@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from storage.db.schema import SCHEMA_VERSION, schema_sql
+from storage.db.schema import SCHEMA_VERSION, TABLE_ADDED_IN, schema_sql
 from storage.errors import BackupError, shown
 from storage.transfer.checksum import ALGORITHM, ALGORITHMS, LEGACY_ALGORITHM, row_checksum
 
@@ -182,28 +182,65 @@ def verify_backup(folder: str | Path, *, checksums: bool = True) -> Manifest:
     instead: the sha256 already proves each file is the one the backup wrote."""
     folder = Path(folder).expanduser()
     manifest = Manifest.read(folder)
-    where = folder / MANIFEST
+    check_tables(manifest, folder / MANIFEST)
+    con = duckdb.connect()
+    try:
+        for table, entry in manifest.tables.items():
+            _verify_table(con, folder, table, entry, manifest.checksum_algorithm, checksums)
+        _check_recorded_version(con, folder, manifest)
+    finally:
+        con.close()
+    return manifest
+
+
+def check_tables(manifest: Manifest, where: Path) -> None:
+    """What a restore needs of the manifest's tables: a schema version this promptdeck knows,
+    no table outside its schema, and every table of the backup's schema version."""
     if manifest.schema_version > SCHEMA_VERSION:
         raise BackupError(
             f"{where}: schema version {manifest.schema_version} is newer than this promptdeck "
             f"(supports up to {SCHEMA_VERSION}); upgrade promptdeck to restore it",
             file=str(where),
         )
-    if manifest.schema_version == SCHEMA_VERSION:
-        missing = [t for t in schema_tables() if t not in manifest.tables]
-        if missing:
-            raise BackupError(
-                f"{where}: table {missing[0]!r} is missing from the manifest "
-                f"(schema version {SCHEMA_VERSION} has it)",
-                file=str(where),
-            )
-    con = duckdb.connect()
+    known = schema_tables()
+    unknown = [t for t in manifest.tables if t not in known]
+    if unknown:
+        raise BackupError(
+            f"{where}: table {unknown[0]!r} is not in this promptdeck's schema", file=str(where)
+        )
+    version = manifest.schema_version
+    missing = [t for t in known if TABLE_ADDED_IN.get(t, 1) <= version and t not in manifest.tables]
+    if missing:
+        raise BackupError(
+            f"{where}: table {missing[0]!r} is missing from the manifest "
+            f"(schema version {version} has it)",
+            file=str(where),
+        )
+
+
+def _check_recorded_version(
+    con: duckdb.DuckDBPyConnection, folder: Path, manifest: Manifest
+) -> None:
+    """The schema_migrations rows end at the manifest's version (restore records the later
+    ones, and a library is migrated by the versions it lacks)."""
+    entry = manifest.tables.get("schema_migrations")
+    if entry is None:
+        return
+    path = folder / entry.file
     try:
-        for table, entry in manifest.tables.items():
-            _verify_table(con, folder, table, entry, manifest.checksum_algorithm, checksums)
-    finally:
-        con.close()
-    return manifest
+        found = con.execute(f"SELECT max(version) FROM {parquet_source(path)}").fetchone()
+    except duckdb.Error as error:
+        first = str(error).splitlines()[0]
+        raise BackupError(f"{path}: unreadable Parquet: {first}", file=str(path)) from error
+    recorded = found[0] if found else None
+    if recorded is not None and recorded != manifest.schema_version:
+        where = str(folder / MANIFEST)
+        raise BackupError(
+            f"{where}: schema_version is {manifest.schema_version}, but {entry.file} records "
+            f"version {recorded}",
+            field="schema_version",
+            file=where,
+        )
 
 
 def _verify_table(

@@ -7,8 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
+from storage.transfer.checksum import arrow_checksum
+from storage.transfer.manifest import sha256_of
 from tui.shared.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -157,3 +161,54 @@ def test_a_manifest_of_the_wrong_shape_is_named(
 ) -> None:
     _edit(backup, change)
     _refused(cli, backup, tmp_path, f"manifest.json: {words}")
+
+
+def _older_without(table: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data["schema_version"] = 2
+        del data["tables"][table]
+
+    return change
+
+
+def _extra_table(data: dict[str, Any]) -> None:
+    data["tables"]["notes"] = data["tables"]["tags"]
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (_extra_table, "table 'notes' is not in this promptdeck's schema"),
+        (_older_without("tags"), "table 'tags' is missing from the manifest (schema version 2"),
+        (lambda data: data.update(schema_version=2), "schema_version is 2, but"),
+    ],
+)
+def test_verify_refuses_what_restore_refuses(
+    cli: Cli, backup: Path, tmp_path: Path, change: Callable[[dict[str, Any]], None], words: str
+) -> None:
+    _edit(backup, change)
+    _refused(cli, backup, tmp_path, f"manifest.json: {words}")
+
+
+def test_an_older_backup_without_the_later_tables_is_restored(cli: Cli, tmp_path: Path) -> None:
+    """A version 2 backup has no prices or lifecycle_runs: verify and restore take it."""
+    folder = tmp_path / "old"
+    cli.add("One", "Some content.")
+    cli.ok("backup", str(folder))
+
+    def older(data: dict[str, Any]) -> None:
+        data["schema_version"] = 2
+        for table in ("prices", "lifecycle_runs"):
+            (folder / data["tables"].pop(table)["file"]).unlink()
+        entry = data["tables"]["schema_migrations"]
+        path = folder / entry["file"]
+        rows = pq.read_table(path).filter(pc.field("version") <= 2)
+        pq.write_table(rows, path)
+        checksum = arrow_checksum(rows, entry["key"])
+        entry.update(rows=2, sha256=sha256_of(path), bytes=path.stat().st_size, checksum=checksum)
+
+    _edit(folder, older)
+    cli.ok("verify", str(folder))
+    target = tmp_path / "restored.duckdb"
+    cli.ok("restore", str(folder), "--db", str(target))
+    assert "One" in cli.ok("--db", str(target), "list")
