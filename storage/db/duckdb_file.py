@@ -67,14 +67,14 @@ class DuckDBFile:
         if self.read_only:
             if not self.path.is_file():
                 raise PromptdeckError(f"{self.path}: no such library", file=str(self.path))
-            with self._connection() as con:
+            with self._typed_errors(), self._connection() as con:
                 version = library_version(con)
             if version is None:
                 raise SchemaError(f"{self.path}: not a promptdeck library", file=str(self.path))
             refuse_newer(version, str(self.path))
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connection() as con:
+            with self._typed_errors(), self._connection() as con:
                 ensure_schema(con, str(self.path), self.clock())
         self._opened = True
 
@@ -135,7 +135,7 @@ class DuckDBFile:
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self._require_open()
-        with self._connection() as con:
+        with self._typed_errors(), self._connection() as con:
             yield con
 
     @contextmanager
@@ -143,14 +143,24 @@ class DuckDBFile:
         self._require_open()
         if self.read_only:
             raise PromptdeckError(f"{self.path}: library is open read-only", file=str(self.path))
-        with self._connection() as con:
+        with self._typed_errors(), self._connection() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
             except BaseException:
-                con.execute("ROLLBACK")
+                with suppress(duckdb.Error):  # a failed commit or a broken file rolled back
+                    con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
+
+    @contextmanager
+    def _typed_errors(self) -> Iterator[None]:
+        """A DuckDB error escaping an action (a dropped table, a corrupt page, a full disk on
+        COMMIT) becomes a typed error naming the file, with DuckDB's first line."""
+        try:
+            yield
+        except duckdb.Error as error:
+            raise typed_error(error, str(self.path)) from error
 
     @contextmanager
     def burst(self) -> Iterator[None]:
@@ -160,7 +170,7 @@ class DuckDBFile:
         (Connections of one process to one file share a database: while this one is held,
         closing the others checkpoints nothing.)"""
         self._require_open()
-        with self._connection() as held:
+        with self._typed_errors(), self._connection() as held:
             if not self.read_only:
                 held.execute(f"SET checkpoint_threshold = '{BURST_CHECKPOINT}'")
             try:
@@ -252,6 +262,23 @@ class DuckDBFile:
                 counts[table] = data.num_rows
             self.audit(con, "bulk_insert", "library", after=counts)
         return counts
+
+
+_DAMAGE = (
+    duckdb.CatalogException,
+    duckdb.BinderException,
+    duckdb.IOException,
+    duckdb.InternalException,
+    duckdb.SerializationException,
+)
+
+
+def typed_error(error: duckdb.Error, path: str) -> PromptdeckError:
+    """SchemaError when the file lacks what the schema has or cannot be read, else QueryError."""
+    first = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, _DAMAGE):
+        return SchemaError(f"{path}: damaged library: {first}", file=path)
+    return QueryError(f"{path}: {first}", file=path)
 
 
 def _seconds(field: str, value: float) -> float:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+import re
+import secrets
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import duckdb
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
 from storage.transfer.checksum import arrow_checksum
 from storage.transfer.manifest import sha256_of
+from tests.cli.conftest import Cli
 from tui.shared.settings import ConfigError, Settings
-
-if TYPE_CHECKING:
-    from tests.cli.conftest import Cli
 
 
 @pytest.mark.parametrize("statement", ["", ";", "  ; ;", "/* only a comment */"])
@@ -212,3 +215,83 @@ def test_an_older_backup_without_the_later_tables_is_restored(cli: Cli, tmp_path
     target = tmp_path / "restored.duckdb"
     cli.ok("restore", str(folder), "--db", str(target))
     assert "One" in cli.ok("--db", str(target), "list")
+
+
+def test_a_dropped_table_is_named_in_one_line(cli: Cli) -> None:
+    cli.add("One", "Some content.")
+    with duckdb.connect(str(cli.db)) as con:
+        con.execute("DROP TABLE feedback CASCADE")
+    for verb in (("stats",), ("list",)):
+        line = cli.fails(*verb)
+        assert f"{cli.db}: damaged library: Catalog Error: " in line
+        assert "feedback" in line
+
+
+def test_a_corrupt_data_page_is_one_line_wherever_it_is(cli: Cli, tmp_path: Path) -> None:
+    """The content's bytes are in several blocks (the table, the index, the text index);
+    whichever is corrupt, each verb works or says so in one line, and export leaves no file."""
+    cli.add("One", "MARKER" + secrets.token_hex(3000))
+    original = cli.db.read_bytes()
+    places = [m.start() for m in re.finditer(b"MARKER", original)]
+    failures = 0
+    for n, place in enumerate(places):
+        damaged = bytearray(original)
+        damaged[place + 100 : place + 150] = bytes(50)
+        cli.db.write_bytes(bytes(damaged))
+        out = tmp_path / f"export-{n}.csv"
+        for verb in (
+            ("stats",),
+            ("list",),
+            ("show", "One"),
+            ("backup", str(tmp_path / f"backup-{n}")),
+            ("embed",),
+            ("export", str(out)),
+        ):
+            result = cli(*verb)
+            if result.exit_code:
+                failures += 1
+                assert "Corrupt database file" in cli.fails(*verb)
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export")] == []
+    assert failures, "no corruption was noticed: the test no longer damages what it reads"
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 512 KB tmpfs (root only): a real full disk."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_file(cli: Cli, tiny_disk: Path) -> None:
+    cli.add("Big", secrets.token_hex(200_000))
+    filler = tiny_disk / "filler"
+    with filler.open("wb") as stream, contextlib.suppress(OSError):
+        stream.write(bytes(1024 * 1024))
+    for fmt in ("csv", "jsonl", "parquet"):
+        out = tiny_disk / f"out.{fmt}"
+        assert f"{out}: cannot write: " in cli.fails("export", str(out))
+    assert [p.name for p in tiny_disk.iterdir()] == ["filler"]
+
+
+def test_a_full_disk_on_commit_is_one_line(tmp_path: Path, tiny_disk: Path) -> None:
+    disk = Cli(tiny_disk / "library.duckdb")
+    disk.add("One", "Some content.")
+    before = disk.counts()
+    filler = tiny_disk / "filler"
+    with filler.open("wb") as stream, contextlib.suppress(OSError):
+        stream.write(bytes(1024 * 1024))
+    line = disk.fails("add", "--name", "Two", stdin=secrets.token_hex(100_000))
+    assert str(disk.db) in line
+    filler.unlink()
+    assert disk.counts() == before
