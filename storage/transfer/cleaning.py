@@ -6,6 +6,8 @@ rows. Cleaned values come out as they would from validation.clean_fields."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
@@ -72,6 +74,7 @@ _RULES = " ".join(
         ),
         rule("strlen(folder) > 400", "folder", "must be at most 400 bytes", "folder"),
         rule("regexp_matches(folder, '[\\n]')", "folder", "must be one line", "folder"),
+        rule("tag_json IS NOT NULL", "tag", "must be text, not a JSON object or list", "tag_json"),
         rule("list_count(tags) < len(tags)", "tag", "must be text", "'None'"),
         rule("list_contains(tags, '')", "tag", "must not be empty", "''"),
         rule(
@@ -131,11 +134,36 @@ def _tags(column: str) -> str:
     )
 
 
+def _tag_json(column: str) -> str:
+    """The JSON object given as tags, or the first object or list among a JSON array's items
+    (which would otherwise be kept as their JSON text)."""
+    return (
+        f"CASE WHEN json_valid({column}) AND json_type({column}) = 'OBJECT' THEN {column} "
+        f"WHEN starts_with(ltrim({column}), '[') AND json_valid({column}) "
+        f"THEN list_filter(TRY_CAST({column} AS JSON[]), "
+        "lambda e: json_type(e) IN ('OBJECT', 'ARRAY'))[1]::VARCHAR END"
+    )
+
+
+def _not_text(kinds: Mapping[str, str]) -> str:
+    """Rules refusing every value of a name or content column whose file typed it other than
+    as text (a Parquet number), before any rule reads it as text."""
+    return " ".join(
+        rule(f"{raw} IS NOT NULL", field, f"must be text (the column is {kinds[field]})", raw)
+        for field, raw in (("name", "name_raw"), ("content", "content"))
+        if field in kinds
+    )
+
+
 def clean_batch(
-    con: duckdb.DuckDBPyConnection, raw: pa.Table, mapping: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    raw: pa.Table,
+    mapping: dict[str, str],
+    kinds: Mapping[str, str] | None = None,
 ) -> tuple[pa.Table, int, int | None, str | None]:
     """(cleaned rows, rejected count, first rejected _row, its reason) for the raw rows, whose
-    columns `mapping` (field -> column) assigns to prompt fields."""
+    columns `mapping` (field -> column) assigns to prompt fields. `kinds` names the fields
+    whose column is not text in the file, and its type."""
 
     def field(name: str) -> str:
         column = mapping.get(name)
@@ -156,6 +184,7 @@ def clean_batch(
                        string_split(coalesce({field("folder")}, ''), '/'), lambda p: {_strip("p")}),
                        lambda p: p <> ''), '/') AS folder,
                    {_tags(field("tags"))} AS tag_list,
+                   {_tag_json(field("tags"))} AS tag_json,
                    nullif({_strip(field("temperature"))}, '') AS temperature_raw,
                    nullif({_strip(field("max_tokens"))}, '') AS max_tokens_raw,
                    coalesce(nullif({_strip(field("format_type"))}, ''), 'auto') AS format_type,
@@ -172,7 +201,7 @@ def clean_batch(
                         THEN max_tokens_raw::BIGINT END AS max_tokens
             FROM mapped
         )
-        SELECT *, CASE {_RULES} END AS problem FROM typed
+        SELECT *, CASE {_not_text(kinds or {})} {_RULES} END AS problem FROM typed
         """
     )
     con.unregister("_raw")

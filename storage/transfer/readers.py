@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -41,6 +41,7 @@ class Source:
     columns: tuple[str, ...]
     table: pa.Table  # the columns as VARCHAR, and _row
     locate: Locate
+    kinds: Mapping[str, str] = field(default_factory=dict)  # columns the file typed not as text
 
 
 def detect_format(path: Path, given: str | None = None) -> str:
@@ -290,7 +291,8 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         first = str(error).splitlines()[0]
         raise TransferError(f"{path}: cannot read Parquet: {first}", file=str(path)) from error
     names = tuple(row[0] for row in described)
-    return Source(path, "parquet", names, table, lambda row: (row + 1, f"row {row + 1}"))
+    kinds = {name: kind for name, kind, *_ in described if kind != "VARCHAR"}
+    return Source(path, "parquet", names, table, lambda row: (row + 1, f"row {row + 1}"), kinds)
 
 
 def _nested(kind: str) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
@@ -295,3 +296,48 @@ def test_a_full_disk_on_commit_is_one_line(tmp_path: Path, tiny_disk: Path) -> N
     assert str(disk.db) in line
     filler.unlink()
     assert disk.counts() == before
+
+
+@pytest.mark.parametrize(
+    ("tags", "shown"),
+    [
+        ({"team": "ops"}, '{"team":"ops"}'),
+        (["ok", {"team": "ops"}], '{"team":"ops"}'),
+        (["ok", ["nested"]], '["nested"]'),
+    ],
+)
+def test_tags_given_as_json_objects_are_refused(
+    cli: Cli, tmp_path: Path, tags: object, shown: str
+) -> None:
+    source = tmp_path / "prompts.jsonl"
+    rows = [{"name": "Fine", "content": "Fine."}, {"name": "Odd", "content": "Hi.", "tags": tags}]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    before = cli.counts()
+    line = cli.fails("import", str(source))
+    assert (
+        f"prompts.jsonl: line 2: tag: must be text, not a JSON object or list (got '{shown}')"
+        in line
+    )
+    assert cli.counts() == before
+
+
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [
+        ("name", pa.array([7, 8], pa.int64())),
+        ("content", pa.array([1.5, 2.5], pa.float64())),
+        ("content", pa.array([{"a": 1}, {"a": 2}])),
+    ],
+)
+def test_non_text_names_and_contents_in_parquet_are_refused(
+    cli: Cli, tmp_path: Path, column: str, values: pa.Array
+) -> None:
+    text = {"name": pa.array(["A", "B"]), "content": pa.array(["One.", "Two."])}
+    text[column] = values
+    source = tmp_path / "prompts.parquet"
+    pq.write_table(pa.table(text), source)
+    before = cli.counts()
+    line = cli.fails("import", str(source))
+    assert f"prompts.parquet: row 1: {column}: must be text (the column is " in line
+    assert "2 rows rejected" in line
+    assert cli.counts() == before
