@@ -228,6 +228,16 @@ def test_a_dropped_table_is_named_in_one_line(cli: Cli) -> None:
         assert "feedback" in line
 
 
+def test_a_library_missing_a_table_is_not_backed_up(cli: Cli, tmp_path: Path) -> None:
+    """Such a backup would verify as broken and not restore: refused when it is made."""
+    cli.add("One", "Some content.")
+    with duckdb.connect(str(cli.db)) as con:
+        con.execute("DROP TABLE feedback CASCADE")
+    line = cli.fails("backup", str(tmp_path / "backup"))
+    assert f"{cli.db}: damaged library: table 'feedback' is missing" in line
+    assert not (tmp_path / "backup").exists()
+
+
 def test_a_corrupt_data_page_is_one_line_wherever_it_is(cli: Cli, tmp_path: Path) -> None:
     """The content's bytes are in several blocks (the table, the index, the text index);
     whichever is corrupt, each verb works or says so in one line, and export leaves no file."""
