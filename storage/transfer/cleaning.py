@@ -6,13 +6,20 @@ rows. Cleaned values come out as they would from validation.clean_fields."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.models import EDITABLE_FIELDS, FORMAT_TYPES
-from storage.prompts.validation import MAX_CONTENT_BYTES, MAX_NAME, MAX_TAG
+from storage.prompts.validation import (
+    MAX_CONTENT_BYTES,
+    MAX_NAME,
+    MAX_NESTING,
+    MAX_TAG,
+    nesting_depth,
+)
 
 # Fields an import can fill (the editable ones), in the order clean_fields checks them.
 IMPORT_FIELDS: tuple[str, ...] = (
@@ -218,4 +225,25 @@ def clean_batch(
         "WHERE problem IS NULL"
     ).to_arrow_table()
     con.execute("DROP TABLE _checked")
+    if not rejected:
+        rejected, first_row = _too_deep(cleaned)
+        reason = f"metadata: nests more than {MAX_NESTING} levels of objects and lists"
     return cleaned, int(rejected), first_row, reason
+
+
+def _too_deep(cleaned: pa.Table) -> tuple[int, int | None]:
+    """(count, first _row) of the rows whose metadata nests past MAX_NESTING (SQL cannot
+    measure it; only texts with that many brackets are parsed)."""
+    rows: list[int] = []
+    for row, text in zip(
+        cleaned.column("_row").to_pylist(), cleaned.column("metadata").to_pylist(), strict=True
+    ):
+        if text.count("{") + text.count("[") <= MAX_NESTING:
+            continue
+        try:
+            deep = nesting_depth(json.loads(text)) > MAX_NESTING
+        except RecursionError:
+            deep = True
+        if deep:
+            rows.append(row)
+    return len(rows), min(rows, default=None)

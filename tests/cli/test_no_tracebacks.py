@@ -351,3 +351,20 @@ def test_non_text_names_and_contents_in_parquet_are_refused(
     assert f"prompts.parquet: row 1: {column}: must be text (the column is " in line
     assert "2 rows rejected" in line
     assert cli.counts() == before
+
+
+@pytest.mark.parametrize("depth", [65, 5_000])
+def test_imported_metadata_nested_too_deeply_is_refused(
+    cli: Cli, tmp_path: Path, depth: int
+) -> None:
+    nested = '{"a": ' * depth + "1" + "}" * depth
+    source = tmp_path / "prompts.jsonl"
+    rows = [
+        '{"name": "Fine", "content": "Fine."}',
+        '{"name": "Deep", "content": "Hi.", "metadata": ' + nested + "}",
+    ]
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    before = cli.counts()
+    line = cli.fails("import", str(source))
+    assert "prompts.jsonl: line 2: metadata: nests more than 64 levels" in line
+    assert cli.counts() == before
