@@ -17,6 +17,7 @@ from storage.library import Library
 from storage.models import Prompt, PromptFilter, PromptSummary, PromptVersion
 from storage.prompts import templates
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
+from storage.prompts.validation import MAX_NESTING, nesting_depth
 from storage.search.embedding import (
     EmbeddingProvider,
     LocalProvider,
@@ -49,6 +50,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "GENERATION_FIELDS",
     "IMPORT_FORMATS",
+    "MAX_NESTING",
     "MODES",
     "PERIODS",
     "PROVIDERS",
@@ -80,6 +82,7 @@ __all__ = [
     "default_backup_folder",
     "default_library_path",
     "make_provider",
+    "nesting_depth",
     "parse_generation_mapping",
     "parse_mapping",
     "restore_backup",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 
@@ -30,9 +32,24 @@ class ValidationError(PromptdeckError):
     """A field value is not acceptable; `field` names it and `value` is what was given."""
 
     def __init__(self, field: str, value: Any, reason: str) -> None:
-        super().__init__(f"{field}: {reason} (got {value!r})", field=field)
+        super().__init__(f"{field}: {reason} (got {shown(value)})", field=field)
         self.value = value
         self.reason = reason
+
+
+def shown(value: Any, width: int = 60) -> str:
+    """A value as an error message quotes it, cut to `width` characters: times and dates in
+    ISO form and decimals as written (what the user typed, not a Python repr), else repr."""
+    try:
+        if isinstance(value, datetime | date | time):
+            text = value.isoformat()
+        elif isinstance(value, Decimal):
+            text = str(value)
+        else:
+            text = repr(value)
+    except RecursionError:  # nested too deeply to print
+        text = "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class NotFound(PromptdeckError):

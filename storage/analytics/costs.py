@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import astuple
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from storage.analytics.models import Generation, Price
@@ -31,6 +31,15 @@ def _name(field: str, value: Any) -> str:
     if len(text) > 200 or "\n" in text:
         raise ValidationError(field, text[:40], "must be one line of at most 200 characters")
     return text
+
+
+def _utc(field: str, value: Any) -> datetime:
+    """A time as the naive UTC the library keeps (one with an offset is that instant)."""
+    if not isinstance(value, datetime):
+        raise ValidationError(field, value, "must be a time")
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _count(field: str, value: Any, *, high: int = MAX_TOKENS) -> int:
@@ -149,9 +158,9 @@ class CostService:
         cost = None if cost_usd is None else _amount("cost_usd", cost_usd)
         latency = None if latency_ms is None else _count("latency_ms", latency_ms, high=86_400_000)
         now = self._db.clock()
-        if at is not None and (not isinstance(at, datetime) or at > now):
+        when = now if at is None else _utc("at", at)
+        if when > now:
             raise ValidationError("at", at, "must be a time no later than now")
-        when = at or now
         with self._db.write() as con:
             resolved = refs.resolve(con, ref)
             prompt = resolved.prompt

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
 import os
 import threading
 import time
@@ -21,7 +22,7 @@ from storage.db.connection import connect
 from storage.db.database import TABLES, Rows
 from storage.db.ids import IdFactory, uuid7
 from storage.db.schema import ensure_schema, library_version, refuse_foreign, refuse_newer
-from storage.errors import PromptdeckError, QueryError, SchemaError
+from storage.errors import PromptdeckError, QueryError, SchemaError, ValidationError
 
 BURST_CHECKPOINT = "1GB"  # the log a burst may grow before DuckDB checkpoints on its own
 
@@ -42,7 +43,7 @@ class DuckDBFile:
         self.clock = clock
         self.new_id = new_id
         self.actor = actor or _user()
-        self.lock_timeout = lock_timeout
+        self.lock_timeout = _seconds("lock_timeout", lock_timeout)
         self.read_only = read_only
         self.linger = linger
         self.created = False  # open() made the file: it was not there before
@@ -76,7 +77,7 @@ class DuckDBFile:
         if self.read_only:
             if not self.path.is_file():
                 raise PromptdeckError(f"{self.path}: no such library", file=str(self.path))
-            with self._connection() as con:
+            with self._typed_errors(), self._connection() as con:
                 refuse_foreign(con, str(self.path))
                 version = library_version(con)
             if version is None:
@@ -85,7 +86,7 @@ class DuckDBFile:
         else:
             existed = self.path.exists()
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connection() as con:
+            with self._typed_errors(), self._connection() as con:
                 ensure_schema(con, str(self.path), self.clock())
             self.created = not existed
 
@@ -146,7 +147,7 @@ class DuckDBFile:
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self._require_open()
-        with self._connection() as con:
+        with self._typed_errors(), self._connection() as con:
             yield con
 
     @contextmanager
@@ -154,14 +155,24 @@ class DuckDBFile:
         self._require_open()
         if self.read_only:
             raise PromptdeckError(f"{self.path}: library is open read-only", file=str(self.path))
-        with self._connection() as con:
+        with self._typed_errors(), self._connection() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
             except BaseException:
-                con.execute("ROLLBACK")
+                with suppress(duckdb.Error):  # a failed commit or a broken file rolled back
+                    con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
+
+    @contextmanager
+    def _typed_errors(self) -> Iterator[None]:
+        """A DuckDB error escaping an action (a dropped table, a corrupt page, a full disk on
+        COMMIT) becomes a typed error naming the file, with DuckDB's first line."""
+        try:
+            yield
+        except duckdb.Error as error:
+            raise typed_error(error, str(self.path)) from error
 
     @contextmanager
     def burst(self) -> Iterator[None]:
@@ -171,7 +182,7 @@ class DuckDBFile:
         (Connections of one process to one file share a database: while this one is held,
         closing the others checkpoints nothing.)"""
         self._require_open()
-        with self._connection() as held:
+        with self._typed_errors(), self._connection() as held:
             if not self.read_only:
                 held.execute(f"SET checkpoint_threshold = '{BURST_CHECKPOINT}'")
             try:
@@ -233,6 +244,8 @@ class DuckDBFile:
             con.execute("SET enable_external_access = false")
             con.execute("SET lock_configuration = true")
             result = con.execute(sql)
+            if result is None:  # DuckDB returns None for text with no statement in it
+                raise QueryError("sql: empty statement; give one SQL query", field="sql")
             if result.description is None:
                 return [], []
             columns = [d[0] for d in result.description]
@@ -261,6 +274,30 @@ class DuckDBFile:
                 counts[table] = data.num_rows
             self.audit(con, "bulk_insert", "library", after=counts)
         return counts
+
+
+_DAMAGE = (
+    duckdb.CatalogException,
+    duckdb.BinderException,
+    duckdb.IOException,
+    duckdb.InternalException,
+    duckdb.SerializationException,
+)
+
+
+def typed_error(error: duckdb.Error, path: str) -> PromptdeckError:
+    """SchemaError when the file lacks what the schema has or cannot be read, else QueryError."""
+    first = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, _DAMAGE):
+        return SchemaError(f"{path}: damaged library: {first}", file=path)
+    return QueryError(f"{path}: {first}", file=path)
+
+
+def _seconds(field: str, value: float) -> float:
+    """A wait: NaN or infinity would wait forever, a negative one makes no sense."""
+    if not math.isfinite(value) or value < 0:
+        raise ValidationError(field, value, "must be a finite number of seconds, 0 or more")
+    return value
 
 
 def _json(value: Any) -> str | None:

@@ -15,6 +15,8 @@ from storage.errors import SchemaError
 # Version 2: prompt_labels (named version pointers).
 # Version 3: prices and lifecycle_runs, and the analytics mart views.
 SCHEMA_VERSION = 3
+# The version that added each table added after version 1 (what an older backup lacks).
+TABLE_ADDED_IN: dict[str, int] = {"prompt_labels": 2, "prices": 3, "lifecycle_runs": 3}
 APP_VERSION = "0.1.0"
 
 # Statements that bring a library from version N-1 to N before schema.sql is re-applied.

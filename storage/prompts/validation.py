@@ -15,6 +15,7 @@ from storage.models import EDITABLE_FIELDS, FORMAT_TYPES, ORIGIN_FIELDS, SOURCE_
 MAX_CONTENT_BYTES = 1024 * 1024
 MAX_NAME = 200
 MAX_TAG = 64
+MAX_NESTING = 64  # JSON (metadata, requests) and config nested deeper than this is refused
 _OPTIONAL_TEXT = (
     "phase",
     "provider",
@@ -147,9 +148,30 @@ def clean_choice(field: str, value: Any, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
+def nesting_depth(value: Any) -> int:
+    """How deeply lists and dicts nest in `value` (0 for a scalar), measured level by level
+    without recursion; counting stops just past MAX_NESTING."""
+    depth, level = 0, [value]
+    while depth <= MAX_NESTING:
+        containers = [item for item in level if isinstance(item, (list, tuple, dict))]
+        if not containers:
+            break
+        depth += 1
+        level = [c for box in containers for c in (box.values() if isinstance(box, dict) else box)]
+    return depth
+
+
+def refuse_deep_nesting(field: str, value: Any) -> None:
+    if nesting_depth(value) > MAX_NESTING:
+        raise ValidationError(
+            field, value, f"nests more than {MAX_NESTING} levels of objects and lists"
+        )
+
+
 def clean_json(field: str, value: Any, *, object_only: bool = False) -> Any:
     if object_only and not isinstance(value, dict):
         raise ValidationError(field, value, "must be a JSON object")
+    refuse_deep_nesting(field, value)
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as error:

@@ -15,14 +15,15 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from storage.db.database import Database
 from storage.db.paths import APP_NAME
-from storage.db.schema import APP_VERSION, library_version
-from storage.errors import BackupError
+from storage.db.schema import APP_VERSION, TABLE_ADDED_IN, library_version
+from storage.errors import BackupError, SchemaError
 from storage.transfer.checksum import arrow_checksum, quoted, sorted_rows
 from storage.transfer.manifest import (
     Manifest,
     TableEntry,
     iso_now,
     library_tables,
+    schema_tables,
     sequence_columns,
     sha256_of,
 )
@@ -79,6 +80,7 @@ class BackupService:
         """Read each table (in the caller's transaction) while two threads checksum and write
         the tables already read: DuckDB, Arrow, hashlib and zstd release the GIL."""
         tables = library_tables(con)
+        self._refuse_missing_tables(con, tables)
         entries: dict[str, TableEntry] = {}
         pending: list[_Pending] = []
 
@@ -109,6 +111,20 @@ class BackupService:
             tables=entries,
             sequences=_next_values(con),
         )
+
+    def _refuse_missing_tables(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+        """A library lacking a table of its schema version makes a backup restore refuses."""
+        version = library_version(con) or 0
+        missing = [
+            t for t in schema_tables() if TABLE_ADDED_IN.get(t, 1) <= version and t not in tables
+        ]
+        if missing:
+            path = str(self._db.path)
+            raise SchemaError(
+                f"{path}: damaged library: table {missing[0]!r} is missing "
+                f"(schema version {version} has it); a backup of it could not be restored",
+                file=path,
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,9 @@ rows. Cleaned values come out as they would from validation.clean_fields."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
@@ -17,7 +20,9 @@ from storage.prompts.validation import (
     FOLDER_EMPTY,
     MAX_CONTENT_BYTES,
     MAX_NAME,
+    MAX_NESTING,
     MAX_TAG,
+    nesting_depth,
 )
 
 # Fields an import can fill (the editable ones), in the order clean_fields checks them.
@@ -101,6 +106,7 @@ _RULES = " ".join(
             "strlen(description)::VARCHAR || ' bytes'",
         ),
         *_FOLDER_RULES,
+        rule("tag_json IS NOT NULL", "tag", "must be text, not a JSON object or list", "tag_json"),
         rule("list_count(tags) < len(tags)", "tag", "must be text", "'None'"),
         rule("list_contains(tags, '')", "tag", "must not be empty", "''"),
         rule(
@@ -160,11 +166,36 @@ def _tags(column: str) -> str:
     )
 
 
+def _tag_json(column: str) -> str:
+    """The JSON object given as tags, or the first object or list among a JSON array's items
+    (which would otherwise be kept as their JSON text)."""
+    return (
+        f"CASE WHEN json_valid({column}) AND json_type({column}) = 'OBJECT' THEN {column} "
+        f"WHEN starts_with(ltrim({column}), '[') AND json_valid({column}) "
+        f"THEN list_filter(TRY_CAST({column} AS JSON[]), "
+        "lambda e: json_type(e) IN ('OBJECT', 'ARRAY'))[1]::VARCHAR END"
+    )
+
+
+def _not_text(kinds: Mapping[str, str]) -> str:
+    """Rules refusing every value of a name or content column whose file typed it other than
+    as text (a Parquet number), before any rule reads it as text."""
+    return " ".join(
+        rule(f"{raw} IS NOT NULL", field, f"must be text (the column is {kinds[field]})", raw)
+        for field, raw in (("name", "name_raw"), ("content", "content"))
+        if field in kinds
+    )
+
+
 def clean_batch(
-    con: duckdb.DuckDBPyConnection, raw: pa.Table, mapping: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    raw: pa.Table,
+    mapping: dict[str, str],
+    kinds: Mapping[str, str] | None = None,
 ) -> tuple[pa.Table, int, int | None, str | None]:
     """(cleaned rows, rejected count, first rejected _row, its reason) for the raw rows, whose
-    columns `mapping` (field -> column) assigns to prompt fields."""
+    columns `mapping` (field -> column) assigns to prompt fields. `kinds` names the fields
+    whose column is not text in the file, and its type."""
 
     def field(name: str) -> str:
         column = mapping.get(name)
@@ -184,6 +215,7 @@ def clean_batch(
                    {field("folder")} AS folder_raw,
                    coalesce({_strip(field("folder"))}, '') AS folder_text,
                    {_tags(field("tags"))} AS tag_list,
+                   {_tag_json(field("tags"))} AS tag_json,
                    nullif({_strip(field("temperature"))}, '') AS temperature_raw,
                    nullif({_strip(field("max_tokens"))}, '') AS max_tokens_raw,
                    coalesce(nullif({_strip(field("format_type"))}, ''), 'auto') AS format_type,
@@ -202,7 +234,7 @@ def clean_batch(
             FROM (SELECT *, list_transform(string_split(regexp_replace(folder_text, '/$', ''),
                       '/'), lambda p: {_strip("p")}) AS folder_parts FROM mapped)
         )
-        SELECT *, CASE {_RULES} END AS problem FROM typed
+        SELECT *, CASE {_not_text(kinds or {})} {_RULES} END AS problem FROM typed
         """
     )
     con.unregister("_raw")
@@ -219,4 +251,25 @@ def clean_batch(
         "WHERE problem IS NULL"
     ).to_arrow_table()
     con.execute("DROP TABLE _checked")
+    if not rejected:
+        rejected, first_row = _too_deep(cleaned)
+        reason = f"metadata: nests more than {MAX_NESTING} levels of objects and lists"
     return cleaned, int(rejected), first_row, reason
+
+
+def _too_deep(cleaned: pa.Table) -> tuple[int, int | None]:
+    """(count, first _row) of the rows whose metadata nests past MAX_NESTING (SQL cannot
+    measure it; only texts with that many brackets are parsed)."""
+    rows: list[int] = []
+    for row, text in zip(
+        cleaned.column("_row").to_pylist(), cleaned.column("metadata").to_pylist(), strict=True
+    ):
+        if text.count("{") + text.count("[") <= MAX_NESTING:
+            continue
+        try:
+            deep = nesting_depth(json.loads(text)) > MAX_NESTING
+        except RecursionError:
+            deep = True
+        if deep:
+            rows.append(row)
+    return len(rows), min(rows, default=None)

@@ -108,7 +108,14 @@ def _write_file(table: pa.Table, target: Path, fmt: str) -> None:
         try:
             con.register("_export", table)
             literal = "'" + str(work).replace("'", "''") + "'"
-            con.execute(f"COPY (SELECT {select} FROM _export) TO {literal} ({options})")
+            # the work file is already the temporary one: no second one from DuckDB
+            copy = (
+                f"COPY (SELECT {select} FROM _export) TO {literal} ({options}, USE_TMP_FILE false)"
+            )
+            con.execute(copy)
+        except duckdb.Error as error:  # a full disk, say
+            first = str(error).splitlines()[0]
+            raise TransferError(f"{target}: cannot write: {first}", file=str(target)) from error
         finally:
             con.close()
         work.rename(target)

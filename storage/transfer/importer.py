@@ -99,7 +99,8 @@ class ImportService:
                         f"name one with --map {needed}=COLUMN",
                         file=str(path),
                     )
-            cleaned, rejected, first, reason = clean_batch(con, source.table, resolved)
+            kinds = {f: source.kinds[c] for f, c in resolved.items() if c in source.kinds}
+            cleaned, rejected, first, reason = clean_batch(con, source.table, resolved, kinds)
         finally:
             con.close()
         if rejected:

@@ -12,8 +12,8 @@ from typing import Any
 
 import duckdb
 
-from storage.db.schema import SCHEMA_VERSION, schema_sql
-from storage.errors import BackupError
+from storage.db.schema import SCHEMA_VERSION, TABLE_ADDED_IN, schema_sql
+from storage.errors import BackupError, shown
 from storage.transfer.checksum import ALGORITHM, ALGORITHMS, LEGACY_ALGORITHM, row_checksum
 
 MANIFEST = "manifest.json"
@@ -70,74 +70,86 @@ class Manifest:
         if not path.is_file():
             raise BackupError(f"{path}: missing; not a promptdeck backup", file=str(path))
         try:
-            data = _object("manifest", json.loads(path.read_text(encoding="utf-8")))
-            if data.get("format") != FORMAT:
-                raise ValueError(f"format is {data.get('format')!r}, not {FORMAT!r}")
-            # Backups made before checksums were named used md5 row text, and had no keys.
-            algorithm = data.get("checksum_algorithm", LEGACY_ALGORITHM)
-            algorithm = _text("checksum_algorithm", algorithm)
-            if algorithm not in ALGORITHMS:
-                raise BackupError(
-                    f"{path}: row checksum algorithm {algorithm!r} is unknown to this promptdeck "
-                    f"(knows {', '.join(ALGORITHMS)}); upgrade promptdeck to verify it",
-                    file=str(path),
-                )
-            tables = _object("tables", data["tables"])
-            sequences = _object("sequences", data["sequences"])
-            return cls(
-                app_version=_text("app_version", data["app_version"]),
-                schema_version=_whole("schema_version", data["schema_version"], low=1),
-                created_at=_text("created_at", data["created_at"]),
-                library=_text("library", data["library"]),
-                tables={name: _entry(name, raw, algorithm) for name, raw in tables.items()},
-                sequences={k: _whole(f"sequences: {k}", v) for k, v in sequences.items()},
-                checksum_algorithm=algorithm,
-            )
-        except (ValueError, KeyError) as error:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, RecursionError) as error:
             raise BackupError(f"{path}: unreadable manifest: {error}", file=str(path)) from error
+        fields = _Fields(path)
+        data = fields.mapping("manifest", data)
+        if data.get("format") != FORMAT:
+            raise fields.wrong("format", data.get("format"), f"must be {FORMAT!r}")
+        # Backups made before checksums were named used md5 row text, and had no keys.
+        algorithm = fields.text(
+            "checksum_algorithm", data.get("checksum_algorithm", LEGACY_ALGORITHM)
+        )
+        if algorithm not in ALGORITHMS:
+            raise BackupError(
+                f"{path}: row checksum algorithm {algorithm!r} is unknown to this promptdeck "
+                f"(knows {', '.join(ALGORITHMS)}); upgrade promptdeck to verify it",
+                file=str(path),
+            )
+        tables = fields.mapping("tables", fields.get(data, "tables"))
+        sequences = fields.mapping("sequences", fields.get(data, "sequences"))
+        return cls(
+            app_version=fields.text("app_version", fields.get(data, "app_version")),
+            schema_version=fields.count("schema_version", fields.get(data, "schema_version")),
+            created_at=fields.text("created_at", fields.get(data, "created_at")),
+            library=fields.text("library", fields.get(data, "library")),
+            tables={name: fields.entry(name, raw, algorithm) for name, raw in tables.items()},
+            sequences={k: fields.count(f"sequences.{k}", v) for k, v in sequences.items()},
+            checksum_algorithm=algorithm,
+        )
 
 
-# Each field is checked for its JSON type: a wrong one is a line naming it, not a traceback later.
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:40] + "…"
+class _Fields:
+    """Reads the fields of a manifest, each of its type; a wrong one is a BackupError naming
+    the field and the manifest."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
-def _object(where: str, value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError(f"{where} must be an object (got {_shown(value)})")
-    return value
+    def wrong(self, field: str, value: Any, reason: str) -> BackupError:
+        return BackupError(
+            f"{self.path}: {field}: {reason} (got {shown(value)})", field=field, file=str(self.path)
+        )
 
+    def get(self, data: dict[str, Any], field: str, prefix: str = "") -> Any:
+        if field not in data:
+            raise BackupError(
+                f"{self.path}: {prefix}{field}: missing", field=prefix + field, file=str(self.path)
+            )
+        return data[field]
 
-def _text(where: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{where} must be text (got {_shown(value)})")
-    return value
+    def mapping(self, field: str, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.wrong(field, value, "must be a JSON object")
+        return value
 
+    def text(self, field: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise self.wrong(field, value, "must be a string")
+        return value
 
-def _whole(where: str, value: Any, *, low: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or (low is not None and value < low):
-        floor = "" if low is None else f" >= {low}"
-        raise ValueError(f"{where} must be a whole number{floor} (got {_shown(value)})")
-    return value
+    def count(self, field: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.wrong(field, value, "must be a whole number of at least 0")
+        return value
 
-
-def _entry(table: str, raw: Any, algorithm: str) -> TableEntry:
-    where = f"tables: {table}"
-    fields = _object(where, raw)
-    key = fields.get("key", [])
-    if not isinstance(key, list) or not all(isinstance(column, str) for column in key):
-        raise ValueError(f"{where}: key must be a list of column names (got {_shown(key)})")
-    if algorithm != LEGACY_ALGORITHM and not key:
-        raise ValueError(f"table {table} has no key")
-    return TableEntry(
-        rows=_whole(f"{where}: rows", fields["rows"], low=0),
-        file=_text(f"{where}: file", fields["file"]),
-        sha256=_text(f"{where}: sha256", fields["sha256"]),
-        checksum=_text(f"{where}: checksum", fields["checksum"]),
-        bytes=_whole(f"{where}: bytes", fields["bytes"], low=0),
-        key=tuple(key),
-    )
+    def entry(self, table: str, raw: Any, algorithm: str) -> TableEntry:
+        at = f"tables.{table}."
+        raw = self.mapping(at.rstrip("."), raw)
+        key = raw.get("key", [])
+        if not isinstance(key, list) or not all(isinstance(c, str) for c in key):
+            raise self.wrong(at + "key", key, "must be a list of column names")
+        if algorithm != LEGACY_ALGORITHM and not key:
+            raise self.wrong(at + "key", key, "must name the table's key columns")
+        return TableEntry(
+            rows=self.count(at + "rows", self.get(raw, "rows", at)),
+            file=self.text(at + "file", self.get(raw, "file", at)),
+            sha256=self.text(at + "sha256", self.get(raw, "sha256", at)),
+            checksum=self.text(at + "checksum", self.get(raw, "checksum", at)),
+            bytes=self.count(at + "bytes", self.get(raw, "bytes", at)),
+            key=tuple(key),
+        )
 
 
 def sha256_of(path: Path) -> str:
@@ -198,28 +210,65 @@ def verify_backup(folder: str | Path, *, checksums: bool = True) -> Manifest:
     instead: the sha256 already proves each file is the one the backup wrote."""
     folder = Path(folder).expanduser()
     manifest = Manifest.read(folder)
-    where = folder / MANIFEST
+    check_tables(manifest, folder / MANIFEST)
+    con = duckdb.connect()
+    try:
+        for table, entry in manifest.tables.items():
+            _verify_table(con, folder, table, entry, manifest.checksum_algorithm, checksums)
+        _check_recorded_version(con, folder, manifest)
+    finally:
+        con.close()
+    return manifest
+
+
+def check_tables(manifest: Manifest, where: Path) -> None:
+    """What a restore needs of the manifest's tables: a schema version this promptdeck knows,
+    no table outside its schema, and every table of the backup's schema version."""
     if manifest.schema_version > SCHEMA_VERSION:
         raise BackupError(
             f"{where}: schema version {manifest.schema_version} is newer than this promptdeck "
             f"(supports up to {SCHEMA_VERSION}); upgrade promptdeck to restore it",
             file=str(where),
         )
-    if manifest.schema_version == SCHEMA_VERSION:
-        missing = [t for t in schema_tables() if t not in manifest.tables]
-        if missing:
-            raise BackupError(
-                f"{where}: table {missing[0]!r} is missing from the manifest "
-                f"(schema version {SCHEMA_VERSION} has it)",
-                file=str(where),
-            )
-    con = duckdb.connect()
+    known = schema_tables()
+    unknown = [t for t in manifest.tables if t not in known]
+    if unknown:
+        raise BackupError(
+            f"{where}: table {unknown[0]!r} is not in this promptdeck's schema", file=str(where)
+        )
+    version = manifest.schema_version
+    missing = [t for t in known if TABLE_ADDED_IN.get(t, 1) <= version and t not in manifest.tables]
+    if missing:
+        raise BackupError(
+            f"{where}: table {missing[0]!r} is missing from the manifest "
+            f"(schema version {version} has it)",
+            file=str(where),
+        )
+
+
+def _check_recorded_version(
+    con: duckdb.DuckDBPyConnection, folder: Path, manifest: Manifest
+) -> None:
+    """The schema_migrations rows end at the manifest's version (restore records the later
+    ones, and a library is migrated by the versions it lacks)."""
+    entry = manifest.tables.get("schema_migrations")
+    if entry is None:
+        return
+    path = folder / entry.file
     try:
-        for table, entry in manifest.tables.items():
-            _verify_table(con, folder, table, entry, manifest.checksum_algorithm, checksums)
-    finally:
-        con.close()
-    return manifest
+        found = con.execute(f"SELECT max(version) FROM {parquet_source(path)}").fetchone()
+    except duckdb.Error as error:
+        first = str(error).splitlines()[0]
+        raise BackupError(f"{path}: unreadable Parquet: {first}", file=str(path)) from error
+    recorded = found[0] if found else None
+    if recorded is not None and recorded != manifest.schema_version:
+        where = str(folder / MANIFEST)
+        raise BackupError(
+            f"{where}: schema_version is {manifest.schema_version}, but {entry.file} records "
+            f"version {recorded}",
+            field="schema_version",
+            file=where,
+        )
 
 
 def _verify_table(
@@ -242,6 +291,15 @@ def _verify_table(
             file=str(path),
         )
     try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {parquet_source(path)}").fetchall()
+        unknown = [c for c in entry.key if c not in {row[0] for row in described}]
+        if unknown:
+            where, field = str(folder / MANIFEST), f"tables.{table}.key"
+            raise BackupError(
+                f"{where}: {field}: column {unknown[0]!r} is not in {entry.file}",
+                field=field,
+                file=where,
+            )
         if checksums:
             rows, checksum = row_checksum(con, parquet_source(path), entry.key, algorithm)
         else:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -41,6 +41,7 @@ class Source:
     columns: tuple[str, ...]
     table: pa.Table  # the columns as VARCHAR, and _row
     locate: Locate
+    kinds: Mapping[str, str] = field(default_factory=dict)  # columns the file typed not as text
 
 
 def detect_format(path: Path, given: str | None = None) -> str:
@@ -151,10 +152,17 @@ def _unclosed_quote(path: Path, delimiter: str) -> ImportRejected:
 
 
 def _csv_header(path: Path, delimiter: str) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as stream:
+    # utf-8-sig: a byte order mark (Excel writes one) is not part of the first column's name
+    with path.open(encoding="utf-8-sig", newline="") as stream:
         header = next(csv.reader(stream, delimiter=delimiter), None)
     if not header or not any(h.strip() for h in header):
         raise TransferError(f"{path}: line 1: no header row", file=str(path))
+    unnamed = next((n for n, h in enumerate(header, 1) if not h.strip()), None)
+    if unnamed is not None:
+        raise TransferError(
+            f"{path}: line 1: column {unnamed} has no name; give every column a header",
+            file=str(path),
+        )
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
         raise TransferError(f"{path}: line 1: column {duplicated[0]!r} appears twice")
@@ -211,6 +219,8 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> Source:
         keys = _json_keys(con, f"read_json_objects({_literal(path)}, format = '{layout}')")
         if not keys:
             raise TransferError(f"{path}: no JSON objects with keys", file=str(path))
+        if not all(k.strip() for k in keys):
+            raise TransferError(f'{path}: a key has no name (""); name every key', file=str(path))
         columns = ", ".join(f"{_string(k)}: 'VARCHAR'" for k in keys)
         table = _arrow(
             con,
@@ -307,7 +317,8 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         first = str(error).splitlines()[0]
         raise TransferError(f"{path}: cannot read Parquet: {first}", file=str(path)) from error
     names = tuple(row[0] for row in described)
-    return Source(path, "parquet", names, table, lambda row: (row + 1, f"row {row + 1}"))
+    kinds = {name: kind for name, kind, *_ in described if kind != "VARCHAR"}
+    return Source(path, "parquet", names, table, lambda row: (row + 1, f"row {row + 1}"), kinds)
 
 
 def _nested(kind: str) -> bool:

@@ -77,13 +77,7 @@ def _load(
     target: Path,
     progress: ProgressCallback | None,
 ) -> None:
-    tables = library_tables(con)
-    unknown = [t for t in manifest.tables if t not in tables]
-    if unknown:
-        raise BackupError(
-            f"{folder / 'manifest.json'}: table {unknown[0]!r} is not in this promptdeck's schema",
-            file=str(folder / "manifest.json"),
-        )
+    tables = library_tables(con)  # verify_backup's check_tables refused any other table
     for table in tables:  # a new library holds its default config and schema versions
         con.execute(f"DELETE FROM {quoted(table)}")
     same_schema = manifest.schema_version == SCHEMA_VERSION

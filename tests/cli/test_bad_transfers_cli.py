@@ -106,8 +106,8 @@ def test_a_wrong_typed_manifest_is_one_line(
     data["sequences"]["audit_log_seq"] = "many"
     manifest.write_text(json.dumps(data), "utf-8")
     expected = (
-        f"promptdeck: {manifest}: unreadable manifest: sequences: audit_log_seq must be a "
-        "whole number (got 'many')"
+        f"promptdeck: {manifest}: sequences.audit_log_seq: must be a whole number of at "
+        "least 0 (got 'many')"
     )
     assert cli.fails("verify", str(folder)) == expected
     assert cli.fails("restore", str(folder), "--db", str(tmp_path / "new.duckdb")) == expected
@@ -115,7 +115,7 @@ def test_a_wrong_typed_manifest_is_one_line(
     data["tables"]["prompts"]["bytes"] = "big"
     manifest.write_text(json.dumps(data), "utf-8")
     assert cli.fails("verify", str(folder)) == (
-        f"promptdeck: {manifest}: unreadable manifest: tables: prompts: bytes must be a whole "
-        "number >= 0 (got 'big')"
+        f"promptdeck: {manifest}: tables.prompts.bytes: must be a whole number of at least 0 "
+        "(got 'big')"
     )
     assert not (tmp_path / "new.duckdb").exists()

@@ -282,34 +282,34 @@ def test_an_empty_audit_log_starts_its_sequence_at_one(library: Library, tmp_pat
 
 
 WRONG_TYPES: list[tuple[Callable[[dict[str, Any]], None], str]] = [
-    (_set_sequence("12"), "sequences: audit_log_seq must be a whole number (got '12')"),
-    (_set_sequence(1.5), "sequences: audit_log_seq must be a whole number (got 1.5)"),
-    (_set_sequence(True), "sequences: audit_log_seq must be a whole number (got True)"),
-    (_set_sequence(None), "sequences: audit_log_seq must be a whole number (got None)"),
-    (lambda d: d.update(sequences=[88]), "sequences must be an object (got [88])"),
+    (_set_sequence("12"), "sequences.audit_log_seq: must be a whole number of at least 0 (got '12')"),
+    (_set_sequence(1.5), "sequences.audit_log_seq: must be a whole number of at least 0 (got 1.5)"),
+    (_set_sequence(True), "sequences.audit_log_seq: must be a whole number of at least 0 (got True)"),
+    (_set_sequence(None), "sequences.audit_log_seq: must be a whole number of at least 0 (got None)"),
+    (lambda d: d.update(sequences=[88]), "sequences: must be a JSON object (got [88])"),
     (
         lambda d: d.update(schema_version="3"),
-        "schema_version must be a whole number >= 1 (got '3')",
+        "schema_version: must be a whole number of at least 0 (got '3')",
     ),
-    (lambda d: d.update(created_at=5), "created_at must be text (got 5)"),
-    (lambda d: d.update(tables=[]), "tables must be an object (got [])"),
+    (lambda d: d.update(created_at=5), "created_at: must be a string (got 5)"),
+    (lambda d: d.update(tables=[]), "tables: must be a JSON object (got [])"),
     (
         lambda d: d["tables"]["prompts"].update(bytes="x"),
-        "tables: prompts: bytes must be a whole number >= 0 (got 'x')",
+        "tables.prompts.bytes: must be a whole number of at least 0 (got 'x')",
     ),
     (
         lambda d: d["tables"]["prompts"].update(file=5),
-        "tables: prompts: file must be text (got 5)",
+        "tables.prompts.file: must be a string (got 5)",
     ),
     (
         lambda d: d["tables"]["prompts"].update(rows=-1),
-        "tables: prompts: rows must be a whole number >= 0 (got -1)",
+        "tables.prompts.rows: must be a whole number of at least 0 (got -1)",
     ),
     (
         lambda d: d["tables"]["prompts"].update(key="id"),
-        "tables: prompts: key must be a list of column names (got 'id')",
+        "tables.prompts.key: must be a list of column names (got 'id')",
     ),
-    (lambda d: d["tables"].update(prompts=[]), "tables: prompts must be an object (got [])"),
+    (lambda d: d["tables"].update(prompts=[]), "tables.prompts: must be a JSON object (got [])"),
 ]
 
 
@@ -323,7 +323,7 @@ def test_a_wrong_typed_manifest_field_is_refused_in_one_line(
     manifest = folder / "manifest.json"
     with pytest.raises(BackupError) as caught:
         verify_backup(folder)
-    assert str(caught.value) == f"{manifest}: unreadable manifest: {reason}"
+    assert str(caught.value) == f"{manifest}: {reason}"
     assert caught.value.file == str(manifest)
     with pytest.raises(BackupError):
         restore_backup(folder, tmp_path / "restored.duckdb")

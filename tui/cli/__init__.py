@@ -13,7 +13,7 @@ import click
 
 from storage import default_library_path
 from tui.cli import analytics, lineage, organise, prompts, reports, search, show, transfer, usage
-from tui.cli.common import Group, State
+from tui.cli.common import Group, Seconds, State
 
 __all__ = ["OpenTui", "build"]
 
@@ -48,7 +48,7 @@ def build(open_tui: OpenTui) -> click.Group:
     )
     @click.option(
         "--lock-timeout",
-        type=click.FloatRange(min=0),
+        type=Seconds(),
         default=5.0,
         show_default=True,
         envvar="PROMPTDECK_LOCK_TIMEOUT",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,21 @@ class Group(click.Group):
                 raise
             where = f"{error.filename}: " if error.filename else ""
             raise UserError(f"{where}{error.strerror or error}") from error
+
+
+class Seconds(click.FloatRange):
+    """A wait in seconds: 0 or more, and finite (NaN or infinity would wait forever)."""
+
+    name = "seconds"
+
+    def __init__(self) -> None:
+        super().__init__(min=0)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a finite number of seconds.", param, ctx)
+        return seconds
 
 
 json_option = click.option(

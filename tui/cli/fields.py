@@ -116,6 +116,10 @@ def parse_metadata(text: str) -> Any:
         raise ValidationError(
             "metadata", _short(text), f"is not valid JSON ({error.msg} at column {error.colno})"
         ) from error
+    except RecursionError as error:  # far past the depth storage refuses anyway
+        raise ValidationError(
+            "metadata", _short(text), "nests too many levels of objects and lists"
+        ) from error
 
 
 def _short(text: str, width: int = 40) -> str:

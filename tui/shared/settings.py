@@ -11,10 +11,18 @@ from typing import Any
 
 import platformdirs
 
-from storage import EmbeddingProvider, ProviderSettings, make_provider, settings_from
+from storage import (
+    MAX_NESTING,
+    EmbeddingProvider,
+    ProviderSettings,
+    make_provider,
+    nesting_depth,
+    settings_from,
+)
 from storage.errors import PromptdeckError
 
 DEFAULT_THEME = "textual-dark"
+_TOO_DEEP = f"tables and arrays nest more than {MAX_NESTING} levels deep"
 
 
 class ConfigError(Exception):
@@ -39,8 +47,12 @@ class Settings:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: {error}") from error
+        except RecursionError as error:
+            raise ConfigError(f"{path}: {_TOO_DEEP}") from error
         except (OSError, UnicodeDecodeError) as error:
             raise ConfigError(f"{path}: cannot read: {error}") from error
+        if nesting_depth(data) > MAX_NESTING:
+            raise ConfigError(f"{path}: {_TOO_DEEP}")
         theme = data.get("theme", DEFAULT_THEME)
         keymap = data.get("keymap", {})
         if not isinstance(theme, str):
