@@ -282,10 +282,19 @@ def test_an_empty_audit_log_starts_its_sequence_at_one(library: Library, tmp_pat
 
 
 WRONG_TYPES: list[tuple[Callable[[dict[str, Any]], None], str]] = [
-    (_set_sequence("12"), "sequences.audit_log_seq: must be a whole number of at least 0 (got '12')"),
+    (
+        _set_sequence("12"),
+        "sequences.audit_log_seq: must be a whole number of at least 0 (got '12')",
+    ),
     (_set_sequence(1.5), "sequences.audit_log_seq: must be a whole number of at least 0 (got 1.5)"),
-    (_set_sequence(True), "sequences.audit_log_seq: must be a whole number of at least 0 (got True)"),
-    (_set_sequence(None), "sequences.audit_log_seq: must be a whole number of at least 0 (got None)"),
+    (
+        _set_sequence(True),
+        "sequences.audit_log_seq: must be a whole number of at least 0 (got True)",
+    ),
+    (
+        _set_sequence(None),
+        "sequences.audit_log_seq: must be a whole number of at least 0 (got None)",
+    ),
     (lambda d: d.update(sequences=[88]), "sequences: must be a JSON object (got [88])"),
     (
         lambda d: d.update(schema_version="3"),
