@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import click
+from rich.cells import cell_len, set_cell_size
 
 from tui.shared.formatting import date_time
 
@@ -59,7 +60,10 @@ def cell(value: Any) -> str:
 
 
 def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+    """At most `width` terminal cells (a wide character takes two), ellipsis when cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(0, width - 1)) + "…" if width > 0 else ""
 
 
 def table(
@@ -73,16 +77,20 @@ def table(
     """Columns as wide as their widest cell (clipped at `widths` or `max_width`)."""
     limits = [(widths or {}).get(h, max_width) for h in headers]
     body = [[clip(cell(v), limit) for v, limit in zip(row, limits, strict=True)] for row in rows]
-    sizes = [max([len(h), *(len(r[i]) for r in body)]) for i, h in enumerate(headers)]
+    sizes = [max([cell_len(h), *(cell_len(r[i]) for r in body)]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
         parts = [
-            c.rjust(size) if h in right else c.ljust(size)
-            for c, size, h in zip(cells, sizes, headers, strict=True)
+            pad(c, size, right=h in right) for c, size, h in zip(cells, sizes, headers, strict=True)
         ]
         return "  ".join(parts).rstrip()
 
     return "\n".join([line(headers), *(line(r) for r in body)])
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    gap = " " * max(width - cell_len(text), 0)
+    return gap + text if right else text + gap
 
 
 def fields_block(pairs: Sequence[tuple[str, Any]]) -> str:

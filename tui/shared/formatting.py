@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
+
 
 def date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
@@ -37,9 +39,19 @@ def byte_size(count: int) -> str:
 
 
 def clip(text: str, width: int) -> str:
-    """One line of at most `width` cells (ellipsis when cut)."""
+    """One line of at most `width` terminal cells (ellipsis when cut): a wide character
+    (CJK, most emoji) takes two cells, so lengths are measured in cells, not characters."""
     line = " ".join(text.split())
-    return line if len(line) <= width else line[: max(0, width - 1)] + "…"
+    if cell_len(line) <= width:
+        return line
+    return set_cell_size(line, max(0, width - 1)).rstrip(" ") + "…" if width > 0 else ""
+
+
+def fit(text: str, width: int, *, right: bool = False) -> str:
+    """`text` clipped to `width` cells and padded to exactly `width` (on the left if `right`)."""
+    shown = clip(text, width)
+    gap = " " * max(width - cell_len(shown), 0)
+    return gap + shown if right else shown + gap
 
 
 def score(value: float) -> str:

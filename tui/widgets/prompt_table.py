@@ -230,8 +230,9 @@ class PromptTable(ScrollView, can_focus=True):
         muted = self.get_component_rich_style("prompt-table--muted")
         segments = [Segment(" ", style)]
         for column, column_width in self._columns:
-            text = formatting.clip(_cell(column.key, row.get(column.key)), column_width)
-            text = text.rjust(column_width) if column.right else text.ljust(column_width)
+            text = formatting.fit(
+                _cell(column.key, row.get(column.key)), column_width, right=column.right
+            )
             cell_style = style + muted if column.key in ("folder", "tags") else style
             segments += [Segment(text, cell_style), Segment(" ", style)]
         return Strip(segments).adjust_cell_length(width, style)
@@ -243,8 +244,8 @@ class PromptTable(ScrollView, can_focus=True):
             label = column.label
             if column.sort == self.sort_key:
                 label += " ▼" if self.descending else " ▲"
-            text = label.rjust(column_width) if column.right else label.ljust(column_width)
-            segments += [Segment(text[:column_width], style), Segment(" ", style)]
+            text = formatting.fit(label, column_width, right=column.right)
+            segments += [Segment(text, style), Segment(" ", style)]
         return Strip(segments).adjust_cell_length(width, style + Style())
 
     # -- cursor ----------------------------------------------------------------------------
