@@ -44,7 +44,7 @@ def clip(text: str, width: int) -> str:
     line = " ".join(text.split())
     if cell_len(line) <= width:
         return line
-    return set_cell_size(line, max(0, width - 1)).rstrip(" ") + "…" if width > 0 else ""
+    return set_cell_size(line, max(0, width - 1)) + "…" if width > 0 else ""
 
 
 def fit(text: str, width: int, *, right: bool = False) -> str:
