@@ -223,8 +223,12 @@ class BrowseScreen(DeckScreen[None]):
 
     def _show_empty_hint(self, empty: bool) -> None:
         hint = self.query_one("#empty-hint", Static)
+        rows = self.query_one("#list-and-preview")
+        arrived = not empty and not rows.display  # the first rows of an empty library
         hint.display = empty
-        self.query_one("#list-and-preview").display = not empty
+        rows.display = not empty
+        if arrived:
+            self.action_focus_list()  # the table was hidden, so nothing had focus
         if empty:
             hint.update(
                 "[b]This library is empty.[/b]\n\n"
