@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input, Select, Static
+
 from storage import Library
 from tests.tui.conftest import Settle
 from tui.app import PromptdeckApp
@@ -43,3 +45,62 @@ async def test_import_into_an_empty_library_focuses_the_list(
         assert isinstance(app.focused, PromptTable)
         await pilot.press("G")
         assert _table(app).cursor == 2
+
+
+# -- 16: esc clears a search; the count names the active filter ----------------------------
+
+
+def _search(app: PromptdeckApp) -> Input:
+    return app.screen.query_one("#search", Input)
+
+
+def _count(app: PromptdeckApp) -> str:
+    return str(app.screen.query_one("#result-count", Static).render())
+
+
+async def test_escape_in_the_search_box_clears_it_then_goes_to_the_list(
+    app: PromptdeckApp, settle: Settle
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        everything = _table(app).row_count
+        await pilot.press("slash", *"review")
+        await settle(pilot)
+        assert _table(app).row_count < everything
+        await pilot.press("escape")
+        await settle(pilot)
+        assert _search(app).value == "" and app.focused is _search(app)
+        assert _table(app).row_count == everything
+        await pilot.press("escape")
+        assert isinstance(app.focused, PromptTable)
+
+
+async def test_escape_on_the_list_clears_an_active_search(
+    app: PromptdeckApp, settle: Settle
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        everything = _table(app).row_count
+        await pilot.press("slash", *"review", "enter")
+        await settle(pilot)
+        assert isinstance(app.focused, PromptTable) and _table(app).row_count < everything
+        await pilot.press("escape")
+        await settle(pilot)
+        assert _search(app).value == "" and _table(app).row_count == everything
+        binding = next(
+            b for _, b, *_ in app.screen.active_bindings.values() if b.id == "browse.clear_search"
+        )
+        assert "Clear the search" in (binding.tooltip or "")
+
+
+async def test_the_count_names_the_active_filter(app: PromptdeckApp, settle: Settle) -> None:
+    phase = app.library.prompts.facets()["phase"][0]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        app.screen.query_one("#facet-phase", Select).value = phase
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert _count(app).endswith(f" · phase {phase}")
+        assert " of " in _count(app)
