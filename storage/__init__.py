@@ -17,6 +17,7 @@ from storage.library import Library
 from storage.models import Prompt, PromptFilter, PromptSummary, PromptVersion
 from storage.prompts import templates
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
+from storage.prompts.validation import clean_fields
 from storage.search.embedding import (
     EmbeddingProvider,
     LocalProvider,
@@ -77,6 +78,7 @@ __all__ = [
     "SaveNotice",
     "SearchHit",
     "TopPrompt",
+    "clean_fields",
     "default_backup_folder",
     "default_library_path",
     "make_provider",

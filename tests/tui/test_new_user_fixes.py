@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input, Select, Static
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static, TextArea
 
 from storage import Library
 from tests.tui.conftest import Settle
 from tui.app import PromptdeckApp
 from tui.messages import LibraryChanged
+from tui.screens.change_message import ChangeMessageScreen
+from tui.screens.edit import EditScreen
 from tui.shared.settings import Settings
 from tui.widgets.prompt_table import PromptTable
 
@@ -104,3 +107,57 @@ async def test_the_count_names_the_active_filter(app: PromptdeckApp, settle: Set
         await settle(pilot)
         assert _count(app).endswith(f" · phase {phase}")
         assert " of " in _count(app)
+
+
+# -- 14: the editor validates before it asks for a message; errors clear when mended -------
+
+
+async def _edit(app: PromptdeckApp, pilot: Pilot[None], settle: Settle, name: str) -> EditScreen:
+    await settle(pilot)
+    table = _table(app)
+    table.cursor = table._ids.index(app.library.prompts.get(name).id)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(app.screen, EditScreen)
+    return app.screen
+
+
+async def test_a_field_error_is_shown_before_the_message_and_cleared_when_mended(
+    app: PromptdeckApp, settle: Settle
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _edit(app, pilot, settle, "Commit message")
+        await pilot.press("f2")
+        temperature = screen.query_one("#field-temperature", Input)
+        temperature.value = "7"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen  # no change message asked for an invalid value
+        error = screen.query_one("#error-temperature")
+        assert error.has_class("-shown") and "temperature" in str(error.render())
+        assert app.focused is temperature
+        assert temperature.styles.border_top[0] in ("", "none")  # no "▊▔▔▔" frame
+        assert temperature.content_size.height == 1  # its value is drawn
+        temperature.value = "0.7"
+        await settle(pilot)
+        assert not error.has_class("-shown")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ChangeMessageScreen)
+
+
+async def test_a_content_error_clears_when_the_text_changes(
+    app: PromptdeckApp, settle: Settle
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _edit(app, pilot, settle, "Commit message")
+        editor = screen.query_one("#content", TextArea)
+        editor.load_text("   ")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        error = screen.query_one("#error-content")
+        assert error.has_class("-shown") and "content" in str(error.render())
+        await pilot.press("ctrl+e", *"words")
+        await settle(pilot)
+        assert not error.has_class("-shown")
