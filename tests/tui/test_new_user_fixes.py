@@ -161,3 +161,35 @@ async def test_a_content_error_clears_when_the_text_changes(
         await pilot.press("ctrl+e", *"words")
         await settle(pilot)
         assert not error.has_class("-shown")
+
+
+# -- 15: derive starts at the end of the text; ctrl+end reaches the end of a long one ------
+
+
+async def test_derive_puts_the_cursor_at_the_end(app: PromptdeckApp, settle: Settle) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen) and app.screen.mode == "derive"
+        editor = app.screen.query_one("#content", TextArea)
+        assert app.focused is editor
+        assert editor.cursor_location == editor.document.end
+
+
+async def test_ctrl_end_reaches_the_end_of_a_100_kb_prompt(
+    app: PromptdeckApp, settle: Settle
+) -> None:
+    lines = [f"line {n}: " + "words of a long prompt " * 4 for n in range(1100)]
+    long = app.library.prompts.create(name="Long", content="\n".join(lines) + "\nTHE END")
+    assert len(long.content) > 100_000
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _edit(app, pilot, settle, "Long")
+        editor = screen.query_one("#content", TextArea)
+        assert editor.cursor_location == (0, 0)
+        await pilot.press("ctrl+end")
+        await settle(pilot)
+        assert editor.cursor_location == editor.document.end
+        assert editor.scroll_offset.y > 0
+        await pilot.press("ctrl+home")
+        assert editor.cursor_location == (0, 0)

@@ -33,6 +33,7 @@ from tui.screens.change_message import ChangeMessageScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.diff import DiffScreen
 from tui.screens.version import VersionScreen
+from tui.widgets.content_editor import ContentEditor
 from tui.widgets.content_error import ContentError
 from tui.widgets.metadata_form import MetadataForm, normal_value, prompt_values
 from tui.widgets.status_line import StatusLine
@@ -138,7 +139,7 @@ class EditScreen(DeckScreen[None]):
         with Horizontal(id="edit-body"):
             with Vertical(id="editor-pane", classes="pane"):
                 # tab_behavior="focus": tab moves on and escape leaves, as on every screen.
-                yield TextArea.code_editor(
+                yield ContentEditor.code_editor(
                     "",
                     language="markdown",
                     id="content",
@@ -193,7 +194,10 @@ class EditScreen(DeckScreen[None]):
             values["name"] = f"{message.prompt.name} (derived)"
         if first:
             self.query_one(MetadataForm).load(values)
-            self.query_one("#content", TextArea).load_text(message.prompt.content)
+            editor = self.query_one(ContentEditor)
+            editor.load_text(message.prompt.content)
+            if self.mode == "derive":  # a child usually adds to its parent's text
+                editor.action_document_end()
             await self.query_one(VariablesPanel).update_content(message.prompt.content)
             self._loaded = True
         self.baseline = {**values, "content": message.prompt.content}
