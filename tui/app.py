@@ -24,6 +24,7 @@ from storage import Library, LocalProvider, PromptdeckError, templates
 from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
 from tui.demo import write_sample_library
+from tui.keys import unknown_ids
 from tui.messages import (
     ArchiveAsked,
     LibraryChanged,
@@ -100,6 +101,15 @@ class PromptdeckApp(App[None]):
             self.theme = self.settings.theme
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+            if unknown := unknown_ids(self.settings.keymap):
+                names = ", ".join(unknown)
+                self.notify(
+                    f"[keymap] names no binding: {names} (the ids are in help, ? or f1)",
+                    title="Config",
+                    severity="warning",
+                    timeout=10,
+                    markup=False,
+                )
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         if self.config_error:
             self.notify(f"{self.config_error}; using defaults", title="Config", severity="error")

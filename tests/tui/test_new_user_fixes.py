@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Footer, Input, Select, Static, TextArea
+from textual.widgets._footer import FooterKey
 
 from storage import Library
 from tests.tui.conftest import Settle
@@ -13,6 +16,7 @@ from tui.screens.change_message import ChangeMessageScreen
 from tui.screens.edit import EditScreen
 from tui.shared.settings import Settings
 from tui.widgets.prompt_table import PromptTable
+from tui.widgets.versions_panel import VersionsPanel
 
 
 def _table(app: PromptdeckApp) -> PromptTable:
@@ -193,3 +197,45 @@ async def test_ctrl_end_reaches_the_end_of_a_100_kb_prompt(
         assert editor.scroll_offset.y > 0
         await pilot.press("ctrl+home")
         assert editor.cursor_location == (0, 0)
+
+
+# -- 20: j/k in Versions; unknown keymap ids are named; remapped keys keep their place -----
+
+
+async def test_j_and_k_move_through_the_versions(app: PromptdeckApp, settle: Settle) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _edit(app, pilot, settle, "Code review")
+        await pilot.press("f4")
+        await settle(pilot)
+        versions = screen.query_one(VersionsPanel)
+        assert app.focused is versions and versions.option_count > 1
+        versions.highlighted = 0
+        await pilot.press("j")
+        assert versions.highlighted == 1
+        await pilot.press("k")
+        assert versions.highlighted == 0
+
+
+async def test_an_unknown_keymap_id_is_named_on_start(
+    sample_library: Library, tmp_path: Path, settle: Settle
+) -> None:
+    settings = Settings(tmp_path / "config.toml")
+    settings.keymap = {"browse.nwe": "N", "browse.new": "ctrl+n"}
+    app = PromptdeckApp(sample_library, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert any("browse.nwe" in text for text in said), said
+        assert not any("browse.new," in text or "'browse.new'" in text for text in said)
+
+
+async def test_a_remapped_key_keeps_its_place_in_the_footer(
+    sample_library: Library, tmp_path: Path, settle: Settle
+) -> None:
+    settings = Settings(tmp_path / "config.toml")
+    settings.keymap = {"browse.new": "N"}
+    app = PromptdeckApp(sample_library, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        keys = [key.description for key in app.screen.query_one(Footer).query(FooterKey)]
+        assert keys.index("New") < keys.index("Derive") < keys.index("Quit")
