@@ -45,6 +45,7 @@ from tui.screens.import_file import ImportScreen
 from tui.screens.lineage import LineageScreen
 from tui.screens.rate import RateScreen
 from tui.screens.variables import VariablesScreen
+from tui.shared.formatting import embed_summary
 from tui.shared.settings import Settings, configured_embedder, load_settings
 
 LINGER_SECONDS = 2.0
@@ -327,12 +328,10 @@ class PromptdeckApp(App[None]):
                 self.post_message(Notice(f"embedding with {embedder.model}: {done:,} of {total:,}"))
 
         report = embeddings.embed_missing(embedder, batch_size=EMBED_BATCH, progress=progress)
-        self.post_message(
-            Notice(
-                f"embedded {report.embedded:,} prompts with {report.model} "
-                f"({report.up_to_date:,} were current); search uses {report.active_model}"
-            )
+        summary = embed_summary(
+            report.embedded, report.model, report.up_to_date, report.active_model
         )
+        self.post_message(Notice(summary))
         self.post_message(LibraryChanged())
 
     @work(thread=True, exclusive=True, group="embed", exit_on_error=False)

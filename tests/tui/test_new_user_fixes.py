@@ -11,11 +11,13 @@ from textual.widgets._footer import FooterKey
 from storage import Library
 from tests.tui.conftest import Settle
 from tui.app import PromptdeckApp
-from tui.messages import LibraryChanged
+from tui.messages import LibraryChanged, StatusMessage
 from tui.screens.change_message import ChangeMessageScreen
 from tui.screens.edit import EditScreen
+from tui.shared.formatting import embed_summary
 from tui.shared.settings import Settings
 from tui.widgets.prompt_table import PromptTable
+from tui.widgets.status_line import StatusLine
 from tui.widgets.versions_panel import VersionsPanel
 
 
@@ -239,3 +241,41 @@ async def test_a_remapped_key_keeps_its_place_in_the_footer(
         await settle(pilot)
         keys = [key.description for key in app.screen.query_one(Footer).query(FooterKey)]
         assert keys.index("New") < keys.index("Derive") < keys.index("Quit")
+
+
+# -- 19: the footer's last column; whole status messages; ctrl+r says so --------------------
+
+
+async def test_the_footer_palette_key_reaches_the_last_column(
+    app: PromptdeckApp, settle: Settle
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        palette = app.screen.query_one(Footer).query_one(".-command-palette")
+        assert palette.region.right == 80  # no column left for a key scrolled beneath
+
+
+async def test_a_long_status_message_is_shown_whole(app: PromptdeckApp, settle: Settle) -> None:
+    text = "embedded 1,234 prompts with nomic-embed-text (56 were current); search uses it " * 2
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.post_message(StatusMessage(text.strip()))
+        await settle(pilot)
+        status = app.screen.query_one(StatusLine)
+        assert status.region.height > 1
+        assert status.region.height >= len(text) // 78
+
+
+def test_the_embed_summary_names_no_missing_model() -> None:
+    assert embed_summary(3, "local", 9, None) == (
+        "embedded 3 prompts with local (9 were current); no model is active for search yet"
+    )
+    assert embed_summary(3, "local", 9, "local").endswith("; search uses local")
+
+
+async def test_ctrl_r_says_reloaded(app: PromptdeckApp, settle: Settle) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "reloaded" in str(app.screen.query_one(StatusLine).render())

@@ -368,6 +368,7 @@ class BrowseScreen(DeckScreen[None]):
     def action_refresh(self) -> None:
         """After changes from the CLI: every screen reads the library again."""
         self.app.post_message(LibraryChanged())
+        self.post_message(StatusMessage("reloaded"))
 
     # -- actions on the highlighted prompt (the app's) -------------------------------------
 
