@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Select, Static, TextArea
 from textual.widgets._footer import FooterKey
 
@@ -14,6 +15,8 @@ from tui.app import PromptdeckApp
 from tui.messages import LibraryChanged, StatusMessage
 from tui.screens.change_message import ChangeMessageScreen
 from tui.screens.edit import EditScreen
+from tui.screens.filters import FilterScreen
+from tui.screens.variables import VariablesScreen
 from tui.shared.formatting import embed_summary
 from tui.shared.settings import Settings
 from tui.widgets.prompt_table import PromptTable
@@ -279,3 +282,49 @@ async def test_ctrl_r_says_reloaded(app: PromptdeckApp, settle: Settle) -> None:
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert "reloaded" in str(app.screen.query_one(StatusLine).render())
+
+
+# -- 13: dialogs fit 80x24 and scroll to the focused widget ---------------------------------
+
+
+def _on_screen(widget: Widget, height: int = 24) -> bool:
+    region = widget.region
+    return region.height > 0 and region.y >= 0 and region.bottom <= height
+
+
+async def test_thirty_variables_scroll_to_the_focused_field(
+    app: PromptdeckApp, settle: Settle
+) -> None:
+    content = "Fill " + " ".join(f"{{{{v{n}}}}}" for n in range(30))
+    prompt = app.library.prompts.create(name="Thirty", content=content)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = _table(app)
+        table.cursor = table._ids.index(prompt.id)
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, VariablesScreen)
+        for _ in range(25):
+            await pilot.press("x", "enter")
+        await settle(pilot)
+        focused = app.focused
+        assert isinstance(focused, Input) and focused.name == "v25"
+        assert _on_screen(focused)
+        scroller = app.screen.query_one("#fields")
+        assert focused.region.y >= scroller.region.y
+        assert focused.region.bottom <= scroller.region.bottom
+        assert _on_screen(app.screen.query_one("#rendered"))
+        assert _on_screen(app.screen.query_one(".hint"))
+
+
+async def test_the_filter_dialog_fits_80x24(app: PromptdeckApp, settle: Settle) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FilterScreen)
+        for selector in ("#archived", "#apply", "#clear"):
+            widget = app.screen.query_one(selector)
+            widget.focus()
+            await settle(pilot)
+            assert _on_screen(widget), selector
