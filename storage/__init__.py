@@ -17,7 +17,7 @@ from storage.library import Library
 from storage.models import Prompt, PromptFilter, PromptSummary, PromptVersion
 from storage.prompts import templates
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
-from storage.prompts.validation import MAX_NESTING, nesting_depth
+from storage.prompts.validation import MAX_NESTING, clean_fields, nesting_depth
 from storage.search.embedding import (
     EmbeddingProvider,
     LocalProvider,
@@ -79,6 +79,7 @@ __all__ = [
     "SaveNotice",
     "SearchHit",
     "TopPrompt",
+    "clean_fields",
     "default_backup_folder",
     "default_library_path",
     "make_provider",

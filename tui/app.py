@@ -24,6 +24,7 @@ from storage import Library, LocalProvider, PromptdeckError, templates
 from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
 from tui.demo import write_sample_library
+from tui.keys import unknown_ids
 from tui.messages import (
     ArchiveAsked,
     LibraryChanged,
@@ -44,6 +45,7 @@ from tui.screens.import_file import ImportScreen
 from tui.screens.lineage import LineageScreen
 from tui.screens.rate import RateScreen
 from tui.screens.variables import VariablesScreen
+from tui.shared.formatting import embed_summary
 from tui.shared.settings import Settings, configured_embedder, load_settings
 
 LINGER_SECONDS = 2.0
@@ -100,6 +102,15 @@ class PromptdeckApp(App[None]):
             self.theme = self.settings.theme
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+            if unknown := unknown_ids(self.settings.keymap):
+                names = ", ".join(unknown)
+                self.notify(
+                    f"[keymap] names no binding: {names} (the ids are in help, ? or f1)",
+                    title="Config",
+                    severity="warning",
+                    timeout=10,
+                    markup=False,
+                )
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         if self.config_error:
             self.notify(f"{self.config_error}; using defaults", title="Config", severity="error")
@@ -319,12 +330,10 @@ class PromptdeckApp(App[None]):
                 self.post_message(Notice(f"embedding with {embedder.model}: {done:,} of {total:,}"))
 
         report = embeddings.embed_missing(embedder, batch_size=EMBED_BATCH, progress=progress)
-        self.post_message(
-            Notice(
-                f"embedded {report.embedded:,} prompts with {report.model} "
-                f"({report.up_to_date:,} were current); search uses {report.active_model}"
-            )
+        summary = embed_summary(
+            report.embedded, report.model, report.up_to_date, report.active_model
         )
+        self.post_message(Notice(summary))
         self.post_message(LibraryChanged())
 
     @work(thread=True, exclusive=True, group="embed", exit_on_error=False)

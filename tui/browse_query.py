@@ -61,6 +61,25 @@ class BrowseQuery:
     def clear_text(self) -> None:
         self.where = replace(self.where, text=None)
 
+    @property
+    def searching(self) -> bool:
+        """Search text narrows the list (esc on the list clears it)."""
+        return self.where.text is not None
+
+    def filter_label(self) -> str:
+        """The active filter besides the search text, for the count: "folder eng · tag x"."""
+        where = self.where
+        parts = [f"folder {where.folder}"] if where.folder else []
+        parts += [f"tag {tag}" for tag in where.tags]
+        parts += [
+            f"{facet} {value}"
+            for facet in ("phase", "provider", "model")
+            if (value := getattr(where, facet))
+        ]
+        if where.archived:
+            parts.append("archived")
+        return " · ".join(parts)
+
     def scope(self, folder: str | None, tag: str | None, archived: bool) -> None:
         self.where = replace(
             self.where, folder=folder, tags=(tag,) if tag else (), archived=archived

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from storage import SaveNotice, SearchHit
-from storage.models import Prompt, PromptFilter, PromptPage, Tag
+from storage.errors import PromptdeckError
+from storage.models import Prompt, PromptFilter, PromptPage, PromptVersion, Tag
 
 
 @dataclass
@@ -108,3 +109,43 @@ class SidebarLoaded(Message):
     archived: int
     folders: list[tuple[str, int]]
     tags: list[Tag]
+
+
+# -- the editor's workers -------------------------------------------------------------------
+
+
+@dataclass
+class Loaded(Message):
+    """The prompt being edited (or the parent being derived from) and its versions."""
+
+    prompt: Prompt
+    versions: list[PromptVersion]
+
+
+@dataclass
+class SaveFailed(Message):
+    error: PromptdeckError
+
+
+@dataclass
+class RenderFailed(Message):
+    """Why the rendered text was not copied (nothing was recorded), shown in the panel."""
+
+    error: PromptdeckError
+
+
+@dataclass
+class VersionRead(Message):
+    version: PromptVersion
+    diff: str  # against the current version ("" for the current one)
+    current: int
+
+
+@dataclass
+class Restored(Message):
+    prompt: Prompt
+
+
+@dataclass
+class RenderCopied(Message):
+    text: str

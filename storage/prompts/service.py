@@ -191,7 +191,7 @@ class PromptService:
                 names = ", ".join(repr(c[0]) for c in children[:3])
                 raise HasChildren(
                     f"prompt {prompt.name!r} has {len(children)} derived prompt(s) ({names}); "
-                    "use force to delete it anyway"
+                    "delete it with --force (its children become roots)"
                 )
             versions = con.execute(
                 "SELECT version, name, content, change_message FROM prompt_versions "

@@ -125,7 +125,8 @@ def test_delete_is_refused_with_children_unless_forced(
     one = library.lineage.derive(parent.id, name="One", content="one")
     two = library.lineage.derive(parent.id, name="Two", content="two")
     counts = library.db.table_counts()
-    with pytest.raises(HasChildren, match="has 2 derived prompt.s. .'One', 'Two'.; use force"):
+    refused = "has 2 derived prompt.s. .'One', 'Two'.; delete it with --force"
+    with pytest.raises(HasChildren, match=refused):
         library.prompts.delete(parent.id)
     assert library.db.table_counts() == counts
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar, cast
 
 from textual import on, work
+from textual.binding import ActiveBinding
 from textual.events import ScreenResume
 from textual.message import Message
 from textual.screen import Screen
@@ -14,6 +15,7 @@ from textual.worker import Worker, WorkerFailed, WorkerState
 
 from storage.errors import PromptdeckError
 from tui.deck import Deck
+from tui.keys import declared_place
 from tui.messages import StatusMessage
 from tui.widgets.status_line import StatusLine
 
@@ -27,6 +29,19 @@ class DeckScreen(Screen[ResultType]):
     @property
     def deck(self) -> Deck:
         return cast(Deck, self.app)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual's, with each node's bindings in the order declared: a key remapped in the
+        keymap is otherwise moved last, past the edge of an 80-column footer."""
+        bindings = super().active_bindings
+        nodes = list(dict.fromkeys(active.node for active in bindings.values()))
+
+        def place(item: tuple[str, ActiveBinding]) -> tuple[int, int]:
+            active = item[1]
+            return nodes.index(active.node), declared_place(active.node, active.binding)
+
+        return dict(sorted(bindings.items(), key=place))
 
     @on(ScreenResume)
     def _resumed(self) -> None:

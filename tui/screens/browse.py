@@ -28,6 +28,7 @@ from tui.messages import (
 )
 from tui.screens.base import DeckScreen
 from tui.screens.filters import FilterScreen
+from tui.widgets.empty_hint import EmptyHint
 from tui.widgets.library_tree import LibraryTree, Scope
 from tui.widgets.prompt_preview import PromptPreview
 from tui.widgets.prompt_table import PromptTable
@@ -79,6 +80,9 @@ class BrowseScreen(DeckScreen[None]):
             "Show or hide the folder and tag sidebar", show=False),
         key("ctrl+l", "focus_list", "List", "browse.focus_list",
             "Focus the prompt list", show=False),
+        key("escape", "clear_search", "Clear search", "browse.clear_search",
+            "Clear the search (in the search box: clear it, or go to the list when empty)",
+            show=False),
         key("ctrl+g", "lineage", "Lineage", "browse.lineage",
             "The derivation graph around the highlighted prompt"),
         key("t", "analytics", "Analytics", "browse.analytics", "Usage, cost and ratings over time"),
@@ -110,7 +114,7 @@ class BrowseScreen(DeckScreen[None]):
                 with Container(id="list-and-preview"):
                     yield PromptTable(id="prompts")
                     yield PromptPreview(id="preview")
-                yield Static(id="empty-hint")
+                yield EmptyHint(id="empty-hint")
         yield StatusLine(id="status")
         yield Footer(compact=True)
 
@@ -214,24 +218,21 @@ class BrowseScreen(DeckScreen[None]):
         self.total = message.library_total
         self.sub_title = f"{self.deck.library.db.name} · {message.library_total:,} prompts"
         matched = message.page.total
-        self.query_one("#result-count", Static).update(
-            f"{matched:,} of {message.library_total:,}" if filtered else f"{matched:,}"
-        )
+        count = f"{matched:,} of {message.library_total:,}" if filtered else f"{matched:,}"
+        label = self.query_state.filter_label()
+        self.query_one("#result-count", Static).update(f"{count} · {label}" if label else count)
         self._show_empty_hint(message.library_total == 0 and not filtered)
         if matched == 0:
             self.query_one(PromptPreview).show(None)
 
     def _show_empty_hint(self, empty: bool) -> None:
-        hint = self.query_one("#empty-hint", Static)
+        hint = self.query_one("#empty-hint")
+        rows = self.query_one("#list-and-preview")
+        arrived = not empty and not rows.display  # the first rows of an empty library
         hint.display = empty
-        self.query_one("#list-and-preview").display = not empty
-        if empty:
-            hint.update(
-                "[b]This library is empty.[/b]\n\n"
-                "Press [b]L[/b] to load the sample library (a dozen prompts with history),\n"
-                "[b]n[/b] to write your first prompt, or [b]i[/b] to import a CSV, JSON,\n"
-                "JSONL, Parquet file or a folder of Markdown files."
-            )
+        rows.display = not empty
+        if arrived:
+            self.action_focus_list()  # the table was hidden, so nothing had focus
 
     @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
     def load_sidebar(self) -> None:
@@ -330,14 +331,20 @@ class BrowseScreen(DeckScreen[None]):
     def action_focus_list(self) -> None:
         self.query_one(PromptTable).focus()
 
-    def key_escape(self) -> None:
-        if self.focused is self.query_one("#search", Input):
+    def action_clear_search(self) -> None:
+        """esc: clear the search text (and so the list); in an empty search box, go to the
+        list."""
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""  # Input.Changed clears the query and reloads
+            self.post_message(StatusMessage("search cleared"))
+        elif self.focused is search:
             self.action_focus_list()
 
     def _refuse_sort_while_ranked(self) -> bool:
         if self.query_state.ranking_mode is None:
             return False
-        self.post_message(StatusMessage("ranked by relevance while searching; esc, clear to sort"))
+        self.post_message(StatusMessage("ranked by relevance while searching; esc clears it"))
         return True
 
     def action_sort(self) -> None:
@@ -361,6 +368,7 @@ class BrowseScreen(DeckScreen[None]):
     def action_refresh(self) -> None:
         """After changes from the CLI: every screen reads the library again."""
         self.app.post_message(LibraryChanged())
+        self.post_message(StatusMessage("reloaded"))
 
     # -- actions on the highlighted prompt (the app's) -------------------------------------
 

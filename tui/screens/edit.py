@@ -6,68 +6,41 @@ rendered text of a saved prompt can be copied, which records a `rendered` use of
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, TextArea
+from textual.widgets import Footer, Header, TabbedContent, TabPane, TextArea
 
+from storage import clean_fields
 from storage.errors import PromptdeckError
-from storage.models import Prompt, PromptVersion, short_id
-from tui.messages import LibraryChanged, PromptSaved
+from storage.models import Prompt, short_id
+from tui.messages import (
+    LibraryChanged,
+    Loaded,
+    PromptSaved,
+    RenderCopied,
+    RenderFailed,
+    Restored,
+    SaveFailed,
+    VersionRead,
+)
 from tui.screens.base import DeckScreen
 from tui.screens.change_message import ChangeMessageScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.diff import DiffScreen
 from tui.screens.version import VersionScreen
-from tui.widgets.metadata_form import MetadataForm, prompt_values
+from tui.widgets.content_editor import ContentEditor
+from tui.widgets.content_error import ContentError
+from tui.widgets.metadata_form import MetadataForm, normal_value, prompt_values
 from tui.widgets.status_line import StatusLine
 from tui.widgets.variables_panel import VariablesPanel
 from tui.widgets.versions_panel import VersionsPanel
 
 VARIABLES_DEBOUNCE = 0.2
-
-
-@dataclass
-class Loaded(Message):
-    """The prompt being edited (or the parent being derived from) and its versions."""
-
-    prompt: Prompt
-    versions: list[PromptVersion]
-
-
-@dataclass
-class SaveFailed(Message):
-    error: PromptdeckError
-
-
-@dataclass
-class RenderFailed(Message):
-    """Why the rendered text was not copied (nothing was recorded), shown in the panel."""
-
-    error: PromptdeckError
-
-
-@dataclass
-class VersionRead(Message):
-    version: PromptVersion
-    diff: str  # against the current version ("" for the current one)
-    current: int
-
-
-@dataclass
-class Restored(Message):
-    prompt: Prompt
-
-
-@dataclass
-class RenderCopied(Message):
-    text: str
 
 
 class EditScreen(DeckScreen[None]):
@@ -82,7 +55,7 @@ class EditScreen(DeckScreen[None]):
             "Save",
             id="edit.save",
             priority=True,
-            tooltip="Save as a new version (asks for a change message)",
+            tooltip="Save as a new version (checks the fields, then asks for a change message)",
         ),
         Binding(
             "ctrl+d",
@@ -166,7 +139,7 @@ class EditScreen(DeckScreen[None]):
         with Horizontal(id="edit-body"):
             with Vertical(id="editor-pane", classes="pane"):
                 # tab_behavior="focus": tab moves on and escape leaves, as on every screen.
-                yield TextArea.code_editor(
+                yield ContentEditor.code_editor(
                     "",
                     language="markdown",
                     id="content",
@@ -174,7 +147,7 @@ class EditScreen(DeckScreen[None]):
                     soft_wrap=True,
                     tab_behavior="focus",
                 )
-                yield Static(id="error-content", classes="field-error")
+                yield ContentError(id="error-content")
             with TabbedContent(id="side", initial="details"):
                 with TabPane("Details", id="details"):
                     yield MetadataForm(id="form")
@@ -221,7 +194,10 @@ class EditScreen(DeckScreen[None]):
             values["name"] = f"{message.prompt.name} (derived)"
         if first:
             self.query_one(MetadataForm).load(values)
-            self.query_one("#content", TextArea).load_text(message.prompt.content)
+            editor = self.query_one(ContentEditor)
+            editor.load_text(message.prompt.content)
+            if self.mode == "derive":  # a child usually adds to its parent's text
+                editor.action_document_end()
             await self.query_one(VariablesPanel).update_content(message.prompt.content)
             self._loaded = True
         self.baseline = {**values, "content": message.prompt.content}
@@ -242,7 +218,11 @@ class EditScreen(DeckScreen[None]):
 
     def _changes(self) -> dict[str, Any]:
         current = self._current_values()
-        return {k: v for k, v in current.items() if _normal(self.baseline.get(k)) != _normal(v)}
+        return {
+            k: v
+            for k, v in current.items()
+            if normal_value(self.baseline.get(k)) != normal_value(v)
+        }
 
     @property
     def is_dirty(self) -> bool:
@@ -250,6 +230,7 @@ class EditScreen(DeckScreen[None]):
 
     @on(TextArea.Changed, "#content")
     def _content_changed(self) -> None:
+        self.query_one(ContentError).text_changed(self.query_one("#content", TextArea).text)
         if self._variables_timer is not None:
             self._variables_timer.stop()
         self._variables_timer = self.set_timer(VARIABLES_DEBOUNCE, self._refresh_variables)
@@ -301,6 +282,11 @@ class EditScreen(DeckScreen[None]):
 
         # The worker gets plain values: in new-prompt mode, every field as the form holds it.
         fields = self._current_values() if self.mode == "new" else changes
+        try:
+            clean_fields(fields)  # refused values are said before the message is asked for
+        except PromptdeckError as error:
+            self.on_save_failed(SaveFailed(error))
+            return
 
         def with_message(message: str | None) -> None:
             if message is not None:
@@ -337,9 +323,8 @@ class EditScreen(DeckScreen[None]):
         error = message.error
         self.query_one(StatusLine).say(str(error), error=True)
         if error.field == "content":
-            shown = self.query_one("#error-content", Static)
-            shown.update(str(error))
-            shown.add_class("-shown")
+            text = self.query_one("#content", TextArea).text
+            self.query_one(ContentError).show(str(error), text)
             self.query_one("#content", TextArea).focus()
         elif error.field:
             self.query_one(TabbedContent).active = "details"
@@ -347,7 +332,7 @@ class EditScreen(DeckScreen[None]):
 
     def _clear_errors(self) -> None:
         self.query_one(MetadataForm).clear_errors()
-        self.query_one("#error-content", Static).remove_class("-shown")
+        self.query_one(ContentError).clear()
 
     def on_prompt_saved(self, message: PromptSaved) -> None:
         prompt = message.prompt
@@ -465,19 +450,3 @@ class EditScreen(DeckScreen[None]):
         self.app.push_screen(
             ConfirmScreen("Discard unsaved changes?", yes="Discard", no="Keep editing"), answered
         )
-
-
-def _normal(value: Any) -> Any:
-    """Form values compare equal to stored ones: '' and None alike, numbers as numbers."""
-    if value in ("", None, ()):
-        return None
-    if isinstance(value, list):
-        return tuple(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return value

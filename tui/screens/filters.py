@@ -45,7 +45,7 @@ class FilterScreen(ModalScreen[PromptFilter | None]):
             yield Static("Filter prompts", classes="title")
             for facet in FACETS:
                 yield Label(facet.capitalize())
-                yield Select[str]([], prompt=f"any {facet}", id=f"facet-{facet}")
+                yield Select[str]([], prompt=f"any {facet}", id=f"facet-{facet}", compact=True)
             with Horizontal(id="archived-row"):
                 yield Label("Archived only")
                 yield Switch(value=self.where.archived, id="archived")

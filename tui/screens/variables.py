@@ -6,11 +6,15 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from tui.widgets.template_preview import rendered_text
+
+
+class Fields(VerticalScroll, can_focus=False):
+    """The variables' rows: scrolled by focus, not a tab stop of its own."""
 
 
 class VariablesScreen(ModalScreen[dict[str, str] | None]):
@@ -19,8 +23,12 @@ class VariablesScreen(ModalScreen[dict[str, str] | None]):
         Binding("ctrl+s", "submit", "Use", id="variables.submit"),
     ]
     DEFAULT_CSS = """
-    VariablesScreen .dialog { width: 90; }
-    VariablesScreen #rendered { height: auto; max-height: 12; border: round $panel-lighten-2; }
+    VariablesScreen .dialog { width: 90; overflow-y: hidden; }
+    VariablesScreen #fields { height: auto; max-height: 30vh; }
+    VariablesScreen .variable-row { height: 1; }
+    VariablesScreen .variable-row Label { width: 20; color: $text-muted; }
+    VariablesScreen .variable-row Input { width: 1fr; }
+    VariablesScreen #rendered { height: auto; max-height: 25vh; border: round $panel-lighten-2; }
     """
 
     def __init__(self, name: str, content: str, names: list[str]) -> None:
@@ -30,9 +38,12 @@ class VariablesScreen(ModalScreen[dict[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"Use {self.prompt_name!r}: fill in the variables", classes="title")
-            for name in self.names:
-                yield Label(name)
-                yield Input(placeholder=name, name=name, classes="variable")
+            # The fields scroll (to the focused one); the preview and the hint stay in view.
+            with Fields(id="fields"):
+                for name in self.names:
+                    with Horizontal(classes="variable-row"):
+                        yield Label(name)
+                        yield Input(placeholder=name, name=name, classes="variable", compact=True)
             with VerticalScroll(id="rendered"):
                 yield Static(id="rendered-text")
             yield Static("enter next/use · ctrl+s use · esc cancel", classes="hint")

@@ -59,3 +59,11 @@ def score(value: float) -> str:
     if value < 1:
         return f"{value:.3f}"
     return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def embed_summary(embedded: int, model: str, up_to_date: int, active_model: str | None) -> str:
+    """An embedding run's report, naming the model search uses (or that none is active)."""
+    ran = f"embedded {embedded:,} prompts with {model} ({up_to_date:,} were current)"
+    if active_model is None:
+        return f"{ran}; no model is active for search yet"
+    return f"{ran}; search uses {active_model}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
@@ -45,7 +46,7 @@ class MetadataForm(VerticalScroll):
         width: 1fr; height: 1; border: none; padding: 0 1; background: $boost;
     }
     MetadataForm .field-row Input:focus { background: $accent 30%; }
-    MetadataForm .field-row Input.-invalid { background: $error 40%; }
+    MetadataForm .field-row .-error { background: $error 40%; }
     MetadataForm Select { width: 1fr; }
     MetadataForm .field-error {
         color: $text-error; text-style: bold; display: none; margin-bottom: 1;
@@ -98,15 +99,42 @@ class MetadataForm(VerticalScroll):
         error.update(message)
         error.add_class("-shown")
         widget = self.query_one(f"#field-{field}")
-        widget.add_class("-invalid")
+        # Not Input's own "-invalid": it draws a tall frame that a one-line row cuts to "▊▔▔".
+        widget.add_class("-error")
         widget.focus()
         return True
 
     def clear_errors(self) -> None:
         for error in self.query(".field-error"):
             error.remove_class("-shown")
-        for widget in self.query(".-invalid"):
-            widget.remove_class("-invalid")
+        for widget in self.query(".-error"):
+            widget.remove_class("-error")
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _mended(self, event: Input.Changed | Select.Changed) -> None:
+        """A field's error goes when its value changes."""
+        widget = event.control
+        if widget.has_class("-error") and widget.id:
+            widget.remove_class("-error")
+            field = widget.id.removeprefix("field-")
+            self.query_one(f"#error-{field}").remove_class("-shown")
+
+
+def normal_value(value: Any) -> Any:
+    """Form values compare equal to stored ones: '' and None alike, numbers as numbers."""
+    if value in ("", None, ()):
+        return None
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 def prompt_values(prompt: Prompt) -> dict[str, Any]:

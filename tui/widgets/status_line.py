@@ -1,4 +1,5 @@
-"""StatusLine: one line for what just happened; errors stay as storage worded them."""
+"""StatusLine: what just happened (wrapped, up to three lines, never cut mid-sentence);
+errors stay as storage worded them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from textual.widgets import Static
 
 class StatusLine(Static):
     DEFAULT_CSS = """
-    StatusLine { height: 1; padding: 0 1; color: $text-muted; background: $panel; }
+    StatusLine {
+        height: auto; max-height: 3; padding: 0 1; color: $text-muted; background: $panel;
+    }
     StatusLine.-error { color: $text-error; background: $error-muted; text-style: bold; }
     """
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -14,6 +16,13 @@ from tui.shared import formatting
 
 
 class VersionsPanel(OptionList):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="versions.down",
+                tooltip="The next (older) version"),
+        Binding("k", "cursor_up", "Up", show=False, id="versions.up",
+                tooltip="The previous (newer) version"),
+    ]  # fmt: skip
+
     @dataclass
     class Chosen(Message):
         version: int
