@@ -80,8 +80,11 @@ CREATE TABLE IF NOT EXISTS prompt_embeddings (
     -- makes about 40% larger, and slower to checkpoint.
     embedding    FLOAT[] USING COMPRESSION uncompressed NOT NULL CHECK (len(embedding) = dims),
     content_hash VARCHAR NOT NULL,
-    created_at   TIMESTAMP NOT NULL,
-    PRIMARY KEY (prompt_id, model)
+    created_at   TIMESTAMP NOT NULL
+    -- One row per (prompt_id, model), kept so by its one writer (a batch deletes the rows it
+    -- replaces). No PRIMARY KEY: DuckDB rewrites a table's whole key index at every
+    -- checkpoint, about a second per 100,000 vectors, so every embedding batch that lets the
+    -- file go (the TUI's, so that other processes can write) would pay it.
 );
 
 CREATE TABLE IF NOT EXISTS relationships (

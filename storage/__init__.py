@@ -22,7 +22,9 @@ from storage.search.embedding import (
     EmbeddingProvider,
     LocalProvider,
     ProviderSettings,
+    WordLlamaProvider,
     make_provider,
+    offline_provider,
     settings_from,
 )
 from storage.search.embedding.settings import PROVIDERS
@@ -67,6 +69,7 @@ __all__ = [
     "LineageLink",
     "LineageNode",
     "LocalProvider",
+    "WordLlamaProvider",
     "Manifest",
     "ModelUsage",
     "Progress",
@@ -83,6 +86,7 @@ __all__ = [
     "default_backup_folder",
     "default_library_path",
     "make_provider",
+    "offline_provider",
     "nesting_depth",
     "parse_generation_mapping",
     "parse_mapping",

@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from storage import Library, LocalProvider, PromptdeckError, templates
+from storage import Library, PromptdeckError, WordLlamaProvider, offline_provider, templates
 from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
 from tui.demo import write_sample_library
@@ -31,6 +31,7 @@ from tui.messages import (
     Notice,
     PromptCopied,
     PromptUsed,
+    SearchModelOffered,
     StatusMessage,
     VariablesNeeded,
 )
@@ -49,7 +50,7 @@ from tui.shared.formatting import embed_summary
 from tui.shared.settings import Settings, configured_embedder, load_settings
 
 LINGER_SECONDS = 2.0
-EMBED_BATCH = 256
+EMBED_BATCH = 1024  # a batch is embedded with the file let go: about half a second offline
 PROGRESS_EVERY = 0.2  # seconds between progress updates on the status line
 
 
@@ -118,6 +119,7 @@ class PromptdeckApp(App[None]):
             self.notify(warning, title="Config", severity="warning")
         if self.library.db.created:  # a mistyped --db shows at once, not as an empty library
             self.notify(f"created a new library at {self.library.db.path}", title="Library")
+        self.offer_search_model()
 
     def _remember_theme(self, theme: object) -> None:
         if self.settings.theme != self.theme and self.config_error is None:
@@ -175,7 +177,7 @@ class PromptdeckApp(App[None]):
     def open_import(self) -> None:
         def closed(imported: bool | None) -> None:
             if imported:
-                self.embed_library(only_if_local=True)
+                self.embed_library(only_if_offline=True)
 
         self.push_screen(ImportScreen(), closed)
 
@@ -299,17 +301,19 @@ class PromptdeckApp(App[None]):
 
     # -- whole-library actions -------------------------------------------------------------
 
-    def embed_library(self, *, only_if_local: bool = False) -> None:
-        """Embed what has no current vector. `only_if_local`: only when embedding is offline
-        and quick (after an import or the sample), so new prompts join semantic search."""
+    def embed_library(self, *, only_if_offline: bool = False) -> None:
+        """Embed what has no current vector; when search uses another model than the
+        configured one, move search to it (the old one serves until the move is done).
+        `only_if_offline`: only when embedding is offline and quick (after an import or the
+        sample), so new prompts join semantic search."""
         embedder = self.library.embeddings.embedder
         if embedder is None:
-            if not only_if_local:
+            if not only_if_offline:
                 self.post_message(
                     Notice("no embedding provider: see [embedding] in config.toml", error=True)
                 )
             return
-        if only_if_local and embedder.name != "local":
+        if only_if_offline and not embedder.offline:
             return
         self.embed_missing()
 
@@ -318,23 +322,63 @@ class PromptdeckApp(App[None]):
         self._embed()
 
     def _embed(self) -> None:
-        """(In a worker) embed what lacks a current vector, saying how far it got."""
+        """(In a worker) embed what lacks a current vector, or move search to the configured
+        model, saying how far it got. The file is let go between batches (see embed_missing),
+        so the CLI can write meanwhile."""
         embeddings = self.library.embeddings
         embedder = embeddings.embedder
         assert embedder is not None
+        active = embeddings.active_model()
+        moving = active not in (None, embedder.model)
+        doing = (
+            f"moving search to {embedder.model} (search uses {active} until done)"
+            if moving
+            else f"embedding with {embedder.model}"
+        )
         shown = [0.0]
 
         def progress(done: int, total: int) -> None:
             if done == total or time.monotonic() - shown[0] > PROGRESS_EVERY:
                 shown[0] = time.monotonic()
-                self.post_message(Notice(f"embedding with {embedder.model}: {done:,} of {total:,}"))
+                self.post_message(Notice(f"{doing}: {done:,} of {total:,}"))
 
-        report = embeddings.embed_missing(embedder, batch_size=EMBED_BATCH, progress=progress)
+        if moving:
+            report = embeddings.reembed(embedder, batch_size=EMBED_BATCH, progress=progress)
+        else:
+            report = embeddings.embed_missing(embedder, batch_size=EMBED_BATCH, progress=progress)
         summary = embed_summary(
             report.embedded, report.model, report.up_to_date, report.active_model
         )
         self.post_message(Notice(summary))
         self.post_message(LibraryChanged())
+
+    @work(thread=True, group="startup", exit_on_error=False)
+    def offer_search_model(self) -> None:
+        """(In a worker) when search uses an offline model older than the configured offline
+        one (a library made before the bundled model), say so once, with the key that moves."""
+        embedder = self.library.embeddings.embedder
+        if embedder is None or not embedder.offline or embedder.model in self.settings.told:
+            return
+        active = self.library.embeddings.active_model()
+        if active is not None and active != embedder.model and offline_provider(active):
+            self.post_message(SearchModelOffered(active, embedder.model))
+
+    def on_search_model_offered(self, message: SearchModelOffered) -> None:
+        key = self.settings.keymap.get("browse.embed", "E")
+        self.notify(
+            f"Search uses {message.active}; the bundled {message.better} finds prompts by "
+            f"meaning. Press {key} to move search to it ({message.active} serves until the "
+            "move is done).",
+            title="A better search model",
+            timeout=20,
+            markup=False,
+        )
+        self.settings.told.append(message.better)
+        if self.config_error is None:  # a broken file is left for the user to mend
+            try:
+                self.settings.save()
+            except OSError as error:
+                self.notify(f"cannot save settings: {error}", severity="error")
 
     @work(thread=True, exclusive=True, group="embed", exit_on_error=False)
     def load_sample(self) -> None:
@@ -343,7 +387,7 @@ class PromptdeckApp(App[None]):
         self.post_message(Notice("sample library loaded"))
         self.post_message(LibraryChanged())
         embedder = self.library.embeddings.embedder
-        if embedder is not None and embedder.name == "local":
+        if embedder is not None and embedder.offline:
             self._embed()
 
 
@@ -357,7 +401,7 @@ def run_app(
         path = workdir / "demo.duckdb"
         with Library(path) as seed:
             write_sample_library(seed)
-            seed.embeddings.embed_missing(LocalProvider())  # offline: semantic search works
+            seed.embeddings.embed_missing(WordLlamaProvider())  # offline: semantic search works
     settings, config_error = load_settings()
     embedder, embedder_error = configured_embedder(settings)
     if embedder_error:

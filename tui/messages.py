@@ -51,6 +51,14 @@ class PromptSaved(Message):
 
 
 @dataclass
+class SearchModelOffered(Message):
+    """Search uses `active`, an offline model older than the configured `better` one."""
+
+    active: str
+    better: str
+
+
+@dataclass
 class LibraryChanged(Message):
     """Something changed that lists and counts depend on; `select` is a prompt to highlight."""
 

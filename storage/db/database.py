@@ -36,6 +36,8 @@ TABLES: tuple[str, ...] = (
     "lifecycle_runs",
     "schema_migrations",
 )
+# The key of a table that declares none in schema.sql (kept unique by its writer).
+ROW_KEYS: dict[str, tuple[str, ...]] = {"prompt_embeddings": ("prompt_id", "model")}
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]
 
@@ -69,6 +71,10 @@ class Database(Protocol):
 
     def burst(self) -> AbstractContextManager[None]:
         """Hold the library open through a long run of transactions, made cheap together."""
+        ...
+
+    def release(self) -> None:
+        """Let other processes have the file now if nothing of ours is using it."""
         ...
 
     def audit(

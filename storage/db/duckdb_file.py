@@ -193,6 +193,13 @@ class DuckDBFile:
                     with suppress(duckdb.Error):  # another transaction runs: it checkpoints later
                         held.execute("CHECKPOINT")
 
+    def release(self) -> None:
+        """Let other processes have the file now, unless an action of ours is using it: a
+        lingering connection closes at once instead of after `linger` idle seconds."""
+        with self._shared_lock:
+            if self._shared_users == 0:
+                self._release_shared()
+
     def _require_open(self) -> None:
         if not self._opened:
             raise PromptdeckError(f"{self.path}: library is not open", file=str(self.path))

@@ -14,7 +14,8 @@ from storage.errors import SchemaError
 # Version 1: the core tables (prompts, versions, embeddings, relationships, usage, audit).
 # Version 2: prompt_labels (named version pointers).
 # Version 3: prices and lifecycle_runs, and the analytics mart views.
-SCHEMA_VERSION = 3
+# Version 4: prompt_embeddings without its primary key (see schema.sql).
+SCHEMA_VERSION = 4
 # The version that added each table added after version 1 (what an older backup lacks).
 TABLE_ADDED_IN: dict[str, int] = {"prompt_labels": 2, "prices": 3, "lifecycle_runs": 3}
 APP_VERSION = "0.1.0"
@@ -25,6 +26,14 @@ APP_VERSION = "0.1.0"
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (),
     3: (),
+    4: ("ALTER TABLE prompt_embeddings RENAME TO prompt_embeddings_v3",),
+}
+# Statements run after schema.sql, which has created the table anew: the rows move across.
+AFTER_SCHEMA: dict[int, tuple[str, ...]] = {
+    4: (
+        "INSERT INTO prompt_embeddings SELECT * FROM prompt_embeddings_v3",
+        "DROP TABLE prompt_embeddings_v3",
+    ),
 }
 
 
@@ -89,6 +98,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, path: str, now: datetime) -> N
                 for statement in MIGRATIONS.get(version, ()):
                     con.execute(statement)
         con.execute(schema_sql())
+        if found is not None:
+            for version in range(found + 1, SCHEMA_VERSION + 1):
+                for statement in AFTER_SCHEMA.get(version, ()):
+                    con.execute(statement)
         start = (found or 0) + 1
         for version in range(start, SCHEMA_VERSION + 1):
             con.execute(

@@ -10,13 +10,14 @@ Config keys (table `config`):
   embedded becomes active; `reembed` switches to a new one only once every live prompt has a
   current vector of it, so the old vectors serve search until then.
 * `vector_similarity_threshold:<model>`: cosine at which a save warns of a near duplicate,
-  for that model; without it local models use 0.92 (lexical vectors of unrelated prompts score
-  higher than neural ones) and other models `vector_similarity_threshold`."""
+  for that model; without it the bundled models use their measured defaults (MODEL_THRESHOLDS)
+  and other models `vector_similarity_threshold`."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import duckdb
@@ -26,12 +27,19 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from storage.db.database import Database
 from storage.errors import EmbeddingFailed, PromptdeckError, ProviderError, ValidationError
 from storage.models import Prompt, Record
-from storage.search.embedding import EmbeddingProvider, LocalProvider, Matrix, normalise
+from storage.search.embedding import (
+    EmbeddingProvider,
+    Matrix,
+    WordLlamaProvider,
+    normalise,
+    offline_provider,
+)
 
 ACTIVE_MODEL_KEY = "embedding_model"
 THRESHOLD_KEY = "vector_similarity_threshold"
-LOCAL_THRESHOLD = 0.92
-LOCAL_PREFIX = "local-ngram-"
+# Near-duplicate cosines of the bundled models, measured on awesome-chatgpt-prompts (README,
+# "Near duplicates"): lexical vectors of unrelated prompts score higher than neural ones.
+MODEL_THRESHOLDS = {"local-ngram-": 0.92, "wordllama-": 0.9}
 
 # The text embedded for a prompt, as SQL over alias p (must equal embedding_text below).
 EMBEDDED_TEXT_SQL = "concat_ws(chr(10) || chr(10), p.name, nullif(p.description, ''), p.content)"
@@ -106,8 +114,9 @@ class EmbeddingService:
             own = _config(con, f"{THRESHOLD_KEY}:{model}")
             if own is not None:
                 return float(own)
-            if model.startswith(LOCAL_PREFIX):
-                return LOCAL_THRESHOLD
+            for prefix, threshold in MODEL_THRESHOLDS.items():
+                if model.startswith(prefix):
+                    return threshold
         return float(_config(con, THRESHOLD_KEY) or 0.7)
 
     # -- embedding -------------------------------------------------------------------------
@@ -116,23 +125,33 @@ class EmbeddingService:
         self, provider: EmbeddingProvider, batch_size: int = 64, progress: Progress | None = None
     ) -> EmbedReport:
         """Embed every live prompt whose vector for provider.model is missing or stale, one
-        transaction per batch: a failure keeps the batches before it, and a rerun resumes."""
+        transaction per batch: a failure keeps the batches before it, and a rerun resumes.
+
+        An interactive library (the TUI's) lets the file go while each batch is embedded, so
+        other processes can write in between: it holds the file only to store one batch and
+        read the next. A one-shot process holds it through the run (`burst`)."""
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValidationError("batch_size", batch_size, "must be a whole number of at least 1")
         with self._db.read() as con:
             todo = [row[0] for row in con.execute(_NEEDING, [provider.model]).fetchall()]
             live = con.execute("SELECT count(*) FROM prompts WHERE archived_at IS NULL").fetchone()
+        batches = [todo[start : start + batch_size] for start in range(0, len(todo), batch_size)]
         done = 0
         if progress:
             progress(0, len(todo))
-        with self._db.burst():
-            for start in range(0, len(todo), batch_size):
+        with nullcontext() if self._db.interactive else self._db.burst():
+            texts = self._texts(batches[0]) if batches else []
+            for at in range(len(batches)):
+                self._db.release()
                 try:
-                    done += self._embed_ids(provider, todo[start : start + batch_size])
+                    vectors = _checked(provider, provider.embed([t for _, t in texts]), len(texts))
+                    done += self._store(provider, texts, vectors)
+                    texts = self._texts(batches[at + 1]) if at + 1 < len(batches) else []
                 except PromptdeckError as error:
                     raise EmbeddingFailed(error, done, len(todo)) from error
                 if progress:
                     progress(done, len(todo))
+            self._db.release()
         with self._db.read() as con:
             active = _config(con, ACTIVE_MODEL_KEY)
         return EmbedReport(
@@ -140,7 +159,7 @@ class EmbeddingService:
             provider=provider.name,
             embedded=done,
             up_to_date=int(live[0] if live else 0) - len(todo),
-            batches=-(-len(todo) // batch_size),
+            batches=len(batches),
             active_model=active,
             switched=False,
         )
@@ -174,14 +193,10 @@ class EmbeddingService:
         )
         self._db.audit(con, "embedding_model", f"config:{ACTIVE_MODEL_KEY}", before, model)
 
-    def _embed_ids(
-        self, provider: EmbeddingProvider, ids: Sequence[str], *, audit: bool = True
-    ) -> int:
-        """Embed these prompts (their current text) and store the vectors in one transaction;
-        the first model ever embedded becomes the active one in the same transaction. A save's
-        own vector is not audited apart: the audited save is what it follows from."""
+    def _texts(self, ids: Sequence[str]) -> list[tuple[str, str]]:
+        """(id, embedded text) of these prompts, by id."""
         if not ids:
-            return 0
+            return []
         # The id range lets DuckDB skip every row group outside the batch (ids are time
         # ordered, so rows lie in id order): a batch costs the same in any size of library.
         with self._db.read() as con:
@@ -191,22 +206,34 @@ class EmbeddingService:
                 "ORDER BY p.id",
                 [min(ids), max(ids), list(ids)],
             ).fetchall()
-        if not found:
+        return [(row[0], row[1]) for row in found]
+
+    def _store(
+        self,
+        provider: EmbeddingProvider,
+        texts: Sequence[tuple[str, str]],
+        vectors: Matrix,
+        *,
+        audit: bool = True,
+    ) -> int:
+        """Store the vectors of these (id, text) in one transaction, replacing the model's
+        older ones; the first model ever embedded becomes the active one in the same
+        transaction. A save's own vector is not audited apart: the audited save is what it
+        follows from."""
+        if not texts:
             return 0
-        texts = [row[1] for row in found]
-        vectors = _checked(provider, provider.embed(texts), len(texts))
         now = self._db.clock()
         table = pa.table(
             {
-                "prompt_id": pa.array([row[0] for row in found], pa.string()),
-                "model": pa.array([provider.model] * len(found), pa.string()),
-                "provider": pa.array([provider.name] * len(found), pa.string()),
-                "dims": pa.array([provider.dims] * len(found), pa.int32()),
+                "prompt_id": pa.array([i for i, _ in texts], pa.string()),
+                "model": pa.array([provider.model] * len(texts), pa.string()),
+                "provider": pa.array([provider.name] * len(texts), pa.string()),
+                "dims": pa.array([provider.dims] * len(texts), pa.int32()),
                 "embedding": pa.FixedSizeListArray.from_arrays(
                     pa.array(vectors.reshape(-1), pa.float32()), provider.dims
                 ).cast(pa.list_(pa.float32())),
-                "content_hash": pa.array([text_hash(t) for t in texts], pa.string()),
-                "created_at": pa.array([now] * len(found), pa.timestamp("us")),
+                "content_hash": pa.array([text_hash(t) for _, t in texts], pa.string()),
+                "created_at": pa.array([now] * len(texts), pa.timestamp("us")),
             }
         )
         with self._db.write() as con:
@@ -221,7 +248,16 @@ class EmbeddingService:
                     f"model {provider.model!r} already has {other[0]}-dimension vectors",
                 )
             con.register("_vectors", table)
-            con.execute("INSERT OR REPLACE INTO prompt_embeddings SELECT * FROM _vectors")
+            con.execute(
+                "DELETE FROM prompt_embeddings WHERE model = ? "
+                "AND prompt_id IN (SELECT prompt_id FROM _vectors)",
+                [provider.model],
+            )
+            # A prompt deleted by another process while the batch was embedded gets no vector.
+            con.execute(
+                "INSERT INTO prompt_embeddings SELECT * FROM _vectors "
+                "WHERE prompt_id IN (SELECT id FROM prompts)"
+            )
             con.unregister("_vectors")
             if _config(con, ACTIVE_MODEL_KEY) is None:
                 self._set_active(con, provider.model, None)
@@ -230,9 +266,9 @@ class EmbeddingService:
                     con,
                     "embed",
                     f"embeddings:{provider.model}",
-                    after={"provider": provider.name, "prompts": len(found)},
+                    after={"provider": provider.name, "prompts": len(texts)},
                 )
-        return len(found)
+        return len(texts)
 
     def status(self) -> list[EmbeddingStatus]:
         """Per model stored (and the active one even before it has vectors): vectors, and how
@@ -291,31 +327,45 @@ class EmbeddingService:
     def after_save(self, prompt: Prompt) -> tuple[SaveNotice, ...]:
         """Embed a prompt whose save has committed and look for its near twins. A failing
         provider costs the vector, never the save: both come back as notices. Without an
-        embedder there is nothing to do."""
+        embedder there is nothing to do.
+
+        While search still uses another model that embeds offline (a library made before the
+        bundled model, not yet moved to it), the prompt gets that model's vector too, so it
+        is found before the move is done."""
         if self.embedder is None or prompt.archived:
             return ()
         try:
-            self._embed_ids(self.embedder, [prompt.id], audit=False)
+            self._embed_ids(self.embedder, [prompt.id])
+            active = self.active_model()
+            companion = (
+                offline_provider(active) if active not in (None, self.embedder.model) else None
+            )
+            if companion is not None:
+                self._embed_ids(companion, [prompt.id])
         except Exception as error:  # the save is done; any failure here is only a warning
             return (
                 SaveNotice("not_embedded", f"{prompt.name!r} was saved but not embedded: {error}"),
             )
-        return tuple(self._twin_notices(prompt))
+        return tuple(self._twin_notices(prompt, companion or self.embedder))
 
-    def _twin_notices(self, prompt: Prompt) -> list[SaveNotice]:
-        """Near twins of a freshly embedded prompt, by the embedder's model (when it is the one
+    def _embed_ids(self, provider: EmbeddingProvider, ids: Sequence[str]) -> None:
+        texts = self._texts(ids)
+        vectors = _checked(provider, provider.embed([t for _, t in texts]), len(texts))
+        self._store(provider, texts, vectors, audit=False)
+
+    def _twin_notices(self, prompt: Prompt, provider: EmbeddingProvider) -> list[SaveNotice]:
+        """Near twins of a freshly embedded prompt, by `provider`'s model (when it is the one
         search uses, or no model is active yet)."""
-        assert self.embedder is not None
         with self._db.read() as con:
             active = _config(con, ACTIVE_MODEL_KEY)
-            if active not in (None, self.embedder.model):
+            if active not in (None, provider.model):
                 return []
-            threshold = self._threshold(con, self.embedder.model)
+            threshold = self._threshold(con, provider.model)
             found = con.execute(
                 f"""
                 SELECT o.prompt_id, p.name,
-                       array_cosine_similarity(CAST(o.embedding AS FLOAT[{self.embedder.dims}]),
-                                               CAST(s.embedding AS FLOAT[{self.embedder.dims}]))
+                       array_cosine_similarity(CAST(o.embedding AS FLOAT[{provider.dims}]),
+                                               CAST(s.embedding AS FLOAT[{provider.dims}]))
                            AS score
                 FROM prompt_embeddings s
                 JOIN prompt_embeddings o ON o.model = s.model AND o.prompt_id <> s.prompt_id
@@ -323,7 +373,7 @@ class EmbeddingService:
                 WHERE s.model = ? AND s.prompt_id = ? AND score >= ?
                 ORDER BY score DESC, o.prompt_id LIMIT 3
                 """,
-                [self.embedder.model, prompt.id, threshold],
+                [provider.model, prompt.id, threshold],
             ).fetchall()
         return [
             SaveNotice(
@@ -337,17 +387,18 @@ class EmbeddingService:
 
     def query_provider(self, provider: EmbeddingProvider | None = None) -> EmbeddingProvider:
         """The provider that embeds queries for the active model: `provider` or the library's
-        embedder when their model is active (or nothing is), else a local one for a local
-        active model."""
+        embedder when their model is active (or nothing is), else the offline provider of an
+        offline active model (the bundled one when nothing is active)."""
         with self._db.read() as con:
             active = _config(con, ACTIVE_MODEL_KEY)
         chosen = provider or self.embedder
         if chosen is not None and active in (None, chosen.model):
             return chosen
-        if active and active.startswith(LOCAL_PREFIX) and active[len(LOCAL_PREFIX) :].isdigit():
-            return LocalProvider(int(active[len(LOCAL_PREFIX) :]))
         if active is None:
-            return LocalProvider()
+            return WordLlamaProvider()
+        offline = offline_provider(active)
+        if offline is not None:
+            return offline
         raise ValidationError(
             "model",
             chosen.model if chosen else None,

@@ -13,7 +13,7 @@ import platformdirs
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from storage.db.database import Database
+from storage.db.database import ROW_KEYS, Database
 from storage.db.paths import APP_NAME
 from storage.db.schema import APP_VERSION, TABLE_ADDED_IN, library_version
 from storage.errors import BackupError, SchemaError
@@ -183,8 +183,11 @@ def _next_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def primary_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
-    """The primary key columns of `table`: files are written, and checksums computed, in
-    its order, so that the same rows always give the same file and checksum."""
+    """The primary key columns of `table` (or its declared ROW_KEYS): files are written, and
+    checksums computed, in its order, so that the same rows always give the same file and
+    checksum."""
+    if table in ROW_KEYS:
+        return ROW_KEYS[table]
     found = con.execute(
         "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = ? "
         "AND schema_name = 'main' AND database_name = current_database() "

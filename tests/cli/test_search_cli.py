@@ -60,7 +60,7 @@ def test_similar(cli: Cli, filled: dict[str, str]) -> None:
 def test_saves_are_embedded_and_a_near_twin_is_a_warning(cli: Cli, filled: dict[str, str]) -> None:
     status = cli.json("embed", "--status")
     assert [(s["model"], s["current"], s["active"]) for s in status] == [
-        ("local-ngram-384", 4, True)
+        ("wordllama-l2-256", 4, True)
     ]
     result = cli("add", "--name", "Linux Terminal 2", stdin=PROMPTS["Linux Terminal"] + " Thanks.")
     assert result.exit_code == 0
@@ -71,8 +71,8 @@ def test_saves_are_embedded_and_a_near_twin_is_a_warning(cli: Cli, filled: dict[
 
 def test_embed_and_reembed(cli: Cli, filled: dict[str, str]) -> None:
     out = cli.ok("embed")
-    assert out.startswith("embedded 0 prompt(s) with local-ngram-384 (local)")
-    report = cli.json("reembed", "--model", "local-ngram-64")
+    assert out.startswith("embedded 0 prompt(s) with wordllama-l2-256 (wordllama)")
+    report = cli.json("reembed", "--provider", "local", "--model", "local-ngram-64")
     assert (report["embedded"], report["switched"], report["active_model"]) == (
         4,
         True,
@@ -86,7 +86,8 @@ def test_user_errors(cli: Cli, filled: dict[str, str]) -> None:
     before = cli.counts()
     assert cli.fails("search", "  ") == "promptdeck: query: must not be empty (got '  ')"
     assert "no prompt matches 'nobody'" in cli.fails("similar", "nobody")
-    assert "local models are named local-ngram-<dims>" in cli.fails("embed", "--model", "big")
+    assert "wordllama has wordllama-l2-256 (got 'big')" in cli.fails("embed", "--model", "big")
+    wrong = cli.fails("embed", "--provider", "local", "--model", "big")
+    assert "local models are named local-ngram-<dims>" in wrong
     assert cli.counts() == before
     assert "--mode" in cli.fails("search", "x", "--mode", "fuzzy", code=2)
-    assert "reembed needs --model" in cli.fails("reembed", code=2)

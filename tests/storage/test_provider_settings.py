@@ -7,17 +7,43 @@ from typing import Any
 
 import pytest
 
-from storage.errors import PromptdeckError
-from storage.search.embedding import LocalProvider, ProviderSettings, make_provider, settings_from
+from storage.errors import PromptdeckError, ValidationError
+from storage.search.embedding import (
+    LocalProvider,
+    ProviderSettings,
+    WordLlamaProvider,
+    make_provider,
+    settings_from,
+)
 
 KEY = "sk-test-5ecret-0123456789abcdef"
 
 
-def test_defaults_are_local() -> None:
+def test_the_default_is_the_bundled_model() -> None:
     settings = settings_from({}, env={})
+    assert settings == ProviderSettings("wordllama", model="wordllama-l2-256", dims=256)
+    provider = make_provider(settings)
+    assert isinstance(provider, WordLlamaProvider) and provider.model == "wordllama-l2-256"
+
+
+def test_local_is_an_explicit_choice() -> None:
+    settings = settings_from({"provider": "local"}, env={})
     assert settings == ProviderSettings("local", model="local-ngram-384", dims=384)
     provider = make_provider(settings)
     assert isinstance(provider, LocalProvider) and provider.model == "local-ngram-384"
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ({"model": "wordllama-l3-512"}, "embedding.model"),
+        ({"dims": 384}, "embedding.dims"),
+        ({"base_url": "http://127.0.0.1:1"}, "embedding.base_url"),
+    ],
+)
+def test_wordllama_has_one_model(config: dict[str, Any], named: str) -> None:
+    with pytest.raises(ValidationError, match=named):
+        settings_from(config, env={})
 
 
 def test_os_environ_is_read_when_env_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -75,8 +101,8 @@ def test_ollama_host_forms(host: str, url: str) -> None:
 
 
 def test_local_width_from_dims_or_model() -> None:
-    assert settings_from({"dims": 256}, {}).model == "local-ngram-256"
-    assert settings_from({"model": "local-ngram-128"}, {}).dims == 128
+    assert settings_from({"provider": "local", "dims": 256}, {}).model == "local-ngram-256"
+    assert settings_from({"provider": "local", "model": "local-ngram-128"}, {}).dims == 128
 
 
 def test_the_key_is_not_in_the_repr() -> None:
@@ -91,21 +117,41 @@ def test_the_key_is_not_in_the_repr() -> None:
             {"provider": "cohere"},
             {},
             {},
-            "embedding.provider: must be one of local, openai, ollama",
+            "embedding.provider: must be one of wordllama, local, openai, ollama",
         ),
         ({}, {"PROMPTDECK_EMBED_PROVIDER": "x"}, {}, "PROMPTDECK_EMBED_PROVIDER: must be one of"),
-        ({}, {}, {"provider": "gpt"}, "provider: must be one of local, openai, ollama (got 'gpt')"),
+        (
+            {},
+            {},
+            {"provider": "gpt"},
+            "provider: must be one of wordllama, local, openai, ollama (got 'gpt')",
+        ),
         ({"modle": "x"}, {}, {}, "embedding.modle: unknown; known: provider, model,"),
         ({"batch_size": 0}, {}, {}, "embedding.batch_size: must be between 1 and 2048 (got 0)"),
         ({}, {}, {"batch_size": "64"}, "batch_size: must be a whole number (got '64')"),
         ({"max_retries": True}, {}, {}, "embedding.max_retries: must be a whole number"),
         ({"timeout": 0}, {}, {}, "embedding.timeout: must be more than 0 and at most 3600"),
         ({"max_wait": -1}, {}, {}, "embedding.max_wait: must be at least 0 and at most 3600"),
-        ({"dims": 4}, {}, {}, "embedding.dims: must be between 8 and 65536 (got 4)"),
-        ({"model": "minilm"}, {}, {}, "embedding.model: local models are named local-ngram-<dims>"),
-        ({"model": "local-ngram-64", "dims": 32}, {}, {}, "says 64 dims but dims is 32"),
+        (
+            {"provider": "local", "dims": 4},
+            {},
+            {},
+            "embedding.dims: must be between 8 and 65536 (got 4)",
+        ),
+        (
+            {"provider": "local", "model": "minilm"},
+            {},
+            {},
+            "embedding.model: local models are named local-ngram-<dims>",
+        ),
+        (
+            {"provider": "local", "model": "local-ngram-64", "dims": 32},
+            {},
+            {},
+            "says 64 dims but dims is 32",
+        ),
         ({"model": ""}, {}, {}, "embedding.model: must be a model name"),
-        ({"base_url": "http://x"}, {}, {}, "embedding.base_url: local needs none"),
+        ({"provider": "local", "base_url": "http://x"}, {}, {}, "base_url: local needs none"),
         (
             {"provider": "ollama", "base_url": "ftp://u:pw@host/x"},
             {},

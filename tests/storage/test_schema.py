@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 import storage
-from storage import Library
+from storage import Library, LocalProvider
 from storage.db.database import TABLES
 from storage.db.schema import SCHEMA_VERSION, schema_sql
 from storage.errors import PromptdeckError, SchemaError
@@ -172,3 +172,36 @@ def test_storage_never_imports_textual() -> None:
     assert int(count) >= 15
     assert bad.strip() == "[]"
     assert Path(storage.__file__).parent.name == "storage"
+
+
+def test_a_version_three_library_keeps_its_vectors_without_the_key(tmp_path: Path) -> None:
+    """Version 4 drops prompt_embeddings' primary key (a checkpoint rewrote the whole index):
+    the vectors move across, search answers as before, and a re-embed still keeps one row."""
+    path = tmp_path / "v3.duckdb"
+    with Library(path, embedder=LocalProvider()) as library:
+        prompt = library.prompts.create("Kept", "a vector kept across the migration")
+        library.embeddings.after_save(prompt)
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE prompt_embeddings RENAME TO old")
+    con.execute(
+        "CREATE TABLE prompt_embeddings (prompt_id VARCHAR NOT NULL, model VARCHAR NOT NULL, "
+        "provider VARCHAR NOT NULL, dims INTEGER NOT NULL, embedding FLOAT[] NOT NULL, "
+        "content_hash VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, "
+        "PRIMARY KEY (prompt_id, model))"
+    )
+    con.execute("INSERT INTO prompt_embeddings SELECT * FROM old")
+    con.execute("DROP TABLE old")
+    con.execute("DELETE FROM schema_migrations WHERE version >= 4")
+    con.close()
+    with Library(path, embedder=LocalProvider()) as library:
+        hits = library.search.search("vector kept", "semantic").hits
+        assert [hit.prompt_id for hit in hits] == [prompt.id]
+        library.prompts.update(prompt.id, {"content": "a vector made again after the edit"})
+        library.embeddings.embed_missing(LocalProvider())
+        _, rows = library.db.query("SELECT count(*) FROM prompt_embeddings")
+        assert rows == [(1,)]
+        _, keys = library.db.query(
+            "SELECT count(*) FROM duckdb_constraints() "
+            "WHERE table_name = 'prompt_embeddings' AND constraint_type = 'PRIMARY KEY'"
+        )
+        assert keys == [(0,)]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from storage import Library, PromptFilter
 from storage.errors import DuplicateContent, NotFound, ValidationError
 from storage.search.embedding import LocalProvider
-from storage.search.service import SearchHit
+from storage.search.service import SearchHit, fusion_for
 from tests.storage.conftest import Sql
 
 DATASET = (
@@ -175,7 +175,9 @@ def test_semantic_neighbours(prompts: Library, engine: str) -> None:
 def test_hybrid_fuses_both_rankings(prompts: Library) -> None:
     result = prompts.search.search("doctor", "hybrid", limit=3)
     assert set(names(result.hits)) == {"Virtual Doctor", "Doctor", "AI Assisted Doctor"}
-    assert result.hits[0].score == pytest.approx(2 / 61)  # first in both rankings
+    fusion = fusion_for("local-ngram-384")
+    first_in_both = (1 + fusion.semantic) / (fusion.k + 1)
+    assert result.hits[0].score == pytest.approx(first_in_both)
     assert names(prompts.search.search("linux terminal", "hybrid").hits)[0] == "Linux Terminal"
     in_tech = prompts.search.search("terminal", "hybrid", where=PromptFilter(folder="tech"))
     assert sorted(names(in_tech.hits)) == ["Linux Terminal", "SQL terminal"]

@@ -58,7 +58,8 @@ def test_save_keeps_the_table(tmp_path: Path) -> None:
         (
             'provider = "ollama"',
             'provider = "bert"',
-            "embedding.provider: must be one of local, openai, ollama (got 'bert') (at line 7)",
+            "embedding.provider: must be one of wordllama, local, openai, ollama (got 'bert')"
+            " (at line 7)",
         ),
         (
             "timeout = 12.5",

@@ -117,7 +117,7 @@ _provider_options = [
     click.option(
         "--provider",
         type=click.Choice(PROVIDERS),
-        help="Embedding provider (default: [embedding] in the config, else local).",
+        help="Embedding provider (default: [embedding] in the config, else wordllama).",
     ),
     click.option("--model", help="Embedding model (default: the provider's)."),
     click.option("--batch-size", type=click.IntRange(min=1), metavar="N", help="Texts per batch."),
@@ -161,10 +161,9 @@ def embed(
 @provider_options
 @json_option
 def reembed(provider: str | None, model: str | None, batch_size: int | None, as_json: bool) -> None:
-    """Move search to a new embedding model: embed every prompt with it while the current
-    model keeps serving search, then switch once the new set is complete."""
-    if not model and not provider:
-        raise click.UsageError("reembed needs --model NEW (and --provider if it is not local)")
+    """Move search to a new embedding model (default: the configured one, else the bundled
+    wordllama): embed every prompt with it while the current model keeps serving search, then
+    switch once the new set is complete. An interrupted run resumes where it stopped."""
     lib = library()
     chosen, size = _provider(provider, model, batch_size)
     with _progress(as_json) as progress:
@@ -172,11 +171,12 @@ def reembed(provider: str | None, model: str | None, batch_size: int | None, as_
     if as_json:
         emit_json(report.to_dict())
         return
-    outcome = (
-        f"search now uses {report.model}"
-        if report.switched
-        else f"search uses {report.active_model}"
-    )
+    if report.switched:
+        outcome = f"search now uses {report.model}"
+    elif report.active_model == report.model:
+        outcome = f"search already uses {report.model}"
+    else:
+        outcome = f"search uses {report.active_model}"
     click.echo(f"embedded {report.embedded} prompt(s) with {report.model}; {outcome}")
 
 

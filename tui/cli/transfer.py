@@ -177,11 +177,11 @@ def import_(
 
 
 def _embed_imported(lib: Library) -> int | None:
-    """New prompts join semantic search at once when embedding is local (as saves do); with a
+    """New prompts join semantic search at once when embedding is offline (as saves do); with a
     remote provider, say how to embed them instead of calling it for a whole file unasked.
     Returns how many were embedded (None: none were)."""
     embedder = lib.embeddings.embedder
-    if embedder is not None and embedder.name == "local":
+    if embedder is not None and embedder.offline:
         return lib.embeddings.embed_missing(embedder).embedded
     click.echo(
         "promptdeck: warning: the imported prompts have no vectors yet: "

@@ -72,7 +72,8 @@ class BrowseScreen(DeckScreen[None]):
         key("ctrl+r", "refresh", "Refresh", "browse.refresh",
             "Reload the library (after changes from the CLI)", show=False),
         key("E", "embed", "Embed", "browse.embed",
-            "Embed the prompts that have no current vector (for semantic search)", show=False),
+            "Embed the prompts that have no current vector, or move search to the configured"
+            " model", show=False),
         key("L", "load_sample", "Load sample", "browse.sample",
             "Fill an empty library with the sample prompts", show=False),
         # f9: inside tmux, ctrl+b is the prefix key.

@@ -35,6 +35,7 @@ class Settings:
     theme: str = DEFAULT_THEME
     keymap: dict[str, str] = field(default_factory=dict)
     embedding: dict[str, Any] = field(default_factory=dict)  # the [embedding] table as written
+    told: list[str] = field(default_factory=list)  # the search models already offered
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -63,7 +64,10 @@ class Settings:
             raise ConfigError(
                 f'{path}: [keymap] must map binding ids to keys, e.g. quit = "ctrl+x"'
             )
-        settings.theme, settings.keymap = theme, dict(keymap)
+        told = data.get("told", [])
+        if not isinstance(told, list) or not all(isinstance(t, str) for t in told):
+            raise ConfigError(f"{path}: told must be a list of model names, got {told!r}")
+        settings.theme, settings.keymap, settings.told = theme, dict(keymap), list(told)
         settings.embedding = _embedding_table(path, data)
         return settings
 
@@ -75,7 +79,10 @@ class Settings:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lines = [f"theme = {_quote(self.theme)}", "", "[keymap]"]
+        lines = [f"theme = {_quote(self.theme)}"]
+        if self.told:
+            lines.append(f"told = [{', '.join(_quote(t) for t in self.told)}]")
+        lines += ["", "[keymap]"]
         lines += [f"{_quote(k)} = {_quote(v)}" for k, v in sorted(self.keymap.items())]
         if self.embedding:
             lines += ["", "[embedding]"]

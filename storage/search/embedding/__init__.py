@@ -1,4 +1,5 @@
-"""Embedding providers: `local` (offline hashed n-grams), `openai` and `ollama` (over httpx)."""
+"""Embedding providers: `wordllama` (the bundled offline model, the default), `local`
+(offline hashed n-grams), `openai` and `ollama` (over httpx)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from storage.search.embedding.local import LocalProvider
 from storage.search.embedding.ollama import OllamaProvider
 from storage.search.embedding.openai import OpenAIProvider
 from storage.search.embedding.remote import RemoteProvider
-from storage.search.embedding.settings import ProviderSettings, make_provider, settings_from
+from storage.search.embedding.settings import (
+    ProviderSettings,
+    make_provider,
+    offline_provider,
+    settings_from,
+)
+from storage.search.embedding.wordllama import WordLlamaProvider
 
 __all__ = [
     "EmbeddingProvider",
@@ -17,7 +24,9 @@ __all__ = [
     "OpenAIProvider",
     "ProviderSettings",
     "RemoteProvider",
+    "WordLlamaProvider",
     "make_provider",
+    "offline_provider",
     "normalise",
     "settings_from",
 ]

@@ -12,8 +12,10 @@ Matrix = npt.NDArray[np.float32]
 
 
 class EmbeddingProvider(Protocol):
-    """Turns texts into vectors. `name` is the provider ("local", "openai", "ollama"), `model`
-    is what is stored in prompt_embeddings.model, `dims` the width of every vector."""
+    """Turns texts into vectors. `name` is the provider ("wordllama", "local", "openai",
+    "ollama"), `model` is what is stored in prompt_embeddings.model, `dims` the width of every
+    vector, `offline` whether it embeds in this process with no network (so quickly enough to
+    embed a whole import unasked)."""
 
     @property
     def name(self) -> str: ...
@@ -23,6 +25,9 @@ class EmbeddingProvider(Protocol):
 
     @property
     def dims(self) -> int: ...
+
+    @property
+    def offline(self) -> bool: ...
 
     def embed(self, texts: Sequence[str]) -> Matrix:
         """A float32 matrix of shape (len(texts), dims), one L2-normalised row per text."""

@@ -29,6 +29,7 @@ class LocalProvider:
     sub-linear counts, L2-normalised. The whole batch is hashed at once in numpy."""
 
     name = "local"
+    offline = True
 
     def __init__(self, dims: int = 384) -> None:
         if dims < 8:

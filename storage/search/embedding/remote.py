@@ -26,6 +26,7 @@ class RemoteProvider(ABC):
     a ProviderError: no partial result. Empty (blank) texts are not sent; they get zero rows."""
 
     name: ClassVar[str]
+    offline: ClassVar[bool] = False
     default_model: ClassVar[str]
     default_url: ClassVar[str]
     path: ClassVar[str]

@@ -19,8 +19,12 @@ from storage.search.embedding.local import LocalProvider
 from storage.search.embedding.ollama import OllamaProvider
 from storage.search.embedding.openai import OpenAIProvider
 from storage.search.embedding.secrets import HIDDEN
+from storage.search.embedding.wordllama import DIMS as WORDLLAMA_DIMS
+from storage.search.embedding.wordllama import MODEL as WORDLLAMA_MODEL
+from storage.search.embedding.wordllama import WordLlamaProvider
 
-PROVIDERS = ("local", "openai", "ollama")
+PROVIDERS = ("wordllama", "local", "openai", "ollama")
+DEFAULT_PROVIDER = "wordllama"
 LOCAL_DIMS = 384
 
 # Settings that describe one provider: a layer that names another provider does not pass them on.
@@ -39,7 +43,7 @@ _PROVIDER_ENV = {
 
 @dataclass(frozen=True)
 class ProviderSettings:
-    provider: str = "local"  # local | openai | ollama
+    provider: str = DEFAULT_PROVIDER  # wordllama | local | openai | ollama
     model: str | None = None  # None: the provider's default
     base_url: str | None = None  # None: the provider's default
     api_key: str | None = field(default=None, repr=False)  # never stored, logged or shown
@@ -80,7 +84,7 @@ def settings_from(
         ours,
         {key: (key, value) for key, value in overrides.items() if value is not None},
     ]
-    provider_source, provider = "provider", "local"
+    provider_source, provider = "provider", DEFAULT_PROVIDER
     for layer in layers:
         for source, (key, value) in layer.items():
             if key == "provider":
@@ -105,6 +109,8 @@ def make_provider(
     sleep: Callable[[float], None] = time.sleep,
 ) -> EmbeddingProvider:
     """The provider the settings describe. `transport` and `sleep` are for tests and proxies."""
+    if settings.provider == "wordllama":
+        return WordLlamaProvider()
     if settings.provider == "local":
         return LocalProvider(dims=settings.dims or LOCAL_DIMS)
     if settings.provider == "openai":
@@ -112,6 +118,16 @@ def make_provider(
     if settings.provider == "ollama":
         return OllamaProvider(settings, transport=transport, sleep=sleep)
     raise ValidationError("provider", settings.provider, f"must be one of {', '.join(PROVIDERS)}")
+
+
+def offline_provider(model: str) -> EmbeddingProvider | None:
+    """The in-process provider that makes vectors of `model`, if one does."""
+    if model == WORDLLAMA_MODEL:
+        return WordLlamaProvider()
+    width = model.removeprefix("local-ngram-")
+    if width != model and width.isdigit() and 8 <= int(width) <= 65536:
+        return LocalProvider(int(width))
+    return None
 
 
 def _provider_env(provider: str, env: Mapping[str, str]) -> dict[str, tuple[str, Any]]:
@@ -142,6 +158,8 @@ def _validated(provider: str, chosen: dict[str, tuple[str, Any]]) -> ProviderSet
     if dims is not None:
         low = 8 if provider == "local" else 1
         _integer(source, dims, low, 65536)
+        if provider == "wordllama" and dims != WORDLLAMA_DIMS:
+            raise ValidationError(source, dims, f"wordllama vectors have {WORDLLAMA_DIMS} dims")
     source, api_key = value("api_key")
     if api_key is not None and (
         not isinstance(api_key, str) or not api_key or any(c.isspace() for c in api_key)
@@ -151,10 +169,17 @@ def _validated(provider: str, chosen: dict[str, tuple[str, Any]]) -> ProviderSet
     if base_url is not None:
         base_url = _url(source, base_url)
 
-    if provider == "local":
-        model, dims = _local_model(value("model")[0], model, dims)
+    if provider in ("local", "wordllama"):
+        if provider == "local":
+            model, dims = _local_model(value("model")[0], model, dims)
+        elif model not in (None, WORDLLAMA_MODEL):
+            raise ValidationError(value("model")[0], model, f"wordllama has {WORDLLAMA_MODEL}")
+        else:
+            model, dims = WORDLLAMA_MODEL, WORDLLAMA_DIMS
         if base_url is not None:
-            raise ValidationError(value("base_url")[0], redact_url(base_url), "local needs none")
+            raise ValidationError(
+                value("base_url")[0], redact_url(base_url), f"{provider} needs none"
+            )
     elif provider == "openai":
         model = model or OpenAIProvider.default_model
         base_url = base_url or OpenAIProvider.default_url
