@@ -36,7 +36,10 @@ class Library:
 
     Services return dataclasses from storage.models (Arrow tables for big lists), raise errors
     from storage.errors, and do each user action in one transaction that also writes the audit
-    log. `embedder`, when given, is what `embeddings.after_save` embeds saved prompts with."""
+    log. `embedder`, when given, is what `embeddings.after_save` embeds saved prompts with.
+    `linger` keeps the file open through bursts of actions; `interactive` (default: when
+    lingering) keeps search's state in memory between calls, which an app wants and a
+    one-shot process (the CLI) does not pay for."""
 
     def __init__(
         self,
@@ -48,6 +51,7 @@ class Library:
         lock_timeout: float = 5.0,
         read_only: bool = False,
         linger: float = 0.0,
+        interactive: bool | None = None,
         embedder: EmbeddingProvider | None = None,
     ) -> None:
         self.db: Database = DuckDBFile(
@@ -58,6 +62,7 @@ class Library:
             lock_timeout=lock_timeout,
             read_only=read_only,
             linger=linger,
+            interactive=interactive,
         )
         writer = PromptWriter(self.db)
         self.prompts = PromptService(self.db, writer)

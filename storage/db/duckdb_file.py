@@ -38,6 +38,7 @@ class DuckDBFile:
         lock_timeout: float = 5.0,
         read_only: bool = False,
         linger: float = 0.0,
+        interactive: bool | None = None,
     ) -> None:
         self.path = Path(path).expanduser()
         self.clock = clock
@@ -46,6 +47,7 @@ class DuckDBFile:
         self.lock_timeout = _seconds("lock_timeout", lock_timeout)
         self.read_only = read_only
         self.linger = linger
+        self._interactive = linger > 0 if interactive is None else interactive
         self.created = False  # open() made the file: it was not there before
         self._opened = False
         self._shared: duckdb.DuckDBPyConnection | None = None
@@ -59,7 +61,7 @@ class DuckDBFile:
 
     @property
     def interactive(self) -> bool:
-        return self.linger > 0
+        return self._interactive
 
     # -- life cycle -------------------------------------------------------------------------
 

@@ -14,8 +14,8 @@ from storage.errors import ValidationError
 from storage.models import PromptFilter
 from storage.prompts.filters import filter_sql
 from storage.search import text_index
-from storage.search.cache import SearchCache
-from storage.search.text_index import QueryWord
+from storage.search.cache import REBUILD_AT, SearchCache
+from storage.search.text_index import QueryWord, TextIndex, build_text_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,8 @@ class Ranker:
                 query, where, limit, min_score, "full-text search unavailable (the fts "
                 "extension did not load): matching words instead of BM25", match_all,
             )  # fmt: skip
+        if not self._db.interactive:
+            return self._text_once(query, where, limit, min_score, match_all)
         cache = self._cache
         with cache.lock:
             if not cache.ensure_text_index():
@@ -83,6 +85,49 @@ class Ranker:
         floor = 0.0 if min_score is None else min_score
         docs = np.flatnonzero((indexed > 0) & allowed & (indexed >= floor))
         extra = np.flatnonzero((fresh > 0) & allowed_fresh_mask & (fresh >= floor))
+        ids = np.concatenate([index.doc_ids[docs], np.array(delta.ids, dtype=object)[extra]])
+        scores = np.concatenate([indexed[docs], fresh[extra]])
+        return _top(ids, scores, limit, tuple(words))
+
+    def _text_once(
+        self, query: str, where: PromptFilter, limit: int, min_score: float | None,
+        match_all: bool,
+    ) -> Ranking:  # fmt: skip
+        """BM25 for a one-shot process: the index reduced to the query's terms (no postings
+        loaded whole, nothing kept), the same scores as the held index gives. The index is
+        built only when there is none or it is far behind, as the TUI builds it."""
+        for _ in range(2):
+            with self._db.read() as con:
+                load_fts(con)
+                build = text_index.build_id(con)
+                if build is not None:
+                    words = text_index.query_words(con, query)
+                    index = TextIndex.load_terms(con, build, words)
+                    delta = index.empty_delta() if index.unchanged(con) else index.delta(con)
+            behind = build is None or len(delta.ids) > max(REBUILD_AT, index.num_docs // 10)
+            if not behind or self._db.read_only:
+                break
+            build_text_index(self._db)
+        if build is None:
+            return self._word_match(
+                query, where, limit, min_score, "no text index yet and the library is "
+                "read-only: matching words instead of BM25", match_all,
+            )  # fmt: skip
+        groups = [index.expand(word, delta) for word in words]
+        indexed, fresh = index.score(groups, delta, match_all=match_all)
+        clause, params = filter_sql(where)
+        with self._db.read() as con:
+            allowed = index.term_docs_where(con, clause, params)
+            fresh_ok = con.execute(
+                "SELECT p.id FROM prompts p WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
+                f"AND {clause}",
+                [list(delta.ids), *params],
+            ).fetchall()
+        passing = {row[0] for row in fresh_ok}
+        allowed_fresh = np.array([pid in passing for pid in delta.ids], bool)
+        floor = 0.0 if min_score is None else min_score
+        docs = np.flatnonzero((indexed > 0) & allowed & (indexed >= floor))
+        extra = np.flatnonzero((fresh > 0) & allowed_fresh & (fresh >= floor))
         ids = np.concatenate([index.doc_ids[docs], np.array(delta.ids, dtype=object)[extra]])
         scores = np.concatenate([indexed[docs], fresh[extra]])
         return _top(ids, scores, limit, tuple(words))
@@ -136,30 +181,7 @@ class Ranker:
     ) -> Ranking:
         engine = self.engine(engine)
         if engine == "sql":
-            clause, params = filter_sql(where)
-            dims = len(vector)
-            with self._db.read() as con:
-                rows = con.execute(
-                    f"""
-                    SELECT prompt_id, score, count(*) OVER () FROM (
-                        SELECT e.prompt_id,
-                               array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]),
-                                                       CAST(? AS FLOAT[{dims}])) AS score
-                        FROM prompt_embeddings e JOIN prompts p ON p.id = e.prompt_id
-                        WHERE e.model = ? AND {clause})
-                    WHERE ? IS NULL OR score >= ?
-                    ORDER BY score DESC, prompt_id LIMIT ?
-                    """,
-                    [vector.tolist(), model, *params, min_score, min_score, limit],
-                ).fetchall()
-            notice = self._unembedded_notice(model) if rows or self._has_vectors(model) else None
-            total = int(rows[0][2]) if rows else 0
-            return Ranking(
-                [r[0] for r in rows],
-                [float(r[1]) for r in rows],
-                total,
-                notice or (None if rows else _no_vectors(model)),
-            )
+            return self._vectors_in_sql(model, vector, where, limit, min_score)
         matrix, allowed = self._cache.matrix(model, where)
         if not len(matrix.ids):
             return Ranking([], [], 0, _no_vectors(model))
@@ -173,26 +195,73 @@ class Ranker:
         notice = self._unembedded_notice(model)
         return Ranking(list(matrix.ids[positions]), [float(s) for s in scores], total, notice)
 
-    def _unembedded_notice(self, model: str) -> str | None:
-        missing = self._cache.unembedded(model)
-        if not missing:
-            return None
-        return (
-            f"{missing:,} prompt{'s have' if missing > 1 else ' has'} no vector of {model!r} "
-            "and cannot be ranked by meaning: embed them (promptdeck embed, or E in the TUI)"
-        )
-
-    def _has_vectors(self, model: str) -> bool:
+    def _vectors_in_sql(
+        self, model: str, vector: Any, where: PromptFilter, limit: int, min_score: float | None
+    ) -> Ranking:
+        """Cosine in DuckDB (array_cosine_similarity), nothing held: the top `limit` by a
+        top-N scan, and in one more pass the candidates and the live prompts with no vector
+        (the notice), counted from the ids alone."""
+        clause, params = filter_sql(where)
+        dims = len(vector)
+        # A literal of the float32 values: binding a list converts it element by element.
+        query = f"[{', '.join(map(repr, np.asarray(vector, np.float32).tolist()))}]::FLOAT[{dims}]"
         with self._db.read() as con:
-            row = con.execute(
-                "SELECT count(*) FROM prompt_embeddings WHERE model = ?", [model]
-            ).fetchone()
-        return bool(row and row[0])
+            rows = con.execute(
+                f"""
+                SELECT e.prompt_id,
+                       array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]), {query})
+                           AS score
+                FROM prompt_embeddings e JOIN prompts p ON p.id = e.prompt_id
+                WHERE e.model = ? AND {clause} AND (? IS NULL OR score >= ?)
+                ORDER BY score DESC, e.prompt_id LIMIT ?
+                """,
+                [model, *params, min_score, min_score, limit],
+            ).fetchall()
+            if min_score is None:
+                counts = con.execute(
+                    f"""
+                    SELECT count(*) FILTER (WHERE e.prompt_id IS NOT NULL AND {clause}),
+                           count(*) FILTER (WHERE e.prompt_id IS NULL AND p.archived_at IS NULL),
+                           (SELECT count(*) FROM prompt_embeddings WHERE model = ?)
+                    FROM prompts p LEFT JOIN prompt_embeddings e
+                         ON e.prompt_id = p.id AND e.model = ?
+                    """,
+                    [*params, model, model],
+                ).fetchone()
+            else:  # the candidates are those scoring at least min_score
+                counts = con.execute(
+                    f"""
+                    SELECT count(*) FILTER (WHERE array_cosine_similarity(
+                               CAST(e.embedding AS FLOAT[{dims}]), {query}) >= ? AND {clause}),
+                           count(*) FILTER (WHERE e.prompt_id IS NULL AND p.archived_at IS NULL),
+                           (SELECT count(*) FROM prompt_embeddings WHERE model = ?)
+                    FROM prompts p LEFT JOIN prompt_embeddings e
+                         ON e.prompt_id = p.id AND e.model = ?
+                    """,
+                    [min_score, *params, model, model],
+                ).fetchone()
+        total, missing, stored = (int(c) for c in counts) if counts else (0, 0, 0)
+        if not stored:
+            return Ranking([], [], 0, _no_vectors(model))
+        notice = _missing_notice(missing, model)
+        return Ranking([r[0] for r in rows], [float(r[1]) for r in rows], total, notice)
+
+    def _unembedded_notice(self, model: str) -> str | None:
+        return _missing_notice(self._cache.unembedded(model), model)
 
 
 def check_limit(limit: int) -> None:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ValidationError("limit", limit, "must be a whole number of at least 1")
+
+
+def _missing_notice(missing: int, model: str) -> str | None:
+    if not missing:
+        return None
+    return (
+        f"{missing:,} prompt{'s have' if missing > 1 else ' has'} no vector of {model!r} "
+        "and cannot be ranked by meaning: embed them (promptdeck embed, or E in the TUI)"
+    )
 
 
 def _no_vectors(model: str) -> str:

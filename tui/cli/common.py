@@ -36,6 +36,7 @@ class State:
                 read_only=self.read_only,
                 lock_timeout=self.lock_timeout,
                 linger=_HOLD_FOR_THE_COMMAND if shared_connection else 0.0,
+                interactive=False,  # one query: rank in DuckDB, keep nothing in memory
                 embedder=self._embedder(),
             ).open()
             if self._library.db.created:  # a mistyped --db must not pass for an empty library
