@@ -205,19 +205,47 @@ class Ranker:
         dims = len(vector)
         # A literal of the float32 values: binding a list converts it element by element.
         query = f"[{', '.join(map(repr, np.asarray(vector, np.float32).tolist()))}]::FLOAT[{dims}]"
+        scored = f"""
+            SELECT e.prompt_id, array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]),
+                                                        {query}) AS score
+            FROM prompt_embeddings e WHERE e.model = ? AND (? IS NULL OR score >= ?)
+            ORDER BY score DESC, e.prompt_id LIMIT ?"""
         with self._db.read() as con:
+            # The nearest few of every vector, then the filter over those alone: a join of
+            # every vector with its prompt costs more than the cosines. Too few pass (a narrow
+            # filter): then the filter comes first.
+            ahead = limit * 4 + 20
             rows = con.execute(
-                f"""
-                SELECT e.prompt_id,
-                       array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]), {query})
-                           AS score
-                FROM prompt_embeddings e JOIN prompts p ON p.id = e.prompt_id
-                WHERE e.model = ? AND {clause} AND (? IS NULL OR score >= ?)
-                ORDER BY score DESC, e.prompt_id LIMIT ?
-                """,
-                [model, *params, min_score, min_score, limit],
+                f"SELECT n.prompt_id, n.score FROM ({scored}) n JOIN prompts p "
+                f"ON p.id = n.prompt_id WHERE {clause} ORDER BY n.score DESC, n.prompt_id LIMIT ?",
+                [model, min_score, min_score, ahead, *params, limit],
             ).fetchall()
-            if min_score is None:
+            if len(rows) < limit:
+                rows = con.execute(
+                    f"""
+                    SELECT e.prompt_id,
+                           array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]), {query})
+                               AS score
+                    FROM prompt_embeddings e JOIN prompts p ON p.id = e.prompt_id
+                    WHERE e.model = ? AND {clause} AND (? IS NULL OR score >= ?)
+                    ORDER BY score DESC, e.prompt_id LIMIT ?
+                    """,
+                    [model, *params, min_score, min_score, limit],
+                ).fetchall()
+            sizes = con.execute(
+                "SELECT (SELECT count(*) FROM prompt_embeddings WHERE model = ?), "
+                "(SELECT count(*) FROM prompts)",
+                [model],
+            ).fetchone()
+            everyone = bool(sizes and sizes[0] == sizes[1])
+            counts: tuple[Any, ...] | None
+            if everyone and min_score is None:
+                # A vector per prompt (one per prompt and model, none for a deleted one): the
+                # candidates are the prompts passing the filter, and none lacks a vector.
+                passing = con.execute(f"SELECT count(*) FROM prompts p WHERE {clause}", params)
+                found = passing.fetchone()
+                counts = (found[0] if found else 0, 0, sizes[0] if sizes else 0)
+            elif min_score is None:
                 counts = con.execute(
                     f"""
                     SELECT count(*) FILTER (WHERE e.prompt_id IS NOT NULL AND {clause}),

@@ -57,9 +57,11 @@ def test_text_search_once_gives_the_held_index_scores(both: tuple[Library, Libra
 @pytest.mark.parametrize("mode", ["semantic", "hybrid"])
 def test_semantic_and_hybrid_once_agree(both: tuple[Library, Library], mode: str) -> None:
     held, once = both
-    for query in ("a terminal that runs my commands", "help me with my health"):
-        warm = held.search.search(query, mode, limit=10)
-        cold = once.search.search(query, mode, limit=10)
+    queries = ("a terminal that runs my commands", "help me with my health")
+    for query, where in [(q, w) for q in queries for w in FILTERS]:
+        warm = held.search.search(query, mode, where=where, limit=10)
+        cold = once.search.search(query, mode, where=where, limit=10)
+        assert (cold.total, cold.notice) == (warm.total, warm.notice)
         assert [h.prompt_id for h in cold.hits] == [h.prompt_id for h in warm.hits]
         warm_scores = [h.score for h in warm.hits]
         assert [h.score for h in cold.hits] == pytest.approx(warm_scores, rel=1e-5)
@@ -70,3 +72,12 @@ def test_a_one_shot_search_builds_no_memory_state(both: tuple[Library, Library])
     once.search.search("linux terminal", "hybrid")
     cache = once.search._cache
     assert cache.text is None and cache.vectors == {} and cache.rows is None
+
+
+def test_prompts_without_vectors_are_counted_alike(both: tuple[Library, Library]) -> None:
+    held, once = both
+    held.prompts.create("No vector yet", "Nobody embedded this prompt about gardening.")
+    warm = held.search.search("gardening", "semantic", limit=5)
+    cold = once.search.search("gardening", "semantic", limit=5)
+    assert cold.notice == warm.notice and cold.notice and "2 prompts have no vector" in cold.notice
+    assert cold.total == warm.total
