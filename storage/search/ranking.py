@@ -3,9 +3,11 @@ and cosine over the vectors (numpy over the held matrix, or SQL). Ties rank by p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import numpy as np
 
 from storage.db.connection import load_fts
@@ -15,7 +17,7 @@ from storage.models import PromptFilter
 from storage.prompts.filters import filter_sql
 from storage.search import text_index
 from storage.search.cache import REBUILD_AT, SearchCache
-from storage.search.text_index import QueryWord, TextIndex, build_text_index
+from storage.search.text_index import Delta, QueryWord, TextIndex, build_text_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,25 +71,15 @@ class Ranker:
                 words = text_index.query_words(con, query)
                 key = ("text", index.build_id, where)
                 if key not in cache.masks:
-                    fresh_ok = con.execute(
-                        "SELECT p.id FROM prompts p WHERE p.id IN "
-                        f"(SELECT unnest(CAST(? AS VARCHAR[]))) AND {clause}",
-                        [list(delta.ids), *params],
-                    ).fetchall()
-                    allowed_fresh = {row[0] for row in fresh_ok}
                     cache.masks[key] = (
                         index.docs_where(con, clause, params),
-                        np.array([pid in allowed_fresh for pid in delta.ids], bool),
+                        _fresh_where(con, delta, clause, params),
                     )
-            allowed, allowed_fresh_mask = cache.masks[key]
+            allowed, allowed_fresh = cache.masks[key]
             groups = [index.expand(word, delta) for word in words]
             indexed, fresh = index.score(groups, delta, match_all=match_all)
-        floor = 0.0 if min_score is None else min_score
-        docs = np.flatnonzero((indexed > 0) & allowed & (indexed >= floor))
-        extra = np.flatnonzero((fresh > 0) & allowed_fresh_mask & (fresh >= floor))
-        ids = np.concatenate([index.doc_ids[docs], np.array(delta.ids, dtype=object)[extra]])
-        scores = np.concatenate([indexed[docs], fresh[extra]])
-        return _top(ids, scores, limit, tuple(words))
+        return _bm25_top(index, delta, (indexed, fresh), (allowed, allowed_fresh), min_score,
+                         limit, words)  # fmt: skip
 
     def _text_once(
         self, query: str, where: PromptFilter, limit: int, min_score: float | None,
@@ -118,19 +110,9 @@ class Ranker:
         clause, params = filter_sql(where)
         with self._db.read() as con:
             allowed = index.term_docs_where(con, clause, params)
-            fresh_ok = con.execute(
-                "SELECT p.id FROM prompts p WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
-                f"AND {clause}",
-                [list(delta.ids), *params],
-            ).fetchall()
-        passing = {row[0] for row in fresh_ok}
-        allowed_fresh = np.array([pid in passing for pid in delta.ids], bool)
-        floor = 0.0 if min_score is None else min_score
-        docs = np.flatnonzero((indexed > 0) & allowed & (indexed >= floor))
-        extra = np.flatnonzero((fresh > 0) & allowed_fresh & (fresh >= floor))
-        ids = np.concatenate([index.doc_ids[docs], np.array(delta.ids, dtype=object)[extra]])
-        scores = np.concatenate([indexed[docs], fresh[extra]])
-        return _top(ids, scores, limit, tuple(words))
+            allowed_fresh = _fresh_where(con, delta, clause, params)
+        return _bm25_top(index, delta, (indexed, fresh), (allowed, allowed_fresh), min_score,
+                         limit, words)  # fmt: skip
 
     def _word_match(
         self,
@@ -294,6 +276,38 @@ def _missing_notice(missing: int, model: str) -> str | None:
 
 def _no_vectors(model: str) -> str:
     return f"no prompt has a vector of model {model!r} yet: embed the library first"
+
+
+def _fresh_where(
+    con: duckdb.DuckDBPyConnection, delta: Delta, clause: str, params: Sequence[object]
+) -> Any:
+    """Which of the prompts changed since the index build pass a filter_sql clause."""
+    found = con.execute(
+        "SELECT p.id FROM prompts p WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
+        f"AND {clause}",
+        [list(delta.ids), *params],
+    ).fetchall()
+    passing = {row[0] for row in found}
+    return np.array([prompt_id in passing for prompt_id in delta.ids], bool)
+
+
+def _bm25_top(
+    index: TextIndex,
+    delta: Delta,
+    scores: tuple[Any, Any],
+    allowed: tuple[Any, Any],
+    min_score: float | None,
+    limit: int,
+    words: Sequence[QueryWord],
+) -> Ranking:
+    """The best of the indexed docs and the changed prompts that pass the filter."""
+    floor = 0.0 if min_score is None else min_score
+    indexed, fresh = scores
+    docs = np.flatnonzero((indexed > 0) & allowed[0] & (indexed >= floor))
+    extra = np.flatnonzero((fresh > 0) & allowed[1] & (fresh >= floor))
+    ids = np.concatenate([index.doc_ids[docs], np.array(delta.ids, dtype=object)[extra]])
+    found = np.concatenate([indexed[docs], fresh[extra]])
+    return _top(ids, found, limit, tuple(words))
 
 
 def _top(ids: Any, scores: Any, limit: int, words: tuple[QueryWord, ...]) -> Ranking:

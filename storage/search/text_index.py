@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -160,13 +161,7 @@ class TextIndex:
             f"JOIN {FTS}.doc_versions v USING (docid)"
         ).fetchnumpy()
         n_docs = int(docs["docid"].max()) + 1 if len(docs["docid"]) else 0
-        doc_len = np.zeros(n_docs)
-        doc_ids = np.full(n_docs, "", dtype=object)
-        doc_version = np.zeros(n_docs, np.int64)
-        at = np.asarray(docs["docid"], np.int64)
-        doc_len[at] = docs["len"]
-        doc_ids[at] = list(docs["name"])
-        doc_version[at] = docs["version"]
+        doc_len, doc_ids, doc_version = _doc_arrays(docs, n_docs)
         stats = con.execute(f"SELECT num_docs, avgdl FROM {FTS}.stats").fetchone()
         terms = [str(t) for t in words["term"]]
         return cls(
@@ -222,13 +217,7 @@ class TextIndex:
             f"(SELECT DISTINCT docid FROM {FTS}.postings WHERE termid IN (SELECT unnest(?)))",
             [termids.tolist()],
         ).fetchnumpy()
-        doc_len = np.zeros(n_docs)
-        doc_ids = np.full(n_docs, "", dtype=object)
-        doc_version = np.zeros(n_docs, np.int64)
-        at = np.asarray(docs["docid"], np.int64)
-        doc_len[at] = docs["len"]
-        doc_ids[at] = list(docs["name"])
-        doc_version[at] = docs["version"]
+        doc_len, doc_ids, doc_version = _doc_arrays(docs, n_docs)
         terms = [str(t) for t in words_found["term"]]
         return cls(
             build_id=build_id,
@@ -386,6 +375,21 @@ class TextIndex:
         allowed = np.zeros(len(self.doc_ids), bool)
         allowed[np.asarray(found["docid"], np.int64)] = True
         return allowed
+
+
+def _doc_arrays(
+    docs: dict[str, Any], n_docs: int
+) -> tuple[Floats, npt.NDArray[np.object_], npt.NDArray[np.int64]]:
+    """Length, prompt id and indexed version by docid, from fetched (docid, name, len,
+    version) columns; docs not fetched stay empty."""
+    doc_len = np.zeros(n_docs)
+    doc_ids = np.full(n_docs, "", dtype=object)
+    doc_version = np.zeros(n_docs, np.int64)
+    at = np.asarray(docs["docid"], np.int64)
+    doc_len[at] = docs["len"]
+    doc_ids[at] = list(docs["name"])
+    doc_version[at] = docs["version"]
+    return doc_len, doc_ids, doc_version
 
 
 def _cuts(raw: str) -> range:
