@@ -14,7 +14,17 @@ from storage.analytics.models import (
 from storage.db.paths import default_library_path
 from storage.errors import PromptdeckError
 from storage.library import Library
-from storage.models import Prompt, PromptFilter, PromptSummary, PromptVersion
+from storage.models import EMBEDDING_PROVIDERS as PROVIDERS
+from storage.models import (
+    EXPORT_FORMATS,
+    GENERATION_FIELDS,
+    IMPORT_FORMATS,
+    Prompt,
+    PromptFilter,
+    PromptSummary,
+    PromptVersion,
+)
+from storage.models import SEARCH_MODES as MODES
 from storage.prompts import templates
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
 from storage.prompts.validation import MAX_NESTING, clean_fields, nesting_depth
@@ -27,12 +37,9 @@ from storage.search.embedding import (
     offline_provider,
     settings_from,
 )
-from storage.search.embedding.settings import PROVIDERS
 from storage.search.embeddings import Progress, SaveNotice
-from storage.search.service import MODES, SearchHit
+from storage.search.service import SearchHit
 from storage.transfer import (
-    EXPORT_FORMATS,
-    IMPORT_FORMATS,
     BackupProgress,
     ImportPreview,
     ImportSummary,
@@ -42,11 +49,7 @@ from storage.transfer import (
     restore_backup,
     verify_backup,
 )
-from storage.transfer.generations import (
-    GENERATION_FIELDS,
-    REQUIRED_FIELDS,
-    parse_generation_mapping,
-)
+from storage.transfer.generations import REQUIRED_FIELDS, parse_generation_mapping
 
 __all__ = [
     "EXPORT_FORMATS",

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from storage.errors import PromptdeckError, ValidationError
+from storage.models import EMBEDDING_PROVIDERS as PROVIDERS
 from storage.search.embedding.base import EmbeddingProvider
 from storage.search.embedding.client import redact_url
 from storage.search.embedding.local import LocalProvider
@@ -23,7 +24,6 @@ from storage.search.embedding.wordllama import DIMS as WORDLLAMA_DIMS
 from storage.search.embedding.wordllama import MODEL as WORDLLAMA_MODEL
 from storage.search.embedding.wordllama import WordLlamaProvider
 
-PROVIDERS = ("wordllama", "local", "openai", "ollama")
 DEFAULT_PROVIDER = "wordllama"
 LOCAL_DIMS = 384
 
