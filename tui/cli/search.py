@@ -12,6 +12,7 @@ import click
 import storage
 from storage import MODES, PROVIDERS, Library, Prompt, PromptFilter
 from tui.cli.common import State, UserError, json_option, library
+from tui.cli.completion import prompt_refs
 from tui.cli.fields import filter_options
 from tui.cli.output import clip, emit_json, table
 from tui.shared.settings import ConfigError, Settings
@@ -84,7 +85,7 @@ def search(
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, metavar="N")
 @json_option
 def similar(ref: str, limit: int, as_json: bool) -> None:
