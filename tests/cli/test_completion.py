@@ -9,10 +9,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.cli.conftest import Cli
 from tests.cli.test_processes import hold
+from tui.main import main
 
 LINES = {  # name -> content
     "Linux terminal": "Act as a Linux terminal. Reply with what it prints.",
@@ -81,6 +83,36 @@ def test_a_ref_completes_with_live_names_from_the_library(
         r"Code\\ review"
     ]
     assert "Linguist" in bash(promptdeck_script, "promptdeck link Code Li", 3, **at)
+
+
+# The parameters that name a prompt, wherever a verb has one.
+REF_PARAMS = ("ref", "source", "target", "parent", "child")
+
+
+def _verbs(group: click.Group, path: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _verbs(command, f"{path}{name} ")
+        else:
+            found.append((f"{path}{name}", command))
+    return found
+
+
+def test_every_ref_of_every_verb_completes(db: Path, prompts: dict[str, str]) -> None:
+    """A new verb's REF completes too (in-process: the parameter's own shell_complete)."""
+    root = click.Context(main)
+    root.params["db"] = db
+    checked = []
+    for name, command in _verbs(main):
+        ctx = click.Context(command, parent=root, info_name=name)
+        for param in command.params:
+            if param.name in REF_PARAMS:
+                offered = [item.value for item in param.shell_complete(ctx, "Lin")]
+                wanted = ["Lindy hop"] if name == "unarchive" else ["Linguist", "Linux terminal"]
+                assert offered == wanted, (name, param.name)
+                checked.append(f"{name} {param.name}")
+    assert len(checked) >= 20, checked  # 27 today
 
 
 def test_a_short_id_completes_too(
