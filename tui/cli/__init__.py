@@ -13,8 +13,8 @@ import click
 from click.shell_completion import add_completion_class
 
 from tui.cli import analytics, lineage, organise, prompts, reports, search, show, transfer, usage
-from tui.cli.common import Group, Seconds, State
-from tui.cli.completion import EscapingBashComplete, library_path
+from tui.cli.common import Group, Seconds, State, library_path
+from tui.cli.completion import EscapingBashComplete
 
 __all__ = ["OpenTui", "build"]
 

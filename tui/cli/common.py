@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from storage import Library, PromptdeckError
+from storage import Library, PromptdeckError, default_library_path
 from tui.shared.settings import configured_embedder, load_settings
 
 if TYPE_CHECKING:
@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 # six), and closes it when the command ends (see State.close), so the file is held only
 # while the verb runs.
 _HOLD_FOR_THE_COMMAND = 3600.0
+
+
+def library_path(db: Path | None) -> Path:
+    """The library a command opens: --db (or PROMPTDECK_DB, which click reads for it), else
+    the default."""
+    return (db or default_library_path()).expanduser()
 
 
 @dataclass

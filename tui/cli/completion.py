@@ -9,23 +9,17 @@ or one that is not a library completes nothing."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import click
 from click.shell_completion import BashComplete, CompletionItem
 
-from storage import Library, PromptdeckError, default_library_path
+from storage import Library, PromptdeckError
 from storage.models import short_id
+from tui.cli.common import library_path
 
 # What one TAB may list (bash asks before it shows more than 100).
 LIMIT = 100
-
-
-def library_path(db: Path | None) -> Path:
-    """The library a command opens: --db (or PROMPTDECK_DB, which click reads for it), else
-    the default."""
-    return (db or default_library_path()).expanduser()
 
 
 def prompt_refs(
