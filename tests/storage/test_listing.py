@@ -236,3 +236,5 @@ def test_starting_with_is_what_a_shell_completes_a_ref_from(library: Library) ->
     short = ids["Code review"][-8:]
     assert named(short) == [("Code review", ids["Code review"])]  # ids are sequential here
     assert named("no such") == []
+    twin = library.prompts.create("Code review", "A second one, by the same name.").id
+    assert named("", limit=1) == [("Code review", ids["Code review"]), ("Code review", twin)]
