@@ -12,10 +12,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.db.clock import Clock, utc_now
 from storage.db.connection import connect
@@ -23,6 +22,9 @@ from storage.db.database import TABLES, Rows
 from storage.db.ids import IdFactory, uuid7
 from storage.db.schema import ensure_schema, library_version, refuse_foreign, refuse_newer
 from storage.errors import PromptdeckError, QueryError, SchemaError, ValidationError
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]
 
 BURST_CHECKPOINT = "1GB"  # the log a burst may grow before DuckDB checkpoints on its own
 

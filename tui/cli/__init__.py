@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Protocol
 
 import click
+from click.shell_completion import add_completion_class
 
-from storage import default_library_path
 from tui.cli import analytics, lineage, organise, prompts, reports, search, show, transfer, usage
-from tui.cli.common import Group, Seconds, State
+from tui.cli.common import Group, Seconds, State, library_path
+from tui.cli.completion import EscapingBashComplete
 
 __all__ = ["OpenTui", "build"]
 
@@ -66,7 +67,7 @@ def build(open_tui: OpenTui) -> click.Group:
         REF, wherever a prompt is expected: a full id, an exact name, a unique start or end of the
         id (the 8-character short id that `list` shows), and REF@label, REF@N or REF@latest to pin
         a version."""
-        path = (db or default_library_path()).expanduser()
+        path = library_path(db)
         ctx.obj = State(path, read_only=read_only, lock_timeout=lock_timeout)
         ctx.call_on_close(ctx.obj.close)
         if ctx.invoked_subcommand is not None:
@@ -78,4 +79,5 @@ def build(open_tui: OpenTui) -> click.Group:
     for module in (prompts, show, lineage, usage, organise, reports, search, transfer, analytics):
         for command in module.COMMANDS:
             main.add_command(command)
+    add_completion_class(EscapingBashComplete)  # _PROMPTDECK_COMPLETE=bash_... uses it
     return main

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from storage.errors import ValidationError
+from storage.models import EMBEDDING_PROVIDERS as PROVIDERS
 from storage.remote import settings as checks
 from storage.remote.settings import Chosen, SettingsTable, layered, settings_repr
 from storage.remote.urls import redact_url
@@ -23,7 +24,6 @@ from storage.search.embedding.wordllama import DIMS as WORDLLAMA_DIMS
 from storage.search.embedding.wordllama import MODEL as WORDLLAMA_MODEL
 from storage.search.embedding.wordllama import WordLlamaProvider
 
-PROVIDERS = ("wordllama", "local", "openai", "ollama")
 DEFAULT_PROVIDER = "wordllama"
 LOCAL_DIMS = 384
 
