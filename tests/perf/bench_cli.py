@@ -14,6 +14,7 @@ library gains one usage event per run."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -22,8 +23,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import duckdb
 
 PROMPTDECK = Path(sys.executable).parent / "promptdeck"
 QUERY = "review this code for security problems"
@@ -75,26 +74,31 @@ def paired(
     )
 
 
+FACTS = """
+import duckdb, json, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("SET enable_progress_bar = false")
+model = con.execute("SELECT value FROM config WHERE key = 'embedding_model'").fetchone()
+if model is None:
+    sys.exit(f"{sys.argv[1]}: no embedding model is active: embed the library first")
+dims = con.execute(
+    "SELECT any_value(dims) FROM prompt_embeddings WHERE model = ?", [model[0]]).fetchone()
+row = con.execute("SELECT id FROM prompts WHERE archived_at IS NULL "
+                  "AND content NOT LIKE '%{{%' ORDER BY id LIMIT 1").fetchone()
+live = con.execute("SELECT count(*) FROM prompts WHERE archived_at IS NULL").fetchone()
+print(json.dumps([model[0], dims[0], row[0][-8:], live[0]]))
+"""
+
+
 def library_facts(path: Path) -> tuple[str, int, str, int]:
     """The active model, its width, a live prompt with no variables (its short id) and the
-    live prompt count."""
-    con = duckdb.connect(str(path), read_only=True, config={"enable_progress_bar": False})
-    try:
-        model = con.execute("SELECT value FROM config WHERE key = 'embedding_model'").fetchone()
-        if model is None:
-            raise SystemExit(f"{path}: no embedding model is active: embed the library first")
-        dims = con.execute(
-            "SELECT any_value(dims) FROM prompt_embeddings WHERE model = ?", [model[0]]
-        ).fetchone()
-        row = con.execute(
-            "SELECT id FROM prompts WHERE archived_at IS NULL AND content NOT LIKE '%{{%' "
-            "ORDER BY id LIMIT 1"
-        ).fetchone()
-        live = con.execute("SELECT count(*) FROM prompts WHERE archived_at IS NULL").fetchone()
-    finally:
-        con.close()
-    assert dims and row and live
-    return str(model[0]), int(dims[0]), str(row[0])[-8:], int(live[0])
+    live prompt count, read in a process of its own: this one stays small, as a fork copies
+    it into every child's peak memory."""
+    done = subprocess.run(
+        [sys.executable, "-c", FACTS, str(path)], capture_output=True, text=True, check=True
+    )
+    model, dims, ref, live = json.loads(done.stdout)
+    return str(model), int(dims), str(ref), int(live)
 
 
 def query_vector(model: str, folder: Path) -> Path:
