@@ -157,3 +157,14 @@ class Restored(Message):
 @dataclass
 class RenderCopied(Message):
     text: str
+
+
+# -- the picker (promptdeck pick) -------------------------------------------------------------
+
+
+@dataclass
+class PickFailed(Message):
+    """The picker cannot go on (the use could not be recorded, nothing to pick): it ends
+    printing nothing, and the CLI says why on one line."""
+
+    text: str

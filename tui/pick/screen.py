@@ -1,0 +1,286 @@
+"""PickScreen: the picker's one line of search, a few rows of prompts and a footer. Type to
+narrow (ranked as browse ranks), ctrl+t cycles the mode, arrows move, enter picks; a prompt
+with {{variables}} asks for them (PickVariablesScreen) before its text is rendered."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState, get_current_worker
+
+from storage import Library, PromptdeckError, templates
+from storage.models import PromptFilter, PromptPage
+from tui.browse_query import BrowseQuery, ListRequest
+from tui.keys import in_declared_order
+from tui.messages import (
+    PickFailed,
+    PromptsLoaded,
+    PromptUsed,
+    SearchPrepared,
+    StatusMessage,
+    VariablesNeeded,
+)
+from tui.pick.variables import PickVariablesScreen
+from tui.widgets.pick_list import PickList
+
+# Renders a prompt with the values given and records the use; returns the text.
+UseFunction = Callable[[str, Mapping[str, str]], str]
+
+FIRST_PAGE = 50  # rows of the first page (a few screenfuls); more follow as the cursor moves
+MORE = 200
+ORDER = "relevance"  # unranked, the prompts most used lately come first
+
+
+class PickScreen(Screen[None]):
+    CSS_PATH = "pick.tcss"
+    AUTO_FOCUS = "#pick-query"
+    # fmt: off
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # priority: the search box would take enter (submit), the arrows and the page keys
+        # (scroll) for itself
+        Binding("enter", "pick", "Pick", id="pick.pick", priority=True,
+                tooltip="Pick the highlighted prompt"),
+        Binding("ctrl+t", "cycle_mode", "Mode", id="pick.mode",
+                tooltip="Search mode: text (BM25), semantic (embeddings) or hybrid"),
+        Binding("up", "move(-1)", "Up", id="pick.up", priority=True,
+                tooltip="Previous prompt"),
+        Binding("down", "move(1)", "Down", id="pick.down", priority=True,
+                tooltip="Next prompt"),
+        Binding("ctrl+p", "move(-1)", "Up", id="pick.previous", show=False,
+                tooltip="Previous prompt"),
+        Binding("ctrl+n", "move(1)", "Down", id="pick.next", show=False, tooltip="Next prompt"),
+        Binding("pagedown", "page(1)", "Page down", id="pick.page_down", show=False,
+                priority=True, tooltip="A page down"),
+        Binding("pageup", "page(-1)", "Page up", id="pick.page_up", show=False, priority=True,
+                tooltip="A page up"),
+        Binding("escape", "app.cancel", "Cancel", id="pick.cancel",
+                tooltip="Pick nothing (exit code 1)"),
+    ]
+    # fmt: on
+
+    def __init__(self, library: Library, use: UseFunction, *, query: str = "", ids: bool) -> None:
+        super().__init__()
+        self.library, self.use, self.ids = library, use, ids
+        self.initial_query = query
+        self.query_state = BrowseQuery(sort=ORDER)
+        self.library_total: int | None = None
+        self._loading: Worker[None] | None = None
+        self._shown = False  # a first page is on screen
+        self._picking = False
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return in_declared_order(super().active_bindings)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="pick-bar"):
+            yield Static("Text ›", id="pick-mode")
+            yield Input(self.initial_query, placeholder="type to narrow", id="pick-query")
+            yield Static("", id="pick-count")
+        yield PickList(id="pick-list")
+        yield Static("", id="pick-status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.reload()
+        if self.initial_query:  # after the first page: ranking may wait for the index
+            self.query_state.type_text(self.initial_query)
+            self.reload()
+
+    # -- the list --------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Query the list for the current state; keystrokes typed meanwhile fold into one
+        query of the newest text, run when this one ends."""
+        request = self.query_state.request()
+        if request is not None:
+            self._loading = self.load_page(request)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker is self._loading and worker.is_finished:
+            request = self.query_state.finished()
+            if request is not None:
+                self._loading = self.load_page(request)
+        error = worker.error
+        if event.state is not WorkerState.ERROR or error is None:
+            return
+        if isinstance(error, PromptdeckError):
+            text = str(error)
+        else:
+            text = f"{type(error).__name__}: {error}"
+        if worker.group in ("use", "finish"):  # the use was not recorded: end with the error
+            self.app.post_message(PickFailed(text))
+            return
+        if worker.group == "pick":
+            self._picking = False
+        self.post_message(StatusMessage(text, error=True))
+
+    @work(thread=True, exclusive=True, group="list", exit_on_error=False)
+    def load_page(self, request: ListRequest) -> None:
+        page = self._page(request, 0)
+        if get_current_worker().is_cancelled:
+            return
+        total = self.library_total
+        if total is None:
+            where = request.where
+            total = page.total if where == PromptFilter() else self.library.prompts.count_prompts()
+        self.post_message(PromptsLoaded(page, request.where, total, mode=request.mode))
+
+    def _page(self, request: ListRequest, offset: int) -> PromptPage:
+        library, where = self.library, request.where
+        limit = FIRST_PAGE if offset == 0 else MORE
+        if request.mode is not None and where.text:
+            return library.search.table(
+                where.text,
+                request.mode,
+                replace(where, text=None),
+                limit=limit,
+                offset=offset,
+                match_all=True,
+            )
+        return library.prompts.prompt_table(
+            where, sort=request.sort, descending=request.descending, offset=offset, limit=limit
+        )
+
+    @on(PickList.NeedMore)
+    def _need_more(self, event: PickList.NeedMore) -> None:
+        self.load_more(self.query_state.more(), event.offset)
+
+    @work(thread=True, exclusive=True, group="more", exit_on_error=False)
+    def load_more(self, request: ListRequest, offset: int) -> None:
+        page = self._page(request, offset)
+        if not get_current_worker().is_cancelled:
+            self.post_message(PromptsLoaded(page, request.where, -1, mode=request.mode))
+
+    def on_prompts_loaded(self, message: PromptsLoaded) -> None:
+        picks = self.query_one(PickList)
+        current = self.query_state.is_current(message.where, message.mode)
+        if not current and self._shown:
+            return  # a result the user has moved on from (the very first is shown anyway)
+        if message.page.offset:
+            picks.append(message.page)
+            return
+        if self.library_total is None:
+            self.library_total = message.library_total
+            if message.library_total == 0:
+                where = self.library.db.path
+                self.app.post_message(PickFailed(f"{where}: no prompts to pick from"))
+                return
+            self.prepare_search("text")  # after the first page, which must not wait for it
+        self._shown = True
+        searching = message.where.text is not None
+        picks.empty_text = "No prompts match." if searching else "No prompts."
+        picks.set_page(message.page)
+        if message.page.notice:
+            self.post_message(StatusMessage(message.page.notice))
+        matched, total = message.page.total, self.library_total
+        count = f"{matched:,} of {total:,}" if searching else f"{total:,}"
+        self.query_one("#pick-count", Static).update(count)
+
+    # -- search ----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#pick-query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        if not self._shown:
+            return  # on_mount asks for the first page, then for the initial query
+        self.query_state.type_text(event.value)
+        self.reload()
+
+    @work(thread=True, group="prepare", exit_on_error=False)
+    def prepare_search(self, mode: str) -> None:
+        self.post_message(SearchPrepared(mode, self.library.search.prepare(mode)))
+
+    def on_search_prepared(self, message: SearchPrepared) -> None:
+        query = self.query_state
+        query.prepared.add(message.mode)
+        if message.mode != query.search_mode:
+            return
+        if message.notice:
+            self.post_message(StatusMessage(message.notice))
+        elif message.mode != "text":
+            self.post_message(StatusMessage(""))
+        if query.where.text:
+            self.reload()
+
+    def action_cycle_mode(self) -> None:
+        query = self.query_state
+        mode = query.next_mode()
+        self.query_one("#pick-mode", Static).update(f"{mode.capitalize()} ›")
+        if mode not in query.prepared:
+            if mode != "text":
+                self.post_message(StatusMessage(f"loading vectors for {mode} search…"))
+            self.prepare_search(mode)
+        if query.where.text:
+            self.reload()
+
+    def on_status_message(self, message: StatusMessage) -> None:
+        status = self.query_one("#pick-status", Static)
+        status.set_class(message.error, "-error")
+        status.update(message.text)
+        status.display = bool(message.text)
+
+    # -- moving and picking ----------------------------------------------------------------
+
+    def action_move(self, delta: int) -> None:
+        self.query_one(PickList).move(delta)
+
+    def action_page(self, direction: int) -> None:
+        self.query_one(PickList).page(direction)
+
+    def action_pick(self) -> None:
+        row = self.query_one(PickList).highlighted
+        if row is None or self._picking:
+            return
+        if self.ids:
+            self.app.exit(row.prompt_id)
+            return
+        self._picking = True
+        self.read_variables(row.prompt_id)
+
+    @work(thread=True, group="pick", exit_on_error=False)
+    def read_variables(self, prompt_id: str) -> None:
+        prompt = self.library.prompts.get(prompt_id)
+        self.post_message(VariablesNeeded(prompt, templates.variables(prompt.content)))
+
+    def on_variables_needed(self, message: VariablesNeeded) -> None:
+        prompt = message.prompt
+        if not message.names:
+            self.finish(prompt.id, {})
+            return
+
+        def filled(values: dict[str, str] | None) -> None:
+            if values is None:  # back to the list
+                self._picking = False
+            else:
+                self.finish(prompt.id, values)
+
+        variables = PickVariablesScreen(prompt.name, prompt.content, message.names)
+        self.app.push_screen(variables, filled)
+
+    @work(exclusive=True, group="finish", exit_on_error=False)
+    async def finish(self, prompt_id: str, values: dict[str, str]) -> None:
+        """Let the reads end (the use may reopen the file for writing), then render and
+        record the use."""
+        for worker in list(self.app.workers):
+            if worker.group in ("list", "more", "prepare", "pick"):
+                with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                    await worker.wait()
+        self.record_use(prompt_id, values)
+
+    @work(thread=True, group="use", exit_on_error=False)
+    def record_use(self, prompt_id: str, values: dict[str, str]) -> None:
+        self.post_message(PromptUsed(prompt_id, self.use(prompt_id, values)))
+
+    def on_prompt_used(self, message: PromptUsed) -> None:
+        self.app.exit(message.text)

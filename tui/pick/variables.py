@@ -1,0 +1,74 @@
+"""PickVariablesScreen: the picked prompt's {{variables}}, one line each, inline, with the
+rendered text below as it is filled in. enter goes to the next and, on the last, uses them."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from tui.widgets.template_preview import rendered_text
+
+
+class Fields(VerticalScroll, can_focus=False):
+    """The variables' rows: scrolled by focus, not a tab stop of its own."""
+
+
+class PickVariablesScreen(Screen[dict[str, str] | None]):
+    CSS_PATH = "variables.tcss"
+    # fmt: off
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "next", "Next", id="pick.variables.next", priority=True,
+                tooltip="The next variable; on the last, use the prompt"),
+        Binding("ctrl+s", "submit", "Use", id="pick.variables.submit",
+                tooltip="Use the prompt with the values given"),
+        Binding("escape", "back", "Back", id="pick.variables.back",
+                tooltip="Back to the list"),
+    ]
+    # fmt: on
+
+    def __init__(self, name: str, content: str, names: list[str]) -> None:
+        super().__init__()
+        self.prompt_name, self.content, self.names = name, content, names
+
+    def compose(self) -> ComposeResult:
+        count = f"{len(self.names)} variable{'' if len(self.names) == 1 else 's'}"
+        yield Static(f"{self.prompt_name} · {count}", id="pick-title")
+        with Fields(id="pick-fields"):
+            for name in self.names:
+                with Horizontal(classes="pick-variable"):
+                    yield Label(name)
+                    yield Input(placeholder=name, name=name, classes="variable", compact=True)
+        yield Static(id="pick-rendered")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self._render_preview()
+
+    def values(self) -> dict[str, str]:
+        # By name, not id: a variable may hold dots and dashes, which ids cannot.
+        return {box.name or "": box.value for box in self.query(".variable").results(Input)}
+
+    def on_input_changed(self) -> None:
+        self._render_preview()
+
+    def _render_preview(self) -> None:
+        self.query_one("#pick-rendered", Static).update(rendered_text(self.content, self.values()))
+
+    def action_next(self) -> None:
+        inputs = list(self.query(".variable").results(Input))
+        position = next((i for i, box in enumerate(inputs) if box is self.focused), -1)
+        if position + 1 < len(inputs):
+            inputs[position + 1].focus()
+        else:
+            self.action_submit()
+
+    def action_submit(self) -> None:
+        self.dismiss(self.values())
+
+    def action_back(self) -> None:
+        self.dismiss(None)
