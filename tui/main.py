@@ -1,6 +1,6 @@
 """The `promptdeck` console script: the CLI, which opens the TUI when no verb is given.
 
-Only the no-verb path (tui.app) and `pick` (tui.pick.app) import Textual, when they run, so
+Only the no-verb path (tui.app) and `pick` (tui.pick) import Textual, when they run, so
 any other verb never loads it."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def open_app(path: Path, *, demo: bool, read_only: bool, lock_timeout: float) ->
 def run_pick(
     path: Path, *, query: str, ids: bool, read_only: bool, lock_timeout: float
 ) -> str | None:
-    from tui.pick.app import run_pick as pick
+    from tui.pick.run import run_pick as pick
 
     return pick(path, query=query, ids=ids, read_only=read_only, lock_timeout=lock_timeout)
 

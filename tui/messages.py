@@ -9,6 +9,7 @@ from textual.message import Message
 from storage import SaveNotice, SearchHit
 from storage.errors import PromptdeckError
 from storage.models import Prompt, PromptFilter, PromptPage, PromptVersion, Tag
+from tui.pick.pages import PickPage
 
 
 @dataclass
@@ -160,6 +161,16 @@ class RenderCopied(Message):
 
 
 # -- the picker (promptdeck pick) -------------------------------------------------------------
+
+
+@dataclass
+class PickPageLoaded(Message):
+    """A page of the picker's list (offset 0: a new result) for a filter, ranked by `mode`."""
+
+    page: PickPage
+    where: PromptFilter
+    mode: str | None
+    library_total: int  # the live prompts (-1: not counted again, for a further page)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from concurrent.futures import Future
 from typing import ClassVar
 
 from textual import on, work
@@ -18,26 +18,22 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState, get_current_worker
 
 from storage import Library, PromptdeckError, templates
-from storage.models import PromptFilter, PromptPage
-from tui.browse_query import BrowseQuery, ListRequest
+from tui.browse_query import ListRequest
 from tui.keys import in_declared_order
 from tui.messages import (
     PickFailed,
-    PromptsLoaded,
+    PickPageLoaded,
     PromptUsed,
     SearchPrepared,
     StatusMessage,
     VariablesNeeded,
 )
+from tui.pick.pages import PickPage, first_request, library_total, new_query, read_page
 from tui.pick.variables import PickVariablesScreen
 from tui.widgets.pick_list import PickList
 
 # Renders a prompt with the values given and records the use; returns the text.
 UseFunction = Callable[[str, Mapping[str, str]], str]
-
-FIRST_PAGE = 50  # rows of the first page (a few screenfuls); more follow as the cursor moves
-MORE = 200
-ORDER = "relevance"  # unranked, the prompts most used lately come first
 
 
 class PickScreen(Screen[None]):
@@ -67,11 +63,20 @@ class PickScreen(Screen[None]):
     ]
     # fmt: on
 
-    def __init__(self, library: Library, use: UseFunction, *, query: str = "", ids: bool) -> None:
+    def __init__(
+        self,
+        library: Library,
+        use: UseFunction,
+        *,
+        query: str = "",
+        ids: bool = False,
+        first_page: Future[PickPage] | None = None,
+    ) -> None:
         super().__init__()
         self.library, self.use, self.ids = library, use, ids
         self.initial_query = query
-        self.query_state = BrowseQuery(sort=ORDER)
+        self.query_state = new_query()
+        self._first_page = first_page  # read before the screen existed (tui/pick/run.py)
         self.library_total: int | None = None
         self._loading: Worker[None] | None = None
         self._shown = False  # a first page is on screen
@@ -91,8 +96,8 @@ class PickScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.reload()
-        if self.initial_query:  # after the first page: ranking may wait for the index
+        self.reload()  # the first page: every prompt, shown while a search may wait for its index
+        if self.initial_query:
             self.query_state.type_text(self.initial_query)
             self.reload()
 
@@ -103,7 +108,13 @@ class PickScreen(Screen[None]):
         query of the newest text, run when this one ends."""
         request = self.query_state.request()
         if request is not None:
-            self._loading = self.load_page(request)
+            self._load(request)
+
+    def _load(self, request: ListRequest) -> None:
+        early, self._first_page = self._first_page, None
+        if early is not None and request != first_request():
+            early = None  # not what the screen asks for (cannot happen: on_mount asks first)
+        self._loading = self.load_page(request, early)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -111,7 +122,7 @@ class PickScreen(Screen[None]):
         if worker is self._loading and worker.is_finished:
             request = self.query_state.finished()
             if request is not None:
-                self._loading = self.load_page(request)
+                self._load(request)
         error = worker.error
         if event.state is not WorkerState.ERROR or error is None:
             return
@@ -119,7 +130,8 @@ class PickScreen(Screen[None]):
             text = str(error)
         else:
             text = f"{type(error).__name__}: {error}"
-        if worker.group in ("use", "finish"):  # the use was not recorded: end with the error
+        if worker.group in ("use", "finish") or not self._shown:
+            # the use was not recorded, or the library could not be read: end with the error
             self.app.post_message(PickFailed(text))
             return
         if worker.group == "pick":
@@ -127,31 +139,14 @@ class PickScreen(Screen[None]):
         self.post_message(StatusMessage(text, error=True))
 
     @work(thread=True, exclusive=True, group="list", exit_on_error=False)
-    def load_page(self, request: ListRequest) -> None:
-        page = self._page(request, 0)
+    def load_page(self, request: ListRequest, early: Future[PickPage] | None = None) -> None:
+        page = early.result() if early is not None else read_page(self.library, request)
         if get_current_worker().is_cancelled:
             return
         total = self.library_total
         if total is None:
-            where = request.where
-            total = page.total if where == PromptFilter() else self.library.prompts.count_prompts()
-        self.post_message(PromptsLoaded(page, request.where, total, mode=request.mode))
-
-    def _page(self, request: ListRequest, offset: int) -> PromptPage:
-        library, where = self.library, request.where
-        limit = FIRST_PAGE if offset == 0 else MORE
-        if request.mode is not None and where.text:
-            return library.search.table(
-                where.text,
-                request.mode,
-                replace(where, text=None),
-                limit=limit,
-                offset=offset,
-                match_all=True,
-            )
-        return library.prompts.prompt_table(
-            where, sort=request.sort, descending=request.descending, offset=offset, limit=limit
-        )
+            total = library_total(self.library, request, page)
+        self.post_message(PickPageLoaded(page, request.where, request.mode, total))
 
     @on(PickList.NeedMore)
     def _need_more(self, event: PickList.NeedMore) -> None:
@@ -159,11 +154,11 @@ class PickScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="more", exit_on_error=False)
     def load_more(self, request: ListRequest, offset: int) -> None:
-        page = self._page(request, offset)
+        page = read_page(self.library, request, offset)
         if not get_current_worker().is_cancelled:
-            self.post_message(PromptsLoaded(page, request.where, -1, mode=request.mode))
+            self.post_message(PickPageLoaded(page, request.where, request.mode, -1))
 
-    def on_prompts_loaded(self, message: PromptsLoaded) -> None:
+    def on_pick_page_loaded(self, message: PickPageLoaded) -> None:
         picks = self.query_one(PickList)
         current = self.query_state.is_current(message.where, message.mode)
         if not current and self._shown:
@@ -192,8 +187,6 @@ class PickScreen(Screen[None]):
 
     @on(Input.Changed, "#pick-query")
     def _query_changed(self, event: Input.Changed) -> None:
-        if not self._shown:
-            return  # on_mount asks for the first page, then for the initial query
         self.query_state.type_text(event.value)
         self.reload()
 

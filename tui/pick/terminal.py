@@ -4,7 +4,7 @@ shows the picker while `$(...)` captures only the text picked.
 Textual's inline driver writes to stderr, reads stdin and asks stdout for the terminal's size
 (shutil.get_terminal_size): under `$(...)` stdout is a pipe, so the width would be a guess,
 and with stderr or stdin redirected the picker would vanish or go deaf. TerminalDriver is that
-driver on the controlling terminal, for all three."""
+driver on the controlling terminal (run.py opens it), for all three."""
 
 from __future__ import annotations
 
@@ -14,25 +14,6 @@ from typing import Any, TextIO
 from textual.app import App
 from textual.driver import Driver
 from textual.drivers.linux_inline_driver import LinuxInlineDriver
-
-from storage import PromptdeckError
-
-TTY = "/dev/tty"
-
-
-def open_terminal(path: str = TTY) -> TextIO:
-    """The controlling terminal, open for reading keys and drawing; a process without one
-    (cron, a pipeline under `ssh host cmd`) gets one clear error."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
-    except OSError as error:
-        raise PromptdeckError(
-            f"pick needs a terminal to draw on: cannot open {path} ({error.strerror or error})"
-        ) from error
-    if not os.isatty(fd):
-        os.close(fd)
-        raise PromptdeckError(f"pick needs a terminal to draw on: {path} is not one")
-    return open(fd, "w", encoding="utf-8", errors="replace")  # noqa: SIM115 - the caller closes
 
 
 def terminal_driver(terminal: TextIO) -> type[Driver]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from textual.geometry import Size
 from textual.message import Message
@@ -13,20 +14,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from storage.models import PromptPage, short_id
+from storage.models import short_id
+from tui.pick.pages import PickPage, PickRow
 from tui.shared import formatting
 
 ID_WIDTH = 8
-FOLDER_SHARE = 3  # the folder column takes a third of the width (between these bounds)
-FOLDER_MIN, FOLDER_MAX = 8, 28
+FOLDER_SHARE = 3  # the folder column takes at most a third of the width, and FOLDER_MAX
+FOLDER_MAX = 28
+NAME_MIN = 12
 _PREFETCH = 20  # ask for the next page when the cursor comes this close to the last row
-
-
-@dataclass(frozen=True, slots=True)
-class PickRow:
-    prompt_id: str
-    name: str
-    folder: str
 
 
 class PickList(ScrollView, can_focus=False):
@@ -53,14 +49,17 @@ class PickList(ScrollView, can_focus=False):
         self.total = 0
         self.empty_text = ""
         self._asked_for: int | None = None
+        self._longest = (0, 0)  # the longest name and folder loaded, in cells
 
     @property
     def highlighted(self) -> PickRow | None:
         return self.rows[self.cursor] if self.rows else None
 
-    def set_page(self, page: PromptPage) -> None:
+    def set_page(self, page: PickPage) -> None:
         """Show the first page of a new result, the cursor on its first row."""
-        self.rows = _rows(page)
+        self.rows = list(page.rows)
+        self._longest = (0, 0)
+        self._measure(page)
         self.total = page.total
         self._asked_for = None
         self._resize_virtual()
@@ -68,15 +67,23 @@ class PickList(ScrollView, can_focus=False):
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
 
-    def append(self, page: PromptPage) -> None:
+    def append(self, page: PickPage) -> None:
         """Add the next page of the same result."""
         if page.offset != len(self.rows):
             return
-        self.rows += _rows(page)
+        self.rows += page.rows
+        self._measure(page)
         self.total = page.total
         self._asked_for = None
         self._resize_virtual()
         self.refresh()
+
+    def _measure(self, page: PickPage) -> None:
+        """Columns as wide as what they hold (on a wide terminal the folder follows the name,
+        not the far edge)."""
+        names = max((cell_len(row.name) for row in page.rows), default=0)
+        folders = max((cell_len(row.folder) for row in page.rows), default=0)
+        self._longest = (max(self._longest[0], names), max(self._longest[1], folders))
 
     def _resize_virtual(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, max(1, len(self.rows)))
@@ -120,17 +127,13 @@ class PickList(ScrollView, can_focus=False):
         style = self.rich_style
         if index == self.cursor:
             style += self.get_component_rich_style("pick-list--cursor")
-        folder_width = max(FOLDER_MIN, min(FOLDER_MAX, width // FOLDER_SHARE))
-        name_width = max(1, width - folder_width - ID_WIDTH - 4)  # a cell between and around
+        longest_name, longest_folder = self._longest
+        folder_width = min(longest_folder, FOLDER_MAX, width // FOLDER_SHARE)
+        room = width - folder_width - ID_WIDTH - 4  # a cell before, between and after
+        name_width = max(NAME_MIN, min(longest_name, room))
         segments = [
             Segment(" " + formatting.fit(row.name, name_width) + " ", style),
             Segment(formatting.fit(row.folder, folder_width) + " ", style + muted),
             Segment(short_id(row.prompt_id), style + muted),
         ]
         return Strip(segments).adjust_cell_length(width, style)
-
-
-def _rows(page: PromptPage) -> list[PickRow]:
-    table = page.table
-    ids, names, folders = (table.column(c).to_pylist() for c in ("id", "name", "folder"))
-    return [PickRow(i, n or "", f or "") for i, n, f in zip(ids, names, folders, strict=True)]
