@@ -262,3 +262,21 @@ async def test_more_rows_follow_as_the_cursor_moves_down(
         await settle(pilot)
         assert len(picks.rows) == FIRST_PAGE + 30
         assert len({row.prompt_id for row in picks.rows}) == FIRST_PAGE + 30
+
+
+async def test_enter_typed_ahead_picks_from_what_was_typed(
+    sample_library: Library, settings: Settings, settle: Settle
+) -> None:
+    """enter pressed before the list shows the result of what was typed waits for it: it
+    never picks from the rows shown before (the first page, a result already left)."""
+    wanted = sample_library.prompts.get("Commit message").id
+    app = PickApp(sample_library, settings=settings, ids=True)
+    async with _run(app) as pilot:
+        await pilot.press(*"commit", "enter")  # no pause: the first page may not be in yet
+        await settle(pilot)
+    assert app.return_value == wanted
+    app = PickApp(sample_library, settings=settings, ids=True, query="paper")
+    async with _run(app) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+    assert app.return_value == sample_library.prompts.get("Paper summary").id

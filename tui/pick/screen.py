@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState, get_current_worker
 
 from storage import Library, PromptdeckError, templates
+from storage.models import PromptFilter
 from tui.browse_query import ListRequest
 from tui.keys import in_declared_order
 from tui.messages import (
@@ -79,8 +80,9 @@ class PickScreen(Screen[None]):
         self._first_page = first_page  # read before the screen existed (tui/pick/run.py)
         self.library_total: int | None = None
         self._loading: Worker[None] | None = None
-        self._shown = False  # a first page is on screen
+        self._shown: tuple[PromptFilter, str | None] | None = None  # what the list shows
         self._picking = False
+        self._pick_when_shown = False  # enter was pressed before the list showed what was typed
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -130,7 +132,7 @@ class PickScreen(Screen[None]):
             text = str(error)
         else:
             text = f"{type(error).__name__}: {error}"
-        if worker.group in ("use", "finish") or not self._shown:
+        if worker.group in ("use", "finish") or self._shown is None:
             # the use was not recorded, or the library could not be read: end with the error
             self.app.post_message(PickFailed(text))
             return
@@ -161,7 +163,7 @@ class PickScreen(Screen[None]):
     def on_pick_page_loaded(self, message: PickPageLoaded) -> None:
         picks = self.query_one(PickList)
         current = self.query_state.is_current(message.where, message.mode)
-        if not current and self._shown:
+        if not current and self._shown is not None:
             return  # a result the user has moved on from (the very first is shown anyway)
         if message.page.offset:
             picks.append(message.page)
@@ -173,7 +175,7 @@ class PickScreen(Screen[None]):
                 self.app.post_message(PickFailed(f"{where}: no prompts to pick from"))
                 return
             self.prepare_search("text")  # after the first page, which must not wait for it
-        self._shown = True
+        self._shown = (message.where, message.mode)
         searching = message.where.text is not None
         picks.empty_text = "No prompts match." if searching else "No prompts."
         picks.set_page(message.page)
@@ -182,6 +184,9 @@ class PickScreen(Screen[None]):
         matched, total = message.page.total, self.library_total
         count = f"{matched:,} of {total:,}" if searching else f"{total:,}"
         self.query_one("#pick-count", Static).update(count)
+        if current and self._pick_when_shown:
+            self._pick_when_shown = False
+            self._pick()
 
     # -- search ----------------------------------------------------------------------------
 
@@ -232,6 +237,20 @@ class PickScreen(Screen[None]):
         self.query_one(PickList).page(direction)
 
     def action_pick(self) -> None:
+        # enter is a priority binding, taken ahead of the keys the search box has been handed
+        # but not taken in yet (typed or pasted in the same instant): pick after them.
+        self.query_one("#pick-query", Input).call_later(self._pick)
+
+    def _pick(self) -> None:
+        query = self.query_state
+        where = query.where
+        query.type_text(self.query_one("#pick-query", Input).value)  # Changed may be on its way
+        if query.where != where:
+            self.reload()
+        shown = self._shown
+        if shown is None or not query.is_current(*shown):
+            self._pick_when_shown = True  # typed ahead: pick from the result of what was typed
+            return
         row = self.query_one(PickList).highlighted
         if row is None or self._picking:
             return

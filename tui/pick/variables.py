@@ -3,6 +3,7 @@ rendered text below as it is filled in. enter goes to the next and, on the last,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -59,16 +60,33 @@ class PickVariablesScreen(Screen[dict[str, str] | None]):
     def _render_preview(self) -> None:
         self.query_one("#pick-rendered", Static).update(rendered_text(self.content, self.values()))
 
+    # enter and ctrl+s are taken ahead of the keys the focused box has been handed but not
+    # taken in yet (typed or pasted in the same instant): act after them.
+
     def action_next(self) -> None:
+        self._after_typing(self._next)
+
+    def action_submit(self) -> None:
+        self._after_typing(self._submit)
+
+    def _after_typing(self, then: Callable[[], None]) -> None:
+        focused = self.focused
+        if focused is None:
+            then()
+        else:
+            focused.call_later(then)
+
+    def _next(self) -> None:
         inputs = list(self.query(".variable").results(Input))
         position = next((i for i, box in enumerate(inputs) if box is self.focused), -1)
         if position + 1 < len(inputs):
             inputs[position + 1].focus()
         else:
-            self.action_submit()
+            self._submit()
 
-    def action_submit(self) -> None:
-        self.dismiss(self.values())
+    def _submit(self) -> None:
+        if self.is_current:  # not twice (enter pressed again meanwhile)
+            self.dismiss(self.values())
 
     def action_back(self) -> None:
         self.dismiss(None)
