@@ -8,6 +8,7 @@ for writing while the user looks; the file is opened for writing only to record 
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -76,10 +77,14 @@ def run_pick(
                 driver_class=terminal_driver(terminal),
                 first_page=first,
             )
+            # What is alive now (modules, Textual) lives until the process ends: keep the
+            # collector from walking it again while the picker starts, and at exit.
+            gc.freeze()
             picked = app.run()
     finally:
         reader.close()
         terminal.close()
+        gc.freeze()  # the search caches too: the process ends next
     if app.error is not None:
         raise PromptdeckError(app.error)
     if app.return_code:
