@@ -23,7 +23,7 @@ from tui.shared.settings import Settings
 
 class PickApp(App[str]):
     ENABLE_COMMAND_PALETTE = False
-    INLINE_PADDING = 0
+    INLINE_PADDING = 1  # a line between the picker and a prompt it is called from (a key binding)
     DEFAULT_MODE = "pick"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
