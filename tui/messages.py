@@ -1,15 +1,20 @@
-"""Typed messages between widgets, screens and workers."""
+"""Typed messages between widgets, screens and workers.
+
+What they carry is imported for the type checker only: the picker (`promptdeck pick`) loads
+this module, and must not load the search and embedding modules with it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from storage import SaveNotice, SearchHit
-from storage.errors import PromptdeckError
-from storage.models import Prompt, PromptFilter, PromptPage, PromptVersion, Tag
-from tui.pick.pages import PickPage
+if TYPE_CHECKING:
+    from storage import SaveNotice, SearchHit
+    from storage.errors import PromptdeckError
+    from storage.models import Prompt, PromptFilter, PromptPage, PromptVersion, Tag
+    from tui.pick.pages import PickPage
 
 
 @dataclass

@@ -31,7 +31,7 @@ TARGET = 0.5
 ESCAPE = "\x1b"
 
 
-def script() -> Path:
+def installed_script() -> Path:
     beside = Path(sys.executable).parent / "promptdeck"
     found = beside if beside.is_file() else shutil.which("promptdeck")
     if not found:
@@ -39,8 +39,8 @@ def script() -> Path:
     return Path(found)
 
 
-def time_pick(path: Path, live: int) -> float:
-    terminal = Terminal([script(), "--db", str(path), "pick"], stderr_to_terminal=False)
+def time_pick(script: Path, path: Path, live: int) -> float:
+    terminal = Terminal([script, "--db", str(path), "pick"], stderr_to_terminal=False)
     try:
         first_list = terminal.wait_for(f"{live:,}")
         terminal.send(ESCAPE)
@@ -69,7 +69,11 @@ def main() -> int:
     parser.add_argument("--prompts", type=int, default=100_000)
     parser.add_argument("--db", type=Path, help="reuse (or create) this library")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument(
+        "--script", type=Path, help="the promptdeck to time (default: the one installed)"
+    )
     args = parser.parse_args()
+    script = args.script or installed_script()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "bench.duckdb"
         if not path.exists():
@@ -77,12 +81,12 @@ def main() -> int:
                 generate(library, args.prompts)
         with Library(path, read_only=True) as library:
             live = library.prompts.count_prompts(PromptFilter())
-        time_pick(path, live)  # a first run warms the OS's file cache
+        time_pick(script, path, live)  # a first run warms the OS's file cache
         picks, bare, starts = [], [], []
         for _ in range(args.rounds):
-            picks.append(time_pick(path, live))
+            picks.append(time_pick(script, path, live))
             bare.append(time_process(reference(path)))
-            starts.append(time_process([str(script()), "--version"]))
+            starts.append(time_process([str(script), "--version"]))
     pick, ref, start = (statistics.median(v) for v in (picks, bare, starts))
     rows = [
         ("figure", "measured (s)", "target", "reference (s)", "ratio"),

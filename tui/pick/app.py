@@ -34,7 +34,7 @@ class PickApp(App[str]):
             priority=True,
             show=False,
             tooltip="Pick nothing (exit code 1)",
-        ),  # fmt: skip
+        ),
     ]
 
     def __init__(

@@ -15,7 +15,7 @@ from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
-from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerError, WorkerState, get_current_worker
 
 from storage import Library, PromptdeckError, templates
 from storage.models import PromptFilter
@@ -204,12 +204,11 @@ class PickScreen(Screen[None]):
         query.prepared.add(message.mode)
         if message.mode != query.search_mode:
             return
+        # No reload: a search loads what it needs itself (PickQuery ranks at once).
         if message.notice:
             self.post_message(StatusMessage(message.notice))
         elif message.mode != "text":
             self.post_message(StatusMessage(""))
-        if query.where.text:
-            self.reload()
 
     def action_cycle_mode(self) -> None:
         query = self.query_state
@@ -286,7 +285,7 @@ class PickScreen(Screen[None]):
         record the use."""
         for worker in list(self.app.workers):
             if worker.group in ("list", "more", "prepare", "pick"):
-                with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                with contextlib.suppress(WorkerError):  # failed, cancelled or never started
                     await worker.wait()
         self.record_use(prompt_id, values)
 
