@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from storage import Library
@@ -180,6 +181,17 @@ def test_a_missing_library_is_one_line_and_is_not_created(
     assert (code, terminal.stdout) == (1, b"")
     assert terminal.stderr == f"promptdeck: {missing}: no such library\n".encode()
     assert not missing.exists()
+
+
+def test_a_file_that_is_not_a_library_is_one_line(promptdeck_script: Path, tmp_path: Path) -> None:
+    foreign = tmp_path / "other.duckdb"
+    with duckdb.connect(str(foreign)) as con:
+        con.execute("CREATE TABLE t (x INTEGER)")
+    terminal = _pick(promptdeck_script, foreign, stderr_to_terminal=False)
+    code = terminal.wait()
+    assert (code, terminal.stdout) == (1, b"")
+    said = f"promptdeck: {foreign}: is a DuckDB database but not a promptdeck library\n"
+    assert terminal.stderr == said.encode()
 
 
 def test_a_bad_option_is_a_usage_error(cli: Cli, prompts: dict[str, str]) -> None:
