@@ -10,9 +10,18 @@ from textual.dom import DOMNode
 
 
 def key(
-    keys: str, action: str, description: str, binding_id: str, tooltip: str, *, show: bool = True
+    keys: str,
+    action: str,
+    description: str,
+    binding_id: str,
+    tooltip: str,
+    *,
+    show: bool = True,
+    priority: bool = False,
 ) -> Binding:
-    return Binding(keys, action, description, show=show, id=binding_id, tooltip=tooltip)
+    return Binding(
+        keys, action, description, show=show, priority=priority, id=binding_id, tooltip=tooltip
+    )
 
 
 def _declared(node_class: type[DOMNode]) -> list[Binding]:

@@ -9,12 +9,12 @@ from concurrent.futures import Future
 from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.driver import Driver
 from textual.screen import Screen
 
 from storage import Library
-from tui.keys import unknown_ids
+from tui.keys import key, unknown_ids
 from tui.messages import PickFailed
 from tui.pick.pages import PickPage
 from tui.pick.screen import PickScreen, UseFunction
@@ -25,17 +25,12 @@ class PickApp(App[str]):
     ENABLE_COMMAND_PALETTE = False
     INLINE_PADDING = 1  # a line between the picker and a prompt it is called from (a key binding)
     DEFAULT_MODE = "pick"
+    # fmt: off
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+c",
-            "cancel",
-            "Cancel",
-            id="pick.quit",
-            priority=True,
-            show=False,
-            tooltip="Pick nothing (exit code 1)",
-        ),
+        key("ctrl+c", "cancel", "Cancel", "pick.quit", "Pick nothing (exit code 1)", show=False,
+            priority=True),
     ]
+    # fmt: on
 
     def __init__(
         self,

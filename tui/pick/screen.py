@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import ActiveBinding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerError, WorkerState, get_current_worker
 from storage import Library, PromptdeckError, templates
 from storage.models import PromptFilter
 from tui.browse_query import ListRequest
-from tui.keys import in_declared_order
+from tui.keys import in_declared_order, key
 from tui.messages import (
     PickFailed,
     PickPageLoaded,
@@ -44,23 +44,18 @@ class PickScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: the search box would take enter (submit), the arrows and the page keys
         # (scroll) for itself
-        Binding("enter", "pick", "Pick", id="pick.pick", priority=True,
-                tooltip="Pick the highlighted prompt"),
-        Binding("ctrl+t", "cycle_mode", "Mode", id="pick.mode",
-                tooltip="Search mode: text (BM25), semantic (embeddings) or hybrid"),
-        Binding("up", "move(-1)", "Up", id="pick.up", priority=True,
-                tooltip="Previous prompt"),
-        Binding("down", "move(1)", "Down", id="pick.down", priority=True,
-                tooltip="Next prompt"),
-        Binding("ctrl+p", "move(-1)", "Up", id="pick.previous", show=False,
-                tooltip="Previous prompt"),
-        Binding("ctrl+n", "move(1)", "Down", id="pick.next", show=False, tooltip="Next prompt"),
-        Binding("pagedown", "page(1)", "Page down", id="pick.page_down", show=False,
-                priority=True, tooltip="A page down"),
-        Binding("pageup", "page(-1)", "Page up", id="pick.page_up", show=False, priority=True,
-                tooltip="A page up"),
-        Binding("escape", "app.cancel", "Cancel", id="pick.cancel",
-                tooltip="Pick nothing (exit code 1)"),
+        key("enter", "pick", "Pick", "pick.pick", "Pick the highlighted prompt", priority=True),
+        key("ctrl+t", "cycle_mode", "Mode", "pick.mode",
+            "Search mode: text (BM25), semantic (embeddings) or hybrid"),
+        key("up", "move(-1)", "Up", "pick.up", "Previous prompt", priority=True),
+        key("down", "move(1)", "Down", "pick.down", "Next prompt", priority=True),
+        key("ctrl+p", "move(-1)", "Up", "pick.previous", "Previous prompt", show=False),
+        key("ctrl+n", "move(1)", "Down", "pick.next", "Next prompt", show=False),
+        key("pagedown", "page(1)", "Page down", "pick.page_down", "A page down", show=False,
+            priority=True),
+        key("pageup", "page(-1)", "Page up", "pick.page_up", "A page up", show=False,
+            priority=True),
+        key("escape", "app.cancel", "Cancel", "pick.cancel", "Pick nothing (exit code 1)"),
     ]
     # fmt: on
 

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
+from tui.keys import key
 from tui.widgets.template_preview import rendered_text
 
 
@@ -23,12 +24,11 @@ class PickVariablesScreen(Screen[dict[str, str] | None]):
     CSS_PATH = "variables.tcss"
     # fmt: off
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "next", "Next", id="pick.variables.next", priority=True,
-                tooltip="The next variable; on the last, use the prompt"),
-        Binding("ctrl+s", "submit", "Use", id="pick.variables.submit",
-                tooltip="Use the prompt with the values given"),
-        Binding("escape", "back", "Back", id="pick.variables.back",
-                tooltip="Back to the list"),
+        key("enter", "next", "Next", "pick.variables.next",
+            "The next variable; on the last, use the prompt", priority=True),
+        key("ctrl+s", "submit", "Use", "pick.variables.submit",
+            "Use the prompt with the values given"),
+        key("escape", "back", "Back", "pick.variables.back", "Back to the list"),
     ]
     # fmt: on
 
