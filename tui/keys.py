@@ -5,14 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.dom import DOMNode
 
 
 def key(
-    keys: str, action: str, description: str, binding_id: str, tooltip: str, *, show: bool = True
+    keys: str,
+    action: str,
+    description: str,
+    binding_id: str,
+    tooltip: str,
+    *,
+    show: bool = True,
+    priority: bool = False,
 ) -> Binding:
-    return Binding(keys, action, description, show=show, id=binding_id, tooltip=tooltip)
+    return Binding(
+        keys, action, description, show=show, priority=priority, id=binding_id, tooltip=tooltip
+    )
 
 
 def _declared(node_class: type[DOMNode]) -> list[Binding]:
@@ -50,3 +59,15 @@ def declared_place(node: DOMNode, binding: Binding) -> int:
         ):
             return place
     return len(declared)
+
+
+def in_declared_order(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """Active bindings node by node, each node's in the order declared (Textual puts priority
+    bindings, and a key remapped in the keymap, last or first: the footer follows this)."""
+    nodes = list(dict.fromkeys(active.node for active in bindings.values()))
+
+    def place(item: tuple[str, ActiveBinding]) -> tuple[int, int]:
+        active = item[1]
+        return nodes.index(active.node), declared_place(active.node, active.binding)
+
+    return dict(sorted(bindings.items(), key=place))

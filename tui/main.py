@@ -1,6 +1,7 @@
 """The `promptdeck` console script: the CLI, which opens the TUI when no verb is given.
 
-Only that no-verb path imports tui.app, so a verb never loads Textual."""
+Only the no-verb path (tui.app) and `pick` (tui.pick) import Textual, when they run, so
+any other verb never loads it."""
 
 from __future__ import annotations
 
@@ -15,4 +16,12 @@ def open_app(path: Path, *, demo: bool, read_only: bool, lock_timeout: float) ->
     run_app(path, demo=demo, read_only=read_only, lock_timeout=lock_timeout)
 
 
-main = build(open_app)
+def run_pick(
+    path: Path, *, query: str, ids: bool, read_only: bool, lock_timeout: float
+) -> str | None:
+    from tui.pick.run import run_pick as pick
+
+    return pick(path, query=query, ids=ids, read_only=read_only, lock_timeout=lock_timeout)
+
+
+main = build(open_app, run_pick)

@@ -1,14 +1,20 @@
-"""Typed messages between widgets, screens and workers."""
+"""Typed messages between widgets, screens and workers.
+
+What they carry is imported for the type checker only: the picker (`promptdeck pick`) loads
+this module, and must not load the search and embedding modules with it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from storage import SaveNotice, SearchHit
-from storage.errors import PromptdeckError
-from storage.models import Prompt, PromptFilter, PromptPage, PromptVersion, Tag
+if TYPE_CHECKING:
+    from storage import SaveNotice, SearchHit
+    from storage.errors import PromptdeckError
+    from storage.models import Prompt, PromptFilter, PromptPage, PromptVersion, Tag
+    from tui.pick.pages import PickPage
 
 
 @dataclass
@@ -156,4 +162,25 @@ class Restored(Message):
 
 @dataclass
 class RenderCopied(Message):
+    text: str
+
+
+# -- the picker (promptdeck pick) -------------------------------------------------------------
+
+
+@dataclass
+class PickPageLoaded(Message):
+    """A page of the picker's list (offset 0: a new result) for a filter, ranked by `mode`."""
+
+    page: PickPage
+    where: PromptFilter
+    mode: str | None
+    library_total: int  # the live prompts (-1: not counted again, for a further page)
+
+
+@dataclass
+class PickFailed(Message):
+    """The picker cannot go on (the use could not be recorded, nothing to pick): it ends
+    printing nothing, and the CLI says why on one line."""
+
     text: str

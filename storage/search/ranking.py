@@ -88,18 +88,20 @@ class Ranker:
         """BM25 for a one-shot process: the index reduced to the query's terms (no postings
         loaded whole, nothing kept), the same scores as the held index gives. The index is
         built only when there is none or it is far behind, as the TUI builds it."""
-        for _ in range(2):
-            with self._db.read() as con:
-                load_fts(con)
-                build = text_index.build_id(con)
-                if build is not None:
-                    words = text_index.query_words(con, query)
-                    index = TextIndex.load_terms(con, build, words)
-                    delta = index.empty_delta() if index.unchanged(con) else index.delta(con)
-            behind = build is None or len(delta.ids) > max(REBUILD_AT, index.num_docs // 10)
-            if not behind or self._db.read_only:
-                break
-            build_text_index(self._db)
+        with self._cache.lock:  # two searches at once (a picker's workers) build it once
+            for _ in range(2):
+                with self._db.read() as con:
+                    load_fts(con)
+                    build = text_index.build_id(con)
+                    if build is not None:
+                        words = text_index.query_words(con, query)
+                        index = TextIndex.load_terms(con, build, words)
+                        unchanged = index.unchanged(con)
+                        delta = index.empty_delta() if unchanged else index.delta(con)
+                behind = build is None or len(delta.ids) > max(REBUILD_AT, index.num_docs // 10)
+                if not behind or self._db.read_only:
+                    break
+                build_text_index(self._db)
         if build is None:
             return self._word_match(
                 query, where, limit, min_score, "no text index yet and the library is "

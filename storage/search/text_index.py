@@ -191,9 +191,11 @@ class TextIndex:
         exact += [w.raw[:cut] for w in words if w.prefix for cut in _cuts(w.raw)]
         starts = [s for w in words if w.prefix and len(w.raw) >= 2 for s in {w.raw, w.stem}]
         words_found = con.execute(
-            f"SELECT termid, term, df FROM {FTS}.dict WHERE term IN (SELECT unnest(?)) "
+            f"SELECT termid, term, df FROM {FTS}.dict "
+            "WHERE term IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
             f"OR termid IN (SELECT termid FROM (SELECT termid, row_number() OVER (PARTITION BY "
-            f"s ORDER BY df DESC, term) AS n FROM {FTS}.dict, unnest(?) AS t(s) "
+            f"s ORDER BY df DESC, term) AS n FROM {FTS}.dict, "
+            "unnest(CAST(? AS VARCHAR[])) AS t(s) "
             f"WHERE starts_with(term, s)) WHERE n <= {MAX_EXPANSIONS * 2}) ORDER BY term",
             [exact, starts],
         ).fetchnumpy()
@@ -206,15 +208,16 @@ class TextIndex:
         df = np.zeros(n_terms, np.int64)
         df[termids] = words_found["df"]
         post = con.execute(
-            f"SELECT termid, docid, tf FROM {FTS}.postings WHERE termid IN (SELECT unnest(?)) "
-            "ORDER BY termid, docid",
+            f"SELECT termid, docid, tf FROM {FTS}.postings "
+            "WHERE termid IN (SELECT unnest(CAST(? AS BIGINT[]))) ORDER BY termid, docid",
             [termids.tolist()],
         ).fetchnumpy()
         termid = np.asarray(post["termid"], np.int64)
         docs = con.execute(
             f"SELECT d.docid, d.name, d.len, v.version FROM {FTS}.docs d "
             f"JOIN {FTS}.doc_versions v USING (docid) WHERE d.docid IN "
-            f"(SELECT DISTINCT docid FROM {FTS}.postings WHERE termid IN (SELECT unnest(?)))",
+            f"(SELECT DISTINCT docid FROM {FTS}.postings "
+            "WHERE termid IN (SELECT unnest(CAST(? AS BIGINT[]))))",
             [termids.tolist()],
         ).fetchnumpy()
         doc_len, doc_ids, doc_version = _doc_arrays(docs, n_docs)

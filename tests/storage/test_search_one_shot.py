@@ -13,6 +13,9 @@ from storage import Library, PromptFilter
 from tests.storage.test_search import DATASET, awesome
 
 QUERIES = [
+    "l",  # one letter: no prefix expansion
+    "linux ",  # a finished word: no prefix either
+    "linux t",
     "linux terminal",
     "linu",  # a prefix, as typed
     "termina",  # runs past the stem

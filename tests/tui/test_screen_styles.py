@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 
 import tui
+import tui.pick
 import tui.screens
 from tests.tui.conftest import Settle, SnapCompare
 from tui.app import PromptdeckApp
@@ -22,11 +23,20 @@ from tui.app import PromptdeckApp
 VARIABLES = BUILTIN_THEMES["textual-dark"].to_color_system().generate()
 
 
+PACKAGES = (tui.screens, tui.pick)  # the app's screens, and the picker's
+
+
 def _styled_screens() -> dict[Path, type[Screen[object]]]:
-    """Each .tcss under tui/screens by the screen class whose CSS_PATH names it."""
+    """Each .tcss under tui/screens (and tui/pick) by the screen class whose CSS_PATH names
+    it."""
     found: dict[Path, type[Screen[object]]] = {}
-    for info in pkgutil.iter_modules(tui.screens.__path__):
-        module = importlib.import_module(f"tui.screens.{info.name}")
+    modules = [
+        f"{package.__name__}.{info.name}"
+        for package in PACKAGES
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
+    for name in modules:
+        module = importlib.import_module(name)
         for value in vars(module).values():
             if not (isinstance(value, type) and issubclass(value, Screen) and value.CSS_PATH):
                 continue
@@ -48,7 +58,7 @@ SCREENS = _styled_screens()
 
 
 def test_every_screen_stylesheet_belongs_to_a_screen() -> None:
-    files = {p.resolve() for p in Path(tui.screens.__path__[0]).glob("*.tcss")}
+    files = {p.resolve() for pkg in PACKAGES for p in Path(pkg.__path__[0]).glob("*.tcss")}
     assert files == set(SCREENS)
 
 

@@ -2,7 +2,8 @@
 
 Every verb calls the storage.Library facade. Exit codes: 0 ok, 1 a user error (one line on
 stderr: `promptdeck: <message>`), 2 a usage error. Nothing here imports Textual: the group is
-built around an `open_tui` callback that tui.main supplies."""
+built around the callbacks that tui.main supplies: `open_tui`, and `run_pick` for the
+inline picker of `promptdeck pick`."""
 
 from __future__ import annotations
 
@@ -12,11 +13,23 @@ from typing import Protocol
 import click
 from click.shell_completion import add_completion_class
 
-from tui.cli import analytics, lineage, organise, prompts, reports, search, show, transfer, usage
+from tui.cli import (
+    analytics,
+    lineage,
+    organise,
+    pick,
+    prompts,
+    reports,
+    search,
+    show,
+    transfer,
+    usage,
+)
 from tui.cli.common import Group, Seconds, State, library_path
 from tui.cli.completion import EscapingBashComplete
+from tui.cli.pick import RUN_PICK, RunPick
 
-__all__ = ["OpenTui", "build"]
+__all__ = ["OpenTui", "RunPick", "build"]
 
 
 class OpenTui(Protocol):
@@ -25,8 +38,9 @@ class OpenTui(Protocol):
     def __call__(self, path: Path, *, demo: bool, read_only: bool, lock_timeout: float) -> None: ...
 
 
-def build(open_tui: OpenTui) -> click.Group:
-    """The `promptdeck` group with every verb; with no verb it calls `open_tui`."""
+def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
+    """The `promptdeck` group with every verb; with no verb it calls `open_tui`; `pick`
+    calls `run_pick`."""
 
     @click.group(
         cls=Group,
@@ -70,13 +84,15 @@ def build(open_tui: OpenTui) -> click.Group:
         path = library_path(db)
         ctx.obj = State(path, read_only=read_only, lock_timeout=lock_timeout)
         ctx.call_on_close(ctx.obj.close)
+        ctx.meta[RUN_PICK] = run_pick
         if ctx.invoked_subcommand is not None:
             if demo:
                 raise click.UsageError("--demo opens the TUI on a sample library; it takes no verb")
             return
         open_tui(path, demo=demo, read_only=read_only, lock_timeout=lock_timeout)
 
-    for module in (prompts, show, lineage, usage, organise, reports, search, transfer, analytics):
+    modules = (prompts, show, lineage, usage, pick, organise, reports, search, transfer, analytics)
+    for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)
     add_completion_class(EscapingBashComplete)  # _PROMPTDECK_COMPLETE=bash_... uses it
