@@ -1,7 +1,18 @@
 """promptdeck storage: the data layer. Never imports Textual or click.
 
 The TUI and the CLI import from here (and from storage.models and storage.errors) only:
-`Library` for behaviour, and the types its services take and return."""
+`Library` for behaviour, and the types its services take and return.
+
+The names of search, embedding and transfer come from modules that import numpy, pyarrow or
+httpx; they are imported the first time one is used (PEP 562 `__getattr__`), so a verb that
+lists or shows prompts does not pay for them. A module that names one at import time (`from
+storage import make_provider`) pays at once: the CLI reads them as `storage.make_provider`
+where it calls them, and imports the types under TYPE_CHECKING."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from storage.analytics.models import (
     PERIODS,
@@ -14,39 +25,82 @@ from storage.analytics.models import (
 from storage.db.paths import default_library_path
 from storage.errors import PromptdeckError
 from storage.library import Library
-from storage.models import Prompt, PromptFilter, PromptSummary, PromptVersion
+from storage.models import EMBEDDING_PROVIDERS as PROVIDERS
+from storage.models import (
+    EXPORT_FORMATS,
+    GENERATION_FIELDS,
+    IMPORT_FORMATS,
+    Prompt,
+    PromptFilter,
+    PromptSummary,
+    PromptVersion,
+)
+from storage.models import SEARCH_MODES as MODES
 from storage.prompts import templates
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
 from storage.prompts.validation import MAX_NESTING, clean_fields, nesting_depth
-from storage.search.embedding import (
-    EmbeddingProvider,
-    LocalProvider,
-    ProviderSettings,
-    WordLlamaProvider,
-    make_provider,
-    offline_provider,
-    settings_from,
-)
-from storage.search.embedding.settings import PROVIDERS
-from storage.search.embeddings import Progress, SaveNotice
-from storage.search.service import MODES, SearchHit
-from storage.transfer import (
-    EXPORT_FORMATS,
-    IMPORT_FORMATS,
-    BackupProgress,
-    ImportPreview,
-    ImportSummary,
-    Manifest,
-    default_backup_folder,
-    parse_mapping,
-    restore_backup,
-    verify_backup,
-)
-from storage.transfer.generations import (
-    GENERATION_FIELDS,
-    REQUIRED_FIELDS,
-    parse_generation_mapping,
-)
+
+if TYPE_CHECKING:
+    from storage.search.embedding import (
+        EmbeddingProvider,
+        LocalProvider,
+        ProviderSettings,
+        WordLlamaProvider,
+        make_provider,
+        offline_provider,
+        settings_from,
+    )
+    from storage.search.embeddings import Progress, SaveNotice
+    from storage.search.service import SearchHit
+    from storage.transfer import (
+        BackupProgress,
+        ImportPreview,
+        ImportSummary,
+        Manifest,
+        default_backup_folder,
+        parse_mapping,
+        restore_backup,
+        verify_backup,
+    )
+    from storage.transfer.generations import REQUIRED_FIELDS, parse_generation_mapping
+
+# Each name imported on first use, from its module.
+_ON_USE = {
+    "EmbeddingProvider": "storage.search.embedding",
+    "LocalProvider": "storage.search.embedding",
+    "ProviderSettings": "storage.search.embedding",
+    "WordLlamaProvider": "storage.search.embedding",
+    "make_provider": "storage.search.embedding",
+    "offline_provider": "storage.search.embedding",
+    "settings_from": "storage.search.embedding",
+    "Progress": "storage.search.embeddings",
+    "SaveNotice": "storage.search.embeddings",
+    "SearchHit": "storage.search.service",
+    "BackupProgress": "storage.transfer",
+    "ImportPreview": "storage.transfer",
+    "ImportSummary": "storage.transfer",
+    "Manifest": "storage.transfer",
+    "default_backup_folder": "storage.transfer",
+    "parse_mapping": "storage.transfer",
+    "restore_backup": "storage.transfer",
+    "verify_backup": "storage.transfer",
+    "REQUIRED_FIELDS": "storage.transfer.generations",
+    "parse_generation_mapping": "storage.transfer.generations",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _ON_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'storage' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # found once; later reads are plain module attributes
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_ON_USE})
+
 
 __all__ = [
     "EXPORT_FORMATS",

@@ -110,8 +110,9 @@ class QueryError(PromptdeckError):
 
 
 class ProviderError(PromptdeckError):
-    """An embedding provider failed. `provider` names it, `url` is the endpoint without
-    credentials, `status` the last HTTP status (None when no answer came)."""
+    """A provider (an embedding model, or a chat model: LLMError) failed. `provider` names it,
+    `url` is the endpoint without credentials, `status` the last HTTP status (None when no
+    answer came)."""
 
     def __init__(
         self, message: str, *, provider: str, url: str | None = None, status: int | None = None
@@ -120,6 +121,27 @@ class ProviderError(PromptdeckError):
         self.provider = provider
         self.url = url
         self.status = status
+
+
+class LLMError(ProviderError):
+    """A chat model provider failed: refused, unreachable, or gave up retrying."""
+
+
+class StreamInterrupted(LLMError):
+    """An answer began but stopped before it finished (the connection dropped, the server sent
+    an error or a malformed event): `received` characters of text had arrived. Not retried."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        url: str | None = None,
+        status: int | None = None,
+        received: int = 0,
+    ) -> None:
+        super().__init__(message, provider=provider, url=url, status=status)
+        self.received = received
 
 
 class AlreadyDerived(PromptdeckError):

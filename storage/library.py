@@ -3,9 +3,11 @@ the collaborators it needs; the TUI and the CLI call the services it hands out."
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Generic, Self, TypeVar, overload
 
 from storage.analytics.costs import CostService
 from storage.analytics.lifecycle import LifecycleService
@@ -22,13 +24,40 @@ from storage.prompts.tags import TagService
 from storage.prompts.usage import UsageService
 from storage.prompts.versions import VersionService
 from storage.prompts.writer import PromptWriter
-from storage.search.embedding import EmbeddingProvider
-from storage.search.embeddings import EmbeddingService
-from storage.search.service import SearchService
-from storage.transfer.backup import BackupService
-from storage.transfer.exporter import ExportService
-from storage.transfer.generations import GenerationImportService
-from storage.transfer.importer import ImportService
+
+if TYPE_CHECKING:
+    from storage.search.embedding import EmbeddingProvider
+    from storage.search.embeddings import EmbeddingService
+    from storage.search.service import SearchService
+    from storage.transfer.backup import BackupService
+    from storage.transfer.exporter import ExportService
+    from storage.transfer.generations import GenerationImportService
+    from storage.transfer.importer import ImportService
+
+S = TypeVar("S")
+
+
+class _BuiltOnUse(Generic[S]):
+    """A service built the first time it is asked for (under the library's lock, so two
+    threads get the same one), then kept on the instance like any attribute. For the services
+    whose modules import numpy or pyarrow: `promptdeck list` never loads them."""
+
+    def __init__(self, build: Callable[[Library], S]) -> None:
+        self._build = build
+        self._name = build.__name__
+
+    @overload
+    def __get__(self, library: None, owner: type[Library]) -> Self: ...
+    @overload
+    def __get__(self, library: Library, owner: type[Library]) -> S: ...
+    def __get__(self, library: Library | None, owner: type[Library]) -> Self | S:
+        if library is None:
+            return self
+        with library._building:
+            if self._name not in library.__dict__:
+                library.__dict__[self._name] = self._build(library)
+        built: S = library.__dict__[self._name]
+        return built
 
 
 class Library:
@@ -36,7 +65,12 @@ class Library:
 
     Services return dataclasses from storage.models (Arrow tables for big lists), raise errors
     from storage.errors, and do each user action in one transaction that also writes the audit
-    log. `embedder`, when given, is what `embeddings.after_save` embeds saved prompts with."""
+    log. `embedder`, when given, is what `embeddings.after_save` embeds saved prompts with;
+    `make_embedder` makes it when the embeddings are first used, for a caller that may never
+    use them (a CLI verb). Six services are built on first use (see _BuiltOnUse).
+    `linger` keeps the file open through bursts of actions; `interactive` (default: when
+    lingering) keeps search's state in memory between calls, which an app wants and a
+    one-shot process (the CLI) does not pay for."""
 
     def __init__(
         self,
@@ -48,7 +82,9 @@ class Library:
         lock_timeout: float = 5.0,
         read_only: bool = False,
         linger: float = 0.0,
+        interactive: bool | None = None,
         embedder: EmbeddingProvider | None = None,
+        make_embedder: Callable[[], EmbeddingProvider | None] | None = None,
     ) -> None:
         self.db: Database = DuckDBFile(
             path,
@@ -58,6 +94,7 @@ class Library:
             lock_timeout=lock_timeout,
             read_only=read_only,
             linger=linger,
+            interactive=interactive,
         )
         writer = PromptWriter(self.db)
         self.prompts = PromptService(self.db, writer)
@@ -65,17 +102,56 @@ class Library:
         self.tags = TagService(self.db, writer)
         self.lineage = LineageService(self.db, writer)
         self.usage = UsageService(self.db)
-        self.embeddings = EmbeddingService(self.db, embedder)
-        self.search = SearchService(self.db, self.embeddings)
         self.analytics = AnalyticsService(self.db)
         self.costs = CostService(self.db)
         self.lifecycle = LifecycleService(self.db)
         self.settings = SettingsService(self.db)
         self.audit = AuditLog(self.db)
-        self.backups = BackupService(self.db)
-        self.imports = ImportService(self.db)
-        self.generation_imports = GenerationImportService(self.db)
-        self.exports = ExportService(self.db)
+        self._embedder = embedder
+        self._make_embedder = make_embedder
+        self._building = threading.RLock()
+
+    # Imported on use: a verb that lists, shows or renders prompts must not pay for numpy and
+    # pyarrow (and httpx, through the embedding providers).
+
+    @_BuiltOnUse
+    def embeddings(self) -> EmbeddingService:
+        from storage.search.embeddings import EmbeddingService
+
+        embedder = self._embedder
+        if embedder is None and self._make_embedder is not None:
+            embedder = self._make_embedder()
+        return EmbeddingService(self.db, embedder)
+
+    @_BuiltOnUse
+    def search(self) -> SearchService:
+        from storage.search.service import SearchService
+
+        return SearchService(self.db, self.embeddings)
+
+    @_BuiltOnUse
+    def backups(self) -> BackupService:
+        from storage.transfer.backup import BackupService
+
+        return BackupService(self.db)
+
+    @_BuiltOnUse
+    def imports(self) -> ImportService:
+        from storage.transfer.importer import ImportService
+
+        return ImportService(self.db)
+
+    @_BuiltOnUse
+    def generation_imports(self) -> GenerationImportService:
+        from storage.transfer.generations import GenerationImportService
+
+        return GenerationImportService(self.db)
+
+    @_BuiltOnUse
+    def exports(self) -> ExportService:
+        from storage.transfer.exporter import ExportService
+
+        return ExportService(self.db)
 
     def open(self) -> Self:
         """Create the library if needed and bring its schema to this version."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa  # type: ignore[import-untyped]
+if TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]
 
 # Fields a user edits; a change to any of them writes a new version.
 EDITABLE_FIELDS: tuple[str, ...] = (
@@ -50,6 +51,23 @@ RELATIONSHIP_TYPES = (
 LINEAGE_TYPES = ("derived_from", "enhanced_from")
 USAGE_EVENT_TYPES = ("copied", "rendered", "used", "used_in_generation")
 SORT_KEYS = ("updated", "created", "name", "folder", "uses", "rating", "model", "relevance")
+# The choices the CLI offers, here so that building it imports no search or transfer module.
+SEARCH_MODES = ("text", "semantic", "hybrid")
+EMBEDDING_PROVIDERS = ("wordllama", "local", "openai", "ollama")
+IMPORT_FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "md", "parquet")
+EXPORT_FORMATS: tuple[str, ...] = ("parquet", "jsonl", "csv", "md")
+# A generation's fields, as a gateway-log import maps them; the first five are required.
+GENERATION_FIELDS: tuple[str, ...] = (
+    "prompt",
+    "provider",
+    "model",
+    "tokens_in",
+    "tokens_out",
+    "cost_usd",
+    "latency_ms",
+    "created_at",
+    "id",
+)
 
 
 def short_id(prompt_id: str) -> str:

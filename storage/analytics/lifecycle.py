@@ -9,7 +9,6 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from storage.analytics.config_keys import read_number
 from storage.analytics.models import CleanupCandidate, CleanupRun, DecayRun, PurgeRun
@@ -169,6 +168,9 @@ class LifecycleService:
 def _export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
     """Write each table's purged rows (and their audit entries) to folder/<table>.parquet and
     read every file back: its row count and, for prompts, its ids must match the database."""
+    # imported on use: only a purge reads Parquet back
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
     counts: dict[str, int] = {}
     for table, where in [*PURGED_ROWS.items(), ("audit_log", _AUDIT_ROWS)]:
         path = folder / f"{table}.parquet"

@@ -8,11 +8,9 @@ import math
 from dataclasses import asdict, fields
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from storage.analytics.models import (
     AnalyticsReport,
@@ -25,6 +23,9 @@ from storage.analytics.models import (
 )
 from storage.db.database import Database
 from storage.models import Stats
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]
 
 TOP = 10  # rows of each top-prompts list
 _IN_PERIOD = "($since IS NULL OR day >= $since) AND day <= $until"
@@ -106,6 +107,9 @@ class AnalyticsService:
     def export(self, report: AnalyticsReport, folder: Path | None = None) -> Path:
         """Write what a report holds to Parquet, one file per part, into `folder` (default:
         exports/analytics-<period>-<time>/ beside the library). Returns the folder."""
+        import pyarrow as pa  # imported on use: `stats` must not pay for it
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
         stamp = self._db.clock().strftime("%Y%m%dT%H%M%S")
         target = (
             folder or self._db.path.parent / "exports" / f"analytics-{report.period.name}-{stamp}"
@@ -250,6 +254,8 @@ def _top(row: Any) -> TopPrompt:
 
 
 def _table(items: list[Any], kind: type) -> pa.Table:
+    import pyarrow as pa  # imported on use, as in export
+
     if items:
         return pa.Table.from_pylist([asdict(item) for item in items])
     return pa.table({f.name: pa.nulls(0) for f in fields(kind)})

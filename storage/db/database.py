@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.db.clock import Clock
 from storage.db.ids import IdFactory
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]
 
 # Every table of schema.sql, in the order a bulk load may fill them.
 TABLES: tuple[str, ...] = (

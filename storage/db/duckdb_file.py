@@ -12,10 +12,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.db.clock import Clock, utc_now
 from storage.db.connection import connect
@@ -23,6 +22,9 @@ from storage.db.database import TABLES, Rows
 from storage.db.ids import IdFactory, uuid7
 from storage.db.schema import ensure_schema, library_version, refuse_foreign, refuse_newer
 from storage.errors import PromptdeckError, QueryError, SchemaError, ValidationError
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]
 
 BURST_CHECKPOINT = "1GB"  # the log a burst may grow before DuckDB checkpoints on its own
 
@@ -38,6 +40,7 @@ class DuckDBFile:
         lock_timeout: float = 5.0,
         read_only: bool = False,
         linger: float = 0.0,
+        interactive: bool | None = None,
     ) -> None:
         self.path = Path(path).expanduser()
         self.clock = clock
@@ -46,6 +49,7 @@ class DuckDBFile:
         self.lock_timeout = _seconds("lock_timeout", lock_timeout)
         self.read_only = read_only
         self.linger = linger
+        self._interactive = linger > 0 if interactive is None else interactive
         self.created = False  # open() made the file: it was not there before
         self._opened = False
         self._shared: duckdb.DuckDBPyConnection | None = None
@@ -59,7 +63,7 @@ class DuckDBFile:
 
     @property
     def interactive(self) -> bool:
-        return self.linger > 0
+        return self._interactive
 
     # -- life cycle -------------------------------------------------------------------------
 

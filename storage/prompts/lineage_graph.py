@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.errors import NotFound
 from storage.models import Record
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]
 
 DEFAULT_MAX_NODES = 20_000
 
@@ -266,6 +268,8 @@ class _Derivations:
 def _columns(table: pa.Table) -> list[list[Any]]:
     """One Python list per column, with no tuple per row (timestamps through numpy: faster
     than Arrow's own conversion)."""
+    import pyarrow as pa  # imported on use: `show` must not pay for it
+
     return [
         column.to_numpy().tolist() if pa.types.is_timestamp(column.type) else column.to_pylist()
         for column in table.columns
@@ -274,6 +278,8 @@ def _columns(table: pa.Table) -> list[list[Any]]:
 
 @contextmanager
 def _registered(con: duckdb.DuckDBPyConnection, ids: list[str]) -> Iterator[None]:
+    import pyarrow as pa  # imported on use: `show` must not pay for it
+
     positions = pa.array(range(len(ids)), pa.int32())
     con.register(_IDS, pa.table({"id": pa.array(ids, pa.string()), "position": positions}))
     try:

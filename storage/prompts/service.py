@@ -114,6 +114,34 @@ class PromptService:
             total = self.count_prompts(where) if offset else 0
         return PromptPage(table.drop_columns(["total"]), total, offset)
 
+    def starting_with(
+        self, prefix: str, *, archived: bool = False, limit: int = 100
+    ) -> list[tuple[str, str]]:
+        """(name, id) of the live (or archived) prompts named by the first `limit` names (by
+        name) that start with `prefix` in any case, and of the first `limit` whose short id
+        does. What a shell completes a REF from: two columns, quick on any library."""
+        state = "NOT NULL" if archived else "NULL"
+        with self._db.read() as con:
+            found = con.execute(
+                f"""
+                WITH p AS (SELECT name, id FROM prompts WHERE archived_at IS {state}),
+                named AS (
+                    SELECT name FROM p WHERE starts_with(lower(name), lower($prefix))
+                    GROUP BY name ORDER BY lower(name), name LIMIT $limit
+                ),
+                by_id AS (
+                    SELECT id FROM p
+                    WHERE $prefix <> '' AND starts_with(right(id, 8), lower($prefix))
+                    ORDER BY id LIMIT $limit
+                )
+                SELECT name, id FROM p
+                WHERE name IN (SELECT name FROM named) OR id IN (SELECT id FROM by_id)
+                ORDER BY lower(name), name, id
+                """,
+                {"prefix": prefix, "limit": int(limit)},
+            ).fetchall()
+        return [(name, prompt_id) for name, prompt_id in found]
+
     def count_prompts(self, where: PromptFilter = PromptFilter()) -> int:
         clause, params = filter_sql(where)
         with self._db.read() as con:

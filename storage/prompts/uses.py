@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.analytics.config_keys import read_number
 from storage.models import UsageEvent
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # type: ignore[import-untyped]
 
 
 def insert_use(

@@ -3,9 +3,11 @@ and cosine over the vectors (numpy over the held matrix, or SQL). Ties rank by p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import numpy as np
 
 from storage.db.connection import load_fts
@@ -14,8 +16,8 @@ from storage.errors import ValidationError
 from storage.models import PromptFilter
 from storage.prompts.filters import filter_sql
 from storage.search import text_index
-from storage.search.cache import SearchCache
-from storage.search.text_index import QueryWord
+from storage.search.cache import REBUILD_AT, SearchCache
+from storage.search.text_index import Delta, QueryWord, TextIndex, build_text_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ class Ranker:
                 query, where, limit, min_score, "full-text search unavailable (the fts "
                 "extension did not load): matching words instead of BM25", match_all,
             )  # fmt: skip
+        if not self._db.interactive:
+            return self._text_once(query, where, limit, min_score, match_all)
         cache = self._cache
         with cache.lock:
             if not cache.ensure_text_index():
@@ -67,25 +71,48 @@ class Ranker:
                 words = text_index.query_words(con, query)
                 key = ("text", index.build_id, where)
                 if key not in cache.masks:
-                    fresh_ok = con.execute(
-                        "SELECT p.id FROM prompts p WHERE p.id IN "
-                        f"(SELECT unnest(CAST(? AS VARCHAR[]))) AND {clause}",
-                        [list(delta.ids), *params],
-                    ).fetchall()
-                    allowed_fresh = {row[0] for row in fresh_ok}
                     cache.masks[key] = (
                         index.docs_where(con, clause, params),
-                        np.array([pid in allowed_fresh for pid in delta.ids], bool),
+                        _fresh_where(con, delta, clause, params),
                     )
-            allowed, allowed_fresh_mask = cache.masks[key]
+            allowed, allowed_fresh = cache.masks[key]
             groups = [index.expand(word, delta) for word in words]
             indexed, fresh = index.score(groups, delta, match_all=match_all)
-        floor = 0.0 if min_score is None else min_score
-        docs = np.flatnonzero((indexed > 0) & allowed & (indexed >= floor))
-        extra = np.flatnonzero((fresh > 0) & allowed_fresh_mask & (fresh >= floor))
-        ids = np.concatenate([index.doc_ids[docs], np.array(delta.ids, dtype=object)[extra]])
-        scores = np.concatenate([indexed[docs], fresh[extra]])
-        return _top(ids, scores, limit, tuple(words))
+        return _bm25_top(index, delta, (indexed, fresh), (allowed, allowed_fresh), min_score,
+                         limit, words)  # fmt: skip
+
+    def _text_once(
+        self, query: str, where: PromptFilter, limit: int, min_score: float | None,
+        match_all: bool,
+    ) -> Ranking:  # fmt: skip
+        """BM25 for a one-shot process: the index reduced to the query's terms (no postings
+        loaded whole, nothing kept), the same scores as the held index gives. The index is
+        built only when there is none or it is far behind, as the TUI builds it."""
+        for _ in range(2):
+            with self._db.read() as con:
+                load_fts(con)
+                build = text_index.build_id(con)
+                if build is not None:
+                    words = text_index.query_words(con, query)
+                    index = TextIndex.load_terms(con, build, words)
+                    delta = index.empty_delta() if index.unchanged(con) else index.delta(con)
+            behind = build is None or len(delta.ids) > max(REBUILD_AT, index.num_docs // 10)
+            if not behind or self._db.read_only:
+                break
+            build_text_index(self._db)
+        if build is None:
+            return self._word_match(
+                query, where, limit, min_score, "no text index yet and the library is "
+                "read-only: matching words instead of BM25", match_all,
+            )  # fmt: skip
+        groups = [index.expand(word, delta) for word in words]
+        indexed, fresh = index.score(groups, delta, match_all=match_all)
+        clause, params = filter_sql(where)
+        with self._db.read() as con:
+            allowed = index.term_docs_where(con, clause, params)
+            allowed_fresh = _fresh_where(con, delta, clause, params)
+        return _bm25_top(index, delta, (indexed, fresh), (allowed, allowed_fresh), min_score,
+                         limit, words)  # fmt: skip
 
     def _word_match(
         self,
@@ -136,30 +163,7 @@ class Ranker:
     ) -> Ranking:
         engine = self.engine(engine)
         if engine == "sql":
-            clause, params = filter_sql(where)
-            dims = len(vector)
-            with self._db.read() as con:
-                rows = con.execute(
-                    f"""
-                    SELECT prompt_id, score, count(*) OVER () FROM (
-                        SELECT e.prompt_id,
-                               array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]),
-                                                       CAST(? AS FLOAT[{dims}])) AS score
-                        FROM prompt_embeddings e JOIN prompts p ON p.id = e.prompt_id
-                        WHERE e.model = ? AND {clause})
-                    WHERE ? IS NULL OR score >= ?
-                    ORDER BY score DESC, prompt_id LIMIT ?
-                    """,
-                    [vector.tolist(), model, *params, min_score, min_score, limit],
-                ).fetchall()
-            notice = self._unembedded_notice(model) if rows or self._has_vectors(model) else None
-            total = int(rows[0][2]) if rows else 0
-            return Ranking(
-                [r[0] for r in rows],
-                [float(r[1]) for r in rows],
-                total,
-                notice or (None if rows else _no_vectors(model)),
-            )
+            return self._vectors_in_sql(model, vector, where, limit, min_score)
         matrix, allowed = self._cache.matrix(model, where)
         if not len(matrix.ids):
             return Ranking([], [], 0, _no_vectors(model))
@@ -173,21 +177,87 @@ class Ranker:
         notice = self._unembedded_notice(model)
         return Ranking(list(matrix.ids[positions]), [float(s) for s in scores], total, notice)
 
-    def _unembedded_notice(self, model: str) -> str | None:
-        missing = self._cache.unembedded(model)
-        if not missing:
-            return None
-        return (
-            f"{missing:,} prompt{'s have' if missing > 1 else ' has'} no vector of {model!r} "
-            "and cannot be ranked by meaning: embed them (promptdeck embed, or E in the TUI)"
-        )
-
-    def _has_vectors(self, model: str) -> bool:
+    def _vectors_in_sql(
+        self, model: str, vector: Any, where: PromptFilter, limit: int, min_score: float | None
+    ) -> Ranking:
+        """Cosine in DuckDB (array_cosine_similarity), nothing held: the top `limit` by a
+        top-N scan, and in one more pass the candidates and the live prompts with no vector
+        (the notice), counted from the ids alone."""
+        clause, params = filter_sql(where)
+        dims = len(vector)
+        # A literal of the float32 values: binding a list converts it element by element.
+        query = f"[{', '.join(map(repr, np.asarray(vector, np.float32).tolist()))}]::FLOAT[{dims}]"
+        scored = f"""
+            SELECT e.prompt_id, array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]),
+                                                        {query}) AS score
+            FROM prompt_embeddings e WHERE e.model = ? AND (? IS NULL OR score >= ?)
+            ORDER BY score DESC, e.prompt_id LIMIT ?"""
         with self._db.read() as con:
-            row = con.execute(
-                "SELECT count(*) FROM prompt_embeddings WHERE model = ?", [model]
+            # The nearest few of every vector, then the filter over those alone: a join of
+            # every vector with its prompt costs more than the cosines. Too few pass (a narrow
+            # filter): then the filter comes first.
+            ahead = limit * 4 + 20
+            rows = con.execute(
+                f"SELECT n.prompt_id, n.score FROM ({scored}) n JOIN prompts p "
+                f"ON p.id = n.prompt_id WHERE {clause} ORDER BY n.score DESC, n.prompt_id LIMIT ?",
+                [model, min_score, min_score, ahead, *params, limit],
+            ).fetchall()
+            if len(rows) < limit:
+                rows = con.execute(
+                    f"""
+                    SELECT e.prompt_id,
+                           array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]), {query})
+                               AS score
+                    FROM prompt_embeddings e JOIN prompts p ON p.id = e.prompt_id
+                    WHERE e.model = ? AND {clause} AND (? IS NULL OR score >= ?)
+                    ORDER BY score DESC, e.prompt_id LIMIT ?
+                    """,
+                    [model, *params, min_score, min_score, limit],
+                ).fetchall()
+            sizes = con.execute(
+                "SELECT (SELECT count(*) FROM prompt_embeddings WHERE model = ?), "
+                "(SELECT count(*) FROM prompts)",
+                [model],
             ).fetchone()
-        return bool(row and row[0])
+            everyone = bool(sizes and sizes[0] == sizes[1])
+            counts: tuple[Any, ...] | None
+            if everyone and min_score is None:
+                # A vector per prompt (one per prompt and model, none for a deleted one): the
+                # candidates are the prompts passing the filter, and none lacks a vector.
+                passing = con.execute(f"SELECT count(*) FROM prompts p WHERE {clause}", params)
+                found = passing.fetchone()
+                counts = (found[0] if found else 0, 0, sizes[0] if sizes else 0)
+            elif min_score is None:
+                counts = con.execute(
+                    f"""
+                    SELECT count(*) FILTER (WHERE e.prompt_id IS NOT NULL AND {clause}),
+                           count(*) FILTER (WHERE e.prompt_id IS NULL AND p.archived_at IS NULL),
+                           (SELECT count(*) FROM prompt_embeddings WHERE model = ?)
+                    FROM prompts p LEFT JOIN prompt_embeddings e
+                         ON e.prompt_id = p.id AND e.model = ?
+                    """,
+                    [*params, model, model],
+                ).fetchone()
+            else:  # the candidates are those scoring at least min_score
+                counts = con.execute(
+                    f"""
+                    SELECT count(*) FILTER (WHERE array_cosine_similarity(
+                               CAST(e.embedding AS FLOAT[{dims}]), {query}) >= ? AND {clause}),
+                           count(*) FILTER (WHERE e.prompt_id IS NULL AND p.archived_at IS NULL),
+                           (SELECT count(*) FROM prompt_embeddings WHERE model = ?)
+                    FROM prompts p LEFT JOIN prompt_embeddings e
+                         ON e.prompt_id = p.id AND e.model = ?
+                    """,
+                    [min_score, *params, model, model],
+                ).fetchone()
+        total, missing, stored = (int(c) for c in counts) if counts else (0, 0, 0)
+        if not stored:
+            return Ranking([], [], 0, _no_vectors(model))
+        notice = _missing_notice(missing, model)
+        return Ranking([r[0] for r in rows], [float(r[1]) for r in rows], total, notice)
+
+    def _unembedded_notice(self, model: str) -> str | None:
+        return _missing_notice(self._cache.unembedded(model), model)
 
 
 def check_limit(limit: int) -> None:
@@ -195,8 +265,49 @@ def check_limit(limit: int) -> None:
         raise ValidationError("limit", limit, "must be a whole number of at least 1")
 
 
+def _missing_notice(missing: int, model: str) -> str | None:
+    if not missing:
+        return None
+    return (
+        f"{missing:,} prompt{'s have' if missing > 1 else ' has'} no vector of {model!r} "
+        "and cannot be ranked by meaning: embed them (promptdeck embed, or E in the TUI)"
+    )
+
+
 def _no_vectors(model: str) -> str:
     return f"no prompt has a vector of model {model!r} yet: embed the library first"
+
+
+def _fresh_where(
+    con: duckdb.DuckDBPyConnection, delta: Delta, clause: str, params: Sequence[object]
+) -> Any:
+    """Which of the prompts changed since the index build pass a filter_sql clause."""
+    found = con.execute(
+        "SELECT p.id FROM prompts p WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
+        f"AND {clause}",
+        [list(delta.ids), *params],
+    ).fetchall()
+    passing = {row[0] for row in found}
+    return np.array([prompt_id in passing for prompt_id in delta.ids], bool)
+
+
+def _bm25_top(
+    index: TextIndex,
+    delta: Delta,
+    scores: tuple[Any, Any],
+    allowed: tuple[Any, Any],
+    min_score: float | None,
+    limit: int,
+    words: Sequence[QueryWord],
+) -> Ranking:
+    """The best of the indexed docs and the changed prompts that pass the filter."""
+    floor = 0.0 if min_score is None else min_score
+    indexed, fresh = scores
+    docs = np.flatnonzero((indexed > 0) & allowed[0] & (indexed >= floor))
+    extra = np.flatnonzero((fresh > 0) & allowed[1] & (fresh >= floor))
+    ids = np.concatenate([index.doc_ids[docs], np.array(delta.ids, dtype=object)[extra]])
+    found = np.concatenate([indexed[docs], fresh[extra]])
+    return _top(ids, found, limit, tuple(words))
 
 
 def _top(ids: Any, scores: Any, limit: int, words: tuple[QueryWord, ...]) -> Ranking:

@@ -17,6 +17,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from storage.db.connection import load_fts
 from storage.db.database import Database
 from storage.errors import ValidationError
+from storage.models import SEARCH_MODES as MODES
 from storage.models import Prompt, PromptFilter, PromptPage, Record, short_id
 from storage.prompts import references as refs
 from storage.search.cache import SearchCache
@@ -26,7 +27,6 @@ from storage.search.ranking import Ranker, Ranking, check_limit
 from storage.search.rows import ROWS_SELECT
 from storage.search.text_index import QueryWord, build_text_index
 
-MODES = ("text", "semantic", "hybrid")
 ENGINES = ("numpy", "sql")
 FUSION_DEPTH = 200  # how far down each ranking hybrid fuses (at least the page asked for)
 SNIPPET_WIDTH = 120

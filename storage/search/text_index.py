@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -37,6 +38,10 @@ MAX_EXPANSIONS = 64  # dictionary terms the last, still-typed query word may sta
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
+
+# What the index was built from: unchanged, the index has no delta (a cold process then skips
+# the join of every prompt with the index's docs).
+INDEXED_SIGNATURE = "SELECT coalesce(sum(hash(id, current_version)), 0) FROM prompts"
 
 _DOC_TOKENS = " || ".join(
     f"{FTS}.tokenize(CAST(p.{c} AS VARCHAR))" if c == "tags" else f"{FTS}.tokenize(p.{c})"
@@ -60,7 +65,8 @@ def build(con: duckdb.DuckDBPyConnection, build_id: str) -> int:
         f"FROM {FTS}.docs d JOIN prompts p ON p.id = d.name"
     )
     con.execute(
-        f"CREATE TABLE {FTS}.build AS SELECT CAST(? AS VARCHAR) AS build_id",
+        f"CREATE TABLE {FTS}.build AS SELECT CAST(? AS VARCHAR) AS build_id, "
+        f"({INDEXED_SIGNATURE}) AS signature",
         [f"{TOKENIZER}-{build_id}"],
     )
     row = con.execute(f"SELECT num_docs FROM {FTS}.stats").fetchone()
@@ -155,13 +161,7 @@ class TextIndex:
             f"JOIN {FTS}.doc_versions v USING (docid)"
         ).fetchnumpy()
         n_docs = int(docs["docid"].max()) + 1 if len(docs["docid"]) else 0
-        doc_len = np.zeros(n_docs)
-        doc_ids = np.full(n_docs, "", dtype=object)
-        doc_version = np.zeros(n_docs, np.int64)
-        at = np.asarray(docs["docid"], np.int64)
-        doc_len[at] = docs["len"]
-        doc_ids[at] = list(docs["name"])
-        doc_version[at] = docs["version"]
+        doc_len, doc_ids, doc_version = _doc_arrays(docs, n_docs)
         stats = con.execute(f"SELECT num_docs, avgdl FROM {FTS}.stats").fetchone()
         terms = [str(t) for t in words["term"]]
         return cls(
@@ -179,7 +179,74 @@ class TextIndex:
             avgdl=float(stats[1]) if stats and stats[1] is not None else 0.0,
         )
 
+    @classmethod
+    def load_terms(
+        cls, con: duckdb.DuckDBPyConnection, build_id: str, words: Sequence[QueryWord]
+    ) -> TextIndex:
+        """The index reduced to what `words` can stand for (their stems, the terms a prefix
+        starts and the stems it runs past, as `expand` picks them) and the docs holding
+        those: what one query needs, read in milliseconds where `load` reads every posting.
+        `expand` and `score` answer on it exactly as on the whole index."""
+        exact = [w.stem for w in words]
+        exact += [w.raw[:cut] for w in words if w.prefix for cut in _cuts(w.raw)]
+        starts = [s for w in words if w.prefix and len(w.raw) >= 2 for s in {w.raw, w.stem}]
+        words_found = con.execute(
+            f"SELECT termid, term, df FROM {FTS}.dict WHERE term IN (SELECT unnest(?)) "
+            f"OR termid IN (SELECT termid FROM (SELECT termid, row_number() OVER (PARTITION BY "
+            f"s ORDER BY df DESC, term) AS n FROM {FTS}.dict, unnest(?) AS t(s) "
+            f"WHERE starts_with(term, s)) WHERE n <= {MAX_EXPANSIONS * 2}) ORDER BY term",
+            [exact, starts],
+        ).fetchnumpy()
+        termids = np.asarray(words_found["termid"], np.int64)
+        sizes = con.execute(
+            f"SELECT (SELECT max(termid) FROM {FTS}.dict), (SELECT max(docid) FROM {FTS}.docs), "
+            f"num_docs, avgdl FROM {FTS}.stats"
+        ).fetchone()
+        n_terms, n_docs = (int(sizes[0]) + 1, int(sizes[1]) + 1) if sizes and sizes[1] else (0, 0)
+        df = np.zeros(n_terms, np.int64)
+        df[termids] = words_found["df"]
+        post = con.execute(
+            f"SELECT termid, docid, tf FROM {FTS}.postings WHERE termid IN (SELECT unnest(?)) "
+            "ORDER BY termid, docid",
+            [termids.tolist()],
+        ).fetchnumpy()
+        termid = np.asarray(post["termid"], np.int64)
+        docs = con.execute(
+            f"SELECT d.docid, d.name, d.len, v.version FROM {FTS}.docs d "
+            f"JOIN {FTS}.doc_versions v USING (docid) WHERE d.docid IN "
+            f"(SELECT DISTINCT docid FROM {FTS}.postings WHERE termid IN (SELECT unnest(?)))",
+            [termids.tolist()],
+        ).fetchnumpy()
+        doc_len, doc_ids, doc_version = _doc_arrays(docs, n_docs)
+        terms = [str(t) for t in words_found["term"]]
+        return cls(
+            build_id=build_id,
+            terms=terms,
+            termids=dict(zip(terms, termids.tolist(), strict=True)),
+            df=df,
+            offsets=np.searchsorted(termid, np.arange(n_terms + 1)).astype(np.int64),
+            post_docs=np.asarray(post["docid"], np.int64),
+            post_tf=np.asarray(post["tf"], np.float64),
+            doc_len=doc_len,
+            doc_ids=doc_ids,
+            doc_version=doc_version,
+            num_docs=int(sizes[2]) if sizes else 0,
+            avgdl=float(sizes[3]) if sizes and sizes[3] is not None else 0.0,
+        )
+
     # -- what changed since the build ------------------------------------------------------
+
+    def unchanged(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the prompts are what the index was built from (then the delta is empty)."""
+        try:
+            found = con.execute(f"SELECT signature = ({INDEXED_SIGNATURE}) FROM {FTS}.build")
+        except duckdb.BinderException:  # built before the signature was kept
+            return False
+        row = found.fetchone()
+        return bool(row and row[0])
+
+    def empty_delta(self) -> Delta:
+        return Delta(np.zeros(len(self.doc_ids), bool), (), np.zeros(0), {}, 0)
 
     def delta(self, con: duckdb.DuckDBPyConnection) -> Delta:
         changed = con.execute(
@@ -223,7 +290,7 @@ class TextIndex:
                 found.add(self.terms[at])
                 at += 1
             found.update(t for t in delta.tf if t.startswith(start))
-        for cut in range(max(3, len(word.raw) - 2), len(word.raw)):
+        for cut in _cuts(word.raw):
             if word.raw[:cut] in self.termids or word.raw[:cut] in delta.tf:
                 found.add(word.raw[:cut])
         ranked = sorted(found, key=lambda t: (t != word.stem, -self._df(t, delta), t))
@@ -283,6 +350,20 @@ class TextIndex:
         indexed[delta.stale] = 0.0
         return indexed, fresh
 
+    def term_docs_where(
+        self, con: duckdb.DuckDBPyConnection, clause: str, params: Sequence[object]
+    ) -> Bools:
+        """`docs_where` for the docs holding this index's terms only (a `load_terms` index)."""
+        found = con.execute(
+            f"SELECT d.docid FROM {FTS}.docs d JOIN prompts p ON p.id = d.name "
+            f"WHERE d.docid IN (SELECT docid FROM {FTS}.postings "
+            f"WHERE termid IN (SELECT unnest(CAST(? AS BIGINT[])))) AND {clause}",
+            [list(self.termids.values()), *params],
+        ).fetchnumpy()
+        allowed = np.zeros(len(self.doc_ids), bool)
+        allowed[np.asarray(found["docid"], np.int64)] = True
+        return allowed
+
     def docs_where(
         self, con: duckdb.DuckDBPyConnection, clause: str, params: Sequence[object]
     ) -> Bools:
@@ -294,3 +375,23 @@ class TextIndex:
         allowed = np.zeros(len(self.doc_ids), bool)
         allowed[np.asarray(found["docid"], np.int64)] = True
         return allowed
+
+
+def _doc_arrays(
+    docs: dict[str, Any], n_docs: int
+) -> tuple[Floats, npt.NDArray[np.object_], npt.NDArray[np.int64]]:
+    """Length, prompt id and indexed version by docid, from fetched (docid, name, len,
+    version) columns; docs not fetched stay empty."""
+    doc_len = np.zeros(n_docs)
+    doc_ids = np.full(n_docs, "", dtype=object)
+    doc_version = np.zeros(n_docs, np.int64)
+    at = np.asarray(docs["docid"], np.int64)
+    doc_len[at] = docs["len"]
+    doc_ids[at] = list(docs["name"])
+    doc_version[at] = docs["version"]
+    return doc_len, doc_ids, doc_version
+
+
+def _cuts(raw: str) -> range:
+    """The lengths at which a word being typed may have run past a stem ("termina")."""
+    return range(max(3, len(raw) - 2), len(raw))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from storage.models import EXPORT_FORMATS, IMPORT_FORMATS
 from storage.transfer.backup import BackupProgress, default_backup_folder
-from storage.transfer.exporter import EXPORT_FORMATS, ExportResult
+from storage.transfer.exporter import ExportResult
 from storage.transfer.importer import ImportPreview, ImportSummary, parse_mapping
 from storage.transfer.manifest import Manifest, TableEntry, verify_backup
-from storage.transfer.readers import FORMATS as IMPORT_FORMATS
 from storage.transfer.restore import restore_backup
 
 __all__ = [

@@ -15,13 +15,12 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.db.database import Database
 from storage.errors import TransferError
-from storage.models import PromptFilter, Record, short_id
+from storage.models import EXPORT_FORMATS, PromptFilter, Record, short_id
 from storage.prompts.filters import filter_sql
 from storage.transfer import frontmatter
 from storage.transfer.cleaning import IMPORT_FIELDS
 from storage.transfer.staging import staged_folder
 
-EXPORT_FORMATS: tuple[str, ...] = ("parquet", "jsonl", "csv", "md")
 # What an export holds: every field an import reads back, then where the prompt came from.
 EXPORT_COLUMNS: tuple[str, ...] = (
     "id",

@@ -22,27 +22,17 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from storage.analytics.costs import MAX_TOKENS
 from storage.db.database import Database
 from storage.errors import ImportRejected, PromptdeckError, TransferError
+from storage.models import GENERATION_FIELDS, IMPORT_FORMATS
 from storage.prompts import references as refs
 from storage.prompts.uses import insert_uses
 from storage.transfer.bulk_ids import new_ids
 from storage.transfer.cleaning import rule
 from storage.transfer.importer import ImportPreview, ImportSummary, record_session
 from storage.transfer.mapping import parse_pairs, resolve_columns
-from storage.transfer.readers import FORMATS, Source, detect_format, read_source
+from storage.transfer.readers import Source, detect_format, read_source
 
-GENERATION_FIELDS: tuple[str, ...] = (
-    "prompt",
-    "provider",
-    "model",
-    "tokens_in",
-    "tokens_out",
-    "cost_usd",
-    "latency_ms",
-    "created_at",
-    "id",
-)
 REQUIRED_FIELDS: tuple[str, ...] = GENERATION_FIELDS[:5]
-GENERATION_FORMATS: tuple[str, ...] = tuple(f for f in FORMATS if f != "md")
+GENERATION_FORMATS: tuple[str, ...] = tuple(f for f in IMPORT_FORMATS if f != "md")
 MAX_LATENCY_MS = 86_400_000
 
 # Column names taken for a field when no --map names one (case-insensitive, first found):

@@ -17,9 +17,9 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.errors import ImportRejected, TransferError
+from storage.models import IMPORT_FORMATS as FORMATS
 from storage.transfer import frontmatter
 
-FORMATS: tuple[str, ...] = ("csv", "json", "jsonl", "md", "parquet")
 _SUFFIXES = {
     ".csv": "csv",
     ".tsv": "csv",

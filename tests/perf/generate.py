@@ -27,7 +27,11 @@ if __package__ in (None, ""):  # run as a script: make the checkout importable
 
 from storage import Library  # noqa: E402
 from storage.models import SNAPSHOT_FIELDS  # noqa: E402
-from storage.search.embedding import LocalProvider  # noqa: E402
+from storage.search.embedding import (  # noqa: E402
+    EmbeddingProvider,
+    LocalProvider,
+    WordLlamaProvider,
+)
 from storage.search.embeddings import EMBEDDED_TEXT_SQL, text_hash  # noqa: E402
 
 MAX_DEPTH = 6
@@ -495,11 +499,13 @@ def generate(
     return library.db.bulk_insert(tables)
 
 
-def embed_all(library: Library, dims: int, *, batch_size: int = 4096) -> tuple[int, float]:
-    """Embed every prompt with the local provider (name, description and content, as the
-    library embeds them) and write the vectors with one bulk_insert; makes that model active.
-    Returns the prompts embedded and the seconds the provider took."""
-    provider = LocalProvider(dims)
+def embed_all(library: Library, dims: int | None, *, batch_size: int = 4096) -> tuple[int, float]:
+    """Embed every prompt with the local provider of `dims` (None: the bundled wordllama
+    model, the default for new libraries) over name, description and content, as the library
+    embeds them, and write the vectors with one bulk_insert; makes that model active. Returns
+    the prompts embedded and the seconds the provider took."""
+    provider: EmbeddingProvider = LocalProvider(dims) if dims else WordLlamaProvider()
+    dims = provider.dims
     _, found = library.db.query(
         f"SELECT p.id, {EMBEDDED_TEXT_SQL} FROM prompts p ORDER BY p.id", limit=10**9
     )
@@ -1033,6 +1039,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dims", type=int, help="also embed every prompt with the local provider (e.g. 384)"
     )
+    parser.add_argument(
+        "--wordllama",
+        action="store_true",
+        help="also embed every prompt with the bundled wordllama model (the default provider)",
+    )
     args = parser.parse_args(argv)
     library = Library(args.db).open()
     began = time.perf_counter()
@@ -1041,9 +1052,9 @@ def main(argv: list[str] | None = None) -> int:
     for table, rows in counts.items():
         print(f"{table:22} {rows:>10,}")
     print(f"generated {args.prompts:,} prompts in {elapsed:.1f} s -> {args.db}")
-    if args.dims:
-        embedded, seconds = embed_all(library, args.dims)
-        print(f"embedded {embedded:,} prompts ({args.dims} dims) in {seconds:.1f} s")
+    if args.dims or args.wordllama:
+        embedded, seconds = embed_all(library, None if args.wordllama else args.dims)
+        print(f"embedded {embedded:,} prompts in {seconds:.1f} s")
     return 0
 
 

@@ -220,3 +220,21 @@ def test_facets_are_the_values_of_live_prompts(listed: Library) -> None:
         "provider": ["anthropic", "openai"],
         "model": ["Claude-haiku", "gpt-4o"],
     }
+
+
+def test_starting_with_is_what_a_shell_completes_a_ref_from(library: Library) -> None:
+    ids = {
+        name: library.prompts.create(name, f"{name} text").id
+        for name in ("Linux terminal", "linguist", "Lindy hop", "Code review")
+    }
+    library.prompts.archive("Lindy hop")
+    named = library.prompts.starting_with
+    assert [name for name, _ in named("LIN")] == ["linguist", "Linux terminal"]
+    assert [name for name, _ in named("lin", archived=True)] == ["Lindy hop"]
+    assert [name for name, _ in named("")] == ["Code review", "linguist", "Linux terminal"]
+    assert named("", limit=1) == [("Code review", ids["Code review"])]
+    short = ids["Code review"][-8:]
+    assert named(short) == [("Code review", ids["Code review"])]  # ids are sequential here
+    assert named("no such") == []
+    twin = library.prompts.create("Code review", "A second one, by the same name.").id
+    assert named("", limit=1) == [("Code review", ids["Code review"]), ("Code review", twin)]

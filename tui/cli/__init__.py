@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Protocol
 
 import click
+from click.shell_completion import add_completion_class
 
-from storage import default_library_path
 from tui.cli import (
     analytics,
     lineage,
@@ -25,7 +25,8 @@ from tui.cli import (
     transfer,
     usage,
 )
-from tui.cli.common import Group, Seconds, State
+from tui.cli.common import Group, Seconds, State, library_path
+from tui.cli.completion import EscapingBashComplete
 from tui.cli.pick import RUN_PICK, RunPick
 
 __all__ = ["OpenTui", "RunPick", "build"]
@@ -80,7 +81,7 @@ def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
         REF, wherever a prompt is expected: a full id, an exact name, a unique start or end of the
         id (the 8-character short id that `list` shows), and REF@label, REF@N or REF@latest to pin
         a version."""
-        path = (db or default_library_path()).expanduser()
+        path = library_path(db)
         ctx.obj = State(path, read_only=read_only, lock_timeout=lock_timeout)
         ctx.call_on_close(ctx.obj.close)
         ctx.meta[RUN_PICK] = run_pick
@@ -94,4 +95,5 @@ def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
     for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)
+    add_completion_class(EscapingBashComplete)  # _PROMPTDECK_COMPLETE=bash_... uses it
     return main

@@ -10,6 +10,7 @@ import click
 
 from storage.models import short_id
 from tui.cli.common import Group, json_option, library
+from tui.cli.completion import prompt_refs
 from tui.cli.output import emit_json, fields_block, table
 
 _AGE = re.compile(r"^\s*(\d{1,6})\s*d\s*$")
@@ -61,7 +62,7 @@ class _Age(click.ParamType[timedelta]):
 
 
 @click.command("log-generation")
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.option("--provider", required=True, help="Who served the call: openai, anthropic ...")
 @click.option("--model", required=True, help="The model called.")
 @click.option("--tokens-in", type=int, required=True, help="Prompt tokens.")

@@ -6,17 +6,26 @@ import errno
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from storage import EmbeddingProvider, Library, PromptdeckError
+from storage import Library, PromptdeckError, default_library_path
 from tui.shared.settings import configured_embedder, load_settings
+
+if TYPE_CHECKING:
+    from storage import EmbeddingProvider
 
 # A verb is one burst of actions: it keeps one connection for all of them (a `show` makes
 # six), and closes it when the command ends (see State.close), so the file is held only
 # while the verb runs.
 _HOLD_FOR_THE_COMMAND = 3600.0
+
+
+def library_path(db: Path | None) -> Path:
+    """The library a command opens: --db (or PROMPTDECK_DB, which click reads for it), else
+    the default."""
+    return (db or default_library_path()).expanduser()
 
 
 @dataclass
@@ -36,16 +45,18 @@ class State:
                 read_only=self.read_only,
                 lock_timeout=self.lock_timeout,
                 linger=_HOLD_FOR_THE_COMMAND if shared_connection else 0.0,
-                embedder=self._embedder(),
+                interactive=False,  # one query: rank in DuckDB, keep nothing in memory
+                make_embedder=self._embedder,  # only a verb that embeds or searches makes it
             ).open()
             if self._library.db.created:  # a mistyped --db must not pass for an empty library
                 click.echo(f"promptdeck: created a new library at {self.path}", err=True)
         return self._library
 
     def _embedder(self) -> EmbeddingProvider | None:
-        """The provider of the user config's [embedding] table (local when there is none),
-        which embeds each saved prompt. A broken config leaves saves unembedded rather than
-        failing them; the reason is kept for the warning after a save."""
+        """The provider of the user config's [embedding] table (wordllama when there is none),
+        which embeds each saved prompt; made when the library's embeddings are first used. A
+        broken config leaves saves unembedded rather than failing them; the reason is kept for
+        the warning after a save."""
         settings, config_error = load_settings()
         embedder, embedder_error = configured_embedder(settings)
         self.embedder_error = config_error or embedder_error

@@ -8,6 +8,7 @@ import click
 
 from storage.models import RELATIONSHIP_TYPES, short_id
 from tui.cli.common import json_option, library
+from tui.cli.completion import prompt_refs
 from tui.cli.fields import collect_fields, content_option, field_options, read_content
 from tui.cli.output import emit_json
 from tui.cli.search import embed_saved
@@ -23,9 +24,12 @@ type_option = click.option(
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.option(
-    "--child", metavar="OTHER", help="Mark the existing prompt OTHER as derived from REF."
+    "--child",
+    metavar="OTHER",
+    shell_complete=prompt_refs,
+    help="Mark the existing prompt OTHER as derived from REF.",
 )
 @content_option
 @click.option("--name", help="Name of the new prompt (default: REF's name + ' (derived)').")
@@ -82,8 +86,8 @@ def derive(
 
 
 @click.command()
-@click.argument("source")
-@click.argument("target")
+@click.argument("source", shell_complete=prompt_refs)
+@click.argument("target", shell_complete=prompt_refs)
 @type_option
 @click.option("--strength", type=float, default=1.0, show_default=True, metavar="0..1")
 @click.option("--context", help="Why they are related.")
@@ -103,8 +107,8 @@ def link(
 
 
 @click.command()
-@click.argument("source")
-@click.argument("target")
+@click.argument("source", shell_complete=prompt_refs)
+@click.argument("target", shell_complete=prompt_refs)
 @type_option
 def unlink(source: str, target: str, kind: str) -> None:
     """Remove a relationship: SOURCE --type TARGET."""
@@ -113,7 +117,7 @@ def unlink(source: str, target: str, kind: str) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.option(
     "--depth",
     type=click.IntRange(min=0),

@@ -7,6 +7,7 @@ import click
 from storage import Prompt
 from storage.models import short_id
 from tui.cli.common import Group, json_option, library
+from tui.cli.completion import archived_refs, prompt_refs
 from tui.cli.output import emit_json, table
 
 
@@ -20,7 +21,7 @@ def tag() -> None:
 
 
 @tag.command("add")
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.argument("tags", nargs=-1, required=True)
 def tag_add(ref: str, tags: tuple[str, ...]) -> None:
     """Add tags to a prompt (saved as a new version)."""
@@ -29,7 +30,7 @@ def tag_add(ref: str, tags: tuple[str, ...]) -> None:
 
 
 @tag.command("rm")
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.argument("tags", nargs=-1, required=True)
 def tag_rm(ref: str, tags: tuple[str, ...]) -> None:
     """Remove tags from a prompt (saved as a new version)."""
@@ -66,7 +67,7 @@ def label() -> None:
 
 
 @label.command("set")
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.argument("name")
 @click.option(
     "--version", type=int, metavar="N", help="Version to point at (default: REF's, or current)."
@@ -83,7 +84,7 @@ def label_set(ref: str, name: str, version: int | None) -> None:
 
 
 @label.command("rm")
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.argument("name")
 def label_rm(ref: str, name: str) -> None:
     """Remove a label from a prompt."""
@@ -94,7 +95,7 @@ def label_rm(ref: str, name: str) -> None:
 
 
 @label.command("list")
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @json_option
 def label_list(ref: str, as_json: bool) -> None:
     """List a prompt's labels and their versions."""
@@ -109,7 +110,7 @@ def label_list(ref: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 def archive(ref: str) -> None:
     """Archive a prompt (hide it from lists).
 
@@ -118,14 +119,14 @@ def archive(ref: str) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=archived_refs)
 def unarchive(ref: str) -> None:
     """Bring an archived prompt back."""
     click.echo(f"{_named(library().prompts.unarchive(ref))}: restored from the archive")
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.option("--force", is_flag=True, help="Delete even if other prompts derive from it.")
 def rm(ref: str, force: bool) -> None:
     """Delete a prompt and its history for good.

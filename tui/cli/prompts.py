@@ -9,6 +9,7 @@ import click
 from storage import PromptFilter
 from storage.models import SORT_KEYS, short_id
 from tui.cli.common import json_option, library
+from tui.cli.completion import prompt_refs
 from tui.cli.fields import (
     collect_fields,
     content_option,
@@ -28,7 +29,12 @@ _ASCENDING_BY_DEFAULT = ("name", "folder", "model")
 @click.option("--name", required=True, help="The prompt's name (one line).")
 @content_option
 @field_options
-@click.option("--parent", metavar="REF", help="Derive from this prompt, inheriting its fields.")
+@click.option(
+    "--parent",
+    metavar="REF",
+    shell_complete=prompt_refs,
+    help="Derive from this prompt, inheriting its fields.",
+)
 @click.option("-m", "--message", help="Change message of version 1.")
 @json_option
 def add(
@@ -95,7 +101,7 @@ def list_(
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @content_option
 @click.option("--name", help="New name.")
 @field_options
@@ -131,7 +137,7 @@ def edit(
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @json_option
 def versions(ref: str, as_json: bool) -> None:
     """List a prompt's versions, oldest first.
@@ -161,7 +167,7 @@ def versions(ref: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.argument("old", type=int, required=False)
 @click.argument("new", type=int, required=False)
 @json_option
@@ -191,7 +197,7 @@ def diff(ref: str, old: int | None, new: int | None, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.argument("version", type=int)
 @click.option("-m", "--message", help="Change message (default: 'restored version N').")
 def revert(ref: str, version: int, message: str | None) -> None:

@@ -10,6 +10,7 @@ from storage import PERIODS, Kpis
 from storage.errors import NotFound
 from storage.models import short_id
 from tui.cli.common import json_option, library
+from tui.cli.completion import prompt_refs
 from tui.cli.output import count, emit_json, fields_block, rating, table
 
 
@@ -98,7 +99,7 @@ def sql(query: str, limit: int, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("ref", required=False)
+@click.argument("ref", required=False, shell_complete=prompt_refs)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @json_option
 def audit(ref: str | None, limit: int, as_json: bool) -> None:

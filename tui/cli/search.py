@@ -5,25 +5,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from storage import (
-    MODES,
-    PROVIDERS,
-    EmbeddingProvider,
-    Library,
-    Progress,
-    Prompt,
-    PromptFilter,
-    SearchHit,
-    make_provider,
-)
+import storage
+from storage import MODES, PROVIDERS, Library, Prompt, PromptFilter
 from tui.cli.common import State, UserError, json_option, library
+from tui.cli.completion import prompt_refs
 from tui.cli.fields import filter_options
 from tui.cli.output import clip, emit_json, table
 from tui.shared.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from storage import EmbeddingProvider, Progress, SearchHit
 
 _SNIPPET_WIDTH = 70
 
@@ -90,7 +85,7 @@ def search(
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, metavar="N")
 @json_option
 def similar(ref: str, limit: int, as_json: bool) -> None:
@@ -189,7 +184,7 @@ def _provider(
         )
     except ConfigError as error:
         raise UserError(str(error)) from error
-    return make_provider(settings), settings.batch_size
+    return storage.make_provider(settings), settings.batch_size
 
 
 @contextmanager

@@ -10,12 +10,13 @@ from storage import Library, Prompt, templates
 from storage.errors import NotFound
 from storage.models import SNAPSHOT_FIELDS, PromptVersion, Relationship, short_id
 from tui.cli.common import json_option, library
+from tui.cli.completion import prompt_refs
 from tui.cli.output import cell, echo_text, emit_json, fields_block
 from tui.shared.formatting import date_time
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.option("--version", "number", type=int, metavar="N", help="Show version N.")
 @click.option("--content-only", is_flag=True, help="Print only the content (for scripts).")
 @json_option

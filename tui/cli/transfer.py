@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from storage import (
-    EXPORT_FORMATS,
-    GENERATION_FIELDS,
-    IMPORT_FORMATS,
-    Library,
-    Manifest,
-    PromptFilter,
-    parse_generation_mapping,
-    parse_mapping,
-    restore_backup,
-    verify_backup,
-)
+import storage
+from storage import EXPORT_FORMATS, GENERATION_FIELDS, IMPORT_FORMATS, Library, PromptFilter
 from tui.cli.common import State, json_option, library
 from tui.cli.fields import filter_options
 from tui.cli.output import count, emit_json, table
 from tui.shared.formatting import byte_size
+
+if TYPE_CHECKING:
+    from storage import Manifest
 
 
 def manifest_table(manifest: Manifest) -> str:
@@ -52,7 +46,7 @@ def backup(folder: Path, as_json: bool) -> None:
 @json_option
 def verify(folder: Path, as_json: bool) -> None:
     """Check a backup FOLDER: every file present, its sha256, rows and row checksum."""
-    manifest = verify_backup(folder)
+    manifest = storage.verify_backup(folder)
     if as_json:
         emit_json({"folder": str(folder), "ok": True, **manifest.to_dict()})
         return
@@ -82,7 +76,7 @@ def restore(folder: Path, new_db: Path | None, as_json: bool) -> None:
     state = click.get_current_context().find_object(State)
     assert state is not None
     target = (new_db or state.path).expanduser()
-    manifest = restore_backup(folder, target)
+    manifest = storage.restore_backup(folder, target)
     if as_json:
         emit_json({"folder": str(folder), "library": str(target), **manifest.to_dict()})
         return
@@ -152,9 +146,9 @@ def import_(
     default now) and id (a row whose id is already imported is skipped) are optional."""
     lib = library()
     if generations:
-        summary = lib.generation_imports.run(path, fmt, parse_generation_mapping(pairs))
+        summary = lib.generation_imports.run(path, fmt, storage.parse_generation_mapping(pairs))
     else:
-        summary = lib.imports.run(path, fmt, parse_mapping(pairs))
+        summary = lib.imports.run(path, fmt, storage.parse_mapping(pairs))
     embedded = _embed_imported(lib) if summary.imported and not generations else None
     if as_json:
         emit_json(summary.to_dict() | ({"embedded": embedded} if embedded is not None else {}))

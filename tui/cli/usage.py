@@ -7,6 +7,7 @@ import click
 from storage import templates
 from storage.models import short_id
 from tui.cli.common import json_option, library
+from tui.cli.completion import prompt_refs
 from tui.cli.fields import parse_values
 from tui.cli.output import echo_text, emit_json
 
@@ -14,7 +15,7 @@ values_argument = click.argument("values", nargs=-1, metavar="[NAME=VALUE]...")
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @values_argument
 @click.option("--vars", "list_vars", is_flag=True, help="List the template's variables instead.")
 @json_option
@@ -43,7 +44,7 @@ def render(ref: str, values: tuple[str, ...], list_vars: bool, as_json: bool) ->
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @values_argument
 def use(ref: str, values: tuple[str, ...]) -> None:
     """Render a prompt and record the use.
@@ -53,7 +54,7 @@ def use(ref: str, values: tuple[str, ...]) -> None:
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=prompt_refs)
 @click.argument("rating")
 @click.option("--comment", help="What worked or did not.")
 @click.option("--suggestion", help="How the prompt could be better.")

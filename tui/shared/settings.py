@@ -7,19 +7,20 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
-from storage import (
-    MAX_NESTING,
-    EmbeddingProvider,
-    ProviderSettings,
-    make_provider,
-    nesting_depth,
-    settings_from,
-)
+import storage
+from storage import MAX_NESTING, nesting_depth
 from storage.errors import PromptdeckError
+
+if TYPE_CHECKING:
+    from storage import EmbeddingProvider, ProviderSettings
+
+# storage.settings_from and storage.make_provider are looked up where they are called:
+# importing this module (every CLI verb does) must not import the embedding providers, and
+# numpy and httpx with them.
 
 DEFAULT_THEME = "textual-dark"
 _TOO_DEEP = f"tables and arrays nest more than {MAX_NESTING} levels deep"
@@ -75,7 +76,7 @@ class Settings:
         self, env: Mapping[str, str] | None = None, **overrides: Any
     ) -> ProviderSettings:
         """The embedding provider settings: flags (`overrides`) over env over [embedding]."""
-        return settings_from(self.embedding, env, **overrides)
+        return storage.settings_from(self.embedding, env, **overrides)
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +105,7 @@ def _embedding_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ConfigError(f'{path}: [embedding] must be a table, e.g. provider = "local"')
     try:
-        settings_from(table, env={})
+        storage.settings_from(table, env={})
     except PromptdeckError as error:
         if error.field is None or not error.field.startswith("embedding."):
             return dict(table)
@@ -152,6 +153,6 @@ def configured_embedder(settings: Settings) -> tuple[EmbeddingProvider | None, s
     """The provider that embeds each saved prompt (local unless [embedding] names another),
     or None and the reason when its settings are not usable."""
     try:
-        return make_provider(settings.provider_settings()), None
+        return storage.make_provider(settings.provider_settings()), None
     except PromptdeckError as error:
         return None, str(error)

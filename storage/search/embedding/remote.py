@@ -12,8 +12,9 @@ import httpx
 import numpy as np
 
 from storage.errors import ProviderError
+from storage.remote.client import ApiClient
+from storage.remote.urls import redact_url
 from storage.search.embedding.base import Matrix, normalise
-from storage.search.embedding.client import ApiClient, redact_url
 
 if TYPE_CHECKING:
     from storage.search.embedding.settings import ProviderSettings
