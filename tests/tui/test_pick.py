@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -14,13 +15,22 @@ from textual.widgets import Input, Static
 from storage import Library
 from storage.search.embedding import LocalProvider
 from tests.tui.conftest import Settle
+from tui.demo import write_sample_library
 from tui.pick.app import PickApp
 from tui.pick.pages import FIRST_PAGE
+from tui.pick.run import LINGER_SECONDS
 from tui.pick.variables import PickVariablesScreen
 from tui.shared.settings import Settings
 from tui.widgets.pick_list import PickList
 
 SIZE = (80, 24)
+
+
+@pytest.fixture
+def sample_library(library_from: Callable[..., Library], tmp_path: Path) -> Library:
+    """The sample library, lingering as the picker's is (tui/pick/run.py), so that its
+    searches use the index held in memory."""
+    return library_from(write_sample_library, tmp_path / "sample.duckdb", linger=LINGER_SECONDS)
 
 
 def _names(app: PickApp) -> list[str]:
@@ -219,7 +229,7 @@ async def test_a_read_only_library_renders_and_records_nothing(
 ) -> None:
     uses = _uses(sample_library)
     sample_library.close()
-    with Library(sample_library.db.path, read_only=True) as reader:
+    with Library(sample_library.db.path, read_only=True, linger=LINGER_SECONDS) as reader:
         app = PickApp(reader, settings=settings, query="commit")
         async with _run(app) as pilot:
             await settle(pilot)
@@ -251,7 +261,7 @@ def _many(library: Library) -> None:
 async def test_more_rows_follow_as_the_cursor_moves_down(
     library_from: Callable[..., Library], settings: Settings, settle: Settle
 ) -> None:
-    library = library_from(_many)
+    library = library_from(_many, linger=LINGER_SECONDS)
     app = PickApp(library, settings=settings, ids=True)
     async with _run(app) as pilot:
         await settle(pilot)

@@ -4,6 +4,7 @@ so the picker sits at the top of a blank screen rather than under a shell prompt
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -12,8 +13,17 @@ from textual.pilot import Pilot
 
 from storage import Library
 from tests.tui.conftest import Settle, SnapCompare
+from tui.demo import write_sample_library
 from tui.pick.app import PickApp
+from tui.pick.run import LINGER_SECONDS
 from tui.shared.settings import Settings
+
+
+@pytest.fixture
+def sample_library(library_from: Callable[..., Library], tmp_path: Path) -> Library:
+    """The sample library, lingering as the picker's is (tui/pick/run.py)."""
+    return library_from(write_sample_library, tmp_path / "sample.duckdb", linger=LINGER_SECONDS)
+
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 

@@ -13,11 +13,14 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from storage import Library, PromptdeckError
 from tui.pick.pages import PickPage, first_request, read_page
 from tui.shared.settings import configured_embedder, load_settings
+
+if TYPE_CHECKING:
+    from storage import EmbeddingProvider
 
 TTY = "/dev/tty"
 LINGER_SECONDS = 2.0  # the file is let go when the picker has been idle this long
@@ -48,9 +51,18 @@ def run_pick(
         raise PromptdeckError(f"{path}: no such library")
     terminal = open_terminal()
     settings, config_error = load_settings()
-    embedder, _ = configured_embedder(settings)
+
+    def embedder() -> EmbeddingProvider | None:
+        """The configured provider, which embeds the queries of semantic and hybrid search:
+        made when they first search (it loads numpy, and httpx for a remote one)."""
+        return configured_embedder(settings)[0]
+
     reader = Library(
-        path, read_only=True, linger=LINGER_SECONDS, lock_timeout=lock_timeout, embedder=embedder
+        path,
+        read_only=True,
+        linger=LINGER_SECONDS,
+        lock_timeout=lock_timeout,
+        make_embedder=embedder,
     )
 
     def first_page() -> PickPage:

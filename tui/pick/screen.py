@@ -169,7 +169,9 @@ class PickScreen(Screen[None]):
                 where = self.library.db.path
                 self.app.post_message(PickFailed(f"{where}: no prompts to pick from"))
                 return
-            self.prepare_search("text")  # after the first page, which must not wait for it
+            # After the first list is drawn, which must not wait for the index (nor for the
+            # import of the search modules, numpy and pyarrow, which the load begins with).
+            self.call_after_refresh(self.prepare_search, "text")
         self._shown = (message.where, message.mode)
         searching = message.where.text is not None
         picks.empty_text = "No prompts match." if searching else "No prompts."
