@@ -8,21 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.errors import ValidationError
+
+# A request sends a chat prompt's messages: the message type is the prompts' own.
+from storage.prompts.roles import ROLES as ROLES
+from storage.prompts.roles import ChatMessage as ChatMessage
 from storage.prompts.validation import clean_max_tokens, clean_temperature
-
-ROLES = ("system", "user", "assistant")
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    role: str  # system | user | assistant
-    content: str
-
-    def __post_init__(self) -> None:
-        if self.role not in ROLES:
-            raise ValidationError("role", self.role, f"must be one of {', '.join(ROLES)}")
-        if not isinstance(self.content, str):
-            raise ValidationError("content", self.content, "must be text")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from storage.errors import ValidationError
 from storage.models import EDITABLE_FIELDS, FORMAT_TYPES, ORIGIN_FIELDS, SOURCE_TYPES
+from storage.prompts import roles
 
 MAX_CONTENT_BYTES = 1024 * 1024
 MAX_NAME = 200
@@ -63,6 +64,7 @@ def clean_content(value: Any) -> str:
     content = _text("content", value, limit=MAX_CONTENT_BYTES)
     if not content.strip():
         raise ValidationError("content", value, "must not be empty")
+    roles.check(content)
     return content
 
 

@@ -11,8 +11,11 @@ from collections.abc import Mapping
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
+from storage.errors import ValidationError
 from storage.models import EDITABLE_FIELDS, FORMAT_TYPES
+from storage.prompts import roles
 from storage.prompts.validation import (
     FOLDER_ABSOLUTE,
     FOLDER_BACKSLASH,
@@ -31,6 +34,7 @@ IMPORT_FIELDS: tuple[str, ...] = (
     "content",
     *(f for f in EDITABLE_FIELDS if f not in ("name", "content")),
 )
+_ROLE_MARKER = r"\{\{\s*role\b"  # a content that may hold role sections
 _OPTIONAL_TEXT = ("phase", "provider", "model", "persona", "target_model_family", "language")
 # What Python's str.isspace() (and so str.strip()) counts as whitespace, for RE2.
 _SPACE = (
@@ -254,7 +258,25 @@ def clean_batch(
     if not rejected:
         rejected, first_row = _too_deep(cleaned)
         reason = f"metadata: nests more than {MAX_NESTING} levels of objects and lists"
+    if not rejected:
+        rejected, first_row, reason = _bad_roles(cleaned)
     return cleaned, int(rejected), first_row, reason
+
+
+def _bad_roles(cleaned: pa.Table) -> tuple[int, int | None, str | None]:
+    """(count, first _row, its reason) of the rows whose role sections cannot be read, as a
+    save refuses them (only contents with a role marker are parsed)."""
+    marked = cleaned.filter(pc.match_substring_regex(cleaned.column("content"), _ROLE_MARKER))
+    problems: dict[int, str] = {}
+    for row, content in zip(
+        marked.column("_row").to_pylist(), marked.column("content").to_pylist(), strict=True
+    ):
+        try:
+            roles.check(content)
+        except ValidationError as error:
+            problems[row] = str(error)
+    first = min(problems, default=None)
+    return len(problems), first, None if first is None else problems[first]
 
 
 def _too_deep(cleaned: pa.Table) -> tuple[int, int | None]:
