@@ -24,7 +24,7 @@ import duckdb
 
 from storage.db import tables
 from storage.db.clock import Clock, utc_now
-from storage.db.connection import load_extension, load_fts
+from storage.db.connection import load_extension
 from storage.db.database import Rows, to_json, user_name
 from storage.db.ids import IdFactory, uuid7
 from storage.db.lake_schema import lake_schema
@@ -121,7 +121,6 @@ class DuckLake:
                         f"(pip install duckdb-extension-{extension.replace('_', '-')})",
                         file=self.label,
                     )
-            load_fts(con)  # the stemmer and tokenizer of text search, when installed
             options = ["READ_ONLY"] if read_only else []
             if self.data and not read_only:
                 if self.data.startswith("s3://") and not load_extension(con, "httpfs"):
@@ -324,18 +323,13 @@ def _try_lock(holder: duckdb.DuckDBPyConnection) -> bool:
 def _version(con: duckdb.DuckDBPyConnection, label: str) -> int | None:
     """The schema version in the lake; None for an empty lake; a lake of other tables is
     refused."""
-    row = con.execute(
-        "SELECT count(*) FILTER (WHERE table_name = 'schema_migrations'), count(*) "
-        "FROM duckdb_tables() WHERE database_name = ?",
-        [ALIAS],
-    ).fetchone()
-    marker, any_table = (row[0], row[1]) if row else (0, 0)
-    if not marker:
-        if any_table:
-            raise SchemaError(f"{label}: holds tables but is not a promptdeck library", file=label)
-        return None
-    found = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
-    return int(found[0]) if found and found[0] is not None else None
+    with suppress(duckdb.CatalogException):  # first the quick way: a catalog scan costs
+        found = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(found[0]) if found and found[0] is not None else None
+    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = ?", [ALIAS])
+    if row.fetchone() != (0,):
+        raise SchemaError(f"{label}: holds tables but is not a promptdeck library", file=label)
+    return None
 
 
 def _literal(text: str) -> str:
