@@ -299,12 +299,18 @@ class DuckLake:
                 raise QueryError("sql: empty statement; give one SQL query", field="sql")
             if result.description is None:
                 return [], []
-            return [d[0] for d in result.description], result.fetchmany(limit)
+            found = result.fetchmany(limit)
+            # The attachment's own settings and duckdb_databases() repeat the conninfo.
+            shown = [tuple(self._redacted(v) for v in row) for row in found]
+            return [d[0] for d in result.description], shown
         except duckdb.Error as error:
             first = self.spec.redact(str(error)).splitlines()[0]
             raise QueryError(f"sql: {first}") from error
         finally:
             con.close()
+
+    def _redacted(self, value: Any) -> Any:
+        return self.spec.redact(value) if isinstance(value, str) else value
 
     def table_counts(self) -> dict[str, int]:
         return tables.table_counts(self)

@@ -41,7 +41,9 @@ def test_verbs_on_a_lake_never_show_the_password(lake: Lake) -> None:
     audit = run("--db", lake.db, "sql", "SELECT * FROM audit_log ORDER BY id")
     actors = run("--db", lake.db, "sql", "SELECT DISTINCT actor FROM audit_log")
     assert actors.stdout.split() == ["actor", "ana"]  # the config file's [library] actor
-    outputs.append(audit.stdout)
+    attached = run("--db", lake.db, "sql", "SELECT path FROM duckdb_databases()")
+    assert attached.exit_code == 0 and "ducklake:postgres:" in attached.stdout
+    outputs += [audit.stdout, attached.stdout]
     twice = run("--db", lake.db, "add", "--name", "Again", stdin="Write a haiku about {{topic}}")
     assert twice.exit_code == 1 and twice.stderr.count("\n") == 1, twice.stderr
     outputs.append(twice.stderr)
