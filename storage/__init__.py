@@ -22,6 +22,7 @@ from storage.analytics.models import (
     ModelUsage,
     TopPrompt,
 )
+from storage.db.lake_spec import is_lake
 from storage.db.paths import default_library_path
 from storage.errors import PromptdeckError
 from storage.library import Library
@@ -139,6 +140,7 @@ __all__ = [
     "clean_fields",
     "default_backup_folder",
     "default_library_path",
+    "is_lake",
     "make_provider",
     "offline_provider",
     "nesting_depth",

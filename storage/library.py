@@ -18,6 +18,8 @@ from storage.db.clock import Clock, utc_now
 from storage.db.database import Database
 from storage.db.duckdb_file import DuckDBFile
 from storage.db.ids import IdFactory, uuid7
+from storage.db.lake_spec import is_lake
+from storage.db.paths import data_home
 from storage.prompts.lineage import LineageService
 from storage.prompts.service import PromptService
 from storage.prompts.tags import TagService
@@ -70,7 +72,11 @@ class Library:
     use them (a CLI verb). Six services are built on first use (see _BuiltOnUse).
     `linger` keeps the file open through bursts of actions; `interactive` (default: when
     lingering) keeps search's state in memory between calls, which an app wants and a
-    one-shot process (the CLI) does not pay for."""
+    one-shot process (the CLI) does not pay for.
+
+    `path` is a DuckDB file, or `ducklake:postgres:<conninfo>` for a team library (DuckLake,
+    storage/db/lake.py), whose Parquet files go to `lake_data` (a folder or s3:// URL; needed
+    the first time only)."""
 
     def __init__(
         self,
@@ -85,17 +91,34 @@ class Library:
         interactive: bool | None = None,
         embedder: EmbeddingProvider | None = None,
         make_embedder: Callable[[], EmbeddingProvider | None] | None = None,
+        lake_data: str | None = None,
     ) -> None:
-        self.db: Database = DuckDBFile(
-            path,
-            clock=clock,
-            new_id=new_id,
-            actor=actor,
-            lock_timeout=lock_timeout,
-            read_only=read_only,
-            linger=linger,
-            interactive=interactive,
-        )
+        self.db: Database
+        if is_lake(str(path)):
+            from storage.db.lake import DuckLake  # the extensions load only for a lake
+
+            self.db = DuckLake(
+                str(path),
+                data=lake_data,
+                home=data_home(),
+                clock=clock,
+                new_id=new_id,
+                actor=actor,
+                lock_timeout=lock_timeout,
+                read_only=read_only,
+                interactive=linger > 0 if interactive is None else interactive,
+            )
+        else:
+            self.db = DuckDBFile(
+                path,
+                clock=clock,
+                new_id=new_id,
+                actor=actor,
+                lock_timeout=lock_timeout,
+                read_only=read_only,
+                linger=linger,
+                interactive=interactive,
+            )
         writer = PromptWriter(self.db)
         self.prompts = PromptService(self.db, writer)
         self.versions = VersionService(self.db, writer)

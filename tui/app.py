@@ -47,7 +47,7 @@ from tui.screens.lineage import LineageScreen
 from tui.screens.rate import RateScreen
 from tui.screens.variables import VariablesScreen
 from tui.shared.formatting import embed_summary
-from tui.shared.settings import Settings, configured_embedder, load_settings
+from tui.shared.settings import Settings, configured_embedder, library_options, load_settings
 
 LINGER_SECONDS = 2.0
 EMBED_BATCH = 1024  # a batch is embedded with the file let go: about half a second offline
@@ -392,7 +392,7 @@ class PromptdeckApp(App[None]):
 
 
 def run_app(
-    path: Path, *, demo: bool = False, read_only: bool = False, lock_timeout: float = 5.0
+    path: Path | str, *, demo: bool = False, read_only: bool = False, lock_timeout: float = 5.0
 ) -> None:
     """Open the app on a library; `demo` opens a throwaway copy of the sample library."""
     workdir = None
@@ -414,6 +414,7 @@ def run_app(
             linger=LINGER_SECONDS,
             lock_timeout=lock_timeout,
             embedder=embedder,
+            **library_options(settings),
         ) as library:
             warnings = (embedder_error,) if embedder_error else ()
             PromptdeckApp(

@@ -101,8 +101,13 @@ class LineageService:
         """The derived_from row, the history row and the parent's count, for a child whose
         parent_id is (or is being) set to the parent."""
         now = self._db.clock()
+        con.execute(  # delete and insert: a team library has no key to replace by
+            "DELETE FROM relationships WHERE source_id = ? AND target_id = ? "
+            "AND type = 'derived_from'",
+            [child.id, parent.id],
+        )
         con.execute(
-            "INSERT OR REPLACE INTO relationships VALUES (?, ?, 'derived_from', ?, ?, ?)",
+            "INSERT INTO relationships VALUES (?, ?, 'derived_from', ?, ?, ?)",
             [child.id, parent.id, strength, method if context is None else context, now],
         )
         con.execute(

@@ -32,6 +32,7 @@ class PromptWriter:
         self.refuse_duplicate(con, digest)
         now = self._db.clock()
         record: dict[str, Any] = {
+            "tags": (),  # given always: a team library's tables have no list defaults
             **values,
             "id": self._db.new_id(),
             "content_hash": digest,

@@ -1,4 +1,5 @@
-"""User settings (theme, keymap, [embedding]) in a TOML file in the platform's user config dir."""
+"""User settings (theme, keymap, [embedding], [library]) in a TOML file in the platform's user
+config dir."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     embedding: dict[str, Any] = field(default_factory=dict)  # the [embedding] table as written
     told: list[str] = field(default_factory=list)  # the search models already offered
+    # [library]: db (a file or a team library's ducklake:...), lake_data, actor
+    library: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -70,6 +73,7 @@ class Settings:
             raise ConfigError(f"{path}: told must be a list of model names, got {told!r}")
         settings.theme, settings.keymap, settings.told = theme, dict(keymap), list(told)
         settings.embedding = _embedding_table(path, data)
+        settings.library = _library_table(path, data)
         return settings
 
     def provider_settings(
@@ -88,6 +92,9 @@ class Settings:
         if self.embedding:
             lines += ["", "[embedding]"]
             lines += [f"{k} = {_toml_value(v)}" for k, v in self.embedding.items()]
+        if self.library:
+            lines += ["", "[library]"]
+            lines += [f"{k} = {_quote(v)}" for k, v in self.library.items()]
         self.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -114,6 +121,35 @@ def _embedding_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
         where = f" (at line {line})" if line else ""
         raise ConfigError(f"{path}: {error}{where}") from error
     return dict(table)
+
+
+LIBRARY_KEYS = ("db", "lake_data", "actor")
+
+
+def _library_table(path: Path, data: dict[str, Any]) -> dict[str, str]:
+    """[library]: which library to open (db), a new team library's data folder (lake_data)
+    and the name the audit log gives this user's actions (actor, default: the OS user)."""
+    table = data.get("library", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f'{path}: [library] must be a table, e.g. actor = "ana"')
+    for key, value in table.items():
+        if key not in LIBRARY_KEYS:
+            raise ConfigError(
+                f"{path}: [library] {key}: unknown (known: {', '.join(LIBRARY_KEYS)})"
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{path}: [library] {key} must be a non-empty string")
+    return {k: v.strip() for k, v in table.items()}
+
+
+def library_options(settings: Settings, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What Library takes from the settings: lake_data (PROMPTDECK_LAKE_DATA over the
+    config) and actor (the config's, else Library's default, the OS user)."""
+    env = os.environ if env is None else env
+    return {
+        "lake_data": env.get("PROMPTDECK_LAKE_DATA") or settings.library.get("lake_data"),
+        "actor": settings.library.get("actor"),
+    }
 
 
 def _line_of(text: str, table: str, key: str) -> int | None:
