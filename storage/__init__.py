@@ -39,8 +39,19 @@ from storage.models import SEARCH_MODES as MODES
 from storage.prompts import templates
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
 from storage.prompts.validation import MAX_NESTING, clean_fields, nesting_depth
+from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
 
 if TYPE_CHECKING:
+    from storage.llm import (
+        ChatEvent,
+        ChatProvider,
+        Finished,
+        LLMSettings,
+        TextDelta,
+        llm_settings_from,
+        make_chat_provider,
+    )
+    from storage.runs.runner import RunStream
     from storage.search.embedding import (
         EmbeddingProvider,
         LocalProvider,
@@ -66,6 +77,14 @@ if TYPE_CHECKING:
 
 # Each name imported on first use, from its module.
 _ON_USE = {
+    "ChatEvent": "storage.llm",
+    "ChatProvider": "storage.llm",
+    "Finished": "storage.llm",
+    "LLMSettings": "storage.llm",
+    "TextDelta": "storage.llm",
+    "llm_settings_from": "storage.llm",
+    "make_chat_provider": "storage.llm",
+    "RunStream": "storage.runs.runner",
     "EmbeddingProvider": "storage.search.embedding",
     "LocalProvider": "storage.search.embedding",
     "ProviderSettings": "storage.search.embedding",
@@ -111,13 +130,18 @@ __all__ = [
     "PERIODS",
     "PROVIDERS",
     "REQUIRED_FIELDS",
+    "RUN_STATUSES",
     "AnalyticsReport",
     "BackupProgress",
+    "ChatEvent",
+    "ChatProvider",
     "EmbeddingProvider",
+    "Finished",
     "GroupActivity",
     "ImportPreview",
     "ImportSummary",
     "Kpis",
+    "LLMSettings",
     "Library",
     "LineageGraph",
     "LineageLink",
@@ -130,15 +154,22 @@ __all__ = [
     "Prompt",
     "PromptFilter",
     "PromptSummary",
+    "PreparedRun",
     "PromptVersion",
     "PromptdeckError",
     "ProviderSettings",
+    "Run",
+    "RunOutcome",
+    "RunStream",
     "SaveNotice",
     "SearchHit",
+    "TextDelta",
     "TopPrompt",
     "clean_fields",
     "default_backup_folder",
     "default_library_path",
+    "llm_settings_from",
+    "make_chat_provider",
     "make_provider",
     "offline_provider",
     "nesting_depth",

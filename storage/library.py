@@ -24,6 +24,7 @@ from storage.prompts.tags import TagService
 from storage.prompts.usage import UsageService
 from storage.prompts.versions import VersionService
 from storage.prompts.writer import PromptWriter
+from storage.runs.service import RunService
 
 if TYPE_CHECKING:
     from storage.search.embedding import EmbeddingProvider
@@ -104,6 +105,7 @@ class Library:
         self.usage = UsageService(self.db)
         self.analytics = AnalyticsService(self.db)
         self.costs = CostService(self.db)
+        self.runs = RunService(self.db)
         self.lifecycle = LifecycleService(self.db)
         self.settings = SettingsService(self.db)
         self.audit = AuditLog(self.db)
