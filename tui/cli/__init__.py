@@ -20,6 +20,7 @@ from tui.cli import (
     pick,
     prompts,
     reports,
+    runs,
     search,
     show,
     transfer,
@@ -91,7 +92,19 @@ def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
             return
         open_tui(path, demo=demo, read_only=read_only, lock_timeout=lock_timeout)
 
-    modules = (prompts, show, lineage, usage, pick, organise, reports, search, transfer, analytics)
+    modules = (
+        prompts,
+        show,
+        lineage,
+        usage,
+        runs,
+        pick,
+        organise,
+        reports,
+        search,
+        transfer,
+        analytics,
+    )
     for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)
