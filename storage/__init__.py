@@ -36,7 +36,7 @@ from storage.models import (
     PromptVersion,
 )
 from storage.models import SEARCH_MODES as MODES
-from storage.prompts import templates
+from storage.prompts import roles, templates
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
 from storage.prompts.validation import MAX_NESTING, clean_fields, nesting_depth
 from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
@@ -176,6 +176,7 @@ __all__ = [
     "parse_generation_mapping",
     "parse_mapping",
     "restore_backup",
+    "roles",
     "settings_from",
     "templates",
     "verify_backup",
