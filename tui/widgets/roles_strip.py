@@ -45,4 +45,4 @@ class RolesStrip(Static):
         self.error = str(line) if isinstance(line, ValidationError) else None
         self.set_class(line is not None, "-shown")
         self.set_class(self.error is not None, "-error")
-        self.update(Text(str(line)) if line is not None else "")
+        self.update(line if isinstance(line, Text) else Text(self.error or ""))
