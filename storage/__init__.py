@@ -40,6 +40,7 @@ from storage.prompts import roles, templates
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
 from storage.prompts.validation import MAX_NESTING, clean_fields, nesting_depth
 from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
+from storage.runs.phases import METHODS, PHASES, Enhancement
 
 if TYPE_CHECKING:
     from storage.llm import (
@@ -126,14 +127,17 @@ __all__ = [
     "GENERATION_FIELDS",
     "IMPORT_FORMATS",
     "MAX_NESTING",
+    "METHODS",
     "MODES",
     "PERIODS",
+    "PHASES",
     "PROVIDERS",
     "REQUIRED_FIELDS",
     "RUN_STATUSES",
     "AnalyticsReport",
     "BackupProgress",
     "ChatEvent",
+    "Enhancement",
     "ChatProvider",
     "EmbeddingProvider",
     "Finished",

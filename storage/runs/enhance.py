@@ -1,4 +1,4 @@
-"""EnhanceService: a prompt rewritten by a chat model for a phase (storage.llm.phases), as a run
+"""EnhanceService: a prompt rewritten by a chat model for a phase (storage.runs.phases), as a run
 like any other (RunStream sends it and records it), then kept as a new prompt derived from the
 one enhanced or as a new version of it, with an enhancement_history row tied to the run; or
 dropped, which writes nothing."""
@@ -11,12 +11,12 @@ import duckdb
 
 from storage.db.database import Database
 from storage.errors import ValidationError
-from storage.llm.phases import Enhancement, enhanced_content
 from storage.models import EDITABLE_FIELDS, Prompt, short_id
 from storage.prompts import references as refs
 from storage.prompts.validation import clean_fields, clean_max_tokens, clean_temperature
 from storage.prompts.writer import Origin, PromptWriter
 from storage.runs.models import PreparedRun, Run
+from storage.runs.phases import Enhancement, enhanced_content
 
 KEEP_AS = ("prompt", "version")
 

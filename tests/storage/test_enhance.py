@@ -14,7 +14,7 @@ import pytest
 from storage import Library, Run, RunStream
 from storage.errors import DuplicateContent, LLMError, ValidationError
 from storage.llm import ChatProvider
-from storage.llm.phases import PHASES, Enhancement
+from storage.runs.phases import PHASES, Enhancement
 from tests.storage.chat_api import KINDS, ChatApi, Reply, chat_provider
 from tests.storage.conftest import Sql
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from storage.errors import ValidationError
-from storage.llm.phases import METHODS, PHASES, Enhancement, enhanced_content
+from storage.runs.phases import METHODS, PHASES, Enhancement, enhanced_content
 
 
 @pytest.mark.parametrize("phase", list(PHASES))
