@@ -3,10 +3,12 @@ answer is read back as new content."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from storage.errors import ValidationError
-from storage.runs.phases import METHODS, PHASES, Enhancement, enhanced_content
+from storage.runs.phases import METHODS, PHASES, RULES, Enhancement, enhanced_content
 
 
 @pytest.mark.parametrize("phase", list(PHASES))
@@ -52,3 +54,13 @@ def test_an_answer_that_drops_a_variable_is_not_kept() -> None:
 def test_an_empty_answer_is_not_kept() -> None:
     with pytest.raises(ValidationError, match="answered with no prompt"):
         enhanced_content(" \n```\n\n```", "x")
+
+
+def test_the_readme_shows_what_the_model_is_told() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    quoted = " ".join(line.removeprefix("> ") for line in readme.splitlines())
+    assert " ".join(RULES.split()) in " ".join(quoted.split())
+    for phase, said in PHASES.items():
+        assert f"| `{phase}` | {said} |" in readme
+    for method, said in METHODS.items():
+        assert f"| {said} |" in readme and f"`{method}`" in readme

@@ -15,6 +15,7 @@ from click.shell_completion import add_completion_class
 
 from tui.cli import (
     analytics,
+    enhance,
     lineage,
     organise,
     pick,
@@ -98,6 +99,7 @@ def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
         lineage,
         usage,
         runs,
+        enhance,
         pick,
         organise,
         reports,

@@ -4,26 +4,19 @@ httpx) are imported only when `run` sends something."""
 
 from __future__ import annotations
 
-import dataclasses
 import sys
-from typing import TYPE_CHECKING, Any
 
 import click
 
-import storage
-from storage import Library, Run, templates
+from storage import Library, templates
 from storage.models import short_id
+from tui.cli.chat import chat_provider, cost, end_line, ms, send, summary, tokens
 from tui.cli.common import Group, json_option, library
 from tui.cli.completion import prompt_refs
 from tui.cli.fields import parse_values
 from tui.cli.output import clip, emit_json, fields_block, table
 from tui.shared.formatting import date_time
-from tui.shared.settings import ConfigError, Settings
 
-if TYPE_CHECKING:
-    from storage import ChatProvider
-
-EXIT_CANCELLED = 130  # as a shell reports a command stopped by ctrl+c
 _OUTPUT_WIDTH = 40  # cells of output `runs` shows
 
 
@@ -59,7 +52,7 @@ def run(
     (recorded as cancelled, exit 130); a failure is recorded as failed (exit 1)."""
     given = parse_values(values)
     lib = library()
-    chat = _chat_provider(provider, no_stream)  # a bad setting: one line, nothing recorded
+    chat = chat_provider(provider, no_stream)  # a bad setting: one line, nothing recorded
     try:
         prepared = lib.runs.prepare(
             ref,
@@ -71,40 +64,18 @@ def run(
             max_tokens=max_tokens,
             stream=chat.streaming,
         )
-        stream = storage.RunStream(lib.runs, prepared, chat)
         live = not (as_json or no_stream)
-        try:
-            with stream:
-                text = _answer(stream, live)
-        except KeyboardInterrupt:
-            _cancelled(stream.run, live)
-        except storage.PromptdeckError:
-            _end_line(live and stream.run is not None and bool(stream.run.output))
-            raise
+        recorded, text = send(lib, prepared, chat, live)
     finally:
         chat.close()
-    recorded = stream.run
-    assert recorded is not None  # the stream ended: it was recorded
     if as_json:
         emit_json(recorded.to_dict())
         return
     if not live:
         click.echo(text, nl=False)
-    _end_line(bool(text) and not text.endswith("\n"))
+    end_line(bool(text) and not text.endswith("\n"))
     if sys.stderr.isatty():
-        click.echo(f"promptdeck: {_summary(recorded)}", err=True)
-
-
-def _chat_provider(name: str | None, no_stream: bool) -> ChatProvider:
-    """The provider of the user config's [llm] table, the environment and the flags."""
-    try:
-        config = Settings.load().llm
-    except ConfigError as error:
-        raise storage.PromptdeckError(str(error)) from error
-    settings = storage.llm_settings_from(config, provider=name)
-    if no_stream and settings.provider == "openai":
-        settings = dataclasses.replace(settings, stream=False)  # one JSON answer
-    return storage.make_chat_provider(settings)
+        click.echo(f"promptdeck: {summary(recorded)}", err=True)
 
 
 def _with_input(lib: Library, ref: str, given: dict[str, str]) -> dict[str, str]:
@@ -115,38 +86,6 @@ def _with_input(lib: Library, ref: str, given: dict[str, str]) -> dict[str, str]
         return given
     piped = sys.stdin.read()
     return {**given, "input": piped.removesuffix("\n")} if piped else given
-
-
-def _answer(stream: Any, live: bool) -> str:
-    """The answer's text; written to stdout piece by piece as it arrives when `live`."""
-    pieces: list[str] = []
-    for event in stream:
-        if isinstance(event, storage.TextDelta):
-            pieces.append(event.text)
-            if live:
-                sys.stdout.write(event.text)
-                sys.stdout.flush()
-    return "".join(pieces)
-
-
-def _cancelled(recorded: Run | None, live: bool) -> None:
-    _end_line(live and recorded is not None and bool(recorded.output))
-    what = f"run {short_id(recorded.id)} recorded as cancelled" if recorded else "nothing sent"
-    click.echo(f"promptdeck: cancelled; {what}", err=True)
-    raise click.exceptions.Exit(EXIT_CANCELLED)
-
-
-def _end_line(needed: bool) -> None:
-    """End a line of streamed text, so that what follows starts on its own line."""
-    if needed and sys.stdout.isatty():
-        click.echo()
-
-
-def _summary(found: Run) -> str:
-    return (
-        f"run {short_id(found.id)} {found.status}: {_tokens(found)} tokens, {_cost(found)}, "
-        f"first token {_ms(found.first_token_ms) or '-'}, total {_ms(found.latency_ms) or '-'}"
-    )
 
 
 # -- runs ------------------------------------------------------------------------------------
@@ -201,9 +140,9 @@ def runs_list(ref: str | None, limit: int, as_json: bool) -> None:
             r.prompt_name,
             r.model,
             r.status,
-            _tokens(r),
-            _cost(r, empty=""),
-            _ms(r.latency_ms),
+            tokens(r),
+            cost(r, empty=""),
+            ms(r.latency_ms),
             clip(" ".join(r.output.split()), _OUTPUT_WIDTH),
         )
         for r in found
@@ -236,31 +175,16 @@ def runs_show(run_id: str, as_json: bool) -> None:
                 ("finish", found.finish_reason or ""),
                 ("parameters", parameters),
                 ("variables", ", ".join(f"{k}={v!r}" for k, v in found.variables.items())),
-                ("tokens", f"{_tokens(found)} (in+out{', ~ estimated' * found.tokens_estimated})"),
-                ("cost", _cost(found)),
-                ("first token", _ms(found.first_token_ms)),
-                ("total", _ms(found.latency_ms)),
+                ("tokens", f"{tokens(found)} (in+out{', ~ estimated' * found.tokens_estimated})"),
+                ("cost", cost(found)),
+                ("first token", ms(found.first_token_ms)),
+                ("total", ms(found.latency_ms)),
             ]
         )
     )
     for message in found.messages:
         click.echo(f"\n--- {message.role} ---\n{message.content}")
     click.echo(f"\n--- output ---\n{found.output}")
-
-
-def _tokens(found: Run) -> str:
-    mark = "~" if found.tokens_estimated else ""
-    return f"{mark}{found.tokens_in}+{mark}{found.tokens_out}"
-
-
-def _cost(found: Run, *, empty: str = "unpriced") -> str:
-    return empty if found.cost_usd is None else f"${found.cost_usd:.6f}"
-
-
-def _ms(value: int | None) -> str:
-    if value is None:
-        return ""
-    return f"{value} ms" if value < 1000 else f"{value / 1000:.1f} s"
 
 
 COMMANDS = (run, runs)
