@@ -19,6 +19,7 @@ from storage.analytics.models import (
     AnalyticsReport,
     GroupActivity,
     Kpis,
+    ModelLatency,
     ModelUsage,
     TopPrompt,
 )
@@ -147,6 +148,7 @@ __all__ = [
     "Kpis",
     "LLMSettings",
     "Library",
+    "ModelLatency",
     "LineageGraph",
     "LineageLink",
     "LineageNode",

@@ -244,3 +244,11 @@ def test_runs_lists_newest_first_within_a_limit(cli: Cli, greet: str, kind: str)
     ids = [cli.json("run", "Greet", "language=en", f"who={n}")["id"] for n in "abc"]
     assert [r["id"] for r in cli.json("runs", "--limit", "2")] == ids[:0:-1]
     assert cli.ok("runs", "--limit", "1").count("\n") == 2  # the header and one run
+
+
+def test_a_read_only_library_is_refused_before_anything_is_sent(
+    cli: Cli, greet: str, kind: str, api: ChatApi
+) -> None:
+    line = cli.fails("--read-only", "run", "Greet", "language=en", "who=you")
+    assert line == f"promptdeck: {cli.db}: library is open read-only; a run is recorded"
+    assert api.requests == []
