@@ -108,7 +108,8 @@ CREATE TABLE IF NOT EXISTS enhancement_history (
     improvement_score DOUBLE CHECK (improvement_score BETWEEN 0 AND 1),
     provider          VARCHAR,
     model             VARCHAR,
-    created_at        TIMESTAMP NOT NULL
+    created_at        TIMESTAMP NOT NULL,
+    run_id            VARCHAR                         -- the run whose answer it is (runs.id)
 );
 
 CREATE TABLE IF NOT EXISTS generations (
@@ -223,6 +224,32 @@ CREATE TABLE IF NOT EXISTS lifecycle_runs (
     detail  JSON
 );
 
+-- Each time a prompt was sent to a chat model (`promptdeck run`, the TUI's run): what was sent,
+-- what came back and how it ended. A run that produced an answer (ok, or cancelled after text
+-- arrived) also counts as a generation: the generations row with the same id.
+CREATE TABLE IF NOT EXISTS runs (
+    id               VARCHAR PRIMARY KEY,              -- UUID v7
+    prompt_id        VARCHAR NOT NULL,
+    version          INTEGER NOT NULL CHECK (version >= 1),
+    provider         VARCHAR NOT NULL,
+    model            VARCHAR NOT NULL,                 -- the model asked for
+    answered_by      VARCHAR,                          -- the model the API said answered
+    messages         JSON NOT NULL,                    -- [{"role", "content"}] as sent
+    variables        JSON NOT NULL,                    -- {"name": "value"}
+    parameters       JSON NOT NULL,                    -- {"temperature", "max_tokens", "stream"}
+    output           VARCHAR NOT NULL,                 -- the text received (all of it, or so far)
+    finish_reason    VARCHAR,                          -- the API's own word (stop, length, ...)
+    status           VARCHAR NOT NULL CHECK (status IN ('ok', 'failed', 'cancelled')),
+    error            VARCHAR,                          -- a failed run's one-line reason
+    tokens_in        INTEGER NOT NULL CHECK (tokens_in >= 0),
+    tokens_out       INTEGER NOT NULL CHECK (tokens_out >= 0),
+    tokens_estimated BOOLEAN NOT NULL,                 -- counted here (4 characters a token)
+    cost_usd         DOUBLE CHECK (cost_usd >= 0),     -- by the price in force that day
+    first_token_ms   INTEGER CHECK (first_token_ms >= 0),
+    latency_ms       INTEGER CHECK (latency_ms >= 0),
+    created_at       TIMESTAMP NOT NULL
+);
+
 -- Analytics: the analytics screen and `promptdeck stats` read only these views. Views with a
 -- `day` column are daily series: a period is a filter on `day`, summed.
 CREATE SCHEMA IF NOT EXISTS mart;
@@ -293,6 +320,25 @@ SELECT day,
        avg(latency_ms)                      AS avg_latency_ms
 FROM mart.generation_costs
 GROUP BY ALL;
+
+-- Per provider and model, from a day on (`since`, inclusive; NULL: all time): how long answers
+-- took, as percentiles over the generations that were timed (total latency) and over the runs
+-- among them (time to the first token). A table macro, not a daily view: percentiles of a
+-- period cannot be summed from per-day rows.
+CREATE OR REPLACE MACRO mart.latency_by_model(since) AS TABLE
+SELECT g.provider,
+       g.model,
+       count(*)                                AS timed,
+       quantile_cont(g.latency_ms, 0.5)        AS p50_ms,
+       quantile_cont(g.latency_ms, 0.95)       AS p95_ms,
+       count(r.first_token_ms)                 AS runs,
+       quantile_cont(r.first_token_ms, 0.5)    AS first_token_p50_ms,
+       quantile_cont(r.first_token_ms, 0.95)   AS first_token_p95_ms
+FROM generations g
+LEFT JOIN runs r ON r.id = g.id
+WHERE g.latency_ms IS NOT NULL
+  AND (since IS NULL OR g.created_at >= CAST(since AS TIMESTAMP))
+GROUP BY g.provider, g.model;
 
 CREATE OR REPLACE VIEW mart.prompt_ratings AS
 SELECT prompt_id,

@@ -19,6 +19,7 @@ from storage.analytics.models import (
     AnalyticsReport,
     GroupActivity,
     Kpis,
+    ModelLatency,
     ModelUsage,
     TopPrompt,
 )
@@ -40,8 +41,20 @@ from storage.models import SEARCH_MODES as MODES
 from storage.prompts import roles, templates
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
 from storage.prompts.validation import MAX_NESTING, clean_fields, nesting_depth
+from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
+from storage.runs.phases import METHODS, PHASES, Enhancement
 
 if TYPE_CHECKING:
+    from storage.llm import (
+        ChatEvent,
+        ChatProvider,
+        Finished,
+        LLMSettings,
+        TextDelta,
+        llm_settings_from,
+        make_chat_provider,
+    )
+    from storage.runs.runner import RunStream
     from storage.search.embedding import (
         EmbeddingProvider,
         LocalProvider,
@@ -67,6 +80,14 @@ if TYPE_CHECKING:
 
 # Each name imported on first use, from its module.
 _ON_USE = {
+    "ChatEvent": "storage.llm",
+    "ChatProvider": "storage.llm",
+    "Finished": "storage.llm",
+    "LLMSettings": "storage.llm",
+    "TextDelta": "storage.llm",
+    "llm_settings_from": "storage.llm",
+    "make_chat_provider": "storage.llm",
+    "RunStream": "storage.runs.runner",
     "EmbeddingProvider": "storage.search.embedding",
     "LocalProvider": "storage.search.embedding",
     "ProviderSettings": "storage.search.embedding",
@@ -108,18 +129,27 @@ __all__ = [
     "GENERATION_FIELDS",
     "IMPORT_FORMATS",
     "MAX_NESTING",
+    "METHODS",
     "MODES",
     "PERIODS",
+    "PHASES",
     "PROVIDERS",
     "REQUIRED_FIELDS",
+    "RUN_STATUSES",
     "AnalyticsReport",
     "BackupProgress",
+    "ChatEvent",
+    "Enhancement",
+    "ChatProvider",
     "EmbeddingProvider",
+    "Finished",
     "GroupActivity",
     "ImportPreview",
     "ImportSummary",
     "Kpis",
+    "LLMSettings",
     "Library",
+    "ModelLatency",
     "LineageGraph",
     "LineageLink",
     "LineageNode",
@@ -131,16 +161,23 @@ __all__ = [
     "Prompt",
     "PromptFilter",
     "PromptSummary",
+    "PreparedRun",
     "PromptVersion",
     "PromptdeckError",
     "ProviderSettings",
+    "Run",
+    "RunOutcome",
+    "RunStream",
     "SaveNotice",
     "SearchHit",
+    "TextDelta",
     "TopPrompt",
     "clean_fields",
     "default_backup_folder",
     "default_library_path",
     "is_lake",
+    "llm_settings_from",
+    "make_chat_provider",
     "make_provider",
     "offline_provider",
     "nesting_depth",

@@ -26,8 +26,10 @@ from storage.prompts.tags import TagService
 from storage.prompts.usage import UsageService
 from storage.prompts.versions import VersionService
 from storage.prompts.writer import PromptWriter
+from storage.runs.service import RunService
 
 if TYPE_CHECKING:
+    from storage.runs.enhance import EnhanceService
     from storage.search.embedding import EmbeddingProvider
     from storage.search.embeddings import EmbeddingService
     from storage.search.service import SearchService
@@ -69,7 +71,7 @@ class Library:
     from storage.errors, and do each user action in one transaction that also writes the audit
     log. `embedder`, when given, is what `embeddings.after_save` embeds saved prompts with;
     `make_embedder` makes it when the embeddings are first used, for a caller that may never
-    use them (a CLI verb). Six services are built on first use (see _BuiltOnUse).
+    use them (a CLI verb). Seven services are built on first use (see _BuiltOnUse).
     `linger` keeps the file open through bursts of actions; `interactive` (default: when
     lingering) keeps search's state in memory between calls, which an app wants and a
     one-shot process (the CLI) does not pay for.
@@ -119,7 +121,7 @@ class Library:
                 linger=linger,
                 interactive=interactive,
             )
-        writer = PromptWriter(self.db)
+        writer = self._writer = PromptWriter(self.db)
         self.prompts = PromptService(self.db, writer)
         self.versions = VersionService(self.db, writer)
         self.tags = TagService(self.db, writer)
@@ -127,6 +129,7 @@ class Library:
         self.usage = UsageService(self.db)
         self.analytics = AnalyticsService(self.db)
         self.costs = CostService(self.db)
+        self.runs = RunService(self.db)
         self.lifecycle = LifecycleService(self.db)
         self.settings = SettingsService(self.db)
         self.audit = AuditLog(self.db)
@@ -169,6 +172,12 @@ class Library:
         from storage.transfer.generations import GenerationImportService
 
         return GenerationImportService(self.db)
+
+    @_BuiltOnUse
+    def enhance(self) -> EnhanceService:
+        from storage.runs.enhance import EnhanceService
+
+        return EnhanceService(self.db, self._writer)
 
     @_BuiltOnUse
     def exports(self) -> ExportService:

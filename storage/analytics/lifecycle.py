@@ -30,6 +30,7 @@ PURGED_ROWS: dict[str, str] = {
     "usage_events": "prompt_id IN (SELECT id FROM _purge)",
     "feedback": "prompt_id IN (SELECT id FROM _purge)",
     "context": "prompt_id IN (SELECT id FROM _purge)",
+    "runs": "prompt_id IN (SELECT id FROM _purge)",
 }
 _AUDIT_ROWS = "entity IN (SELECT 'prompt:' || id FROM _purge)"
 

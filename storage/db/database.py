@@ -38,6 +38,7 @@ TABLES: tuple[str, ...] = (
     "config",
     "prices",
     "lifecycle_runs",
+    "runs",
     "schema_migrations",
 )
 # The key of a table that declares none in schema.sql (kept unique by its writer).

@@ -105,11 +105,13 @@ class ChatProvider(ABC):
     def stream(self, request: ChatRequest) -> Generator[ChatEvent]:
         """TextDeltas as the text arrives, then one Finished with the usage and latency. The
         request is sent when the first event is asked for; `close()` the generator to stop
-        early (its connection is closed)."""
+        early (its connection is closed). The key (in any form, or 8 characters of it) never
+        shows in the text: an end that could begin it waits for the next piece."""
         started = self._clock()
         first: float | None = None
         received = 0  # characters of text so far
         end: End | None = None
+        hider = self._client.hider()  # a server that echoes the key gets it hidden
         with closing(self._parts(request)) as parts:
             try:
                 for part in parts:
@@ -119,7 +121,9 @@ class ChatProvider(ABC):
                     if part:
                         first = self._clock() if first is None else first
                         received += len(part)
-                        yield TextDelta(part)
+                        shown = hider.feed(part)
+                        if shown:
+                            yield TextDelta(shown)
             except Broken as problem:
                 said = f": {self._client.quote(problem.said)!r}" if problem.said else ""
                 raise self._interrupted(f"{problem.what}{said}", received) from None
@@ -135,6 +139,9 @@ class ChatProvider(ABC):
                 raise self._interrupted(what, received) from None
         if end is None:
             raise self._interrupted("the stream ended before the answer was finished", received)
+        held = hider.flush()
+        if held:
+            yield TextDelta(held)
         ended = self._clock()
         sent = sum(len(message.content) for message in request.messages)
         usage = Usage(

@@ -32,6 +32,7 @@ _PROMPT_REFERENCES = (
     ("usage_events", "prompt_id"),
     ("feedback", "prompt_id"),
     ("context", "prompt_id"),
+    ("runs", "prompt_id"),
 )
 
 

@@ -17,7 +17,7 @@ import httpx
 
 from storage.errors import ProviderError
 from storage.remote.retry import RETRIED_STATUS, backoff, retry_after, tries
-from storage.remote.secrets import Secrets
+from storage.remote.secrets import Secrets, StreamHider
 from storage.remote.urls import join_url, redact_url
 
 _SHOWN_BODY = 160  # characters of a server's error message quoted in ours
@@ -204,6 +204,10 @@ class ApiClient:
         """Text from the server (or about the connection) fit to quote: one line, every secret
         hidden first, then cut to a short message's length."""
         return self._secrets.quote(text, _SHOWN_BODY)
+
+    def hider(self) -> StreamHider:
+        """Hides the secrets this client sends in a text the server streams back."""
+        return StreamHider(self._secrets)
 
     def _head(self, response: httpx.Response) -> str:
         """The status and reason phrase; the phrase is the server's to choose, so it is quoted."""

@@ -72,6 +72,39 @@ class Secrets:
             end = marker
         return flat[:end] + "…"
 
+    def partial_end(self, text: str) -> int:
+        """How many characters at the end of `text` the next piece of text could make into
+        PIECE characters of a secret: the longest end found inside a secret where at least
+        PIECE characters of it start."""
+        forms = [form for form in self._whole if len(form) >= PIECE]
+        longest = max((len(form) for form in forms), default=0)
+        for size in range(min(len(text), longest), 0, -1):
+            end = text[-size:]
+            if any(form.find(end, 0, len(form) - PIECE + size) != -1 for form in forms):
+                return size
+        return 0
+
+
+class StreamHider:
+    """Secrets hidden in text that arrives in pieces (a streamed answer): `feed(piece)` returns
+    what can be shown now, holding back an end that a later piece could make into a secret;
+    `flush()` returns what was held once the text has ended. Secrets shorter than PIECE are left
+    alone (they could match ordinary words of the answer)."""
+
+    def __init__(self, secrets: Secrets) -> None:
+        self._secrets = secrets
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        text = self._held + piece
+        keep = self._secrets.partial_end(text)
+        self._held = text[len(text) - keep :]
+        return self._secrets.hide(text[: len(text) - keep], short=False)
+
+    def flush(self) -> str:
+        text, self._held = self._held, ""
+        return self._secrets.hide(text, short=False)
+
 
 def _forms(secret: str) -> set[str]:
     """A secret as it may come back: raw, URL-encoded (path and form style), JSON-escaped."""

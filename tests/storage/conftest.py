@@ -72,6 +72,7 @@ def _rows_referring_to(library: Library, prompt_id: str) -> dict[str, int]:
         "usage_events": "SELECT count(*) FROM usage_events WHERE prompt_id = $id",
         "feedback": "SELECT count(*) FROM feedback WHERE prompt_id = $id",
         "context": "SELECT count(*) FROM context WHERE prompt_id = $id",
+        "runs": "SELECT count(*) FROM runs WHERE prompt_id = $id",
     }
     con = connect(library.db.path)
     try:

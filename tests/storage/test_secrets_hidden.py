@@ -18,6 +18,7 @@ import pytest
 
 from storage import Library
 from storage.errors import EmbeddingFailed, ProviderError
+from storage.remote.secrets import HIDDEN, Secrets, StreamHider
 from storage.search.embedding import OllamaProvider, OpenAIProvider, ProviderSettings
 from storage.search.embedding.remote import RemoteProvider
 from tests.storage.embedding_api import EmbeddingApi, Reply, Request
@@ -145,3 +146,22 @@ def test_nothing_reaches_the_library_file(tmp_path: Path) -> None:
         assert "<hidden>" in str(caught.value)
     data: Any = path.read_bytes().decode("latin-1")
     assert_hidden(data, key)
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 8, 13])
+def test_a_secret_streamed_in_pieces_never_shows(size: int) -> None:
+    """A streamed answer that spells the key out a few characters at a time: the pieces shown
+    never hold a piece of it, and the text around it comes through whole."""
+    key = make_key(60)
+    secrets = Secrets.sent(key, "http://127.0.0.1:9/v1")
+    text = f"Hello! The key is {key}, and {quote(key, safe='')}. Bye."
+    hider = StreamHider(secrets)
+    shown = [hider.feed(text[i : i + size]) for i in range(0, len(text), size)]
+    whole = "".join([*shown, hider.flush()])
+    assert_hidden(whole, key)
+    assert whole == f"Hello! The key is {HIDDEN}, and {HIDDEN}. Bye."
+
+
+def test_text_unlike_any_secret_is_not_held_back() -> None:
+    hider = StreamHider(Secrets.sent("sk-test-5ecret-0123456789abcdef", "http://h/v1"))
+    assert [hider.feed(p) for p in ("Hello", " you", "!")] == ["Hello", " you", "!"]

@@ -31,8 +31,8 @@ DIMS = 384
 
 
 def _populate_the_rest(library: Library, tmp_path: Path) -> None:
-    """What the sample library lacks: embeddings, context, an import session, prices and
-    lifecycle runs (everything else the sample writes through the facade)."""
+    """What the sample library lacks: embeddings, context, an import session, prices,
+    lifecycle runs and chat runs (everything else the sample writes through the facade)."""
     ids = [p.id for p in library.prompts.list_prompts()]
     vectors = np.random.default_rng(7).random((len(ids), DIMS), dtype=np.float32)
     when = datetime(2026, 1, 15, 12, 0)
@@ -77,6 +77,30 @@ def _populate_the_rest(library: Library, tmp_path: Path) -> None:
                     "ran_at": [when],
                     "prompts": [3],
                     "detail": ['{"rate": 0.95}'],
+                }
+            ),
+            "runs": pa.table(
+                {
+                    "id": ["chat-run-1"],
+                    "prompt_id": ids[:1],
+                    "version": [1],
+                    "provider": ["ollama"],
+                    "model": ["llama3.2"],
+                    "answered_by": ["llama3.2"],
+                    "messages": ['[{"role": "user", "content": "Héllo"}]'],
+                    "variables": ["{}"],
+                    "parameters": ['{"temperature": null, "max_tokens": null, "stream": true}'],
+                    "output": ["Bonjour ünïcode"],
+                    "finish_reason": ["stop"],
+                    "status": ["ok"],
+                    "error": pa.nulls(1, pa.string()),
+                    "tokens_in": [3],
+                    "tokens_out": [4],
+                    "tokens_estimated": [False],
+                    "cost_usd": pa.nulls(1, pa.float64()),
+                    "first_token_ms": [80],
+                    "latency_ms": [400],
+                    "created_at": [when],
                 }
             ),
         }

@@ -15,11 +15,13 @@ from click.shell_completion import add_completion_class
 
 from tui.cli import (
     analytics,
+    enhance,
     lineage,
     organise,
     pick,
     prompts,
     reports,
+    runs,
     search,
     show,
     transfer,
@@ -94,7 +96,20 @@ def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
             return
         open_tui(path, demo=demo, read_only=read_only, lock_timeout=lock_timeout)
 
-    modules = (prompts, show, lineage, usage, pick, organise, reports, search, transfer, analytics)
+    modules = (
+        prompts,
+        show,
+        lineage,
+        usage,
+        runs,
+        enhance,
+        pick,
+        organise,
+        reports,
+        search,
+        transfer,
+        analytics,
+    )
     for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)
