@@ -76,7 +76,6 @@ class DuckLake:
         self.lock_timeout = lock_timeout
         self.read_only = read_only
         self.created = False
-        self.indexes_text = False  # the fts extension cannot write its index into a lake
         self._interactive = interactive
         self._con: duckdb.DuckDBPyConnection | None = None
         self._writing = threading.Lock()  # one writer per process; the advisory lock across
