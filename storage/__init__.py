@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from storage.analytics.models import (
     PERIODS,
+    ActorActivity,
     AnalyticsReport,
     GroupActivity,
     Kpis,
@@ -150,6 +151,7 @@ __all__ = [
     "LLMSettings",
     "Library",
     "ModelLatency",
+    "ActorActivity",
     "LineageGraph",
     "LineageLink",
     "LineageNode",
