@@ -122,7 +122,8 @@ CREATE TABLE IF NOT EXISTS generations (
     tokens_out INTEGER NOT NULL DEFAULT 0 CHECK (tokens_out >= 0),
     cost_usd   DOUBLE CHECK (cost_usd >= 0),
     latency_ms INTEGER CHECK (latency_ms >= 0),
-    created_at TIMESTAMP NOT NULL
+    created_at TIMESTAMP NOT NULL,
+    actor      VARCHAR              -- who made it (schema version 7; NULL: before that)
 );
 
 CREATE TABLE IF NOT EXISTS usage_events (
@@ -133,7 +134,8 @@ CREATE TABLE IF NOT EXISTS usage_events (
                   CHECK (event_type IN ('copied', 'rendered', 'used', 'used_in_generation')),
     effectiveness DOUBLE CHECK (effectiveness BETWEEN 0 AND 1),
     variables     JSON,
-    created_at    TIMESTAMP NOT NULL
+    created_at    TIMESTAMP NOT NULL,
+    actor         VARCHAR           -- who used it (schema version 7; NULL: before that)
 );
 
 CREATE TABLE IF NOT EXISTS feedback (
@@ -145,7 +147,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     met_expectations BOOLEAN,
     suggestion       VARCHAR,
     comment          VARCHAR,
-    created_at       TIMESTAMP NOT NULL
+    created_at       TIMESTAMP NOT NULL,
+    actor            VARCHAR        -- who rated (schema version 7; NULL: before that)
 );
 
 -- Typed context snippets attached to a prompt (examples, constraints, reference text).
@@ -247,7 +250,8 @@ CREATE TABLE IF NOT EXISTS runs (
     cost_usd         DOUBLE CHECK (cost_usd >= 0),     -- by the price in force that day
     first_token_ms   INTEGER CHECK (first_token_ms >= 0),
     latency_ms       INTEGER CHECK (latency_ms >= 0),
-    created_at       TIMESTAMP NOT NULL
+    created_at       TIMESTAMP NOT NULL,
+    actor            VARCHAR                           -- who sent it (schema version 7)
 );
 
 -- Analytics: the analytics screen and `promptdeck stats` read only these views. Views with a
@@ -293,7 +297,7 @@ GROUP BY day;
 -- corrected later applies; only generations without a cost go through the price lookup.
 CREATE OR REPLACE VIEW mart.generation_costs AS
 SELECT id, prompt_id, CAST(created_at AS DATE) AS day, provider, model, tokens_in, tokens_out,
-       latency_ms, cost_usd, 'source' AS cost_from, CAST(NULL AS DATE) AS price_from
+       latency_ms, cost_usd, 'source' AS cost_from, CAST(NULL AS DATE) AS price_from, actor
 FROM generations
 WHERE cost_usd IS NOT NULL
 UNION ALL
@@ -301,7 +305,7 @@ SELECT g.id, g.prompt_id, CAST(g.created_at AS DATE), g.provider, g.model, g.tok
        g.tokens_out, g.latency_ms,
        (g.tokens_in * p.input_per_mtok + g.tokens_out * p.output_per_mtok) / 1e6,
        CASE WHEN p.effective_from IS NOT NULL THEN 'price' END,
-       p.effective_from
+       p.effective_from, g.actor
 FROM (SELECT * FROM generations WHERE cost_usd IS NULL) g
 ASOF LEFT JOIN prices p
   ON g.provider = p.provider AND g.model = p.model
@@ -339,6 +343,33 @@ LEFT JOIN runs r ON r.id = g.id
 WHERE g.latency_ms IS NOT NULL
   AND (since IS NULL OR g.created_at >= CAST(since AS TIMESTAMP))
 GROUP BY g.provider, g.model;
+
+-- Per actor (who did it; '' for events recorded before schema version 7), from a day on
+-- (`since`, inclusive; NULL: all time): uses, ratings and their average, generations with
+-- their tokens and cost, and runs. A table macro, as the period filters events, not days.
+CREATE OR REPLACE MACRO mart.actor_activity(since) AS TABLE
+SELECT coalesce(actor, '')                               AS actor,
+       count(*) FILTER (WHERE kind = 'use')              AS uses,
+       count(*) FILTER (WHERE kind = 'rating')           AS ratings,
+       avg(rating)                                       AS avg_rating,
+       count(*) FILTER (WHERE kind = 'generation')       AS generations,
+       CAST(coalesce(sum(tokens), 0) AS BIGINT)          AS tokens,
+       coalesce(sum(cost_usd), 0)                        AS cost_usd,
+       count(*) FILTER (WHERE kind = 'run')              AS runs
+FROM (
+    SELECT actor, 'use' AS kind, NULL::INTEGER AS rating, NULL::BIGINT AS tokens,
+           NULL::DOUBLE AS cost_usd, CAST(created_at AS DATE) AS day
+    FROM usage_events
+    UNION ALL
+    SELECT actor, 'rating', rating, NULL, NULL, CAST(created_at AS DATE) FROM feedback
+    UNION ALL
+    SELECT actor, 'generation', NULL, tokens_in + tokens_out, cost_usd, day
+    FROM mart.generation_costs
+    UNION ALL
+    SELECT actor, 'run', NULL, NULL, NULL, CAST(created_at AS DATE) FROM runs
+) e
+WHERE since IS NULL OR e.day >= CAST(since AS DATE)
+GROUP BY 1;
 
 CREATE OR REPLACE VIEW mart.prompt_ratings AS
 SELECT prompt_id,

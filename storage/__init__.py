@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from storage.analytics.models import (
     PERIODS,
+    ActorActivity,
     AnalyticsReport,
     GroupActivity,
     Kpis,
@@ -23,7 +24,7 @@ from storage.analytics.models import (
     ModelUsage,
     TopPrompt,
 )
-from storage.db.lake_spec import is_lake
+from storage.db.lake_spec import is_lake, parse_lake
 from storage.db.paths import default_library_path
 from storage.errors import PromptdeckError
 from storage.library import Library
@@ -150,6 +151,7 @@ __all__ = [
     "LLMSettings",
     "Library",
     "ModelLatency",
+    "ActorActivity",
     "LineageGraph",
     "LineageLink",
     "LineageNode",
@@ -176,6 +178,7 @@ __all__ = [
     "default_backup_folder",
     "default_library_path",
     "is_lake",
+    "parse_lake",
     "llm_settings_from",
     "make_chat_provider",
     "make_provider",

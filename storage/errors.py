@@ -102,13 +102,14 @@ class LibraryLocked(PromptdeckError):
 
 
 class WriteConflict(PromptdeckError):
-    """A team library's commit still conflicted with another client's after DuckLake's
-    retries; nothing of the action was saved."""
+    """A team library's commit conflicted with another client's (one writing without the
+    lake's write lock); DuckLake retries a commit only when the catalog moved under it, not
+    when the same rows changed. Nothing of the action was saved."""
 
-    def __init__(self, label: str, retries: int) -> None:
+    def __init__(self, label: str) -> None:
         super().__init__(
-            f"{label}: another client changed the same rows at the same time "
-            f"(still, after {retries} retries); nothing was saved, try again",
+            f"{label}: another client changed the same rows at the same time; "
+            "nothing was saved, try again",
             file=label,
         )
 

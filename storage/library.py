@@ -19,7 +19,7 @@ from storage.db.database import Database
 from storage.db.duckdb_file import DuckDBFile
 from storage.db.ids import IdFactory, uuid7
 from storage.db.lake_spec import is_lake
-from storage.db.paths import data_home
+from storage.db.paths import cache_home, data_home
 from storage.prompts.lineage import LineageService
 from storage.prompts.service import PromptService
 from storage.prompts.tags import TagService
@@ -29,6 +29,7 @@ from storage.prompts.writer import PromptWriter
 from storage.runs.service import RunService
 
 if TYPE_CHECKING:
+    from storage.db.lake_mirror import LakeMirror
     from storage.runs.enhance import EnhanceService
     from storage.search.embedding import EmbeddingProvider
     from storage.search.embeddings import EmbeddingService
@@ -135,6 +136,9 @@ class Library:
         self.audit = AuditLog(self.db)
         self._embedder = embedder
         self._make_embedder = make_embedder
+        self._linger = linger
+        self._cache_home = cache_home()
+        self._mirror: LakeMirror | None = None
         self._building = threading.RLock()
 
     # Imported on use: a verb that lists, shows or renders prompts must not pay for numpy and
@@ -153,7 +157,16 @@ class Library:
     def search(self) -> SearchService:
         from storage.search.service import SearchService
 
-        return SearchService(self.db, self.embeddings)
+        if isinstance(self.db, DuckDBFile):
+            return SearchService(self.db, self.embeddings)
+        from storage.db.lake import DuckLake
+        from storage.db.lake_mirror import LakeMirror
+
+        assert isinstance(self.db, DuckLake)
+        folder = self._cache_home / "lakes" / self.db.path.parent.name  # NAME-KEY, as its data
+        self._mirror = LakeMirror(self.db, folder, linger=self._linger)
+        self._mirror.open()
+        return SearchService(self.db, self.embeddings, self._mirror)
 
     @_BuiltOnUse
     def backups(self) -> BackupService:
@@ -191,6 +204,8 @@ class Library:
         return self
 
     def close(self) -> None:
+        if self._mirror is not None:
+            self._mirror.close()
         self.db.close()
 
     def __enter__(self) -> Self:

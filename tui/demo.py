@@ -331,4 +331,5 @@ def _generation(
         "cost_usd": round((tokens_in * price_in + tokens_out * price_out) / 1_000_000, 6),
         "latency_ms": int(latency * rng.uniform(0.6, 1.8)),
         "created_at": event.created_at + timedelta(milliseconds=latency),
+        "actor": lib.db.actor,
     }

@@ -183,14 +183,13 @@ class CostService:
             )
             con.execute(
                 "INSERT INTO generations (id, prompt_id, version, provider, model, tokens_in, "
-                "tokens_out, cost_usd, latency_ms, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                list(astuple(generation)),  # the fields are in the columns' order
+                "tokens_out, cost_usd, latency_ms, created_at, actor) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*astuple(generation), self._db.actor],  # the fields in the columns' order
             )
             event_id = self._db.new_id()
-            insert_use(
-                con, UsageEvent(event_id, prompt.id, version, "used_in_generation", None, when)
-            )
+            use = UsageEvent(event_id, prompt.id, version, "used_in_generation", None, when)
+            insert_use(con, use, None, self._db.actor)
             self._db.audit(
                 con,
                 "generation",

@@ -109,6 +109,20 @@ class GroupActivity(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class ActorActivity(Record):
+    """What one person did in a period (actor '' : events from before actors were kept)."""
+
+    actor: str
+    uses: int
+    ratings: int
+    avg_rating: float | None
+    generations: int
+    tokens: int
+    cost_usd: float
+    runs: int
+
+
+@dataclass(frozen=True, slots=True)
 class TopPrompt(Record):
     id: str
     name: str
@@ -132,6 +146,7 @@ class AnalyticsReport(Record):
     top_by_rating: list[TopPrompt]
     rating_distribution: dict[int, int] = field(default_factory=dict)
     latency: list[ModelLatency] = field(default_factory=list)  # slowest (p95) first
+    actors: list[ActorActivity] = field(default_factory=list)  # most uses first
 
     @property
     def period(self) -> Period:

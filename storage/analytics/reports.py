@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from storage.analytics.models import (
+    ActorActivity,
     AnalyticsReport,
     DayPoint,
     GroupActivity,
@@ -43,6 +44,12 @@ _LATENCY = """
 SELECT provider, model, timed, p50_ms, p95_ms, runs, first_token_p50_ms, first_token_p95_ms
 FROM mart.latency_by_model(CAST($since AS DATE))
 ORDER BY p95_ms DESC, provider, model
+"""
+
+_ACTORS = """
+SELECT actor, uses, ratings, avg_rating, generations, tokens, cost_usd, runs
+FROM mart.actor_activity(CAST($since AS DATE))
+ORDER BY uses DESC, generations DESC, ratings DESC, actor
 """
 
 # The per-period breakdowns, all grouped from one evaluation of mart.prompt_activity: the live
@@ -94,6 +101,12 @@ class AnalyticsService:
         with self._db.read() as con:
             return _latency(con, window)
 
+    def actors(self, period: str = "all") -> list[ActorActivity]:
+        """Who did what in the period: uses, ratings, generations, runs per actor."""
+        window = self.period(period)
+        with self._db.read() as con:
+            return _actors(con, window)
+
     def report(self, period: str = "30d") -> AnalyticsReport:
         """Everything the analytics screen shows for the period. Each mart view is read once
         (its rows for the period) and summed here into the KPIs, the series and the bars."""
@@ -106,6 +119,7 @@ class AnalyticsService:
             distribution = con.execute("SELECT rating, ratings FROM mart.rating_distribution")
             ratings = {int(k): int(v) for k, v in sorted(distribution.fetchall())}
             latency = _latency(con, window)
+            actors = _actors(con, window)
         return AnalyticsReport(
             kpis=_kpis(window, int(groups["live"][0][3]), activity, usage),
             days=_days(window, activity, usage),
@@ -117,6 +131,7 @@ class AnalyticsService:
             top_by_rating=[_top(row) for row in groups["rating"]],
             rating_distribution=ratings,
             latency=latency,
+            actors=actors,
         )
 
     def export(self, report: AnalyticsReport, folder: Path | None = None) -> Path:
@@ -146,6 +161,7 @@ class AnalyticsService:
             "top_by_use": _table(report.top_by_use, TopPrompt),
             "top_by_rating": _table(report.top_by_rating, TopPrompt),
             "latency": _table(report.latency, ModelLatency),
+            "actors": _table(report.actors, ActorActivity),
             "rating_distribution": pa.table(
                 {
                     "rating": list(report.rating_distribution),
@@ -209,6 +225,24 @@ def _series(con: duckdb.DuckDBPyConnection, window: Period) -> tuple[list[Any], 
 def _latency(con: duckdb.DuckDBPyConnection, window: Period) -> list[ModelLatency]:
     rows = con.execute(_LATENCY, {"since": window.since}).fetchall()
     return [ModelLatency(*row) for row in rows]
+
+
+def _actors(con: duckdb.DuckDBPyConnection, window: Period) -> list[ActorActivity]:
+    return [
+        ActorActivity(
+            actor=str(actor),
+            uses=int(uses),
+            ratings=int(ratings),
+            avg_rating=None if average is None else float(average),
+            generations=int(generations),
+            tokens=int(tokens),
+            cost_usd=float(cost),
+            runs=int(runs),
+        )
+        for actor, uses, ratings, average, generations, tokens, cost, runs in con.execute(
+            _ACTORS, {"since": window.since}
+        ).fetchall()
+    ]
 
 
 def _kpis(window: Period, prompts: int, activity: list[Any], usage: list[Any]) -> Kpis:

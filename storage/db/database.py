@@ -55,7 +55,6 @@ class Database(Protocol):
     read_only: bool
     lock_timeout: float
     created: bool  # open() made a new library where there was no file
-    indexes_text: bool  # the BM25 index can live beside the tables (not yet on a lake)
 
     @property
     def name(self) -> str: ...

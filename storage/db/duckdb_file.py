@@ -50,7 +50,6 @@ class DuckDBFile:
         self.linger = linger
         self._interactive = linger > 0 if interactive is None else interactive
         self.created = False  # open() made the file: it was not there before
-        self.indexes_text = True
         self._opened = False
         self._shared: duckdb.DuckDBPyConnection | None = None
         self._shared_users = 0

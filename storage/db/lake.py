@@ -7,9 +7,10 @@ advisory lock, held by the transaction of a second cursor until the write ends):
 from every client run one at a time, each starting from the snapshot the previous one left,
 and the checks storage makes before it writes (a live prompt with the same content, the next
 version number, a derivation cycle, the key of the row a label or price replaces) hold until
-its commit. Audit ids are the next number under that lock. A commit DuckLake still finds in
-conflict (a client writing without the lock) is retried by DuckLake up to COMMIT_RETRIES
-times, then reported in one line. Nothing here shows the conninfo: see lake_spec."""
+its commit. Audit ids are the next number under that lock. DuckLake retries a commit whose
+catalog moved under it up to COMMIT_RETRIES times; one that changed the rows another client
+(writing without the lock) changed is reported in one line. Nothing here shows the
+conninfo: see lake_spec."""
 
 from __future__ import annotations
 
@@ -76,7 +77,6 @@ class DuckLake:
         self.lock_timeout = lock_timeout
         self.read_only = read_only
         self.created = False
-        self.indexes_text = False  # the fts extension cannot write its index into a lake
         self._interactive = interactive
         self._con: duckdb.DuckDBPyConnection | None = None
         self._writing = threading.Lock()  # one writer per process; the advisory lock across
@@ -242,7 +242,7 @@ class DuckLake:
         text = self.spec.redact(str(error))
         first = next((line for line in text.splitlines() if line.strip()), type(error).__name__)
         if "conflict" in text.lower() and isinstance(error, duckdb.TransactionException):
-            return WriteConflict(self.label, COMMIT_RETRIES)
+            return WriteConflict(self.label)
         if "data_path is not set" in text:
             return SchemaError(
                 f"{self.label}: a new team library needs a data folder: set "

@@ -16,6 +16,11 @@ def data_home() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def cache_home() -> Path:
+    """Where a team library's local search mirror lives (storage/db/lake_mirror.py)."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
 def default_library_path() -> Path | str:
     """PROMPTDECK_DB (a file, or a team library's `ducklake:...`, kept as written), else
     library.duckdb in the user data dir."""

@@ -17,7 +17,10 @@ from storage.errors import SchemaError
 # Version 4: prompt_embeddings without its primary key (see schema.sql).
 # Version 5: runs (prompts sent to chat models), mart.latency_by_model, and the run an
 # enhancement came from (enhancement_history.run_id).
-SCHEMA_VERSION = 5
+# Version 6: left unused here (evals, on another branch); MIGRATIONS has no entry for it.
+# Version 7: the actor on every event (usage_events, feedback, generations, runs), as the
+# audit log has it: who used, rated, generated, ran (a team library has many people).
+SCHEMA_VERSION = 7
 # The version that added each table added after version 1 (what an older backup lacks).
 TABLE_ADDED_IN: dict[str, int] = {
     "prompt_labels": 2,
@@ -35,6 +38,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: (),
     4: ("ALTER TABLE prompt_embeddings RENAME TO prompt_embeddings_v3",),
     5: ("ALTER TABLE enhancement_history ADD COLUMN IF NOT EXISTS run_id VARCHAR",),
+    7: tuple(
+        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS actor VARCHAR"
+        for table in ("usage_events", "feedback", "generations", "runs")
+    ),
 }
 # Statements run after schema.sql, which has created the table anew: the rows move across.
 AFTER_SCHEMA: dict[int, tuple[str, ...]] = {

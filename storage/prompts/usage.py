@@ -51,7 +51,7 @@ class UsageService:
         event = UsageEvent(
             self._db.new_id(), prompt.id, resolved.number, kind, score, self._db.clock()
         )
-        insert_use(con, event, values)
+        insert_use(con, event, values, self._db.actor)
         self._db.audit(
             con, kind, f"prompt:{prompt.id}", after={"event": event.id, "version": event.version}
         )
@@ -96,9 +96,9 @@ class UsageService:
                 self._db.clock(),
             )
             con.execute(
-                f"INSERT INTO feedback ({rows.select_list(rows.FEEDBACK_COLUMNS)}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [getattr(item, c) for c in rows.FEEDBACK_COLUMNS],
+                f"INSERT INTO feedback ({rows.select_list(rows.FEEDBACK_COLUMNS)}, actor) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*(getattr(item, c) for c in rows.FEEDBACK_COLUMNS), self._db.actor],
             )
             self._db.audit(con, "rate", f"prompt:{prompt.id}", after=item.to_dict())
         return item

@@ -18,10 +18,14 @@ if TYPE_CHECKING:
 
 
 def insert_use(
-    con: duckdb.DuckDBPyConnection, event: UsageEvent, values: Mapping[str, str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    event: UsageEvent,
+    values: Mapping[str, str] | None,
+    actor: str,
 ) -> None:
     con.execute(
-        "INSERT INTO usage_events VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO usage_events (id, prompt_id, version, event_type, effectiveness, "
+        "variables, created_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             event.id,
             event.prompt_id,
@@ -30,6 +34,7 @@ def insert_use(
             event.effectiveness,
             json.dumps(dict(values), ensure_ascii=False) if values else None,
             event.created_at,
+            actor,
         ],
     )
     # A use logged after the fact (a generation's own time) never moves the last use back.
@@ -46,14 +51,15 @@ def insert_use(
     )
 
 
-def insert_uses(con: duckdb.DuckDBPyConnection, events: pa.Table) -> None:
+def insert_uses(con: duckdb.DuckDBPyConnection, events: pa.Table, actor: str) -> None:
     """Many uses at once, as insert_use records each: `events` has the columns id, prompt_id,
     version, event_type, created_at. Each prompt's count grows by its events, its last use
     moves to the latest of them (never back) and its relevance by the boost per event."""
     con.register("_uses", events)
     con.execute(
-        "INSERT INTO usage_events "
-        "SELECT id, prompt_id, version, event_type, NULL, NULL, created_at FROM _uses"
+        "INSERT INTO usage_events (id, prompt_id, version, event_type, created_at, actor) "
+        "SELECT id, prompt_id, version, event_type, created_at, ? FROM _uses",
+        [actor],
     )
     con.execute(
         "UPDATE prompts SET usage_count = usage_count + u.n, "

@@ -138,7 +138,7 @@ class RunService:
                 latency_ms=latency,
                 created_at=now,
             )
-            _insert(con, run)
+            _insert(con, run, self._db.actor)
             if run.answered:
                 self._count_generation(con, run)
             self._db.audit(con, "run", f"prompt:{run.prompt_id}", after=_audited(run))
@@ -187,8 +187,8 @@ class RunService:
         """The run as a generation (priced in the mart views, as a logged one is) and a use."""
         con.execute(
             "INSERT INTO generations (id, prompt_id, version, provider, model, tokens_in, "
-            "tokens_out, cost_usd, latency_ms, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+            "tokens_out, cost_usd, latency_ms, created_at, actor) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
             [
                 run.id,
                 run.prompt_id,
@@ -199,13 +199,14 @@ class RunService:
                 run.tokens_out,
                 run.latency_ms,
                 run.created_at,
+                self._db.actor,
             ],
         )
         event = self._db.new_id()
         use = UsageEvent(
             event, run.prompt_id, run.version, "used_in_generation", None, run.created_at
         )
-        insert_use(con, use, run.variables)
+        insert_use(con, use, run.variables, self._db.actor)
 
 
 def _values(values: Mapping[str, str] | None) -> dict[str, str]:
@@ -250,9 +251,9 @@ def _cost(
     return cost if math.isfinite(cost) else None
 
 
-def _insert(con: duckdb.DuckDBPyConnection, run: Run) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, run: Run, actor: str) -> None:
     con.execute(
-        f"INSERT INTO runs ({_COLUMNS}) VALUES ({', '.join('?' * 20)})",
+        f"INSERT INTO runs ({_COLUMNS}, actor) VALUES ({', '.join('?' * 21)})",
         [
             run.id,
             run.prompt_id,
@@ -274,6 +275,7 @@ def _insert(con: duckdb.DuckDBPyConnection, run: Run) -> None:
             run.first_token_ms,
             run.latency_ms,
             run.created_at,
+            actor,
         ],
     )
 

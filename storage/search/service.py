@@ -16,6 +16,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.db.connection import load_fts
 from storage.db.database import Database
+from storage.db.lake_mirror import LakeMirror, Refresh
 from storage.errors import ValidationError
 from storage.models import SEARCH_MODES as MODES
 from storage.models import Prompt, PromptFilter, PromptPage, Record, short_id
@@ -76,11 +77,22 @@ class SearchResult(Record):
 
 
 class SearchService:
-    def __init__(self, db: Database, embeddings: EmbeddingService) -> None:
-        self._db = db
+    """On a team library `mirror` holds what search ranks in a local file (the text index
+    too); every call first brings it to the lake's latest snapshot (`catch_up`)."""
+
+    def __init__(
+        self, db: Database, embeddings: EmbeddingService, mirror: LakeMirror | None = None
+    ) -> None:
+        self._library = db  # references are resolved here (versions and labels)
+        self._db = db if mirror is None else mirror.local  # what is ranked and shown
+        self._mirror = mirror
         self._embeddings = embeddings
-        self._cache = SearchCache(db, embeddings)
-        self._ranker = Ranker(db, self._cache)
+        self._cache = SearchCache(self._db, embeddings)
+        self._ranker = Ranker(self._db, self._cache)
+
+    def catch_up(self) -> Refresh | None:
+        """Bring a team library's local mirror up to the lake (None: a file needs none)."""
+        return None if self._mirror is None else self._mirror.refresh()
 
     def search(
         self,
@@ -97,6 +109,7 @@ class SearchService:
         embedder, or a local one for a local active model); `engine` picks the semantic path:
         "numpy" (in-memory matrix; the default for a lingering, interactive library) or "sql"
         (array_cosine_similarity; the default for one-shot use)."""
+        self.catch_up()
         ranking = self._rank(query, mode, where, limit, min_score, provider, engine)
         return SearchResult(self._hits(ranking), mode, ranking.notice, ranking.total)
 
@@ -116,6 +129,7 @@ class SearchService:
         """The ranked prompts as prompt_table's Arrow columns plus `score`, best first;
         `total` is how many prompts were ranked. `match_all`: text ranks only prompts that
         hold every query word (as you type, each word narrows the list)."""
+        self.catch_up()
         ranking = self._rank(
             query, mode, where, offset + limit, min_score, provider, engine, match_all
         )
@@ -131,6 +145,7 @@ class SearchService:
         """The live prompts nearest to `ref` by the active model's vectors; the notice says
         how many prompts have no vector (they cannot be among them)."""
         check_limit(limit)
+        self.catch_up()
         engine = self._ranker.engine(engine)
         provider = self._cache.query_provider(None)
         # An id of a prompt the held rows know needs no lookup (the browse preview's case).
@@ -168,12 +183,11 @@ class SearchService:
         the active model's vectors; hold the rows and ratings search_table returns), so that
         an interactive first keystroke is fast. Returns the notice that search would give (a
         fallback, no vectors yet), or None."""
+        self.catch_up()
         if self._db.interactive:
             self._cache.prompt_rows()
         self._cache.ratings()
         if mode == "text":
-            if not self._db.indexes_text:
-                return "a team library has no BM25 index yet: matching words instead"
             with self._db.read() as con:
                 if not load_fts(con):
                     return "full-text search unavailable: matching words instead of BM25"
@@ -185,12 +199,13 @@ class SearchService:
     def build_text_index(self) -> int:
         """(Re)build the BM25 index now (search builds it lazily); returns the prompts indexed.
         The index is derived from the prompts like a cache, so it is not an audited change."""
+        self.catch_up()
         return build_text_index(self._db)
 
     # -- ranking ---------------------------------------------------------------------------
 
     def _prompt(self, ref: str) -> Prompt:
-        with self._db.read() as con:
+        with self._library.read() as con:
             return refs.resolve(con, ref).prompt
 
     def _rank(

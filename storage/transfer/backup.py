@@ -14,8 +14,9 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from storage.db.database import ROW_KEYS, Database
+from storage.db.lake_schema import lake_schema
 from storage.db.paths import APP_NAME
-from storage.db.schema import APP_VERSION, TABLE_ADDED_IN, library_version
+from storage.db.schema import APP_VERSION, TABLE_ADDED_IN, library_version, schema_sql
 from storage.errors import BackupError, SchemaError
 from storage.transfer.checksum import arrow_checksum, quoted, sorted_rows
 from storage.transfer.manifest import (
@@ -183,11 +184,14 @@ def _next_values(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def primary_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
-    """The primary key columns of `table` (or its declared ROW_KEYS): files are written, and
-    checksums computed, in its order, so that the same rows always give the same file and
-    checksum."""
+    """The primary key columns of `table` (or its declared ROW_KEYS; on a lake, which keeps
+    no keys, schema.sql's): files are written, and checksums computed, in its order, so that
+    the same rows always give the same file and checksum."""
     if table in ROW_KEYS:
         return ROW_KEYS[table]
+    declared = lake_schema(schema_sql()).tables.get(table)
+    if declared is not None and declared.key and _is_lake(con):
+        return declared.key
     found = con.execute(
         "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = ? "
         "AND schema_name = 'main' AND database_name = current_database() "
@@ -197,3 +201,10 @@ def primary_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
     if not found:
         raise BackupError(f"table {table} has no primary key, so its rows have no order to back up")
     return tuple(found[0])
+
+
+def _is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "SELECT type FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return bool(found and found[0] == "ducklake")

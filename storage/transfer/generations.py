@@ -228,15 +228,16 @@ class GenerationImportService:
         rows = "_fresh JOIN _ids USING (_n) ORDER BY _n"
         con.execute(
             "INSERT INTO generations (id, prompt_id, version, provider, model, tokens_in, "
-            "tokens_out, cost_usd, latency_ms, created_at) "
+            "tokens_out, cost_usd, latency_ms, created_at, actor) "
             "SELECT coalesce(given_id, generation_id), prompt_id, version, provider, model, "
-            f"tokens_in, tokens_out, cost_usd, latency_ms, created_at FROM {rows}"
+            f"tokens_in, tokens_out, cost_usd, latency_ms, created_at, ? FROM {rows}",
+            [self._db.actor],
         )
         uses = con.execute(
             "SELECT event_id AS id, prompt_id, version, 'used_in_generation' AS event_type, "
             f"created_at FROM {rows}"
         ).to_arrow_table()
-        insert_uses(con, uses)
+        insert_uses(con, uses, self._db.actor)
         con.unregister("_ids")
         con.execute("DROP TABLE _fresh")
         con.execute("DROP TABLE _refs")

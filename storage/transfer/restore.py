@@ -1,4 +1,5 @@
-"""Restore: a verified backup into a new library file, written beside it, renamed at the end."""
+"""Restore: a verified backup into a new library file, written beside it, renamed at the end
+(or into an empty team library: restore_lake.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import duckdb
 
 from storage.db.clock import Clock, utc_now
 from storage.db.connection import connect
+from storage.db.lake_spec import is_lake
 from storage.db.schema import APP_VERSION, SCHEMA_VERSION, ensure_schema
 from storage.errors import BackupError
 from storage.transfer.backup import BackupProgress, ProgressCallback
@@ -36,12 +38,21 @@ def restore_backup(
     *,
     clock: Clock = utc_now,
     progress: ProgressCallback | None = None,
+    lake_data: str | None = None,
 ) -> Manifest:
     """Verify `folder`, then restore it into the new library file `target` (refused if it
-    exists). The rows are loaded into a hidden file beside `target`, a table at a time, their
-    checksums are compared with the manifest's, and only then is the file renamed to `target`:
-    the hidden file, not a transaction, is what makes a failed restore leave nothing behind.
-    A restore adds no audit entry: the restored library is the backed-up one, row for row."""
+    exists), or into an empty team library (`ducklake:postgres:...`: restore_lake.py, its
+    data folder `lake_data` when it is new). The rows are loaded into a hidden file beside
+    `target`, a table at a time, their checksums are compared with the manifest's, and only
+    then is the file renamed to `target`: the hidden file, not a transaction, is what makes a
+    failed restore leave nothing behind. A restore adds no audit entry: the restored library
+    is the backed-up one, row for row."""
+    if isinstance(target, str) and is_lake(target):
+        from storage.transfer.restore_lake import restore_into_lake  # the lake's extensions
+
+        return restore_into_lake(
+            folder, target, lake_data=lake_data, clock=clock, progress=progress
+        )
     folder = Path(folder).expanduser()
     target = Path(target).expanduser()
     _refuse_existing(target)

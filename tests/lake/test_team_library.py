@@ -94,3 +94,17 @@ def test_reopening_finds_the_library_as_it_was(where: tuple[str, str | None]) ->
         assert [p.name for p in lib.prompts.list_prompts()] == ["One"]
         columns, rows = lib.db.query("SELECT count(*) AS n FROM prompts")
         assert (columns, rows) == (["n"], [(1,)])
+
+
+def test_a_version_five_lake_gets_the_actor_columns(lake: Lake) -> None:
+    with Library(lake.db, lake_data=str(lake.data), actor="ana") as lib:
+        lib.prompts.create("Old", "rated before actors were kept")
+        lib.usage.rate("Old", 3)
+        with lib.db.write() as con:
+            for table in ("usage_events", "feedback", "generations", "runs"):
+                con.execute(f"ALTER TABLE {table} DROP COLUMN actor")
+            con.execute("DELETE FROM schema_migrations WHERE version >= 6")
+    with Library(lake.db, actor="bo") as lib:
+        lib.usage.rate("Old", 5)
+        found = [(a.actor, a.ratings) for a in lib.analytics.actors("all")]
+    assert found == [("", 1), ("bo", 1)]

@@ -151,6 +151,12 @@ async def test_breakdowns_cycle_when_narrow(app: PromptdeckApp, settle: Settle) 
         slowest = screen.report.latency[0]
         assert f"{slowest.provider}/{slowest.model}" in shown
         await pilot.press("b")
+        assert bars.current == "actor"
+        assert "By actor (uses)" in drawn(bars)
+        assert [bar.label for bar in bars.bars["actor"]] == [
+            a.actor or "(before actors)" for a in screen.report.actors
+        ]
+        await pilot.press("b")
         assert bars.current == "provider"
 
 
@@ -161,7 +167,7 @@ async def test_all_breakdowns_show_when_wide(app: PromptdeckApp, settle: Settle)
         assert bars.grid and screen.has_class("-wide")
         lines = drawn(bars)
         assert all(f"By {name}" in lines for name in ("provider", "model", "tag", "phase"))
-        assert "Latency by model (p50, p95)" in lines
+        assert "Latency by model (p50, p95)" in lines and "By actor (uses)" in lines
         await pilot.resize_terminal(100, 30)
         assert not bars.grid and not screen.has_class("-wide")
         top = screen.query_one("#top", TopPrompts)

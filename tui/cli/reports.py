@@ -6,7 +6,7 @@ import json
 
 import click
 
-from storage import PERIODS, Kpis, ModelLatency
+from storage import PERIODS, ActorActivity, Kpis, ModelLatency
 from storage.errors import NotFound
 from storage.models import short_id
 from tui.cli.common import json_option, library
@@ -29,12 +29,14 @@ def stats(period: str, as_json: bool) -> None:
     found = lib.analytics.stats()
     kpis = lib.analytics.kpis(period)
     latency = lib.analytics.latency(period)
+    actors = lib.analytics.actors(period)
     if as_json:
         emit_json(
             {
                 **found.to_dict(),
                 "period": {**kpis.to_dict(), "tokens": kpis.tokens},
                 "latency": [row.to_dict() for row in latency],
+                "actors": [row.to_dict() for row in actors],
             }
         )
         return
@@ -71,6 +73,26 @@ def stats(period: str, as_json: bool) -> None:
     if latency:
         click.echo(f"\nlatency by model, {kpis.period.label} (ms)")
         click.echo(_latency_table(latency))
+    if actors:
+        click.echo(f"\nby actor, {kpis.period.label}")
+        click.echo(_actor_table(actors))
+
+
+def _actor_table(rows: list[ActorActivity]) -> str:
+    shown = [
+        (
+            r.actor or "(before actors)",
+            r.uses,
+            r.ratings,
+            rating(r.avg_rating),
+            r.generations,
+            r.runs,
+            f"${r.cost_usd:,.2f}",
+        )
+        for r in rows
+    ]
+    headers = ("ACTOR", "USES", "RATINGS", "AVG", "GENERATIONS", "RUNS", "COST")
+    return table(headers, shown, right=headers[1:])
 
 
 def _latency_table(rows: list[ModelLatency]) -> str:

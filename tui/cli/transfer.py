@@ -8,11 +8,19 @@ from typing import TYPE_CHECKING
 import click
 
 import storage
-from storage import EXPORT_FORMATS, GENERATION_FIELDS, IMPORT_FORMATS, Library, PromptFilter
-from tui.cli.common import State, UserError, json_option, library
+from storage import (
+    EXPORT_FORMATS,
+    GENERATION_FIELDS,
+    IMPORT_FORMATS,
+    Library,
+    PromptFilter,
+    parse_lake,
+)
+from tui.cli.common import LibraryLocation, State, json_option, library
 from tui.cli.fields import filter_options
 from tui.cli.output import count, emit_json, table
 from tui.shared.formatting import byte_size
+from tui.shared.settings import library_options, load_settings
 
 if TYPE_CHECKING:
     from storage import Manifest
@@ -62,29 +70,31 @@ def verify(folder: Path, as_json: bool) -> None:
 @click.option(
     "--db",
     "new_db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=LibraryLocation(),
     metavar="NEW",
-    help="The library file to create (default: the global --db). Must not exist.",
+    help="The library file to create, or an empty team library (default: the global --db).",
 )
 @json_option
-def restore(folder: Path, new_db: Path | None, as_json: bool) -> None:
-    """Restore a backup FOLDER into a new library file NEW.
+def restore(folder: Path, new_db: Path | str | None, as_json: bool) -> None:
+    """Restore a backup FOLDER into a new library file NEW, or an empty team library.
 
-    Verifies the backup first, refuses a NEW that exists, writes beside it and renames at the
-    end, and checks every table's row checksum against the manifest. Both
-    `promptdeck restore DIR --db NEW` and `promptdeck --db NEW restore DIR` work."""
+    Verifies the backup first, refuses a NEW file that exists (or a team library that holds
+    anything), and checks every table's row checksum against the manifest before anything is
+    kept. Both `promptdeck restore DIR --db NEW` and `promptdeck --db NEW restore DIR` work."""
     state = click.get_current_context().find_object(State)
     assert state is not None
-    if new_db is None and isinstance(state.path, str):
-        raise UserError("restore writes a new library file, not a team library: give --db FILE")
-    target = (new_db or Path(state.path)).expanduser()
-    manifest = storage.restore_backup(folder, target)
+    target = new_db or state.path
+    if isinstance(target, Path):
+        target = target.expanduser()
+    lake_data = library_options(load_settings()[0])["lake_data"]
+    manifest = storage.restore_backup(folder, target, lake_data=lake_data)
+    shown = target if isinstance(target, Path) else parse_lake(target).label  # no password
     if as_json:
-        emit_json({"folder": str(folder), "library": str(target), **manifest.to_dict()})
+        emit_json({"folder": str(folder), "library": str(shown), **manifest.to_dict()})
         return
     click.echo(
         f"restored {len(manifest.tables)} tables, {manifest.rows:,} rows, from {folder} "
-        f"into {target}; row checksums match the manifest"
+        f"into {shown}; row checksums match the manifest"
     )
 
 

@@ -18,7 +18,14 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import Header, Static
 
-from storage import PERIODS, AnalyticsReport, GroupActivity, ModelLatency, ModelUsage
+from storage import (
+    PERIODS,
+    ActorActivity,
+    AnalyticsReport,
+    GroupActivity,
+    ModelLatency,
+    ModelUsage,
+)
 from tui.messages import LibraryChanged
 from tui.screens.base import DeckScreen
 from tui.widgets.analytics_bars import Bar, Breakdowns
@@ -76,6 +83,14 @@ def _latency_bars(rows: list[ModelLatency]) -> list[Bar]:
     ]
 
 
+def _actor_bars(rows: list[ActorActivity]) -> list[Bar]:
+    def text(a: ActorActivity) -> str:
+        rating = f" {a.avg_rating:.1f}★" if a.avg_rating is not None else "     "
+        return f"{compact(a.uses)} {'use' if a.uses == 1 else 'uses'}{rating}"
+
+    return [Bar(a.actor or "(before actors)", a.uses, text(a)) for a in rows]
+
+
 @dataclass
 class ReportExported(Message):
     text: str
@@ -95,7 +110,7 @@ class AnalyticsScreen(DeckScreen[None]):
             "next_breakdown",
             "Breakdown",
             id="analytics.breakdown",
-            tooltip="Show the next breakdown: provider, model, tag, phase, latency (narrow "
+            tooltip="Show the next breakdown: provider, model, tag, phase, latency, actor (narrow "
             "terminals)",
         ),
         Binding(
@@ -178,6 +193,7 @@ class AnalyticsScreen(DeckScreen[None]):
             bars.show("tag", _group_bars(report.tags, "(untagged)"))
             bars.show("phase", _group_bars(report.phases, "(no phase)"))
             bars.show("latency", _latency_bars(report.latency), "no timed generations")
+            bars.show("actor", _actor_bars(report.actors), "nobody did anything")
             self._show_top()
 
     def _period_line(self) -> Text:

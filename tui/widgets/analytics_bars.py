@@ -1,6 +1,5 @@
-"""Breakdowns: titled lists of horizontal bars (label, bar, figure), all five in a grid (two rows
-of two, then latency across the width) or the current one alone, framed and drawn by one widget
-to its size."""
+"""Breakdowns: titled lists of horizontal bars (label, bar, figure), all six in a grid (three
+rows of two) or the current one alone, framed and drawn by one widget to its size."""
 
 from __future__ import annotations
 
@@ -15,10 +14,14 @@ from textual.reactive import reactive
 from tui.widgets.analytics_box import DrawnWidget, box, fit, side_by_side, split
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-BREAKDOWNS = ("provider", "model", "tag", "phase", "latency")
+BREAKDOWNS = ("provider", "model", "tag", "phase", "latency", "actor")
 # The grid's rows, top to bottom.
-GRID: tuple[tuple[str, ...], ...] = (("provider", "model"), ("tag", "phase"), ("latency",))
-TITLES = {"latency": "Latency by model (p50, p95)"}
+GRID: tuple[tuple[str, ...], ...] = (
+    ("provider", "model"),
+    ("tag", "phase"),
+    ("latency", "actor"),
+)
+TITLES = {"latency": "Latency by model (p50, p95)", "actor": "By actor (uses)"}
 EMPTY = "nothing in this period"
 
 
