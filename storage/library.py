@@ -18,6 +18,8 @@ from storage.db.clock import Clock, utc_now
 from storage.db.database import Database
 from storage.db.duckdb_file import DuckDBFile
 from storage.db.ids import IdFactory, uuid7
+from storage.evals import CaseService, EvalService, RubricService
+from storage.prompts.analysis import AnalysisService
 from storage.prompts.lineage import LineageService
 from storage.prompts.service import PromptService
 from storage.prompts.tags import TagService
@@ -107,6 +109,10 @@ class Library:
         self.analytics = AnalyticsService(self.db)
         self.costs = CostService(self.db)
         self.runs = RunService(self.db)
+        self.cases = CaseService(self.db)
+        self.rubrics = RubricService(self.db)
+        self.evals = EvalService(self.db)
+        self.analysis = AnalysisService(self.db)
         self.lifecycle = LifecycleService(self.db)
         self.settings = SettingsService(self.db)
         self.audit = AuditLog(self.db)

@@ -17,13 +17,20 @@ from storage.errors import SchemaError
 # Version 4: prompt_embeddings without its primary key (see schema.sql).
 # Version 5: runs (prompts sent to chat models), mart.latency_by_model, and the run an
 # enhancement came from (enhancement_history.run_id).
-SCHEMA_VERSION = 5
+# Version 6: evals (eval_cases, rubrics, eval_runs, eval_results), analysis_results, and
+# mart.eval_history and mart.eval_scorecard.
+SCHEMA_VERSION = 6
 # The version that added each table added after version 1 (what an older backup lacks).
 TABLE_ADDED_IN: dict[str, int] = {
     "prompt_labels": 2,
     "prices": 3,
     "lifecycle_runs": 3,
     "runs": 5,
+    "eval_cases": 6,
+    "rubrics": 6,
+    "eval_runs": 6,
+    "eval_results": 6,
+    "analysis_results": 6,
 }
 APP_VERSION = "0.1.0"
 
@@ -35,6 +42,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: (),
     4: ("ALTER TABLE prompt_embeddings RENAME TO prompt_embeddings_v3",),
     5: ("ALTER TABLE enhancement_history ADD COLUMN IF NOT EXISTS run_id VARCHAR",),
+    6: (),
 }
 # Statements run after schema.sql, which has created the table anew: the rows move across.
 AFTER_SCHEMA: dict[int, tuple[str, ...]] = {
