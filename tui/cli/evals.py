@@ -103,7 +103,8 @@ def eval_(
         needs_embedder = any(a.type == "similar" for c in plan.cases for a in c.asserts)
         embedder = lib.embeddings.embedder if needs_embedder else None
         runner = storage.EvalRunner(lib.runs, lib.evals, plan, chat, embedder=embedder)
-        finished = _drive(runner)
+        with lib.db.burst():  # one process, many runs: hold the file rather than reopen it
+            finished = _drive(runner)
     finally:
         chat.close()
     report(lib, finished, as_json)
