@@ -254,6 +254,90 @@ CREATE TABLE IF NOT EXISTS runs (
     actor            VARCHAR                           -- who sent it (schema version 7)
 );
 
+-- Test cases of a prompt (issue 16): the variables to render it with and the assertions its
+-- answer must pass. `case_hash` (sha256 of the canonical vars and assertions) keeps a prompt's
+-- cases unique, so importing the same file again adds nothing (kept so by storage).
+CREATE TABLE IF NOT EXISTS eval_cases (
+    id          VARCHAR PRIMARY KEY,                  -- UUID v7
+    prompt_id   VARCHAR NOT NULL,
+    description VARCHAR NOT NULL DEFAULT '',
+    vars        JSON NOT NULL,                        -- {"name": "value"}
+    asserts     JSON NOT NULL,                        -- [{"type", "value", ...}] as given
+    case_hash   VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL CHECK (source IN ('manual', 'import', 'run')),
+    created_at  TIMESTAMP NOT NULL
+);
+
+-- Rubrics a judge model scores an answer by: weighted criteria, each scored 1..5. Library
+-- objects, named in a case's `judge` assertions (name unique, kept so by storage).
+CREATE TABLE IF NOT EXISTS rubrics (
+    id          VARCHAR PRIMARY KEY,
+    name        VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
+    description VARCHAR NOT NULL DEFAULT '',
+    criteria    JSON NOT NULL,                        -- [{"name", "weight", "description"}]
+    created_at  TIMESTAMP NOT NULL,
+    updated_at  TIMESTAMP NOT NULL
+);
+
+-- One `promptdeck eval` (or the TUI's): a prompt's cases x targets (version, model), run
+-- `repeat` times. Counts are written when it ends; `finished_at` NULL: it was interrupted.
+CREATE TABLE IF NOT EXISTS eval_runs (
+    id          VARCHAR PRIMARY KEY,
+    prompt_id   VARCHAR NOT NULL,
+    provider    VARCHAR NOT NULL,
+    targets     JSON NOT NULL,                        -- [{"version", "model"}]
+    judge_model VARCHAR,
+    cases       INTEGER NOT NULL CHECK (cases >= 0),
+    repeat      INTEGER NOT NULL CHECK (repeat >= 1),
+    only_failed BOOLEAN NOT NULL,
+    status      VARCHAR NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'failed')),
+    results     INTEGER NOT NULL DEFAULT 0 CHECK (results >= 0),
+    passed      INTEGER NOT NULL DEFAULT 0 CHECK (passed >= 0),
+    failed      INTEGER NOT NULL DEFAULT 0 CHECK (failed >= 0),
+    errors      INTEGER NOT NULL DEFAULT 0 CHECK (errors >= 0),
+    started_at  TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP
+);
+
+-- One case against one target in an eval run: the verdict, each assertion's result (failed
+-- ones with their reason, a judge's scores and reasons per criterion) and the run the model
+-- call was (runs.id: its output, tokens, cost and latency). `run_id` NULL: nothing was sent
+-- (the case could not be rendered).
+CREATE TABLE IF NOT EXISTS eval_results (
+    id          VARCHAR PRIMARY KEY,
+    eval_run_id VARCHAR NOT NULL,
+    case_id     VARCHAR NOT NULL,
+    prompt_id   VARCHAR NOT NULL,
+    version     INTEGER NOT NULL CHECK (version >= 1),
+    provider    VARCHAR NOT NULL,
+    model       VARCHAR NOT NULL,
+    attempt     INTEGER NOT NULL CHECK (attempt >= 1),  -- 1..repeat
+    run_id      VARCHAR,
+    verdict     VARCHAR NOT NULL CHECK (verdict IN ('pass', 'fail', 'error')),
+    error       VARCHAR,                              -- an error's one-line reason
+    assertions  JSON NOT NULL,                        -- [{"type", "passed", "reason", ...}]
+    judge_score DOUBLE CHECK (judge_score BETWEEN 1 AND 5),  -- mean of its judge assertions
+    created_at  TIMESTAMP NOT NULL
+);
+
+-- What can be said of a prompt version without a model: length, estimated tokens, variables,
+-- language, the format it looks like and whether it is valid as such. Written when asked for
+-- (`promptdeck analyse`) and for each version an eval runs.
+CREATE TABLE IF NOT EXISTS analysis_results (
+    prompt_id        VARCHAR NOT NULL,
+    version          INTEGER NOT NULL CHECK (version >= 1),
+    length           INTEGER NOT NULL CHECK (length >= 0),  -- characters
+    words            INTEGER NOT NULL CHECK (words >= 0),
+    tokens_estimated INTEGER NOT NULL CHECK (tokens_estimated >= 0),  -- 4 characters a token
+    variables        VARCHAR[] NOT NULL,
+    language         VARCHAR,                         -- ISO 639-1, NULL: too little to tell
+    format           VARCHAR NOT NULL CHECK (format IN ('text', 'json', 'xml', 'markdown')),
+    valid            BOOLEAN NOT NULL,                -- well formed as `format`
+    problem          VARCHAR,                         -- why not, with its line
+    analysed_at      TIMESTAMP NOT NULL,
+    PRIMARY KEY (prompt_id, version)
+);
+
 -- Analytics: the analytics screen and `promptdeck stats` read only these views. Views with a
 -- `day` column are daily series: a period is a filter on `day`, summed.
 CREATE SCHEMA IF NOT EXISTS mart;
@@ -496,3 +580,54 @@ WITH RECURSIVE walk(id, parent_id, root_id, depth, path) AS (
 SELECT w.id, w.parent_id, w.root_id, w.depth,
        (SELECT count(*) FROM prompts c WHERE c.parent_id = w.id) AS children, w.path
 FROM walk w;
+
+-- Every eval result with its run's figures (an eval's history, per target and eval run).
+-- pass_rate counts errors as not passing; judge_score is the mean over results judged.
+CREATE OR REPLACE VIEW mart.eval_history AS
+SELECT e.eval_run_id,
+       e.prompt_id,
+       p.name                                              AS prompt_name,
+       e.version,
+       e.provider,
+       e.model,
+       min(x.started_at)                                   AS started_at,
+       count(*)                                            AS results,
+       count(DISTINCT e.case_id)                           AS cases,
+       count(*) FILTER (WHERE e.verdict = 'pass')          AS passed,
+       count(*) FILTER (WHERE e.verdict = 'fail')          AS failed,
+       count(*) FILTER (WHERE e.verdict = 'error')         AS errors,
+       count(*) FILTER (WHERE e.verdict = 'pass') / count(*) AS pass_rate,
+       count(e.judge_score)                                AS judged,
+       avg(e.judge_score)                                  AS judge_score,
+       sum(r.cost_usd)                                     AS cost_usd,  -- NULL: none priced
+       count(*) FILTER (WHERE r.id IS NOT NULL AND r.cost_usd IS NULL) AS unpriced,
+       count(r.latency_ms)                                 AS timed,
+       avg(r.latency_ms)                                   AS avg_latency_ms,
+       CAST(sum(coalesce(r.tokens_in, 0) + coalesce(r.tokens_out, 0)) AS BIGINT) AS tokens
+FROM eval_results e
+JOIN eval_runs x ON x.id = e.eval_run_id
+LEFT JOIN runs r ON r.id = e.run_id
+LEFT JOIN prompts p ON p.id = e.prompt_id
+GROUP BY e.eval_run_id, e.prompt_id, p.name, e.version, e.provider, e.model;
+
+-- Per prompt version, provider and model, over every eval run: pass rate, mean judge score,
+-- cost and latency per result, and the latest eval run's pass rate (the scorecard now).
+CREATE OR REPLACE VIEW mart.eval_scorecard AS
+SELECT prompt_id,
+       any_value(prompt_name)                              AS prompt_name,
+       version,
+       provider,
+       model,
+       count(*)                                            AS eval_runs,
+       CAST(sum(results) AS BIGINT)                        AS results,
+       CAST(sum(passed) AS BIGINT)                         AS passed,
+       CAST(sum(failed) AS BIGINT)                         AS failed,
+       CAST(sum(errors) AS BIGINT)                         AS errors,
+       sum(passed) / sum(results)                          AS pass_rate,
+       sum(judge_score * judged) / nullif(sum(judged), 0)  AS judge_score,
+       sum(cost_usd) / sum(results)                        AS cost_per_result,
+       sum(avg_latency_ms * timed) / nullif(sum(timed), 0) AS avg_latency_ms,
+       max(started_at)                                     AS last_eval_at,
+       arg_max(pass_rate, started_at)                      AS last_pass_rate
+FROM mart.eval_history
+GROUP BY prompt_id, version, provider, model;

@@ -24,9 +24,29 @@ from storage.analytics.models import (
     ModelUsage,
     TopPrompt,
 )
+from storage.analytics.scorecards import EvalHistoryPoint, EvalScore
 from storage.db.lake_spec import is_lake, parse_lake
 from storage.db.paths import default_library_path
 from storage.errors import PromptdeckError
+from storage.evals.models import (
+    ASSERTION_TYPES,
+    Assertion,
+    AssertionResult,
+    CaseFinished,
+    CaseImport,
+    CaseStarted,
+    Criterion,
+    CriterionScore,
+    EvalCase,
+    EvalEvent,
+    EvalFinished,
+    EvalPlan,
+    EvalResult,
+    EvalRun,
+    EvalTarget,
+    Rubric,
+    VerdictChange,
+)
 from storage.library import Library
 from storage.models import EMBEDDING_PROVIDERS as PROVIDERS
 from storage.models import (
@@ -40,12 +60,14 @@ from storage.models import (
 )
 from storage.models import SEARCH_MODES as MODES
 from storage.prompts import roles, templates
+from storage.prompts.analysis import Analysis
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
 from storage.prompts.validation import MAX_NESTING, clean_fields, nesting_depth
 from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
 from storage.runs.phases import METHODS, PHASES, Enhancement
 
 if TYPE_CHECKING:
+    from storage.evals.runner import EvalRunner
     from storage.llm import (
         ChatEvent,
         ChatProvider,
@@ -89,6 +111,7 @@ _ON_USE = {
     "llm_settings_from": "storage.llm",
     "make_chat_provider": "storage.llm",
     "RunStream": "storage.runs.runner",
+    "EvalRunner": "storage.evals.runner",
     "EmbeddingProvider": "storage.search.embedding",
     "LocalProvider": "storage.search.embedding",
     "ProviderSettings": "storage.search.embedding",
@@ -126,6 +149,27 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ASSERTION_TYPES",
+    "Analysis",
+    "Assertion",
+    "AssertionResult",
+    "CaseFinished",
+    "CaseImport",
+    "CaseStarted",
+    "Criterion",
+    "CriterionScore",
+    "EvalCase",
+    "EvalEvent",
+    "EvalHistoryPoint",
+    "EvalScore",
+    "EvalFinished",
+    "EvalPlan",
+    "EvalResult",
+    "EvalRun",
+    "EvalRunner",
+    "EvalTarget",
+    "Rubric",
+    "VerdictChange",
     "EXPORT_FORMATS",
     "GENERATION_FIELDS",
     "IMPORT_FORMATS",

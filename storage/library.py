@@ -20,6 +20,8 @@ from storage.db.duckdb_file import DuckDBFile
 from storage.db.ids import IdFactory, uuid7
 from storage.db.lake_spec import is_lake
 from storage.db.paths import cache_home, data_home
+from storage.evals import CaseService, EvalService, RubricService
+from storage.prompts.analysis import AnalysisService
 from storage.prompts.lineage import LineageService
 from storage.prompts.service import PromptService
 from storage.prompts.tags import TagService
@@ -131,6 +133,10 @@ class Library:
         self.analytics = AnalyticsService(self.db)
         self.costs = CostService(self.db)
         self.runs = RunService(self.db)
+        self.cases = CaseService(self.db)
+        self.rubrics = RubricService(self.db)
+        self.evals = EvalService(self.db)
+        self.analysis = AnalysisService(self.db)
         self.lifecycle = LifecycleService(self.db)
         self.settings = SettingsService(self.db)
         self.audit = AuditLog(self.db)

@@ -31,6 +31,10 @@ PURGED_ROWS: dict[str, str] = {
     "feedback": "prompt_id IN (SELECT id FROM _purge)",
     "context": "prompt_id IN (SELECT id FROM _purge)",
     "runs": "prompt_id IN (SELECT id FROM _purge)",
+    "eval_cases": "prompt_id IN (SELECT id FROM _purge)",
+    "eval_runs": "prompt_id IN (SELECT id FROM _purge)",
+    "eval_results": "prompt_id IN (SELECT id FROM _purge)",
+    "analysis_results": "prompt_id IN (SELECT id FROM _purge)",
 }
 _AUDIT_ROWS = "entity IN (SELECT 'prompt:' || id FROM _purge)"
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from storage.analytics import scorecards
 from storage.analytics.models import (
     ActorActivity,
     AnalyticsReport,
@@ -23,8 +24,10 @@ from storage.analytics.models import (
     Period,
     TopPrompt,
 )
+from storage.analytics.scorecards import EvalHistoryPoint, EvalScore
 from storage.db.database import Database
 from storage.models import Stats
+from storage.prompts import references as refs
 
 if TYPE_CHECKING:
     import pyarrow as pa  # type: ignore[import-untyped]
@@ -172,6 +175,19 @@ class AnalyticsService:
         for name, table in parts.items():
             pq.write_table(table, target / f"{name}.parquet")
         return target
+
+    def eval_scorecard(self, ref: str | None = None, limit: int = 50) -> list[EvalScore]:
+        """Per prompt version and model: pass rate, mean judge score, cost and latency over
+        every eval run (REF: that prompt's), newest evaluated first."""
+        with self._db.read() as con:
+            prompt_id = refs.resolve(con, ref).prompt.id if ref else None
+            return scorecards.scorecard(con, prompt_id, limit)
+
+    def eval_history(self, ref: str | None = None, limit: int = 50) -> list[EvalHistoryPoint]:
+        """Per eval run and target, newest first: the scorecard over time."""
+        with self._db.read() as con:
+            prompt_id = refs.resolve(con, ref).prompt.id if ref else None
+            return scorecards.history(con, prompt_id, limit)
 
     def stats(self) -> Stats:
         """Library-wide figures, read from the mart views."""

@@ -39,6 +39,11 @@ TABLES: tuple[str, ...] = (
     "prices",
     "lifecycle_runs",
     "runs",
+    "eval_cases",
+    "rubrics",
+    "eval_runs",
+    "eval_results",
+    "analysis_results",
     "schema_migrations",
 )
 # The key of a table that declares none in schema.sql (kept unique by its writer).

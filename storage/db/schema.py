@@ -17,7 +17,8 @@ from storage.errors import SchemaError
 # Version 4: prompt_embeddings without its primary key (see schema.sql).
 # Version 5: runs (prompts sent to chat models), mart.latency_by_model, and the run an
 # enhancement came from (enhancement_history.run_id).
-# Version 6: left unused here (evals, on another branch); MIGRATIONS has no entry for it.
+# Version 6: evals (eval_cases, rubrics, eval_runs, eval_results), analysis_results, and
+# mart.eval_history and mart.eval_scorecard.
 # Version 7: the actor on every event (usage_events, feedback, generations, runs), as the
 # audit log has it: who used, rated, generated, ran (a team library has many people).
 SCHEMA_VERSION = 7
@@ -27,6 +28,11 @@ TABLE_ADDED_IN: dict[str, int] = {
     "prices": 3,
     "lifecycle_runs": 3,
     "runs": 5,
+    "eval_cases": 6,
+    "rubrics": 6,
+    "eval_runs": 6,
+    "eval_results": 6,
+    "analysis_results": 6,
 }
 APP_VERSION = "0.1.0"
 
@@ -38,6 +44,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: (),
     4: ("ALTER TABLE prompt_embeddings RENAME TO prompt_embeddings_v3",),
     5: ("ALTER TABLE enhancement_history ADD COLUMN IF NOT EXISTS run_id VARCHAR",),
+    6: (),
     7: tuple(
         f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS actor VARCHAR"
         for table in ("usage_events", "feedback", "generations", "runs")

@@ -33,6 +33,10 @@ _PROMPT_REFERENCES = (
     ("feedback", "prompt_id"),
     ("context", "prompt_id"),
     ("runs", "prompt_id"),
+    ("eval_cases", "prompt_id"),
+    ("eval_runs", "prompt_id"),
+    ("eval_results", "prompt_id"),
+    ("analysis_results", "prompt_id"),
 )
 
 

@@ -73,6 +73,10 @@ def _rows_referring_to(library: Library, prompt_id: str) -> dict[str, int]:
         "feedback": "SELECT count(*) FROM feedback WHERE prompt_id = $id",
         "context": "SELECT count(*) FROM context WHERE prompt_id = $id",
         "runs": "SELECT count(*) FROM runs WHERE prompt_id = $id",
+        "eval_cases": "SELECT count(*) FROM eval_cases WHERE prompt_id = $id",
+        "eval_runs": "SELECT count(*) FROM eval_runs WHERE prompt_id = $id",
+        "eval_results": "SELECT count(*) FROM eval_results WHERE prompt_id = $id",
+        "analysis_results": "SELECT count(*) FROM analysis_results WHERE prompt_id = $id",
     }
     con = connect(library.db.path)
     try:

@@ -32,7 +32,7 @@ DIMS = 384
 
 def _populate_the_rest(library: Library, tmp_path: Path) -> None:
     """What the sample library lacks: embeddings, context, an import session, prices,
-    lifecycle runs and chat runs (everything else the sample writes through the facade)."""
+    lifecycle runs, chat runs and evals (everything else the sample writes through the facade)."""
     ids = [p.id for p in library.prompts.list_prompts()]
     vectors = np.random.default_rng(7).random((len(ids), DIMS), dtype=np.float32)
     when = datetime(2026, 1, 15, 12, 0)
@@ -105,9 +105,31 @@ def _populate_the_rest(library: Library, tmp_path: Path) -> None:
             ),
         }
     )
+    _populate_evals(library, ids[0])
     source = tmp_path / "extra.jsonl"
     source.write_text('{"name": "Imported", "content": "An imported prompt."}\n', "utf-8")
     library.imports.run(source)
+
+
+def _populate_evals(library: Library, prompt_id: str) -> None:
+    """A rubric, a case, an eval run with a result tied to the chat run, an analysis."""
+    library.rubrics.add("Helpful", [{"name": "clarity", "weight": 2.0}], description="ünï")
+    check = [{"type": "judge", "rubric": "Helpful"}, {"type": "contains", "value": "Bon"}]
+    case = library.cases.add(prompt_id, {"who": "Ünïcode"}, check, description="first")
+    plan = library.evals.prepare(
+        prompt_id, provider="ollama", default_model="llama3.2", case_ids=[case.id]
+    )
+    started = library.evals.start(plan)
+    library.evals.record(
+        started.id,
+        case,
+        plan.targets[0],
+        1,
+        library.runs.get("chat-run-1"),
+        [],
+        provider="ollama",
+    )
+    library.evals.finish(started.id, "done")
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from click.shell_completion import add_completion_class
 
 from tui.cli import (
     analytics,
+    cases,
     enhance,
+    evals,
     lineage,
     organise,
     pick,
@@ -103,6 +105,8 @@ def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
         usage,
         runs,
         enhance,
+        evals,
+        cases,
         pick,
         organise,
         reports,

@@ -6,12 +6,14 @@ import json
 
 import click
 
-from storage import PERIODS, ActorActivity, Kpis, ModelLatency
+from storage import PERIODS, ActorActivity, EvalScore, Kpis, ModelLatency
 from storage.errors import NotFound
 from storage.models import short_id
 from tui.cli.common import json_option, library
 from tui.cli.completion import prompt_refs
 from tui.cli.output import count, emit_json, fields_block, rating, table
+
+_SCORES = 10  # rows of the eval scorecard `stats` shows
 
 
 @click.command()
@@ -30,6 +32,7 @@ def stats(period: str, as_json: bool) -> None:
     kpis = lib.analytics.kpis(period)
     latency = lib.analytics.latency(period)
     actors = lib.analytics.actors(period)
+    scores = lib.analytics.eval_scorecard(limit=_SCORES)
     if as_json:
         emit_json(
             {
@@ -37,6 +40,7 @@ def stats(period: str, as_json: bool) -> None:
                 "period": {**kpis.to_dict(), "tokens": kpis.tokens},
                 "latency": [row.to_dict() for row in latency],
                 "actors": [row.to_dict() for row in actors],
+                "eval_scorecard": [s.to_dict() for s in scores],
             }
         )
         return
@@ -69,6 +73,9 @@ def stats(period: str, as_json: bool) -> None:
         tags = [(t["tag"], t["prompts"], t["uses"]) for t in found.top_tags]
         click.echo("\nlargest tags")
         click.echo(table(("TAG", "PROMPTS", "USES"), tags, right=("PROMPTS", "USES")))
+    if scores:
+        click.echo("\neval scorecard (latest evaluated)")
+        click.echo(_scorecard(scores))
     click.echo(f"\n{_kpi_block(kpis)}")
     if latency:
         click.echo(f"\nlatency by model, {kpis.period.label} (ms)")
@@ -112,6 +119,24 @@ def _latency_table(rows: list[ModelLatency]) -> str:
     ]
     headers = ("MODEL", "TIMED", "P50", "P95", "FIRST P50", "FIRST P95")
     return table(headers, shown, right=headers[1:])
+
+
+def _scorecard(scores: list[EvalScore]) -> str:
+    rows = [
+        (
+            s.prompt_name,
+            f"v{s.version}",
+            s.model,
+            s.eval_runs,
+            f"{s.pass_rate:.0%}",
+            f"{s.last_pass_rate:.0%}",
+            "" if s.judge_score is None else f"{s.judge_score:.2f}",
+            "" if s.cost_per_result is None else f"${s.cost_per_result:.6f}",
+        )
+        for s in scores
+    ]
+    headers = ("PROMPT", "VERSION", "MODEL", "EVALS", "PASS", "LAST", "JUDGE", "COST/CASE")
+    return table(headers, rows, widths={"PROMPT": 24, "MODEL": 20}, right=headers[3:])
 
 
 def _kpi_block(kpis: Kpis) -> str:

@@ -9,6 +9,7 @@ import click
 from storage import Library, Prompt, templates
 from storage.errors import NotFound
 from storage.models import SNAPSHOT_FIELDS, PromptVersion, Relationship, short_id
+from tui.cli.cases import analysis_line
 from tui.cli.common import json_option, library
 from tui.cli.completion import prompt_refs
 from tui.cli.output import cell, echo_text, emit_json, fields_block
@@ -38,6 +39,7 @@ def show(ref: str, number: int | None, content_only: bool, as_json: bool) -> Non
     links = lib.lineage.relationships(prompt.id)
     average, count = lib.usage.rating(prompt.id)
     content = version.content if version else prompt.content
+    analysis = lib.analysis.get(f"{prompt.id}@{version.version if version else 'latest'}")
     if as_json:
         emit_json(
             {
@@ -47,6 +49,7 @@ def show(ref: str, number: int | None, content_only: bool, as_json: bool) -> Non
                 "relationships": [link.to_dict() for link in links],
                 "rating": {"average": average, "count": count},
                 "variables": templates.variables(content),
+                "analysis": analysis.to_dict(),
             }
         )
         return
@@ -77,6 +80,7 @@ def show(ref: str, number: int | None, content_only: bool, as_json: bool) -> Non
         ("uses", _uses(prompt)),
         ("rating", f"{average:.1f} from {count}" if count else ""),
         ("variables", templates.variables(content)),
+        ("analysis", analysis_line(analysis)),
         ("created", prompt.created_at),
         ("updated", prompt.updated_at),
         ("archived", prompt.archived_at),
