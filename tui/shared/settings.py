@@ -1,7 +1,9 @@
-"""User settings (theme, keymap, [embedding]) in a TOML file in the platform's user config dir."""
+"""User settings (theme, keymap, [embedding], [llm]) in a TOML file in the platform's user config
+dir."""
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -36,6 +38,7 @@ class Settings:
     theme: str = DEFAULT_THEME
     keymap: dict[str, str] = field(default_factory=dict)
     embedding: dict[str, Any] = field(default_factory=dict)  # the [embedding] table as written
+    llm: dict[str, Any] = field(default_factory=dict)  # the [llm] table as written (see run)
     told: list[str] = field(default_factory=list)  # the search models already offered
 
     @classmethod
@@ -70,6 +73,7 @@ class Settings:
             raise ConfigError(f"{path}: told must be a list of model names, got {told!r}")
         settings.theme, settings.keymap, settings.told = theme, dict(keymap), list(told)
         settings.embedding = _embedding_table(path, data)
+        settings.llm = _llm_table(path, data)
         return settings
 
     def provider_settings(
@@ -85,9 +89,10 @@ class Settings:
             lines.append(f"told = [{', '.join(_quote(t) for t in self.told)}]")
         lines += ["", "[keymap]"]
         lines += [f"{_quote(k)} = {_quote(v)}" for k, v in sorted(self.keymap.items())]
-        if self.embedding:
-            lines += ["", "[embedding]"]
-            lines += [f"{k} = {_toml_value(v)}" for k, v in self.embedding.items()]
+        for name, table in (("embedding", self.embedding), ("llm", self.llm)):
+            if table:
+                lines += ["", f"[{name}]"]
+                lines += [f"{_quote(k)} = {_toml_value(v)}" for k, v in table.items()]
         self.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -116,6 +121,18 @@ def _embedding_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
     return dict(table)
 
 
+def _llm_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """The [llm] table as written: its values are checked when a chat provider is made (a bad
+    one is then an error naming `llm.<key>`), so that a verb that runs no model never fails
+    on it, and a save keeps it."""
+    table = data.get("llm", {})
+    if not isinstance(table, dict) or not all(
+        isinstance(v, str | bool | int | float) for v in table.values()
+    ):
+        raise ConfigError(f'{path}: [llm] must be a table of values, e.g. provider = "ollama"')
+    return dict(table)
+
+
 def _line_of(text: str, table: str, key: str) -> int | None:
     """The 1-based line where `key` is set inside `[table]`, if it is written that way."""
     current = None
@@ -137,8 +154,8 @@ def _toml_value(value: Any) -> str:
 
 
 def _quote(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    """A TOML basic string: JSON's escapes (quotes, backslashes, control characters) are TOML's."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def load_settings() -> tuple[Settings, str | None]:
