@@ -43,6 +43,7 @@ from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
 
 if TYPE_CHECKING:
     from storage.llm import (
+        CHAT_PROVIDERS,
         ChatEvent,
         ChatProvider,
         Finished,
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
 
 # Each name imported on first use, from its module.
 _ON_USE = {
+    "CHAT_PROVIDERS": "storage.llm",
     "ChatEvent": "storage.llm",
     "ChatProvider": "storage.llm",
     "Finished": "storage.llm",
@@ -122,6 +124,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "CHAT_PROVIDERS",
     "EXPORT_FORMATS",
     "GENERATION_FIELDS",
     "IMPORT_FORMATS",
