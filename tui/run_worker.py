@@ -20,8 +20,14 @@ if TYPE_CHECKING:
     from storage import ChatProvider, RunStream
 
 BATCH_SECONDS = 0.05  # the answer reaches the screen at most 20 times a second
-# What runs are timed by (the providers' and RunStream's clock); the snapshot tests fix it.
-clock: Callable[[], float] = time.monotonic
+
+
+def make_clock() -> Callable[[], float]:
+    """The clock a run is timed by (its provider's and RunStream's), one per run: the
+    snapshot tests put a fixed one here."""
+    return time.monotonic
+
+
 FALLBACK_PROVIDER = "ollama"  # storage.llm's default: local, needs no key
 
 
@@ -73,7 +79,9 @@ def stream_answer(
     stream: RunStream | None = None
     error: str | None = None
     try:
-        chat = storage.make_chat_provider(storage.llm_settings_from(job.llm, provider=job.provider))
+        clock = make_clock()
+        settings = storage.llm_settings_from(job.llm, provider=job.provider)
+        chat = storage.make_chat_provider(settings, clock=clock)
         prepared = library.runs.prepare(
             job.ref,
             job.values,
@@ -84,7 +92,7 @@ def stream_answer(
         )
         post(AnswerStarted(job.side, prepared))
         with storage.RunStream(library.runs, prepared, chat, clock=clock) as stream:
-            _pump(stream, job.side, post, cancelled)
+            _pump(stream, job.side, post, cancelled, clock)
     except PromptdeckError as failed:
         error = str(failed)
     finally:
@@ -101,6 +109,7 @@ def _pump(
     side: str,
     post: Callable[[Message], object],
     cancelled: Callable[[], bool],
+    clock: Callable[[], float],
 ) -> None:
     pending: list[str] = []
     sent_at = float("-inf")

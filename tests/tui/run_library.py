@@ -5,7 +5,6 @@ versions and a price for the test model, the [llm] table that points at a local 
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -40,13 +39,7 @@ def llm_table(kind: str, url: str, **more: Any) -> dict[str, Any]:
 
 
 def fixed_clock(step: float = 0.125) -> Callable[[], float]:
-    """A monotonic clock that moves `step` seconds each time a thread reads it (each thread
-    its own count): a run's times are the same on every machine, two at once included."""
-    counts = threading.local()
-
-    def read() -> float:
-        if not hasattr(counts, "ticks"):
-            counts.ticks = itertools.count()
-        return float(next(counts.ticks)) * step
-
-    return read
+    """A monotonic clock that moves `step` seconds each time it is read: a run's times are the
+    same on every machine (put one per run in tui.run_worker.make_clock)."""
+    ticks = itertools.count()
+    return lambda: float(next(ticks)) * step
