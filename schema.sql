@@ -108,7 +108,8 @@ CREATE TABLE IF NOT EXISTS enhancement_history (
     improvement_score DOUBLE CHECK (improvement_score BETWEEN 0 AND 1),
     provider          VARCHAR,
     model             VARCHAR,
-    created_at        TIMESTAMP NOT NULL
+    created_at        TIMESTAMP NOT NULL,
+    run_id            VARCHAR                         -- the run whose answer it is (runs.id)
 );
 
 CREATE TABLE IF NOT EXISTS generations (

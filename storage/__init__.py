@@ -19,9 +19,11 @@ from storage.analytics.models import (
     AnalyticsReport,
     GroupActivity,
     Kpis,
+    ModelLatency,
     ModelUsage,
     TopPrompt,
 )
+from storage.db.lake_spec import is_lake
 from storage.db.paths import default_library_path
 from storage.errors import PromptdeckError
 from storage.library import Library
@@ -36,10 +38,11 @@ from storage.models import (
     PromptVersion,
 )
 from storage.models import SEARCH_MODES as MODES
-from storage.prompts import templates
+from storage.prompts import roles, templates
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
 from storage.prompts.validation import MAX_NESTING, clean_fields, nesting_depth
 from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
+from storage.runs.phases import METHODS, PHASES, Enhancement
 
 if TYPE_CHECKING:
     from storage.llm import (
@@ -129,14 +132,17 @@ __all__ = [
     "GENERATION_FIELDS",
     "IMPORT_FORMATS",
     "MAX_NESTING",
+    "METHODS",
     "MODES",
     "PERIODS",
+    "PHASES",
     "PROVIDERS",
     "REQUIRED_FIELDS",
     "RUN_STATUSES",
     "AnalyticsReport",
     "BackupProgress",
     "ChatEvent",
+    "Enhancement",
     "ChatProvider",
     "EmbeddingProvider",
     "Finished",
@@ -146,6 +152,7 @@ __all__ = [
     "Kpis",
     "LLMSettings",
     "Library",
+    "ModelLatency",
     "LineageGraph",
     "LineageLink",
     "LineageNode",
@@ -171,6 +178,7 @@ __all__ = [
     "clean_fields",
     "default_backup_folder",
     "default_library_path",
+    "is_lake",
     "llm_settings_from",
     "make_chat_provider",
     "make_provider",
@@ -179,6 +187,7 @@ __all__ = [
     "parse_generation_mapping",
     "parse_mapping",
     "restore_backup",
+    "roles",
     "settings_from",
     "templates",
     "verify_backup",

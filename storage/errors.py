@@ -101,6 +101,18 @@ class LibraryLocked(PromptdeckError):
         self.pid = pid
 
 
+class WriteConflict(PromptdeckError):
+    """A team library's commit still conflicted with another client's after DuckLake's
+    retries; nothing of the action was saved."""
+
+    def __init__(self, label: str, retries: int) -> None:
+        super().__init__(
+            f"{label}: another client changed the same rows at the same time "
+            f"(still, after {retries} retries); nothing was saved, try again",
+            file=label,
+        )
+
+
 class SchemaError(PromptdeckError):
     """The library file was written by a newer promptdeck, or is not a library at all."""
 

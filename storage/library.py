@@ -18,6 +18,8 @@ from storage.db.clock import Clock, utc_now
 from storage.db.database import Database
 from storage.db.duckdb_file import DuckDBFile
 from storage.db.ids import IdFactory, uuid7
+from storage.db.lake_spec import is_lake
+from storage.db.paths import data_home
 from storage.prompts.lineage import LineageService
 from storage.prompts.service import PromptService
 from storage.prompts.tags import TagService
@@ -27,6 +29,7 @@ from storage.prompts.writer import PromptWriter
 from storage.runs.service import RunService
 
 if TYPE_CHECKING:
+    from storage.runs.enhance import EnhanceService
     from storage.search.embedding import EmbeddingProvider
     from storage.search.embeddings import EmbeddingService
     from storage.search.service import SearchService
@@ -68,10 +71,14 @@ class Library:
     from storage.errors, and do each user action in one transaction that also writes the audit
     log. `embedder`, when given, is what `embeddings.after_save` embeds saved prompts with;
     `make_embedder` makes it when the embeddings are first used, for a caller that may never
-    use them (a CLI verb). Six services are built on first use (see _BuiltOnUse).
+    use them (a CLI verb). Seven services are built on first use (see _BuiltOnUse).
     `linger` keeps the file open through bursts of actions; `interactive` (default: when
     lingering) keeps search's state in memory between calls, which an app wants and a
-    one-shot process (the CLI) does not pay for."""
+    one-shot process (the CLI) does not pay for.
+
+    `path` is a DuckDB file, or `ducklake:postgres:<conninfo>` for a team library (DuckLake,
+    storage/db/lake.py), whose Parquet files go to `lake_data` (a folder or s3:// URL; needed
+    the first time only)."""
 
     def __init__(
         self,
@@ -86,18 +93,35 @@ class Library:
         interactive: bool | None = None,
         embedder: EmbeddingProvider | None = None,
         make_embedder: Callable[[], EmbeddingProvider | None] | None = None,
+        lake_data: str | None = None,
     ) -> None:
-        self.db: Database = DuckDBFile(
-            path,
-            clock=clock,
-            new_id=new_id,
-            actor=actor,
-            lock_timeout=lock_timeout,
-            read_only=read_only,
-            linger=linger,
-            interactive=interactive,
-        )
-        writer = PromptWriter(self.db)
+        self.db: Database
+        if is_lake(str(path)):
+            from storage.db.lake import DuckLake  # the extensions load only for a lake
+
+            self.db = DuckLake(
+                str(path),
+                data=lake_data,
+                home=data_home(),
+                clock=clock,
+                new_id=new_id,
+                actor=actor,
+                lock_timeout=lock_timeout,
+                read_only=read_only,
+                interactive=linger > 0 if interactive is None else interactive,
+            )
+        else:
+            self.db = DuckDBFile(
+                path,
+                clock=clock,
+                new_id=new_id,
+                actor=actor,
+                lock_timeout=lock_timeout,
+                read_only=read_only,
+                linger=linger,
+                interactive=interactive,
+            )
+        writer = self._writer = PromptWriter(self.db)
         self.prompts = PromptService(self.db, writer)
         self.versions = VersionService(self.db, writer)
         self.tags = TagService(self.db, writer)
@@ -148,6 +172,12 @@ class Library:
         from storage.transfer.generations import GenerationImportService
 
         return GenerationImportService(self.db)
+
+    @_BuiltOnUse
+    def enhance(self) -> EnhanceService:
+        from storage.runs.enhance import EnhanceService
+
+        return EnhanceService(self.db, self._writer)
 
     @_BuiltOnUse
     def exports(self) -> ExportService:

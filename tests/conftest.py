@@ -15,7 +15,9 @@ tell the copy from a library built in front of it.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +31,7 @@ from storage.db.connection import connect
 from storage.db.ids import IdFactory
 from storage.errors import PromptdeckError
 from tests.helpers import sequential_ids
+from tests.postgres import Postgres, PostgresMissing, find_bin
 
 START = datetime(2026, 1, 15, 9, 30)
 ACTOR = "tester"
@@ -193,3 +196,25 @@ def sample_library(library_from: Callable[..., Library], tmp_path: Path) -> Libr
     from tui.demo import write_sample_library
 
     return library_from(write_sample_library, tmp_path / "sample.duckdb")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A real PostgreSQL on 127.0.0.1 for the whole session (stopped at the end). Without
+    PostgreSQL the team-library tests are skipped with the reason, except in CI (CI=true),
+    where .ci/run installs it: there they fail."""
+    try:
+        bin_folder = find_bin()
+    except PostgresMissing as missing:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(missing))
+    # Under /tmp, not pytest's tmp_path: a server run as another account must reach it.
+    server = Postgres(Path(tempfile.mkdtemp(prefix="promptdeck-pg-")), bin_folder)
+    try:
+        server.start()
+        yield server
+    finally:
+        if server.port:
+            server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)

@@ -50,7 +50,7 @@ from tui.screens.run import RunScreen
 from tui.screens.runs import RunsScreen
 from tui.screens.variables import VariablesScreen
 from tui.shared.formatting import embed_summary
-from tui.shared.settings import Settings, configured_embedder, load_settings
+from tui.shared.settings import Settings, configured_embedder, library_options, load_settings
 from tui.widgets.model_choice import Choice
 
 LINGER_SECONDS = 2.0
@@ -408,7 +408,7 @@ class PromptdeckApp(App[None]):
 
 
 def run_app(
-    path: Path, *, demo: bool = False, read_only: bool = False, lock_timeout: float = 5.0
+    path: Path | str, *, demo: bool = False, read_only: bool = False, lock_timeout: float = 5.0
 ) -> None:
     """Open the app on a library; `demo` opens a throwaway copy of the sample library."""
     workdir = None
@@ -430,6 +430,7 @@ def run_app(
             linger=LINGER_SECONDS,
             lock_timeout=lock_timeout,
             embedder=embedder,
+            **library_options(settings),
         ) as library:
             warnings = (embedder_error,) if embedder_error else ()
             PromptdeckApp(

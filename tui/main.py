@@ -10,14 +10,14 @@ from pathlib import Path
 from tui.cli import build
 
 
-def open_app(path: Path, *, demo: bool, read_only: bool, lock_timeout: float) -> None:
+def open_app(path: Path | str, *, demo: bool, read_only: bool, lock_timeout: float) -> None:
     from tui.app import run_app
 
     run_app(path, demo=demo, read_only=read_only, lock_timeout=lock_timeout)
 
 
 def run_pick(
-    path: Path, *, query: str, ids: bool, read_only: bool, lock_timeout: float
+    path: Path | str, *, query: str, ids: bool, read_only: bool, lock_timeout: float
 ) -> str | None:
     from tui.pick.run import run_pick as pick
 

@@ -87,8 +87,12 @@ class CostService:
         price = Price(provider, model, day, price_in, price_out, currency, now)
         with self._db.write() as con:
             before = self._price(con, provider, model, day)
+            con.execute(  # delete and insert: a team library has no key to replace by
+                "DELETE FROM prices WHERE provider = ? AND model = ? AND effective_from = ?",
+                [provider, model, day],
+            )
             con.execute(
-                f"INSERT OR REPLACE INTO prices ({_PRICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO prices ({_PRICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [provider, model, day, price_in, price_out, currency, now],
             )
             self._db.audit(

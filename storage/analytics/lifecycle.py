@@ -90,9 +90,9 @@ class LifecycleService:
                 return run
             ids = [c.id for c in run.candidates]
             con.execute("UPDATE prompts SET archived_at = ? WHERE list_contains(?, id)", [now, ids])
-            con.execute(
-                'INSERT INTO audit_log (ts, actor, action, entity, "after") '
-                "SELECT ?, ?, 'archive', 'prompt:' || id, "
+            self._db.audit_select(
+                con,
+                "SELECT ?, ?, 'archive', 'prompt:' || id, NULL, "
                 "json_object('archived_at', ?, 'by', 'lifecycle cleanup', "
                 "'relevance_score', relevance_score) "
                 "FROM prompts WHERE list_contains(?, id) ORDER BY id",
@@ -142,10 +142,10 @@ class LifecycleService:
                 "WHERE prompts.id = c.parent_id"
             )
             con.execute("DELETE FROM prompts WHERE id IN (SELECT id FROM _purge)")
-            con.execute(
-                'INSERT INTO audit_log (ts, actor, action, entity, "before") '
+            self._db.audit_select(
+                con,
                 "SELECT ?, ?, 'purge', 'prompt:' || id, "
-                "json_object('name', name, 'exported_to', ?) FROM _purge ORDER BY id",
+                "json_object('name', name, 'exported_to', ?), NULL FROM _purge ORDER BY id",
                 [now, self._db.actor, str(target)],
             )
             self._record_run(con, "purge", now, len(prompts), {"folder": str(target), **rows})

@@ -82,6 +82,22 @@ class ModelUsage(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class ModelLatency(Record):
+    """How long a model's answers took in a period, in milliseconds: percentiles of the total
+    over the `timed` generations, and of the time to the first token over the `runs` among
+    them (None when there were none)."""
+
+    provider: str
+    model: str
+    timed: int
+    p50_ms: float
+    p95_ms: float
+    runs: int
+    first_token_p50_ms: float | None
+    first_token_p95_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class GroupActivity(Record):
     """Activity of a tag or a phase in a period (prompts: live prompts in it now)."""
 
@@ -115,6 +131,7 @@ class AnalyticsReport(Record):
     top_by_use: list[TopPrompt]
     top_by_rating: list[TopPrompt]
     rating_distribution: dict[int, int] = field(default_factory=dict)
+    latency: list[ModelLatency] = field(default_factory=list)  # slowest (p95) first
 
     @property
     def period(self) -> Period:

@@ -17,6 +17,7 @@ from storage.analytics.models import (
     DayPoint,
     GroupActivity,
     Kpis,
+    ModelLatency,
     ModelUsage,
     Period,
     TopPrompt,
@@ -36,6 +37,12 @@ WHERE {_IN_PERIOD} ORDER BY day
 _USAGE = f"""
 SELECT day, provider, model, generations, tokens_in, tokens_out, cost_usd, unpriced
 FROM mart.usage_by_model WHERE {_IN_PERIOD}
+"""
+
+_LATENCY = """
+SELECT provider, model, timed, p50_ms, p95_ms, runs, first_token_p50_ms, first_token_p95_ms
+FROM mart.latency_by_model(CAST($since AS DATE))
+ORDER BY p95_ms DESC, provider, model
 """
 
 # The per-period breakdowns, all grouped from one evaluation of mart.prompt_activity: the live
@@ -81,6 +88,12 @@ class AnalyticsService:
             summary = con.execute("SELECT prompts FROM mart.library_summary").fetchone()
             return _kpis(window, int(summary[0]) if summary else 0, *_series(con, window))
 
+    def latency(self, period: str = "all") -> list[ModelLatency]:
+        """Latency p50/p95 per provider and model in the period, slowest first."""
+        window = self.period(period)
+        with self._db.read() as con:
+            return _latency(con, window)
+
     def report(self, period: str = "30d") -> AnalyticsReport:
         """Everything the analytics screen shows for the period. Each mart view is read once
         (its rows for the period) and summed here into the KPIs, the series and the bars."""
@@ -92,6 +105,7 @@ class AnalyticsService:
                 groups[row[0]].append(row)
             distribution = con.execute("SELECT rating, ratings FROM mart.rating_distribution")
             ratings = {int(k): int(v) for k, v in sorted(distribution.fetchall())}
+            latency = _latency(con, window)
         return AnalyticsReport(
             kpis=_kpis(window, int(groups["live"][0][3]), activity, usage),
             days=_days(window, activity, usage),
@@ -102,6 +116,7 @@ class AnalyticsService:
             top_by_use=[_top(row) for row in groups["use"]],
             top_by_rating=[_top(row) for row in groups["rating"]],
             rating_distribution=ratings,
+            latency=latency,
         )
 
     def export(self, report: AnalyticsReport, folder: Path | None = None) -> Path:
@@ -130,6 +145,7 @@ class AnalyticsService:
             "phases": _table(report.phases, GroupActivity),
             "top_by_use": _table(report.top_by_use, TopPrompt),
             "top_by_rating": _table(report.top_by_rating, TopPrompt),
+            "latency": _table(report.latency, ModelLatency),
             "rating_distribution": pa.table(
                 {
                     "rating": list(report.rating_distribution),
@@ -188,6 +204,11 @@ def _series(con: duckdb.DuckDBPyConnection, window: Period) -> tuple[list[Any], 
     """The period's rows of mart.daily_activity and mart.usage_by_model."""
     bounds = {"since": window.since, "until": window.until}
     return con.execute(_ACTIVITY, bounds).fetchall(), con.execute(_USAGE, bounds).fetchall()
+
+
+def _latency(con: duckdb.DuckDBPyConnection, window: Period) -> list[ModelLatency]:
+    rows = con.execute(_LATENCY, {"since": window.since}).fetchall()
+    return [ModelLatency(*row) for row in rows]
 
 
 def _kpis(window: Period, prompts: int, activity: list[Any], usage: list[Any]) -> Kpis:

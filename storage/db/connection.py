@@ -14,22 +14,22 @@ from storage.errors import LibraryLocked, SchemaError
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
 
-def fts_extension_path() -> Path | None:
-    """The fts extension shipped by the duckdb-extension-fts pip package, if installed."""
-    spec = find_spec("duckdb_extension_fts")
+def extension_path(name: str) -> Path | None:
+    """The extension `name` shipped by its pip package (duckdb-extension-NAME), if installed."""
+    spec = find_spec(f"duckdb_extension_{name}")
     if spec is None or not spec.submodule_search_locations:
         return None
     base = Path(next(iter(spec.submodule_search_locations))) / "extensions"
-    wanted = base / f"v{duckdb.__version__}" / "fts.duckdb_extension"
+    wanted = base / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
     if wanted.is_file():
         return wanted
-    found = sorted(base.glob("*/fts.duckdb_extension"))
+    found = sorted(base.glob(f"*/{name}.duckdb_extension"))
     return found[-1] if found else None
 
 
-def load_fts(con: duckdb.DuckDBPyConnection) -> bool:
-    """Load fts from its pip package (never downloaded); False when it cannot load."""
-    path = fts_extension_path()
+def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Load an extension from its pip package (never downloaded); False when it cannot."""
+    path = extension_path(name)
     if path is None:
         return False
     try:
@@ -37,6 +37,10 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> bool:
     except duckdb.Error:
         return False
     return True
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> bool:
+    return load_extension(con, "fts")
 
 
 def _is_lock_error(error: duckdb.Error) -> bool:

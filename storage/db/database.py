@@ -1,11 +1,13 @@
 """The seam between the services and where the tables live.
 
-Services receive a `Database` and never learn what is behind it: today a DuckDB file
-(`DuckDBFile`); the team library will put a DuckLake behind the same protocol. Every action
+Services receive a `Database` and never learn what is behind it: a DuckDB file
+(`DuckDBFile`) or a team library on DuckLake (`DuckLake`, lake.py). Every action
 gets a connection (`read`) or a transaction (`write`); `audit` writes the audit row inside it."""
 
 from __future__ import annotations
 
+import getpass
+import json
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -53,9 +55,15 @@ class Database(Protocol):
     read_only: bool
     lock_timeout: float
     created: bool  # open() made a new library where there was no file
+    indexes_text: bool  # the BM25 index can live beside the tables (not yet on a lake)
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def label(self) -> str:
+        """What messages, the audit log and backups call the library (never a secret)."""
+        ...
 
     @property
     def interactive(self) -> bool:
@@ -89,6 +97,10 @@ class Database(Protocol):
         after: Any = None,
     ) -> None: ...
 
+    def audit_select(self, con: duckdb.DuckDBPyConnection, select: str, params: list[Any]) -> None:
+        """Audit log rows from a query of (ts, actor, action, entity, before, after)."""
+        ...
+
     def change_stamp(self) -> tuple[int, ...]:
         """Changes whenever a transaction commits: caches compare it to know they are stale."""
         ...
@@ -100,3 +112,15 @@ class Database(Protocol):
     def table_counts(self) -> dict[str, int]: ...
 
     def bulk_insert(self, tables: dict[str, pa.Table]) -> dict[str, int]: ...
+
+
+def to_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def user_name() -> str:
+    """Who acts when nobody says: the OS user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import getpass
-import json
 import math
 import os
 import threading
@@ -16,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from storage.db import tables
 from storage.db.clock import Clock, utc_now
 from storage.db.connection import connect
-from storage.db.database import TABLES, Rows
+from storage.db.database import Rows, to_json, user_name
 from storage.db.ids import IdFactory, uuid7
 from storage.db.schema import ensure_schema, library_version, refuse_foreign, refuse_newer
 from storage.errors import PromptdeckError, QueryError, SchemaError, ValidationError
@@ -45,12 +44,13 @@ class DuckDBFile:
         self.path = Path(path).expanduser()
         self.clock = clock
         self.new_id = new_id
-        self.actor = actor or _user()
+        self.actor = actor or user_name()
         self.lock_timeout = _seconds("lock_timeout", lock_timeout)
         self.read_only = read_only
         self.linger = linger
         self._interactive = linger > 0 if interactive is None else interactive
         self.created = False  # open() made the file: it was not there before
+        self.indexes_text = True
         self._opened = False
         self._shared: duckdb.DuckDBPyConnection | None = None
         self._shared_users = 0
@@ -64,6 +64,10 @@ class DuckDBFile:
     @property
     def name(self) -> str:
         return self.path.stem
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
 
     @property
     def interactive(self) -> bool:
@@ -223,7 +227,13 @@ class DuckDBFile:
         con.execute(
             'INSERT INTO audit_log (ts, actor, action, entity, "before", "after") '
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [self.clock(), self.actor, action, entity, _json(before), _json(after)],
+            [self.clock(), self.actor, action, entity, to_json(before), to_json(after)],
+        )
+
+    def audit_select(self, con: duckdb.DuckDBPyConnection, select: str, params: list[Any]) -> None:
+        con.execute(
+            f'INSERT INTO audit_log (ts, actor, action, entity, "before", "after") {select}',
+            params,
         )
 
     def change_stamp(self) -> tuple[int, ...]:
@@ -271,24 +281,10 @@ class DuckDBFile:
             con.close()
 
     def table_counts(self) -> dict[str, int]:
-        """Rows per table: what tests compare to prove that bad input changed nothing."""
-        with self.read() as con:
-            return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
+        return tables.table_counts(self)
 
-    def bulk_insert(self, tables: dict[str, pa.Table]) -> dict[str, int]:
-        """Append Arrow tables (columns named as in schema.sql) in one transaction."""
-        counts: dict[str, int] = {}
-        with self.write() as con:
-            for table, data in tables.items():
-                if table not in TABLES:
-                    raise PromptdeckError(f"{table}: not a library table")
-                con.register("_bulk", data)
-                columns = ", ".join(f'"{c}"' for c in data.column_names)
-                con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _bulk")
-                con.unregister("_bulk")
-                counts[table] = data.num_rows
-            self.audit(con, "bulk_insert", "library", after=counts)
-        return counts
+    def bulk_insert(self, data: dict[str, pa.Table]) -> dict[str, int]:
+        return tables.bulk_insert(self, data)
 
 
 _DAMAGE = (
@@ -313,14 +309,3 @@ def _seconds(field: str, value: float) -> float:
     if not math.isfinite(value) or value < 0:
         raise ValidationError(field, value, "must be a finite number of seconds, 0 or more")
     return value
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

@@ -7,11 +7,19 @@ from pathlib import Path
 
 import platformdirs
 
+from storage.db.lake_spec import is_lake
+
 APP_NAME = "promptdeck"
 
 
-def default_library_path() -> Path:
+def data_home() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_library_path() -> Path | str:
+    """PROMPTDECK_DB (a file, or a team library's `ducklake:...`, kept as written), else
+    library.duckdb in the user data dir."""
     override = os.environ.get("PROMPTDECK_DB")
     if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "library.duckdb"
+        return override if is_lake(override) else Path(override).expanduser()
+    return data_home() / "library.duckdb"

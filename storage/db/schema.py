@@ -15,7 +15,8 @@ from storage.errors import SchemaError
 # Version 2: prompt_labels (named version pointers).
 # Version 3: prices and lifecycle_runs, and the analytics mart views.
 # Version 4: prompt_embeddings without its primary key (see schema.sql).
-# Version 5: runs (prompts sent to chat models) and mart.latency_by_model.
+# Version 5: runs (prompts sent to chat models), mart.latency_by_model, and the run an
+# enhancement came from (enhancement_history.run_id).
 SCHEMA_VERSION = 5
 # The version that added each table added after version 1 (what an older backup lacks).
 TABLE_ADDED_IN: dict[str, int] = {
@@ -33,7 +34,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (),
     3: (),
     4: ("ALTER TABLE prompt_embeddings RENAME TO prompt_embeddings_v3",),
-    5: (),
+    5: ("ALTER TABLE enhancement_history ADD COLUMN IF NOT EXISTS run_id VARCHAR",),
 }
 # Statements run after schema.sql, which has created the table anew: the rows move across.
 AFTER_SCHEMA: dict[int, tuple[str, ...]] = {

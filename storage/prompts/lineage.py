@@ -78,7 +78,7 @@ class LineageService:
                 {**inherited, **changes, "source_type": "derived", "enhancement_method": method}
             )
             child = self._writer.insert(con, values, message=message, parent_id=parent.id)
-            self._add_derivation(con, child, parent, method, score)
+            self._writer.add_derivation(con, child, parent, method, score)
             self._db.audit(
                 con,
                 "derive",
@@ -86,47 +86,6 @@ class LineageService:
                 after={"parent_id": parent.id, "method": method, **child.editable()},
             )
         return child
-
-    def _add_derivation(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        child: Prompt,
-        parent: Prompt,
-        method: str,
-        score: float | None,
-        *,
-        strength: float = 1.0,
-        context: str | None = None,
-    ) -> None:
-        """The derived_from row, the history row and the parent's count, for a child whose
-        parent_id is (or is being) set to the parent."""
-        now = self._db.clock()
-        con.execute(
-            "INSERT OR REPLACE INTO relationships VALUES (?, ?, 'derived_from', ?, ?, ?)",
-            [child.id, parent.id, strength, method if context is None else context, now],
-        )
-        con.execute(
-            "INSERT INTO enhancement_history (id, prompt_id, parent_id, method, original_content, "
-            "enhanced_content, improvement_score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                self._db.new_id(),
-                child.id,
-                parent.id,
-                method,
-                parent.content,
-                child.content,
-                score,
-                now,
-            ],
-        )
-        self._recount_children(con, parent.id)
-
-    def _recount_children(self, con: duckdb.DuckDBPyConnection, parent_id: str) -> None:
-        con.execute(
-            "UPDATE prompts SET generation_count = "
-            "(SELECT count(*) FROM prompts c WHERE c.parent_id = $id) WHERE id = $id",
-            {"id": parent_id},
-        )
 
     def set_parent(self, child_ref: str, parent_ref: str, *, method: str = "manual") -> Prompt:
         """Mark an existing prompt as derived from another; refused if it would make a cycle."""
@@ -141,7 +100,7 @@ class LineageService:
             if child.parent_id:
                 self._detach_parent(con, child)
             con.execute("UPDATE prompts SET parent_id = ? WHERE id = ?", [parent.id, child.id])
-            self._add_derivation(con, child, parent, method, None)
+            self._writer.add_derivation(con, child, parent, method, None)
             self._db.audit(
                 con,
                 "set_parent",
@@ -161,7 +120,7 @@ class LineageService:
             [child.id, child.parent_id],
         )
         con.execute("UPDATE prompts SET parent_id = NULL WHERE id = ?", [child.id])
-        self._recount_children(con, child.parent_id)
+        self._writer.recount_children(con, child.parent_id)
 
     def link(
         self,
@@ -221,7 +180,9 @@ class LineageService:
             current = refs.prompt_by_id(con, child.parent_id)
             raise AlreadyDerived(child.name, current.name if current else child.parent_id)
         con.execute("UPDATE prompts SET parent_id = ? WHERE id = ?", [parent.id, child.id])
-        self._add_derivation(con, child, parent, "manual", None, strength=strength, context=context)
+        self._writer.add_derivation(
+            con, child, parent, "manual", None, strength=strength, context=context
+        )
 
     def unlink(self, source_ref: str, target_ref: str, kind: str) -> None:
         kind = clean_choice("type", kind, RELATIONSHIP_TYPES)

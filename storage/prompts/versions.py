@@ -123,9 +123,12 @@ class VersionService:
                 [prompt.id, label],
             ).fetchone()
             now = self._db.clock()
+            # Delete and insert, not INSERT OR REPLACE: a team library has no key to replace by.
             con.execute(
-                "INSERT OR REPLACE INTO prompt_labels VALUES (?, ?, ?, ?)",
-                [prompt.id, label, number, now],
+                "DELETE FROM prompt_labels WHERE prompt_id = ? AND label = ?", [prompt.id, label]
+            )
+            con.execute(
+                "INSERT INTO prompt_labels VALUES (?, ?, ?, ?)", [prompt.id, label, number, now]
             )
             self._db.audit(
                 con,

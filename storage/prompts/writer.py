@@ -1,9 +1,11 @@
 """The rows a save writes: a new prompt with its first version, an update as a new version,
-and the refusal of live duplicate content. Callers hold the transaction; the writer writes
-inside it (PromptService, VersionService, TagService and LineageService share it)."""
+the refusal of live duplicate content, and a derivation (its relationship, its history row,
+the parent's count of children). Callers hold the transaction; the writer writes inside it
+(PromptService, VersionService, TagService, LineageService and EnhanceService share it)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -14,6 +16,15 @@ from storage.errors import DuplicateContent, NothingToSave
 from storage.models import SNAPSHOT_FIELDS, Prompt
 from storage.prompts import references as refs
 from storage.prompts.validation import content_hash
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The run whose answer a prompt's content came from."""
+
+    run_id: str
+    provider: str
+    model: str
 
 
 class PromptWriter:
@@ -32,6 +43,7 @@ class PromptWriter:
         self.refuse_duplicate(con, digest)
         now = self._db.clock()
         record: dict[str, Any] = {
+            "tags": (),  # given always: a team library's tables have no list defaults
             **values,
             "id": self._db.new_id(),
             "content_hash": digest,
@@ -114,3 +126,71 @@ class PromptWriter:
             after={**changed, "version": after.current_version, "message": message},
         )
         return after
+
+    def add_derivation(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        child: Prompt,
+        parent: Prompt,
+        method: str,
+        score: float | None,
+        *,
+        strength: float = 1.0,
+        context: str | None = None,
+        original: str | None = None,
+        origin: Origin | None = None,
+    ) -> None:
+        """The derived_from row, the history row and the parent's count, for a child whose
+        parent_id is (or is being) set to the parent. `original`: the content the child was
+        made from, when not the parent's current one (an earlier version's)."""
+        con.execute(  # delete and insert: a team library has no key to replace by
+            "DELETE FROM relationships WHERE source_id = ? AND target_id = ? "
+            "AND type = 'derived_from'",
+            [child.id, parent.id],
+        )
+        con.execute(
+            "INSERT INTO relationships VALUES (?, ?, 'derived_from', ?, ?, ?)",
+            [child.id, parent.id, strength, context or method, self._db.clock()],
+        )
+        before = parent.content if original is None else original
+        self.add_history(con, child.id, parent.id, method, before, child.content, score, origin)
+        self.recount_children(con, parent.id)
+
+    def add_history(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        prompt_id: str,
+        parent_id: str,
+        method: str,
+        original: str,
+        enhanced: str,
+        score: float | None = None,
+        origin: Origin | None = None,
+    ) -> None:
+        """An enhancement_history row: how `prompt_id`'s content came from `parent_id`'s (the
+        same prompt for a new version), and the run that wrote it, when a model did."""
+        con.execute(
+            "INSERT INTO enhancement_history (id, prompt_id, parent_id, method, original_content, "
+            "enhanced_content, improvement_score, provider, model, run_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                self._db.new_id(),
+                prompt_id,
+                parent_id,
+                method,
+                original,
+                enhanced,
+                score,
+                origin.provider if origin else None,
+                origin.model if origin else None,
+                origin.run_id if origin else None,
+                self._db.clock(),
+            ],
+        )
+
+    def recount_children(self, con: duckdb.DuckDBPyConnection, parent_id: str) -> None:
+        con.execute(
+            "UPDATE prompts SET generation_count = "
+            "(SELECT count(*) FROM prompts c WHERE c.parent_id = $id) WHERE id = $id",
+            {"id": parent_id},
+        )

@@ -29,15 +29,17 @@ class PreparedRun(Record):
     temperature: float | None = None  # None: the provider's default
     max_tokens: int | None = None
     stream: bool = True
+    enhance: dict[str, str] | None = None  # {"phase", "method"}: the run asks for a rewrite
 
     @property
     def parameters(self) -> dict[str, Any]:
         """What was asked of the model besides the messages (stored as the run's parameters)."""
-        return {
+        asked: dict[str, Any] = {
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "stream": self.stream,
         }
+        return asked if self.enhance is None else {**asked, "enhance": dict(self.enhance)}
 
 
 @dataclass(frozen=True, slots=True)

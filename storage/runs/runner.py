@@ -28,8 +28,9 @@ class RunStream:
       raised while it waited for the next piece): `cancelled`, with the text received so far.
 
     Nothing is sent before the first event is asked for; closed before that, nothing is
-    recorded. The library file is let go while the model answers, and the run is written in
-    one transaction after the connection to the model is closed."""
+    recorded. A library opened read-only is refused at once (PromptdeckError). The library
+    file is let go while the model answers, and the run is written in one transaction after
+    the connection to the model is closed."""
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class RunStream:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        runs.check_recordable()
         self.prepared = prepared
         self.run: Run | None = None
         self._runs = runs

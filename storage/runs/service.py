@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from storage.db.database import Database
-from storage.errors import AmbiguousReference, NotFound, ValidationError
+from storage.errors import AmbiguousReference, NotFound, PromptdeckError, ValidationError
 from storage.models import UsageEvent
 from storage.prompts import references as refs
 from storage.prompts import roles
@@ -81,6 +81,15 @@ class RunService:
             ),
             stream=bool(stream),
         )
+
+    def check_recordable(self) -> None:
+        """Refuse, before anything is sent, a run that could not be recorded: on a library
+        opened read-only."""
+        if self._db.read_only:
+            path = str(self._db.path)
+            raise PromptdeckError(
+                f"{path}: library is open read-only; a run is recorded", file=path
+            )
 
     def release(self) -> None:
         """Let other processes have the library file while a model answers (it reopens when

@@ -187,8 +187,10 @@ class EmbeddingService:
         )
 
     def _set_active(self, con: duckdb.DuckDBPyConnection, model: str, before: str | None) -> None:
+        # Delete and insert: a team library has no key to replace by.
+        con.execute("DELETE FROM config WHERE key = ?", [ACTIVE_MODEL_KEY])
         con.execute(
-            "INSERT OR REPLACE INTO config VALUES (?, ?, ?)",
+            "INSERT INTO config VALUES (?, ?, ?)",
             [ACTIVE_MODEL_KEY, model, "Embedding model that semantic search uses"],
         )
         self._db.audit(con, "embedding_model", f"config:{ACTIVE_MODEL_KEY}", before, model)

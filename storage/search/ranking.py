@@ -47,6 +47,11 @@ class Ranker:
         min_score: float | None,
         match_all: bool = False,
     ) -> Ranking:
+        if not self._db.indexes_text:
+            return self._word_match(
+                query, where, limit, min_score, "a team library has no BM25 index yet: "
+                "matching words instead", match_all,
+            )  # fmt: skip
         with self._db.read() as con:
             fts = load_fts(con)
         if not fts:

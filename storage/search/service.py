@@ -172,6 +172,8 @@ class SearchService:
             self._cache.prompt_rows()
         self._cache.ratings()
         if mode == "text":
+            if not self._db.indexes_text:
+                return "a team library has no BM25 index yet: matching words instead"
             with self._db.read() as con:
                 if not load_fts(con):
                     return "full-text search unavailable: matching words instead of BM25"

@@ -107,7 +107,7 @@ class BackupService:
             app_version=APP_VERSION,
             schema_version=library_version(con) or 0,
             created_at=iso_now(self._db.clock()),
-            library=str(self._db.path),
+            library=self._db.label,
             tables=entries,
             sequences=_next_values(con),
         )
@@ -119,7 +119,7 @@ class BackupService:
             t for t in schema_tables() if TABLE_ADDED_IN.get(t, 1) <= version and t not in tables
         ]
         if missing:
-            path = str(self._db.path)
+            path = self._db.label
             raise SchemaError(
                 f"{path}: damaged library: table {missing[0]!r} is missing "
                 f"(schema version {version} has it); a backup of it could not be restored",

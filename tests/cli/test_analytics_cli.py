@@ -143,3 +143,19 @@ def test_stats_keeps_its_text_and_adds_the_period(cli: Cli, sample: dict[str, st
     assert "  uses     1\n" in text and "  rating   4.00 from 1\n" in text
     assert "  prompts  2 live, 2 new\n" in text
     cli.fails("stats", "--period", "2w", code=2)
+
+
+def test_stats_shows_latency_per_model_in_the_period(cli: Cli, sample: dict[str, str]) -> None:
+    for latency in (100, 200, 300, 400, 1000):
+        cli.ok("log-generation", "Summarise", "--provider", "openai", "--model", "gpt-4o",
+               "--tokens-in", "1", "--tokens-out", "1", "--latency-ms", str(latency))  # fmt: skip
+    cli.ok("log-generation", "Summarise", "--provider", "openai", "--model", "old",
+           "--tokens-in", "1", "--tokens-out", "1", "--latency-ms", "50",
+           "--at", "2020-02-03T04:05")  # fmt: skip
+    [latency] = cli.json("stats", "--period", "7d")["latency"]
+    assert (latency["model"], latency["timed"], latency["p50_ms"]) == ("gpt-4o", 5, 300)
+    assert latency["p95_ms"] == pytest.approx(880) and latency["first_token_p50_ms"] is None
+    assert len(cli.json("stats")["latency"]) == 2
+    text = cli.ok("stats", "--period", "7d")
+    assert "\nlatency by model, last 7 days (ms)\nMODEL  " in text
+    assert "\nopenai/gpt-4o      5  300  880\n" in text

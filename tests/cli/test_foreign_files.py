@@ -62,6 +62,7 @@ def test_a_write_to_a_new_path_notes_it_once(tmp_path: Path) -> None:
 
 def test_the_default_library_is_created_with_the_same_note() -> None:
     path = default_library_path()  # inside tmp_path: tests/cli/conftest.py points HOME there
+    assert isinstance(path, Path)
     assert not path.exists()
     first = run("list")
     assert first.exit_code == 0

@@ -63,6 +63,8 @@ def _heavy(modules: list[str]) -> list[str]:
         (("show", "Summarise", "--json"), '"relationships"'),
         (("show", "Explain", "--content-only"), "Explain {{topic}} simply."),
         (("render", "Summarise", "topic=tea", "audience=children"), "Summarise tea for children."),
+        (("runs",), "no runs yet"),
+        (("runs", "Summarise", "--json"), "[]"),
     ],
 )
 def test_a_reading_verb_imports_no_numpy_arrow_httpx_or_textual(

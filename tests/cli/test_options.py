@@ -45,6 +45,7 @@ def test_environment_variable_selects_the_library(tmp_path: Path) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="the data dir there ignores HOME")
 def test_default_library_is_created_on_first_use(tmp_path: Path) -> None:
     expected = default_library_path()  # conftest points HOME and XDG_DATA_HOME into tmp_path
+    assert isinstance(expected, Path)
     assert expected.is_relative_to(tmp_path)
     if sys.platform.startswith("linux"):
         assert expected == tmp_path / "xdg-data" / "promptdeck" / "library.duckdb"

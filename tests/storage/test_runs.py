@@ -146,3 +146,22 @@ def test_runs_travel_in_a_backup(library: Library, prompt: str, tmp_path: Path) 
     restore_backup(tmp_path / "backup", tmp_path / "restored.duckdb")
     with Library(tmp_path / "restored.duckdb") as restored:
         assert restored.runs.get(run.id) == run
+
+
+def test_runs_give_latency_and_first_token_percentiles(library: Library, prompt: str) -> None:
+    for total, first in ((400, 100), (800, 200), (1200, 300)):
+        outcome = RunOutcome("ok", "x", 1, 1, False, latency_ms=total, first_token_ms=first)
+        library.runs.record(prepare(library, "Explain"), outcome)
+    failed = RunOutcome("failed", "", 1, 0, True, latency_ms=9_000, error="openai: 500")
+    library.runs.record(prepare(library, "Explain"), failed)  # not an answer: not counted
+    [latency] = library.analytics.latency("7d")
+    assert (latency.provider, latency.model, latency.timed, latency.runs) == (
+        "openai",
+        "own-model",
+        3,
+        3,
+    )
+    assert (latency.p50_ms, latency.first_token_p50_ms) == (800, 200)
+    assert latency.p95_ms == pytest.approx(1160) and latency.first_token_p95_ms == pytest.approx(
+        290
+    )

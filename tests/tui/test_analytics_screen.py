@@ -144,6 +144,14 @@ async def test_breakdowns_cycle_when_narrow(app: PromptdeckApp, settle: Settle) 
         assert screen.report is not None
         assert [bar.label for bar in bars.bars["tag"]] == [t.key for t in screen.report.tags]
         assert "By tag" in drawn(bars)
+        await pilot.press("b", "b")
+        assert bars.current == "latency"
+        shown = drawn(bars)
+        assert "Latency by model (p50, p95)" in shown
+        slowest = screen.report.latency[0]
+        assert f"{slowest.provider}/{slowest.model}" in shown
+        await pilot.press("b")
+        assert bars.current == "provider"
 
 
 async def test_all_breakdowns_show_when_wide(app: PromptdeckApp, settle: Settle) -> None:
@@ -153,6 +161,7 @@ async def test_all_breakdowns_show_when_wide(app: PromptdeckApp, settle: Settle)
         assert bars.grid and screen.has_class("-wide")
         lines = drawn(bars)
         assert all(f"By {name}" in lines for name in ("provider", "model", "tag", "phase"))
+        assert "Latency by model (p50, p95)" in lines
         await pilot.resize_terminal(100, 30)
         assert not bars.grid and not screen.has_class("-wide")
         top = screen.query_one("#top", TopPrompts)
@@ -175,6 +184,8 @@ async def test_export_writes_what_is_shown(app: PromptdeckApp, settle: Settle) -
         assert (kpis["period"], kpis["uses"]) == ("90d", screen.report.kpis.uses)
         top = pq.read_table(folder / "top_by_use.parquet").column("id").to_pylist()
         assert top == [t.id for t in screen.report.top_by_use]
+        latency = pq.read_table(folder / "latency.parquet").column("p95_ms").to_pylist()
+        assert latency == [m.p95_ms for m in screen.report.latency] != []
 
 
 @pytest.mark.parametrize("size", SIZES)

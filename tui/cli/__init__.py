@@ -15,17 +15,19 @@ from click.shell_completion import add_completion_class
 
 from tui.cli import (
     analytics,
+    enhance,
     lineage,
     organise,
     pick,
     prompts,
     reports,
+    runs,
     search,
     show,
     transfer,
     usage,
 )
-from tui.cli.common import Group, Seconds, State, library_path
+from tui.cli.common import Group, LibraryLocation, Seconds, State, library_path
 from tui.cli.completion import EscapingBashComplete
 from tui.cli.pick import RUN_PICK, RunPick
 
@@ -35,7 +37,9 @@ __all__ = ["OpenTui", "RunPick", "build"]
 class OpenTui(Protocol):
     """Opens the TUI on a library file (what the group does when no verb is given)."""
 
-    def __call__(self, path: Path, *, demo: bool, read_only: bool, lock_timeout: float) -> None: ...
+    def __call__(
+        self, path: Path | str, *, demo: bool, read_only: bool, lock_timeout: float
+    ) -> None: ...
 
 
 def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
@@ -49,11 +53,12 @@ def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
     )
     @click.option(
         "--db",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=LibraryLocation(),
         envvar="PROMPTDECK_DB",
         metavar="PATH",
-        help="Library file (env PROMPTDECK_DB; default: library.duckdb in the user data dir). "
-        "Created on first use.",
+        help="Library file, or a team library as 'ducklake:postgres:<conninfo>' (env "
+        "PROMPTDECK_DB; default: [library] db in the config file, else library.duckdb in the "
+        "user data dir). Created on first use.",
     )
     @click.option(
         "--read-only", is_flag=True, help="Open the library read-only: writing verbs fail."
@@ -74,7 +79,7 @@ def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
     @click.version_option(package_name="promptdeck", prog_name="promptdeck")
     @click.pass_context
     def main(
-        ctx: click.Context, db: Path | None, read_only: bool, demo: bool, lock_timeout: float
+        ctx: click.Context, db: Path | str | None, read_only: bool, demo: bool, lock_timeout: float
     ) -> None:
         """A library of LLM prompts in one DuckDB file. With no VERB, open the TUI.
 
@@ -91,7 +96,20 @@ def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
             return
         open_tui(path, demo=demo, read_only=read_only, lock_timeout=lock_timeout)
 
-    modules = (prompts, show, lineage, usage, pick, organise, reports, search, transfer, analytics)
+    modules = (
+        prompts,
+        show,
+        lineage,
+        usage,
+        runs,
+        enhance,
+        pick,
+        organise,
+        reports,
+        search,
+        transfer,
+        analytics,
+    )
     for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)

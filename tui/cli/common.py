@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from storage import Library, PromptdeckError, default_library_path
-from tui.shared.settings import configured_embedder, load_settings
+from storage import Library, PromptdeckError, default_library_path, is_lake
+from tui.shared.settings import configured_embedder, library_options, load_settings
 
 if TYPE_CHECKING:
     from storage import EmbeddingProvider
@@ -22,17 +22,32 @@ if TYPE_CHECKING:
 _HOLD_FOR_THE_COMMAND = 3600.0
 
 
-def library_path(db: Path | None) -> Path:
+def library_path(db: Path | str | None) -> Path | str:
     """The library a command opens: --db (or PROMPTDECK_DB, which click reads for it), else
-    the default."""
-    return (db or default_library_path()).expanduser()
+    the config file's [library] db, else the default. A team library (`ducklake:...`) is kept
+    as written; a file's path is expanded."""
+    if db is None:
+        db = load_settings()[0].library.get("db") or default_library_path()
+    return db if is_lake(str(db)) else Path(db).expanduser()
+
+
+class LibraryLocation(click.Path):
+    """--db: a library file, or a team library's `ducklake:postgres:<conninfo>` as written."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and is_lake(value):
+            return value
+        return super().convert(value, param, ctx)
 
 
 @dataclass
 class State:
     """The global options, kept on the click context; the library is opened on first use."""
 
-    path: Path
+    path: Path | str
     read_only: bool = False
     lock_timeout: float = 5.0
     embedder_error: str | None = None  # why saves are not embedded, when they are not
@@ -47,9 +62,11 @@ class State:
                 linger=_HOLD_FOR_THE_COMMAND if shared_connection else 0.0,
                 interactive=False,  # one query: rank in DuckDB, keep nothing in memory
                 make_embedder=self._embedder,  # only a verb that embeds or searches makes it
+                **library_options(load_settings()[0]),
             ).open()
             if self._library.db.created:  # a mistyped --db must not pass for an empty library
-                click.echo(f"promptdeck: created a new library at {self.path}", err=True)
+                where = self._library.db.label
+                click.echo(f"promptdeck: created a new library at {where}", err=True)
         return self._library
 
     def _embedder(self) -> EmbeddingProvider | None:

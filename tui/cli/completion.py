@@ -9,6 +9,7 @@ or one that is not a library completes nothing."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import click
@@ -39,7 +40,7 @@ def archived_refs(
 
 def _refs(ctx: click.Context, incomplete: str, *, archived: bool) -> list[CompletionItem]:
     path = library_path(ctx.find_root().params.get("db"))
-    if not path.is_file():
+    if isinstance(path, Path) and not path.is_file():
         return []  # a mistyped --db: nothing to complete, and no file made
     try:
         with Library(path, read_only=True, lock_timeout=0) as library:

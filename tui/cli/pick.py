@@ -24,7 +24,7 @@ class RunPick(Protocol):
     or None when nothing was picked."""
 
     def __call__(
-        self, path: Path, *, query: str, ids: bool, read_only: bool, lock_timeout: float
+        self, path: Path | str, *, query: str, ids: bool, read_only: bool, lock_timeout: float
     ) -> str | None: ...
 
 

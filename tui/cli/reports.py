@@ -6,7 +6,7 @@ import json
 
 import click
 
-from storage import PERIODS, Kpis
+from storage import PERIODS, Kpis, ModelLatency
 from storage.errors import NotFound
 from storage.models import short_id
 from tui.cli.common import json_option, library
@@ -28,8 +28,15 @@ def stats(period: str, as_json: bool) -> None:
     lib = library()
     found = lib.analytics.stats()
     kpis = lib.analytics.kpis(period)
+    latency = lib.analytics.latency(period)
     if as_json:
-        emit_json({**found.to_dict(), "period": {**kpis.to_dict(), "tokens": kpis.tokens}})
+        emit_json(
+            {
+                **found.to_dict(),
+                "period": {**kpis.to_dict(), "tokens": kpis.tokens},
+                "latency": [row.to_dict() for row in latency],
+            }
+        )
         return
     average = f", average {found.avg_rating:.2f}" if found.avg_rating is not None else ""
     click.echo(
@@ -61,6 +68,28 @@ def stats(period: str, as_json: bool) -> None:
         click.echo("\nlargest tags")
         click.echo(table(("TAG", "PROMPTS", "USES"), tags, right=("PROMPTS", "USES")))
     click.echo(f"\n{_kpi_block(kpis)}")
+    if latency:
+        click.echo(f"\nlatency by model, {kpis.period.label} (ms)")
+        click.echo(_latency_table(latency))
+
+
+def _latency_table(rows: list[ModelLatency]) -> str:
+    def ms(value: float | None) -> str:
+        return "" if value is None else f"{value:,.0f}"
+
+    shown = [
+        (
+            f"{r.provider}/{r.model}",
+            r.timed,
+            ms(r.p50_ms),
+            ms(r.p95_ms),
+            ms(r.first_token_p50_ms),
+            ms(r.first_token_p95_ms),
+        )
+        for r in rows
+    ]
+    headers = ("MODEL", "TIMED", "P50", "P95", "FIRST P50", "FIRST P95")
+    return table(headers, shown, right=headers[1:])
 
 
 def _kpi_block(kpis: Kpis) -> str:

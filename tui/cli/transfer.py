@@ -9,7 +9,7 @@ import click
 
 import storage
 from storage import EXPORT_FORMATS, GENERATION_FIELDS, IMPORT_FORMATS, Library, PromptFilter
-from tui.cli.common import State, json_option, library
+from tui.cli.common import State, UserError, json_option, library
 from tui.cli.fields import filter_options
 from tui.cli.output import count, emit_json, table
 from tui.shared.formatting import byte_size
@@ -75,7 +75,9 @@ def restore(folder: Path, new_db: Path | None, as_json: bool) -> None:
     `promptdeck restore DIR --db NEW` and `promptdeck --db NEW restore DIR` work."""
     state = click.get_current_context().find_object(State)
     assert state is not None
-    target = (new_db or state.path).expanduser()
+    if new_db is None and isinstance(state.path, str):
+        raise UserError("restore writes a new library file, not a team library: give --db FILE")
+    target = (new_db or Path(state.path)).expanduser()
     manifest = storage.restore_backup(folder, target)
     if as_json:
         emit_json({"folder": str(folder), "library": str(target), **manifest.to_dict()})

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from storage import Library, PromptdeckError
 from tui.pick.pages import PickPage, first_request, read_page
-from tui.shared.settings import configured_embedder, load_settings
+from tui.shared.settings import configured_embedder, library_options, load_settings
 
 if TYPE_CHECKING:
     from storage import EmbeddingProvider
@@ -42,12 +42,12 @@ def open_terminal(path: str = TTY) -> TextIO:
 
 
 def run_pick(
-    path: Path, *, query: str, ids: bool, read_only: bool, lock_timeout: float
+    path: Path | str, *, query: str, ids: bool, read_only: bool, lock_timeout: float
 ) -> str | None:
     """Pick a prompt from the library at `path` on the terminal: the text picked (the id with
     `ids`), or None. Errors (no terminal, no library, the use not recorded) are
     PromptdeckErrors."""
-    if not path.is_file():  # said before anything is drawn
+    if isinstance(path, Path) and not path.is_file():  # said before anything is drawn
         raise PromptdeckError(f"{path}: no such library")
     terminal = open_terminal()
     settings, config_error = load_settings()
@@ -63,6 +63,7 @@ def run_pick(
         linger=LINGER_SECONDS,
         lock_timeout=lock_timeout,
         make_embedder=embedder,
+        **library_options(settings),
     )
 
     def first_page() -> PickPage:
@@ -71,7 +72,7 @@ def run_pick(
 
     def use_in_file(prompt_id: str, values: Mapping[str, str]) -> str:
         reader.close()  # the reading is over: a process holds a file one way at a time
-        with Library(path, lock_timeout=lock_timeout) as writer:
+        with Library(path, lock_timeout=lock_timeout, **library_options(settings)) as writer:
             return writer.usage.use(prompt_id, values)
 
     try:

@@ -1,4 +1,5 @@
-"""Analytics: KPIs, uses and cost per day, breakdowns and top prompts of a period.
+"""Analytics: KPIs, uses and cost per day, breakdowns (latency p50/p95 per model among them) and
+top prompts of a period.
 
 Everything comes from Library.analytics (the mart views) in a worker; the period is relative to
 the library's clock, so a fixed clock draws a fixed screen."""
@@ -17,7 +18,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import Header, Static
 
-from storage import PERIODS, AnalyticsReport, GroupActivity, ModelUsage
+from storage import PERIODS, AnalyticsReport, GroupActivity, ModelLatency, ModelUsage
 from tui.messages import LibraryChanged
 from tui.screens.base import DeckScreen
 from tui.widgets.analytics_bars import Bar, Breakdowns
@@ -27,7 +28,7 @@ from tui.widgets.analytics_series import SeriesCharts
 from tui.widgets.analytics_top import TopPrompts
 from tui.widgets.status_line import StatusLine
 
-WIDE = 120  # from this width the four breakdowns show at once, and the charts are taller
+WIDE = 120  # from this width the five breakdowns show at once, and the charts are taller
 
 
 @dataclass
@@ -65,6 +66,16 @@ def _group_bars(rows: list[GroupActivity], blank: str) -> list[Bar]:
     return [Bar(g.key or blank, g.uses, text(g)) for g in rows]
 
 
+def _latency_bars(rows: list[ModelLatency]) -> list[Bar]:
+    def seconds(ms: float) -> str:
+        return f"{ms:.0f}ms" if ms < 1000 else f"{ms / 1000:.1f}s"
+
+    return [
+        Bar(f"{r.provider}/{r.model}", r.p95_ms, f"{seconds(r.p50_ms)} {seconds(r.p95_ms)}")
+        for r in rows
+    ]
+
+
 @dataclass
 class ReportExported(Message):
     text: str
@@ -84,7 +95,8 @@ class AnalyticsScreen(DeckScreen[None]):
             "next_breakdown",
             "Breakdown",
             id="analytics.breakdown",
-            tooltip="Show the next breakdown: provider, model, tag, phase (narrow terminals)",
+            tooltip="Show the next breakdown: provider, model, tag, phase, latency (narrow "
+            "terminals)",
         ),
         Binding(
             "o",
@@ -165,6 +177,7 @@ class AnalyticsScreen(DeckScreen[None]):
             bars.show("model", _usage_bars(report.models, with_model=True), no_generations)
             bars.show("tag", _group_bars(report.tags, "(untagged)"))
             bars.show("phase", _group_bars(report.phases, "(no phase)"))
+            bars.show("latency", _latency_bars(report.latency), "no timed generations")
             self._show_top()
 
     def _period_line(self) -> Text:

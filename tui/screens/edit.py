@@ -37,6 +37,7 @@ from tui.screens.version import VersionScreen
 from tui.widgets.content_editor import ContentEditor
 from tui.widgets.content_error import ContentError
 from tui.widgets.metadata_form import MetadataForm, normal_value, prompt_values
+from tui.widgets.roles_strip import RolesStrip
 from tui.widgets.status_line import StatusLine
 from tui.widgets.variables_panel import VariablesPanel
 from tui.widgets.versions_panel import VersionsPanel
@@ -158,6 +159,7 @@ class EditScreen(DeckScreen[None]):
                     tab_behavior="focus",
                 )
                 yield ContentError(id="error-content")
+                yield RolesStrip(id="roles")
             with TabbedContent(id="side", initial="details"):
                 with TabPane("Details", id="details"):
                     yield MetadataForm(id="form")
@@ -208,6 +210,7 @@ class EditScreen(DeckScreen[None]):
             editor.load_text(message.prompt.content)
             if self.mode == "derive":  # a child usually adds to its parent's text
                 editor.action_document_end()
+            self.query_one(RolesStrip).follow(message.prompt.content)
             await self.query_one(VariablesPanel).update_content(message.prompt.content)
             self._loaded = True
         self.baseline = {**values, "content": message.prompt.content}
@@ -246,9 +249,9 @@ class EditScreen(DeckScreen[None]):
         self._variables_timer = self.set_timer(VARIABLES_DEBOUNCE, self._refresh_variables)
 
     async def _refresh_variables(self) -> None:
-        await self.query_one(VariablesPanel).update_content(
-            self.query_one("#content", TextArea).text
-        )
+        text = self.query_one("#content", TextArea).text
+        self.query_one(RolesStrip).follow(text)
+        await self.query_one(VariablesPanel).update_content(text)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -336,7 +339,8 @@ class EditScreen(DeckScreen[None]):
         self.query_one(StatusLine).say(str(error), error=True)
         if error.field == "content":
             text = self.query_one("#content", TextArea).text
-            self.query_one(ContentError).show(str(error), text)
+            if self.query_one(RolesStrip).error != str(error):  # not said twice
+                self.query_one(ContentError).show(str(error), text)
             self.query_one("#content", TextArea).focus()
         elif error.field:
             self.query_one(TabbedContent).active = "details"

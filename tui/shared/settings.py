@@ -1,5 +1,5 @@
-"""User settings (theme, keymap, [embedding], [llm]) in a TOML file in the platform's user config
-dir."""
+"""User settings (theme, keymap, [embedding], [llm], [library]) in a TOML file in the platform's
+user config dir."""
 
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ class Settings:
     embedding: dict[str, Any] = field(default_factory=dict)  # the [embedding] table as written
     llm: dict[str, Any] = field(default_factory=dict)  # the [llm] table as written (see run)
     told: list[str] = field(default_factory=list)  # the search models already offered
+    # [library]: db (a file or a team library's ducklake:...), lake_data, actor
+    library: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -74,6 +76,7 @@ class Settings:
         settings.theme, settings.keymap, settings.told = theme, dict(keymap), list(told)
         settings.embedding = _embedding_table(path, data)
         settings.llm = _llm_table(path, data)
+        settings.library = _library_table(path, data)
         return settings
 
     def provider_settings(
@@ -93,6 +96,9 @@ class Settings:
             if table:
                 lines += ["", f"[{name}]"]
                 lines += [f"{_quote(k)} = {_toml_value(v)}" for k, v in table.items()]
+        if self.library:
+            lines += ["", "[library]"]
+            lines += [f"{k} = {_quote(v)}" for k, v in self.library.items()]
         self.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -131,6 +137,35 @@ def _llm_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
     ):
         raise ConfigError(f'{path}: [llm] must be a table of values, e.g. provider = "ollama"')
     return dict(table)
+
+
+LIBRARY_KEYS = ("db", "lake_data", "actor")
+
+
+def _library_table(path: Path, data: dict[str, Any]) -> dict[str, str]:
+    """[library]: which library to open (db), a new team library's data folder (lake_data)
+    and the name the audit log gives this user's actions (actor, default: the OS user)."""
+    table = data.get("library", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f'{path}: [library] must be a table, e.g. actor = "ana"')
+    for key, value in table.items():
+        if key not in LIBRARY_KEYS:
+            raise ConfigError(
+                f"{path}: [library] {key}: unknown (known: {', '.join(LIBRARY_KEYS)})"
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{path}: [library] {key} must be a non-empty string")
+    return {k: v.strip() for k, v in table.items()}
+
+
+def library_options(settings: Settings, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What Library takes from the settings: lake_data (PROMPTDECK_LAKE_DATA over the
+    config) and actor (the config's, else Library's default, the OS user)."""
+    env = os.environ if env is None else env
+    return {
+        "lake_data": env.get("PROMPTDECK_LAKE_DATA") or settings.library.get("lake_data"),
+        "actor": settings.library.get("actor"),
+    }
 
 
 def _line_of(text: str, table: str, key: str) -> int | None:

@@ -1,5 +1,6 @@
-"""Breakdowns: titled lists of horizontal bars (label, bar, figure), all four in a 2x2 grid or
-the current one alone, framed and drawn by one widget to its size."""
+"""Breakdowns: titled lists of horizontal bars (label, bar, figure), all five in a grid (two rows
+of two, then latency across the width) or the current one alone, framed and drawn by one widget
+to its size."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from textual.reactive import reactive
 from tui.widgets.analytics_box import DrawnWidget, box, fit, side_by_side, split
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-BREAKDOWNS = ("provider", "model", "tag", "phase")
+BREAKDOWNS = ("provider", "model", "tag", "phase", "latency")
+# The grid's rows, top to bottom.
+GRID: tuple[tuple[str, ...], ...] = (("provider", "model"), ("tag", "phase"), ("latency",))
+TITLES = {"latency": "Latency by model (p50, p95)"}
 EMPTY = "nothing in this period"
 
 
@@ -69,7 +73,7 @@ class Breakdowns(DrawnWidget):
     }
 
     grid = reactive(False)
-    """All four breakdowns at once (2x2); else only the current one."""
+    """All the breakdowns at once (GRID); else only the current one."""
     current = reactive("provider")
 
     def __init__(self, *, grid: bool = False, id: str | None = None) -> None:  # noqa: A002
@@ -97,7 +101,8 @@ class Breakdowns(DrawnWidget):
             muted=self.get_component_rich_style("breakdowns--muted"),
             empty=self.empty[name],
         )
-        return box(f"By {name}", body, width, height, border=border, title_style=border)
+        title = TITLES.get(name, f"By {name}")
+        return box(title, body, width, height, border=border, title_style=border)
 
     def watch_grid(self) -> None:
         self.redraw()
@@ -109,9 +114,7 @@ class Breakdowns(DrawnWidget):
         if not self.grid:
             return self._panel(self.current, width, height)
         lines: list[Text] = []
-        names = iter(BREAKDOWNS)
-        for row_height in split(height, 2):
-            lines += side_by_side(
-                [self._panel(next(names), column, row_height) for column in split(width, 2)]
-            )
+        for names, row_height in zip(GRID, split(height, len(GRID)), strict=True):
+            columns = zip(names, split(width, len(names)), strict=True)
+            lines += side_by_side([self._panel(name, w, row_height) for name, w in columns])
         return lines

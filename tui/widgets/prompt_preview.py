@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown, Static
 
-from storage import SearchHit, templates
+from storage import SearchHit, roles, templates
+from storage.errors import ValidationError
 from storage.models import Prompt, short_id
 from tui.shared import formatting
 
@@ -38,6 +39,9 @@ def metadata_table(
     ]
     if prompt.temperature is not None:
         rows.insert(5, ("temp", f"{prompt.temperature:g}"))
+    chat = chat_roles(prompt.content)
+    if chat:
+        rows.append(("roles", chat))
     names = templates.variables(prompt.content)
     if names:
         rows.append(("vars", ", ".join(names)))
@@ -48,6 +52,25 @@ def metadata_table(
     for key, value in rows:
         grid.add_row(key, value)
     return grid
+
+
+def chat_roles(content: str) -> str | None:
+    """`system, user` for a chat prompt whose sections read; None otherwise."""
+    if not roles.has_roles(content):
+        return None
+    try:
+        return ", ".join(section.role for section in roles.sections(content))
+    except ValidationError:
+        return None
+
+
+def as_markdown(content: str) -> str:
+    """The content to show: a chat prompt's messages each under its role in bold."""
+    if chat_roles(content) is None:
+        return content
+    return "\n\n".join(
+        f"**▍{section.role}**\n\n{section.text}" for section in roles.sections(content)
+    )
 
 
 class PromptPreview(VerticalScroll, can_focus=True):
@@ -90,7 +113,7 @@ class PromptPreview(VerticalScroll, can_focus=True):
         title.update(Text(prompt.name))
         if prompt.description:
             title.update(Text.assemble((prompt.name, "bold"), "\n", (prompt.description, "italic")))
-        text = prompt.content
+        text = as_markdown(prompt.content)
         if len(text) > PREVIEW_LIMIT:
             more = formatting.size(text[PREVIEW_LIMIT:])
             text = text[:PREVIEW_LIMIT] + f"\n\n*… {more} more: open the prompt to see it all.*"

@@ -1,4 +1,5 @@
-"""Rendering a template for display: filled values shown plainly, missing ones highlighted."""
+"""Rendering a template for display: filled values shown plainly, missing ones highlighted,
+role markers marked."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Mapping
 from rich.text import Text
 
 from storage import templates
+
+ROLE_MARKER = r'\{\{\s*role\s+"[a-z]+"\s*\}\}'  # a chat prompt's message boundary
 
 
 def rendered_text(content: str, values: Mapping[str, str]) -> Text:
@@ -19,4 +22,5 @@ def rendered_text(content: str, values: Mapping[str, str]) -> Text:
             text.append(values[name], style="bold green")
         else:
             text.append(piece, style="bold reverse yellow")
+    text.highlight_regex(ROLE_MARKER, "bold magenta")
     return text
