@@ -69,6 +69,7 @@ from storage.runs.phases import METHODS, PHASES, Enhancement
 if TYPE_CHECKING:
     from storage.evals.runner import EvalRunner
     from storage.llm import (
+        CHAT_PROVIDERS,
         ChatEvent,
         ChatProvider,
         Finished,
@@ -103,6 +104,7 @@ if TYPE_CHECKING:
 
 # Each name imported on first use, from its module.
 _ON_USE = {
+    "CHAT_PROVIDERS": "storage.llm",
     "ChatEvent": "storage.llm",
     "ChatProvider": "storage.llm",
     "Finished": "storage.llm",
@@ -149,6 +151,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "CHAT_PROVIDERS",
     "ASSERTION_TYPES",
     "Analysis",
     "Assertion",
