@@ -9,6 +9,8 @@ root logger on import)."""
 
 from __future__ import annotations
 
+import json
+import struct
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
 from storage.errors import ProviderError
@@ -30,12 +31,16 @@ MAX_CHARS = 16_000  # a text is embedded from its first 16,000 characters (about
 _WEIGHTS = "weights/l2_supercat_256.safetensors"
 _TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 _CHUNK = 256  # texts looked up together: bounds the (tokens x 256) gather to tens of MB
+_TENSOR = "embedding.weight"
+_DTYPES: dict[str, type[np.floating]] = {"F16": np.float16, "F32": np.float32}
 
 
 @dataclass(frozen=True)
 class _Model:
     tokenizer: Tokenizer
-    table: npt.NDArray[np.float32]  # (vocabulary, DIMS): one vector per token id
+    # (vocabulary, DIMS): one vector per token id, mapped from the file, not read: a query
+    # reads only its tokens' rows (a whole table read cost a one-shot search 50 ms and 32 MB)
+    table: npt.NDArray[np.floating]
 
 
 _loaded: _Model | None = None
@@ -61,7 +66,7 @@ class WordLlamaProvider:
 
 
 def _sum_tokens(
-    table: npt.NDArray[np.float32], ids: list[list[int]], out: npt.NDArray[np.float32]
+    table: npt.NDArray[np.floating], ids: list[list[int]], out: npt.NDArray[np.float32]
 ) -> None:
     """Each text's token vectors summed into its row of `out` (a text of no tokens stays 0).
     The sum points where the mean does: normalising makes them the same vector. A token
@@ -77,7 +82,7 @@ def _sum_tokens(
     text = np.repeat(np.arange(len(ids)), lengths)
     pairs, counts = np.unique(text * vocabulary + flat, return_counts=True)
     text_of, token = np.divmod(pairs, vocabulary)
-    weighted = table[token] * counts[:, None].astype(np.float32)
+    weighted = table[token].astype(np.float32) * counts[:, None].astype(np.float32)
     out[filled] = np.add.reduceat(weighted, np.searchsorted(text_of, filled), axis=0)
 
 
@@ -93,7 +98,7 @@ def _load() -> _Model:
     folder = _package_folder()
     weights, tokenizer = folder / _WEIGHTS, folder / _TOKENIZER
     try:
-        table = load_file(str(weights))["embedding.weight"].astype(np.float32)
+        table = _mapped(weights)
         loaded = Tokenizer.from_file(str(tokenizer))
     except Exception as error:  # a missing or damaged file; tokenizers raises bare Exception
         raise ProviderError(
@@ -106,7 +111,24 @@ def _load() -> _Model:
         )
     loaded.no_padding()
     loaded.no_truncation()
-    return _Model(loaded, np.ascontiguousarray(table))
+    return _Model(loaded, table)
+
+
+def _mapped(weights: Path) -> npt.NDArray[np.floating]:
+    """The token table of a safetensors file, memory-mapped: an 8-byte little-endian header
+    size, a JSON header giving the tensor's dtype, shape and byte range, then the data."""
+    with weights.open("rb") as file:
+        (size,) = struct.unpack("<Q", file.read(8))
+        tensor = json.loads(file.read(size))[_TENSOR]
+    dtype = np.dtype(_DTYPES[tensor["dtype"]]).newbyteorder("<")
+    rows, dims = (int(n) for n in tensor["shape"])
+    start, end = (int(n) for n in tensor["data_offsets"])
+    if end - start != rows * dims * dtype.itemsize:
+        raise ValueError(f"{_TENSOR} holds {end - start} bytes, not {rows} x {dims}")
+    table: npt.NDArray[np.floating] = np.memmap(
+        weights, dtype, "r", offset=8 + size + start, shape=(rows, dims)
+    )
+    return table
 
 
 def _package_folder() -> Path:
