@@ -182,16 +182,17 @@ class Ranker:
     def _vectors_in_sql(
         self, model: str, vector: Any, where: PromptFilter, limit: int, min_score: float | None
     ) -> Ranking:
-        """Cosine in DuckDB (array_cosine_similarity), nothing held: the top `limit` by a
-        top-N scan, and in one more pass the candidates and the live prompts with no vector
-        (the notice), counted from the ids alone."""
+        """Cosine in DuckDB, nothing held: the top `limit` by a top-N scan, and in one more
+        pass the candidates and the live prompts with no vector (the notice), counted from the
+        ids alone."""
         clause, params = filter_sql(where)
-        dims = len(vector)
-        # A literal of the float32 values: binding a list converts it element by element.
-        query = f"[{', '.join(map(repr, np.asarray(vector, np.float32).tolist()))}]::FLOAT[{dims}]"
+        # A literal of the float32 values: binding a list converts it element by element. The
+        # stored FLOAT[] lists are scored as lists: a CAST to FLOAT[dims] (for
+        # array_cosine_similarity) costs more than the cosines, 3x at 1,000,000 vectors.
+        query = f"[{', '.join(map(repr, np.asarray(vector, np.float32).tolist()))}]::FLOAT[]"
+        cosine = f"list_cosine_similarity(e.embedding, {query})"
         scored = f"""
-            SELECT e.prompt_id, array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]),
-                                                        {query}) AS score
+            SELECT e.prompt_id, {cosine} AS score
             FROM prompt_embeddings e WHERE e.model = ? AND (? IS NULL OR score >= ?)
             ORDER BY score DESC, e.prompt_id LIMIT ?"""
         with self._db.read() as con:
@@ -207,9 +208,7 @@ class Ranker:
             if len(rows) < limit:
                 rows = con.execute(
                     f"""
-                    SELECT e.prompt_id,
-                           array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]), {query})
-                               AS score
+                    SELECT e.prompt_id, {cosine} AS score
                     FROM prompt_embeddings e JOIN prompts p ON p.id = e.prompt_id
                     WHERE e.model = ? AND {clause} AND (? IS NULL OR score >= ?)
                     ORDER BY score DESC, e.prompt_id LIMIT ?
@@ -243,8 +242,7 @@ class Ranker:
             else:  # the candidates are those scoring at least min_score
                 counts = con.execute(
                     f"""
-                    SELECT count(*) FILTER (WHERE array_cosine_similarity(
-                               CAST(e.embedding AS FLOAT[{dims}]), {query}) >= ? AND {clause}),
+                    SELECT count(*) FILTER (WHERE {cosine} >= ? AND {clause}),
                            count(*) FILTER (WHERE e.prompt_id IS NULL AND p.archived_at IS NULL),
                            (SELECT count(*) FROM prompt_embeddings WHERE model = ?)
                     FROM prompts p LEFT JOIN prompt_embeddings e
