@@ -137,7 +137,9 @@ class SearchCache:
 
     def query_provider(self, provider: EmbeddingProvider | None) -> EmbeddingProvider:
         """EmbeddingService.query_provider, remembered until the next write (it reads the
-        active model)."""
+        active model). A one-shot process asks once: no signature is read to remember it."""
+        if not self._db.interactive:
+            return self._embeddings.query_provider(provider)
         with self.lock:
             self.refresh()
             known = self.provider

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from storage.search.embedding import EmbeddingProvider
 from storage.search.embeddings import EmbeddingService, _checked, embedding_text
 from storage.search.ranking import Ranker, Ranking, check_limit
 from storage.search.text_index import QueryWord, build_text_index
+from storage.search.vectors_once import VectorCounts
 
 ENGINES = ("numpy", "sql")
 FUSION_DEPTH = 200  # how far down each ranking hybrid fuses (at least the page asked for)
@@ -213,12 +215,31 @@ class SearchService:
         if mode == "text":
             return self._ranker.text(query, where, limit, min_score, match_all)
         chosen = self._cache.query_provider(provider)
-        vector = _checked(chosen, chosen.embed([query]), 1)[0]
-        if mode == "semantic":
-            return self._ranker.vectors(chosen.model, vector, where, limit, min_score, engine)
-        depth = max(limit, FUSION_DEPTH)
-        text = self._ranker.text(query, where, depth, None, match_all)
-        semantic = self._ranker.vectors(chosen.model, vector, where, depth, None, engine)
+        hybrid = mode == "hybrid"
+        depth = max(limit, FUSION_DEPTH) if hybrid else limit
+        floor = None if hybrid else min_score
+        text: Ranking | None = None
+        if self._ranker.engine(engine) == "sql" and floor is None:
+            # One query, answered in DuckDB: what needs no query vector (the text ranking, the
+            # counts) is read on a second thread while this one embeds the query (the model
+            # loads in a one-shot process: 0.1-0.2 s), and while DuckDB ranks the vectors. A
+            # read held through both keeps the file open: a library that lingers on no
+            # connection would otherwise open and close it in two threads at once.
+            with self._db.read(), ThreadPoolExecutor(max_workers=1) as pool:
+                early = pool.submit(self._needing_no_vector, query, where, depth, match_all,
+                                    chosen.model, hybrid)  # fmt: skip
+                vector = _checked(chosen, chosen.embed([query]), 1)[0]
+                semantic = self._ranker.vectors(
+                    chosen.model, vector, where, depth, None, engine, lambda: early.result()[1]
+                )
+                text = early.result()[0]
+        else:
+            vector = _checked(chosen, chosen.embed([query]), 1)[0]
+            semantic = self._ranker.vectors(chosen.model, vector, where, depth, floor, engine)
+        if not hybrid:
+            return semantic
+        if text is None:
+            text = self._ranker.text(query, where, depth, None, match_all, counted=False)
         fusion = fusion_for(chosen.model)
         fused: dict[str, float] = {}
         for ranking, weight in ((text, 1.0), (semantic, fusion.semantic)):
@@ -235,6 +256,17 @@ class SearchService:
             notice,
             text.words,
         )
+
+    def _needing_no_vector(
+        self, query: str, where: PromptFilter, depth: int, match_all: bool, model: str,
+        hybrid: bool,
+    ) -> tuple[Ranking | None, VectorCounts]:  # fmt: skip
+        text = (
+            self._ranker.text(query, where, depth, None, match_all, counted=False)
+            if hybrid
+            else None
+        )
+        return text, self._ranker.vector_counts(model, where)
 
     def _hits(self, ranking: Ranking) -> list[SearchHit]:
         if not ranking.ids:
