@@ -45,8 +45,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     4: ("ALTER TABLE prompt_embeddings RENAME TO prompt_embeddings_v3",),
     5: ("ALTER TABLE enhancement_history ADD COLUMN IF NOT EXISTS run_id VARCHAR",),
     6: (),
-    7: tuple(
-        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS actor VARCHAR"
+    7: tuple(  # IF EXISTS: a library older than version 5 has no runs until schema.sql runs
+        f"ALTER TABLE IF EXISTS {table} ADD COLUMN IF NOT EXISTS actor VARCHAR"
         for table in ("usage_events", "feedback", "generations", "runs")
     ),
 }

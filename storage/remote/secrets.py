@@ -9,8 +9,6 @@ import json
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-import httpx
-
 HIDDEN = "<hidden>"  # stands for a secret in messages
 PIECE = 8  # any run of this many characters of a secret is hidden wherever it shows
 _READ = 65_536  # characters of a server's text looked at; only its start is ever shown
@@ -29,6 +27,8 @@ class Secrets:
     def sent(cls, api_key: str | None, base_url: str) -> Secrets:
         """What a client sends with this key and URL: the key (as `Bearer <key>`), the URL's
         user:password (as `Basic <base64>`) and its query values (in the request line)."""
+        import httpx  # here: the settings read HIDDEN, and a search makes no client
+
         secrets = [api_key] if api_key else []
         try:
             url = httpx.URL(base_url)

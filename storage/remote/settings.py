@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-import httpx
-
 from storage.errors import PromptdeckError, ValidationError
 from storage.remote.secrets import HIDDEN
 from storage.remote.urls import redact_url
@@ -156,6 +154,8 @@ def seconds(source: str, value: Any, *, allow_zero: bool = False) -> float:
 
 def url(source: str, value: Any) -> str:
     """An http(s) URL without a trailing slash."""
+    import httpx  # here, not at the top: settings with no URL (the bundled model's) need none
+
     if not isinstance(value, str):
         raise ValidationError(source, value, "must be an http(s) URL")
     try:

@@ -7,7 +7,7 @@ to reload, so a search after no change costs no reload and one after an edit no 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storage.db.connection import load_fts
 from storage.db.database import Database
@@ -16,9 +16,11 @@ from storage.prompts.filters import filter_sql
 from storage.search import text_index
 from storage.search.embedding import EmbeddingProvider
 from storage.search.embeddings import EmbeddingService
-from storage.search.rows import PromptRows
 from storage.search.text_index import Delta, TextIndex, build_text_index
-from storage.search.vector_index import VECTORS_SIGNATURE, Positions, VectorMatrix
+
+if TYPE_CHECKING:  # imported where they are loaded (they import pyarrow: see `matrix`)
+    from storage.search.rows import PromptRows
+    from storage.search.vector_index import Positions, VectorMatrix
 
 # A delta above this many prompts (and a tenth of the index) is cheaper rebuilt than re-scored.
 REBUILD_AT = 2000
@@ -69,10 +71,7 @@ class SearchCache:
                 else None
             )
             current = text_index.build_id(con) if self.text is not None else None
-            vectors = {
-                model: tuple(con.execute(VECTORS_SIGNATURE, [model]).fetchone() or ())
-                for model in self.vectors
-            }
+            stale = [model for model, held in self.vectors.items() if not held.current(con)]
         if prompts != self.prompts:
             self.prompts, self.delta, self.masks = prompts, None, {}
         if feedback != self.feedback:
@@ -81,9 +80,8 @@ class SearchCache:
         self.unembedded_counts = {}
         if self.text is not None and self.text.build_id != current:
             self.text, self.delta = None, None
-        for model, signature in vectors.items():
-            if self.vectors[model].signature != signature:
-                del self.vectors[model]
+        for model in stale:
+            del self.vectors[model]
         self.stamp = stamp
 
     def ensure_text_index(self) -> bool:
@@ -119,7 +117,10 @@ class SearchCache:
 
     def matrix(self, model: str, where: PromptFilter) -> tuple[VectorMatrix, Positions]:
         """The model's current matrix and the rows passing the filter (loaded on first use
-        and after a write changed them)."""
+        and after a write changed them). Only an interactive library holds them: the modules
+        are imported here, so that a one-shot search imports no pyarrow."""
+        from storage.search.vector_index import VectorMatrix
+
         with self.lock:
             self.refresh()
             matrix = self.vectors.get(model)
@@ -136,7 +137,9 @@ class SearchCache:
 
     def query_provider(self, provider: EmbeddingProvider | None) -> EmbeddingProvider:
         """EmbeddingService.query_provider, remembered until the next write (it reads the
-        active model)."""
+        active model). A one-shot process asks once: no signature is read to remember it."""
+        if not self._db.interactive:
+            return self._embeddings.query_provider(provider)
         with self.lock:
             self.refresh()
             known = self.provider
@@ -149,6 +152,8 @@ class SearchCache:
 
     def prompt_rows(self) -> PromptRows:
         """Every prompt's prompt_table columns, brought up to date after a write."""
+        from storage.search.rows import PromptRows  # see `matrix`
+
         with self.lock:
             self.refresh()
             if self.rows is None or self.rows_stamp != self.stamp:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import duckdb
 import numpy as np
-import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.db.database import Database
 from storage.errors import EmbeddingFailed, PromptdeckError, ProviderError, ValidationError
@@ -222,6 +221,8 @@ class EmbeddingService:
         older ones; the first model ever embedded becomes the active one in the same
         transaction. A save's own vector is not audited apart: the audited save is what it
         follows from."""
+        import pyarrow as pa  # type: ignore[import-untyped]  # here: a search stores nothing
+
         if not texts:
             return 0
         now = self._db.clock()

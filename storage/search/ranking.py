@@ -3,8 +3,9 @@ and cosine over the vectors (numpy over the held matrix, or SQL). Ties rank by p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -15,9 +16,11 @@ from storage.db.database import Database
 from storage.errors import ValidationError
 from storage.models import PromptFilter
 from storage.prompts.filters import filter_sql
-from storage.search import text_index
+from storage.search import text_index, text_once, vectors_once
 from storage.search.cache import REBUILD_AT, SearchCache
 from storage.search.text_index import Delta, QueryWord, TextIndex, build_text_index
+from storage.search.text_once import QueryTerms
+from storage.search.vectors_once import VectorCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,11 @@ class Ranker:
         limit: int,
         min_score: float | None,
         match_all: bool = False,
+        *,
+        counted: bool = True,
     ) -> Ranking:
+        """BM25 ranking. `counted=False`: `total` may be 0 (a one-shot process then filters
+        only the best few: hybrid fuses the rankings and counts what it fused)."""
         with self._db.read() as con:
             fts = load_fts(con)
         if not fts:
@@ -55,7 +62,7 @@ class Ranker:
                 "extension did not load): matching words instead of BM25", match_all,
             )  # fmt: skip
         if not self._db.interactive:
-            return self._text_once(query, where, limit, min_score, match_all)
+            return self._text_once(query, where, limit, min_score, match_all, counted)
         cache = self._cache
         with cache.lock:
             if not cache.ensure_text_index():
@@ -83,38 +90,62 @@ class Ranker:
 
     def _text_once(
         self, query: str, where: PromptFilter, limit: int, min_score: float | None,
-        match_all: bool,
+        match_all: bool, counted: bool,
     ) -> Ranking:  # fmt: skip
-        """BM25 for a one-shot process: the index reduced to the query's terms (no postings
-        loaded whole, nothing kept), the same scores as the held index gives. The index is
+        """BM25 for a one-shot process, ranked in DuckDB (storage/search/text_once.py):
+        nothing loaded whole, nothing kept, the scores the held index gives. The index is
         built only when there is none or it is far behind, as the TUI builds it."""
         with self._cache.lock:  # two searches at once (a picker's workers) build it once
             for _ in range(2):
                 with self._db.read() as con:
                     load_fts(con)
-                    build = text_index.build_id(con)
-                    if build is not None:
-                        words = text_index.query_words(con, query)
-                        index = TextIndex.load_terms(con, build, words)
-                        unchanged = index.unchanged(con)
-                        delta = index.empty_delta() if unchanged else index.delta(con)
-                behind = build is None or len(delta.ids) > max(REBUILD_AT, index.num_docs // 10)
-                if not behind or self._db.read_only:
+                    if text_index.build_id(con) is not None:
+                        sizes = con.execute(
+                            f"SELECT (SELECT max(docid) + 1 FROM {text_index.FTS}.docs), "
+                            f"num_docs FROM {text_index.FTS}.stats"
+                        ).fetchone()
+                        n_docs, indexed = (int(sizes[0] or 0), int(sizes[1])) if sizes else (0, 0)
+                        if text_index.unchanged(con):
+                            delta = Delta.empty(n_docs)
+                        else:
+                            delta = text_index.delta_of(con, n_docs)
+                        behind = len(delta.ids) > max(REBUILD_AT, indexed // 10)
+                        if not behind or self._db.read_only:
+                            return self._text_ranked(
+                                con, query, where, limit, min_score, match_all, counted, delta
+                            )
+                if self._db.read_only:
                     break
                 build_text_index(self._db)
-        if build is None:
-            return self._word_match(
-                query, where, limit, min_score, "no text index yet and the library is "
-                "read-only: matching words instead of BM25", match_all,
-            )  # fmt: skip
-        groups = [index.expand(word, delta) for word in words]
-        indexed, fresh = index.score(groups, delta, match_all=match_all)
+        return self._word_match(
+            query, where, limit, min_score, "no text index yet and the library is "
+            "read-only: matching words instead of BM25", match_all,
+        )  # fmt: skip
+
+    def _text_ranked(
+        self, con: duckdb.DuckDBPyConnection, query: str, where: PromptFilter, limit: int,
+        min_score: float | None, match_all: bool, counted: bool, delta: Delta,
+    ) -> Ranking:  # fmt: skip
+        """The indexed docs' best from DuckDB and the changed prompts' scored here, merged."""
+        floor = 0.0 if min_score is None else min_score
         clause, params = filter_sql(where)
-        with self._db.read() as con:
-            allowed = index.term_docs_where(con, clause, params)
-            allowed_fresh = _fresh_where(con, delta, clause, params)
-        return _bm25_top(index, delta, (indexed, fresh), (allowed, allowed_fresh), min_score,
-                         limit, words)  # fmt: skip
+        words = text_index.query_words(con, query)
+        terms = QueryTerms.load(con, words, delta)
+        groups = [terms.expand(word, delta) for word in words]
+        best, total = text_once.ranked(
+            con, terms, groups, delta, (clause, params), floor, limit,
+            match_all=match_all, counted=counted,
+        )  # fmt: skip
+        if delta.ids:
+            fresh = delta.score(groups, partial(terms.idf, delta=delta), terms.avgdl, match_all)
+            passing = _fresh_where(con, delta, clause, params)
+            extra = np.flatnonzero((fresh > 0) & passing & (fresh >= floor))
+            best += [(delta.ids[i], float(fresh[i])) for i in extra]
+            total += len(extra)
+        best.sort(key=lambda hit: (-hit[1], hit[0]))
+        return Ranking(
+            [i for i, _ in best[:limit]], [s for _, s in best[:limit]], total, None, tuple(words)
+        )
 
     def _word_match(
         self,
@@ -162,10 +193,21 @@ class Ranker:
         limit: int,
         min_score: float | None,
         engine: str | None,
+        counted: Callable[[], VectorCounts] | None = None,
     ) -> Ranking:
+        """Cosine ranking. The SQL path (storage/search/vectors_once.py) takes `counted`, the
+        counts read elsewhere while the query was embedded (none with `min_score`)."""
         engine = self.engine(engine)
         if engine == "sql":
-            return self._vectors_in_sql(model, vector, where, limit, min_score)
+            with self._db.read() as con:
+                best = vectors_once.top(con, model, vector, filter_sql(where), limit, min_score)
+                found = (
+                    counted() if counted else self.vector_counts(model, where, min_score, vector)
+                )
+            if not found.stored:
+                return Ranking([], [], 0, _no_vectors(model))
+            notice = _missing_notice(found.missing, model)
+            return Ranking([i for i, _ in best], [s for _, s in best], found.total, notice)
         matrix, allowed = self._cache.matrix(model, where)
         if not len(matrix.ids):
             return Ranking([], [], 0, _no_vectors(model))
@@ -179,84 +221,11 @@ class Ranker:
         notice = self._unembedded_notice(model)
         return Ranking(list(matrix.ids[positions]), [float(s) for s in scores], total, notice)
 
-    def _vectors_in_sql(
-        self, model: str, vector: Any, where: PromptFilter, limit: int, min_score: float | None
-    ) -> Ranking:
-        """Cosine in DuckDB (array_cosine_similarity), nothing held: the top `limit` by a
-        top-N scan, and in one more pass the candidates and the live prompts with no vector
-        (the notice), counted from the ids alone."""
-        clause, params = filter_sql(where)
-        dims = len(vector)
-        # A literal of the float32 values: binding a list converts it element by element.
-        query = f"[{', '.join(map(repr, np.asarray(vector, np.float32).tolist()))}]::FLOAT[{dims}]"
-        scored = f"""
-            SELECT e.prompt_id, array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]),
-                                                        {query}) AS score
-            FROM prompt_embeddings e WHERE e.model = ? AND (? IS NULL OR score >= ?)
-            ORDER BY score DESC, e.prompt_id LIMIT ?"""
+    def vector_counts(
+        self, model: str, where: PromptFilter, min_score: float | None = None, vector: Any = None
+    ) -> VectorCounts:
         with self._db.read() as con:
-            # The nearest few of every vector, then the filter over those alone: a join of
-            # every vector with its prompt costs more than the cosines. Too few pass (a narrow
-            # filter): then the filter comes first.
-            ahead = limit * 4 + 20
-            rows = con.execute(
-                f"SELECT n.prompt_id, n.score FROM ({scored}) n JOIN prompts p "
-                f"ON p.id = n.prompt_id WHERE {clause} ORDER BY n.score DESC, n.prompt_id LIMIT ?",
-                [model, min_score, min_score, ahead, *params, limit],
-            ).fetchall()
-            if len(rows) < limit:
-                rows = con.execute(
-                    f"""
-                    SELECT e.prompt_id,
-                           array_cosine_similarity(CAST(e.embedding AS FLOAT[{dims}]), {query})
-                               AS score
-                    FROM prompt_embeddings e JOIN prompts p ON p.id = e.prompt_id
-                    WHERE e.model = ? AND {clause} AND (? IS NULL OR score >= ?)
-                    ORDER BY score DESC, e.prompt_id LIMIT ?
-                    """,
-                    [model, *params, min_score, min_score, limit],
-                ).fetchall()
-            sizes = con.execute(
-                "SELECT (SELECT count(*) FROM prompt_embeddings WHERE model = ?), "
-                "(SELECT count(*) FROM prompts)",
-                [model],
-            ).fetchone()
-            everyone = bool(sizes and sizes[0] == sizes[1])
-            counts: tuple[Any, ...] | None
-            if everyone and min_score is None:
-                # A vector per prompt (one per prompt and model, none for a deleted one): the
-                # candidates are the prompts passing the filter, and none lacks a vector.
-                passing = con.execute(f"SELECT count(*) FROM prompts p WHERE {clause}", params)
-                found = passing.fetchone()
-                counts = (found[0] if found else 0, 0, sizes[0] if sizes else 0)
-            elif min_score is None:
-                counts = con.execute(
-                    f"""
-                    SELECT count(*) FILTER (WHERE e.prompt_id IS NOT NULL AND {clause}),
-                           count(*) FILTER (WHERE e.prompt_id IS NULL AND p.archived_at IS NULL),
-                           (SELECT count(*) FROM prompt_embeddings WHERE model = ?)
-                    FROM prompts p LEFT JOIN prompt_embeddings e
-                         ON e.prompt_id = p.id AND e.model = ?
-                    """,
-                    [*params, model, model],
-                ).fetchone()
-            else:  # the candidates are those scoring at least min_score
-                counts = con.execute(
-                    f"""
-                    SELECT count(*) FILTER (WHERE array_cosine_similarity(
-                               CAST(e.embedding AS FLOAT[{dims}]), {query}) >= ? AND {clause}),
-                           count(*) FILTER (WHERE e.prompt_id IS NULL AND p.archived_at IS NULL),
-                           (SELECT count(*) FROM prompt_embeddings WHERE model = ?)
-                    FROM prompts p LEFT JOIN prompt_embeddings e
-                         ON e.prompt_id = p.id AND e.model = ?
-                    """,
-                    [min_score, *params, model, model],
-                ).fetchone()
-        total, missing, stored = (int(c) for c in counts) if counts else (0, 0, 0)
-        if not stored:
-            return Ranking([], [], 0, _no_vectors(model))
-        notice = _missing_notice(missing, model)
-        return Ranking([r[0] for r in rows], [float(r[1]) for r in rows], total, notice)
+            return vectors_once.counts(con, model, filter_sql(where), min_score, vector)
 
     def _unembedded_notice(self, model: str) -> str | None:
         return _missing_notice(self._cache.unembedded(model), model)

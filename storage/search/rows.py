@@ -4,12 +4,14 @@ longer than ranking 100,000 vectors). The rating column is left empty here: rati
 with feedback, not with prompts, and are cached on their own.
 
 Each row keeps a hash of its columns; after a write, one query compares them with the file's
-and only the rows that changed are fetched again."""
+and only the rows that changed are fetched again. A one-shot process holds no rows: `fetch`
+reads a page's. The only search module that builds Arrow tables (a CLI search imports none)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -86,3 +88,24 @@ class PromptRows:
         kept = [i for i, prompt_id in enumerate(ids) if prompt_id in self.at]
         rows = pa.array([self.at[ids[i]] for i in kept], pa.int64())
         return self.table.take(rows).drop_columns([HASH]), kept
+
+
+def fetch(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> tuple[pa.Table, list[int]]:
+    """ROWS_SELECT's columns for these prompts, in their order, and which of `ids` they are
+    (not deleted since ranked): read from the file, for a library that holds no rows. A join
+    with the ids as an Arrow table: an IN list of hundreds of ids is several times slower."""
+    con.register("_wanted", pa.table({"id": pa.array(ids, pa.string())}))
+    try:
+        found = con.execute(f"{ROWS_SELECT} SEMI JOIN _wanted w ON w.id = p.id").to_arrow_table()
+    finally:
+        con.unregister("_wanted")
+    at = {prompt_id: i for i, prompt_id in enumerate(found.column("id").to_pylist())}
+    kept = [i for i, prompt_id in enumerate(ids) if prompt_id in at]
+    return found.take(pa.array([at[ids[i]] for i in kept], pa.int64())), kept
+
+
+def scored(table: pa.Table, ratings_and_scores: Sequence[tuple[Any, float]]) -> pa.Table:
+    """A page of rows with each row's (average rating or None, search score) filled in."""
+    rated = pa.array([rating for rating, _ in ratings_and_scores], pa.float64())
+    table = table.set_column(table.schema.get_field_index("rating"), "rating", rated)
+    return table.append_column("score", pa.array([s for _, s in ratings_and_scores], pa.float64()))

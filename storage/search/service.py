@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import numpy as np
-import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.db.connection import load_fts
 from storage.db.database import Database
-from storage.db.lake_mirror import LakeMirror, Refresh
 from storage.errors import ValidationError
 from storage.models import SEARCH_MODES as MODES
 from storage.models import Prompt, PromptFilter, PromptPage, Record, short_id
@@ -25,8 +23,11 @@ from storage.search.cache import SearchCache
 from storage.search.embedding import EmbeddingProvider
 from storage.search.embeddings import EmbeddingService, _checked, embedding_text
 from storage.search.ranking import Ranker, Ranking, check_limit
-from storage.search.rows import ROWS_SELECT
 from storage.search.text_index import QueryWord, build_text_index
+from storage.search.vectors_once import VectorCounts
+
+if TYPE_CHECKING:  # imports pyarrow: a team library's, which a file's search does not pay
+    from storage.db.lake_mirror import LakeMirror, Refresh
 
 ENGINES = ("numpy", "sql")
 FUSION_DEPTH = 200  # how far down each ranking hybrid fuses (at least the page asked for)
@@ -129,16 +130,20 @@ class SearchService:
         """The ranked prompts as prompt_table's Arrow columns plus `score`, best first;
         `total` is how many prompts were ranked. `match_all`: text ranks only prompts that
         hold every query word (as you type, each word narrows the list)."""
+        from storage.search import rows  # Arrow: imported by the one method that returns it
+
         self.catch_up()
         ranking = self._rank(
             query, mode, where, offset + limit, min_score, provider, engine, match_all
         )
         ids, scores = ranking.ids[offset:], ranking.scores[offset:]
-        table, kept = self._page_rows(ids)
+        if self._db.interactive:  # every row held: no query
+            table, kept = self._cache.prompt_rows().take(ids)
+        else:  # loading every row would cost a one-shot call more than it saves
+            with self._db.read() as con:
+                table, kept = rows.fetch(con, ids)
         ratings = self._cache.ratings()
-        rated = pa.array([ratings.get(ids[i]) for i in kept], pa.float64())
-        table = table.set_column(table.schema.get_field_index("rating"), "rating", rated)
-        table = table.append_column("score", pa.array([scores[i] for i in kept], pa.float64()))
+        table = rows.scored(table, [(ratings.get(ids[i]), scores[i]) for i in kept])
         return PromptPage(table, ranking.total, offset, ranking.notice)
 
     def similar(self, ref: str, limit: int = 5, *, engine: str | None = None) -> SearchResult:
@@ -229,12 +234,31 @@ class SearchService:
         if mode == "text":
             return self._ranker.text(query, where, limit, min_score, match_all)
         chosen = self._cache.query_provider(provider)
-        vector = _checked(chosen, chosen.embed([query]), 1)[0]
-        if mode == "semantic":
-            return self._ranker.vectors(chosen.model, vector, where, limit, min_score, engine)
-        depth = max(limit, FUSION_DEPTH)
-        text = self._ranker.text(query, where, depth, None, match_all)
-        semantic = self._ranker.vectors(chosen.model, vector, where, depth, None, engine)
+        hybrid = mode == "hybrid"
+        depth = max(limit, FUSION_DEPTH) if hybrid else limit
+        floor = None if hybrid else min_score
+        text: Ranking | None = None
+        if self._ranker.engine(engine) == "sql" and floor is None:
+            # One query, answered in DuckDB: what needs no query vector (the text ranking, the
+            # counts) is read on a second thread while this one embeds the query (the model
+            # loads in a one-shot process: 0.1-0.2 s), and while DuckDB ranks the vectors. A
+            # read held through both keeps the file open: a library that lingers on no
+            # connection would otherwise open and close it in two threads at once.
+            with self._db.read(), ThreadPoolExecutor(max_workers=1) as pool:
+                early = pool.submit(self._needing_no_vector, query, where, depth, match_all,
+                                    chosen.model, hybrid)  # fmt: skip
+                vector = _checked(chosen, chosen.embed([query]), 1)[0]
+                semantic = self._ranker.vectors(
+                    chosen.model, vector, where, depth, None, engine, lambda: early.result()[1]
+                )
+                text = early.result()[0]
+        else:
+            vector = _checked(chosen, chosen.embed([query]), 1)[0]
+            semantic = self._ranker.vectors(chosen.model, vector, where, depth, floor, engine)
+        if not hybrid:
+            return semantic
+        if text is None:
+            text = self._ranker.text(query, where, depth, None, match_all, counted=False)
         fusion = fusion_for(chosen.model)
         fused: dict[str, float] = {}
         for ranking, weight in ((text, 1.0), (semantic, fusion.semantic)):
@@ -252,49 +276,36 @@ class SearchService:
             text.words,
         )
 
+    def _needing_no_vector(
+        self, query: str, where: PromptFilter, depth: int, match_all: bool, model: str,
+        hybrid: bool,
+    ) -> tuple[Ranking | None, VectorCounts]:  # fmt: skip
+        text = (
+            self._ranker.text(query, where, depth, None, match_all, counted=False)
+            if hybrid
+            else None
+        )
+        return text, self._ranker.vector_counts(model, where)
+
     def _hits(self, ranking: Ranking) -> list[SearchHit]:
         if not ranking.ids:
             return []
         with self._db.read() as con:
-            found = _rows_of(
-                con, "SELECT p.id, p.name, p.folder, p.tags, p.content FROM prompts p", ranking.ids
-            )
-        by_id = {row["id"]: row for row in found.to_pylist()}
+            found = con.execute(
+                "SELECT p.id, p.name, p.folder, p.tags, p.content FROM prompts p "
+                "WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[])))",
+                [ranking.ids],
+            ).fetchall()
+        by_id = {row[0]: row for row in found}
         pattern = _hit_pattern(ranking.words)
         hits = []
         for prompt_id, score in zip(ranking.ids, ranking.scores, strict=True):
             if prompt_id not in by_id:  # deleted since it was ranked
                 continue
-            row = by_id[prompt_id]
-            text, marks = snippet(row["content"], pattern)
-            hits.append(
-                SearchHit(
-                    prompt_id, row["name"], row["folder"], tuple(row["tags"]), score, text, marks
-                )
-            )
+            _, name, folder, tags, content = by_id[prompt_id]
+            text, marks = snippet(content, pattern)
+            hits.append(SearchHit(prompt_id, name, folder, tuple(tags), score, text, marks))
         return hits
-
-    def _page_rows(self, ids: Sequence[str]) -> tuple[pa.Table, list[int]]:
-        """ROWS_SELECT's columns for these prompts in their order, and which of `ids` they are
-        (not deleted since ranked): from memory for a lingering (interactive) library, else
-        fetched, as loading every row would cost a one-shot call more than it saves."""
-        if self._db.interactive:
-            return self._cache.prompt_rows().take(ids)
-        with self._db.read() as con:
-            found = _rows_of(con, ROWS_SELECT, ids)
-        at = {prompt_id: i for i, prompt_id in enumerate(found.column("id").to_pylist())}
-        kept = [i for i, prompt_id in enumerate(ids) if prompt_id in at]
-        return found.take(pa.array([at[ids[i]] for i in kept], pa.int64())), kept
-
-
-def _rows_of(con: duckdb.DuckDBPyConnection, select: str, ids: Sequence[str]) -> pa.Table:
-    """`select` (FROM prompts p, no WHERE) for these prompt ids, in no particular order. A
-    join with the ids as an Arrow table: an IN list of hundreds of ids is several times slower."""
-    con.register("_wanted", pa.table({"id": pa.array(ids, pa.string())}))
-    try:
-        return con.execute(f"{select} SEMI JOIN _wanted w ON w.id = p.id").to_arrow_table()
-    finally:
-        con.unregister("_wanted")
 
 
 def _hit_pattern(words: Sequence[QueryWord]) -> re.Pattern[str] | None:

@@ -14,8 +14,9 @@ entries are ignored. Deleted and archived prompts drop out through the caller's 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -128,8 +129,110 @@ class Delta:
     tf: dict[str, dict[int, int]]
     new_docs: int  # of `ids`, how many the index does not hold at all
 
+    @classmethod
+    def empty(cls, n_docs: int) -> Delta:
+        return cls(np.zeros(n_docs, bool), (), np.zeros(0), {}, 0)
+
     def df(self, term: str) -> int:
         return len(self.tf.get(term, ()))
+
+    def score(
+        self,
+        groups: Sequence[Sequence[str]],
+        idf_of: Callable[[str], float],
+        avgdl: float,
+        match_all: bool,
+    ) -> Floats:
+        """BM25 of each of `ids`, as TextIndex.score gives an indexed doc's."""
+        fresh = np.zeros(len(self.ids))
+        words_in = np.zeros(len(self.ids), np.int32)
+        for group in groups:
+            best = np.zeros(len(self.ids))
+            for term in group:
+                counts = self.tf.get(term)
+                if counts:
+                    at = np.fromiter(counts, np.int64, len(counts))
+                    tf = np.fromiter(counts.values(), np.float64, len(counts))
+                    weight = idf_of(term) * bm25_weight(tf, self.lengths[at], avgdl)
+                    best[at] = np.maximum(best[at], weight)
+            fresh += best
+            words_in += best > 0
+        if match_all:
+            fresh[words_in < len(groups)] = 0.0
+        return fresh
+
+
+def unchanged(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the prompts are what the index was built from (then the delta is empty)."""
+    try:
+        found = con.execute(f"SELECT signature = ({INDEXED_SIGNATURE}) FROM {FTS}.build")
+    except duckdb.BinderException:  # built before the signature was kept
+        return False
+    row = found.fetchone()
+    return bool(row and row[0])
+
+
+def delta_of(con: duckdb.DuckDBPyConnection, n_docs: int) -> Delta:
+    """The prompts whose indexed version is not their current one, tokenised (`n_docs`: the
+    index's docid range)."""
+    changed = con.execute(
+        f"SELECT p.id, d.docid FROM prompts p LEFT JOIN {FTS}.docs d ON d.name = p.id "
+        f"LEFT JOIN {FTS}.doc_versions v ON v.docid = d.docid "
+        "WHERE v.version IS DISTINCT FROM p.current_version ORDER BY p.id"
+    ).fetchall()
+    stale = np.zeros(n_docs, bool)
+    stale[[int(docid) for _, docid in changed if docid is not None]] = True
+    ids = tuple(str(prompt_id) for prompt_id, _ in changed)
+    position = {prompt_id: i for i, prompt_id in enumerate(ids)}
+    lengths = np.zeros(len(ids))
+    tf: dict[str, dict[int, int]] = {}
+    if ids:
+        found = con.execute(
+            f"SELECT id, stem(w, 'porter') AS term, count(*) FROM ("
+            f"  SELECT p.id, unnest({_DOC_TOKENS}) AS w FROM prompts p "
+            "   WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+            f") WHERE w <> '' AND w NOT IN (SELECT sw FROM {FTS}.stopwords) GROUP BY ALL",
+            [list(ids)],
+        ).fetchall()
+        for prompt_id, term, count in found:
+            i = position[prompt_id]
+            tf.setdefault(term, {})[i] = int(count)
+            lengths[i] += count
+    new_docs = sum(1 for _, docid in changed if docid is None)
+    return Delta(stale, ids, lengths, tf, new_docs)
+
+
+def expand(
+    word: QueryWord, terms: Sequence[str], known: Container[str], df: Callable[[str], int],
+    delta: Delta,
+) -> list[str]:  # fmt: skip
+    """The dictionary terms (`terms`, sorted; `known` holds them) a query word stands for: its
+    stem; for a prefix also every term that starts with what was typed, and a stem the typed
+    word runs just past ("termina" -> "termin"), most frequent (`df`) first."""
+    if not word.prefix or len(word.raw) < 2:
+        return [word.stem]
+    found = {word.stem}
+    for start in {word.raw, word.stem}:
+        at = bisect.bisect_left(terms, start)
+        while at < len(terms) and terms[at].startswith(start):
+            found.add(terms[at])
+            at += 1
+        found.update(t for t in delta.tf if t.startswith(start))
+    for cut in prefix_cuts(word.raw):
+        if word.raw[:cut] in known or word.raw[:cut] in delta.tf:
+            found.add(word.raw[:cut])
+    ranked = sorted(found, key=lambda t: (t != word.stem, -df(t), t))
+    return ranked[:MAX_EXPANSIONS]
+
+
+def idf(docs: int, df: int) -> float:
+    return float(np.log10((docs - df + 0.5) / (df + 0.5) + 1))
+
+
+def bm25_weight(tf: Floats, lengths: Floats, avgdl: float) -> Floats:
+    """A term's BM25 weight in docs of these lengths, before its idf (TextSql scores alike)."""
+    avgdl = avgdl or float(lengths.mean() if len(lengths) else 1.0) or 1.0
+    return tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths / avgdl))
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,125 +282,15 @@ class TextIndex:
             avgdl=float(stats[1]) if stats and stats[1] is not None else 0.0,
         )
 
-    @classmethod
-    def load_terms(
-        cls, con: duckdb.DuckDBPyConnection, build_id: str, words: Sequence[QueryWord]
-    ) -> TextIndex:
-        """The index reduced to what `words` can stand for (their stems, the terms a prefix
-        starts and the stems it runs past, as `expand` picks them) and the docs holding
-        those: what one query needs, read in milliseconds where `load` reads every posting.
-        `expand` and `score` answer on it exactly as on the whole index."""
-        exact = [w.stem for w in words]
-        exact += [w.raw[:cut] for w in words if w.prefix for cut in _cuts(w.raw)]
-        starts = [s for w in words if w.prefix and len(w.raw) >= 2 for s in {w.raw, w.stem}]
-        words_found = con.execute(
-            f"SELECT termid, term, df FROM {FTS}.dict "
-            "WHERE term IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
-            f"OR termid IN (SELECT termid FROM (SELECT termid, row_number() OVER (PARTITION BY "
-            f"s ORDER BY df DESC, term) AS n FROM {FTS}.dict, "
-            "unnest(CAST(? AS VARCHAR[])) AS t(s) "
-            f"WHERE starts_with(term, s)) WHERE n <= {MAX_EXPANSIONS * 2}) ORDER BY term",
-            [exact, starts],
-        ).fetchnumpy()
-        termids = np.asarray(words_found["termid"], np.int64)
-        sizes = con.execute(
-            f"SELECT (SELECT max(termid) FROM {FTS}.dict), (SELECT max(docid) FROM {FTS}.docs), "
-            f"num_docs, avgdl FROM {FTS}.stats"
-        ).fetchone()
-        n_terms, n_docs = (int(sizes[0]) + 1, int(sizes[1]) + 1) if sizes and sizes[1] else (0, 0)
-        df = np.zeros(n_terms, np.int64)
-        df[termids] = words_found["df"]
-        post = con.execute(
-            f"SELECT termid, docid, tf FROM {FTS}.postings "
-            "WHERE termid IN (SELECT unnest(CAST(? AS BIGINT[]))) ORDER BY termid, docid",
-            [termids.tolist()],
-        ).fetchnumpy()
-        termid = np.asarray(post["termid"], np.int64)
-        docs = con.execute(
-            f"SELECT d.docid, d.name, d.len, v.version FROM {FTS}.docs d "
-            f"JOIN {FTS}.doc_versions v USING (docid) WHERE d.docid IN "
-            f"(SELECT DISTINCT docid FROM {FTS}.postings "
-            "WHERE termid IN (SELECT unnest(CAST(? AS BIGINT[]))))",
-            [termids.tolist()],
-        ).fetchnumpy()
-        doc_len, doc_ids, doc_version = _doc_arrays(docs, n_docs)
-        terms = [str(t) for t in words_found["term"]]
-        return cls(
-            build_id=build_id,
-            terms=terms,
-            termids=dict(zip(terms, termids.tolist(), strict=True)),
-            df=df,
-            offsets=np.searchsorted(termid, np.arange(n_terms + 1)).astype(np.int64),
-            post_docs=np.asarray(post["docid"], np.int64),
-            post_tf=np.asarray(post["tf"], np.float64),
-            doc_len=doc_len,
-            doc_ids=doc_ids,
-            doc_version=doc_version,
-            num_docs=int(sizes[2]) if sizes else 0,
-            avgdl=float(sizes[3]) if sizes and sizes[3] is not None else 0.0,
-        )
-
     # -- what changed since the build ------------------------------------------------------
 
-    def unchanged(self, con: duckdb.DuckDBPyConnection) -> bool:
-        """Whether the prompts are what the index was built from (then the delta is empty)."""
-        try:
-            found = con.execute(f"SELECT signature = ({INDEXED_SIGNATURE}) FROM {FTS}.build")
-        except duckdb.BinderException:  # built before the signature was kept
-            return False
-        row = found.fetchone()
-        return bool(row and row[0])
-
-    def empty_delta(self) -> Delta:
-        return Delta(np.zeros(len(self.doc_ids), bool), (), np.zeros(0), {}, 0)
-
     def delta(self, con: duckdb.DuckDBPyConnection) -> Delta:
-        changed = con.execute(
-            f"SELECT p.id, d.docid FROM prompts p LEFT JOIN {FTS}.docs d ON d.name = p.id "
-            f"LEFT JOIN {FTS}.doc_versions v ON v.docid = d.docid "
-            "WHERE v.version IS DISTINCT FROM p.current_version ORDER BY p.id"
-        ).fetchall()
-        stale = np.zeros(len(self.doc_ids), bool)
-        stale[[int(docid) for _, docid in changed if docid is not None]] = True
-        ids = tuple(str(prompt_id) for prompt_id, _ in changed)
-        position = {prompt_id: i for i, prompt_id in enumerate(ids)}
-        lengths = np.zeros(len(ids))
-        tf: dict[str, dict[int, int]] = {}
-        if ids:
-            found = con.execute(
-                f"SELECT id, stem(w, 'porter') AS term, count(*) FROM ("
-                f"  SELECT p.id, unnest({_DOC_TOKENS}) AS w FROM prompts p "
-                "   WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[])))"
-                f") WHERE w <> '' AND w NOT IN (SELECT sw FROM {FTS}.stopwords) GROUP BY ALL",
-                [list(ids)],
-            ).fetchall()
-            for prompt_id, term, count in found:
-                i = position[prompt_id]
-                tf.setdefault(term, {})[i] = int(count)
-                lengths[i] += count
-        new_docs = sum(1 for _, docid in changed if docid is None)
-        return Delta(stale, ids, lengths, tf, new_docs)
+        return delta_of(con, len(self.doc_ids))
 
     # -- scoring ---------------------------------------------------------------------------
 
     def expand(self, word: QueryWord, delta: Delta) -> list[str]:
-        """The dictionary terms a query word stands for: its stem; for a prefix also every
-        term that starts with what was typed, and a stem the typed word runs just past
-        ("termina" -> "termin"), most frequent first."""
-        if not word.prefix or len(word.raw) < 2:
-            return [word.stem]
-        found = {word.stem}
-        for start in {word.raw, word.stem}:
-            at = bisect.bisect_left(self.terms, start)
-            while at < len(self.terms) and self.terms[at].startswith(start):
-                found.add(self.terms[at])
-                at += 1
-            found.update(t for t in delta.tf if t.startswith(start))
-        for cut in _cuts(word.raw):
-            if word.raw[:cut] in self.termids or word.raw[:cut] in delta.tf:
-                found.add(word.raw[:cut])
-        ranked = sorted(found, key=lambda t: (t != word.stem, -self._df(t, delta), t))
-        return ranked[:MAX_EXPANSIONS]
+        return expand(word, self.terms, self.termids, partial(self._df, delta=delta), delta)
 
     def _df(self, term: str, delta: Delta) -> int:
         """Docs holding the term now: the index's count, less its stale docs, plus the delta."""
@@ -307,15 +300,6 @@ class TextIndex:
         docs = self.post_docs[self.offsets[termid] : self.offsets[termid + 1]]
         return int(self.df[termid]) - int(delta.stale[docs].sum()) + delta.df(term)
 
-    def _idf(self, term: str, delta: Delta) -> float:
-        docs = self.num_docs + delta.new_docs
-        df = self._df(term, delta)
-        return float(np.log10((docs - df + 0.5) / (df + 0.5) + 1))
-
-    def _weight(self, tf: Floats, lengths: Floats) -> Floats:
-        avgdl = self.avgdl or float(lengths.mean() if len(lengths) else 1.0) or 1.0
-        return tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths / avgdl))
-
     def score(
         self, groups: Sequence[Sequence[str]], delta: Delta, *, match_all: bool = False
     ) -> tuple[Floats, Floats]:
@@ -323,49 +307,27 @@ class TextIndex:
         word adds the score of the best of the terms it stands for. With `match_all`, a doc
         that lacks any query word scores 0 (typing another word narrows the result)."""
         indexed = np.zeros(len(self.doc_ids))
-        fresh = np.zeros(len(delta.ids))
         words_in = np.zeros(len(self.doc_ids), np.int32)
-        words_in_fresh = np.zeros(len(delta.ids), np.int32)
         for group in groups:
             best = np.zeros(len(self.doc_ids))
-            best_fresh = np.zeros(len(delta.ids))
             for term in group:
-                idf = self._idf(term, delta)
                 termid = self.termids.get(term)
                 if termid is not None:
                     start, end = self.offsets[termid], self.offsets[termid + 1]
                     docs = self.post_docs[start:end]
-                    weight = idf * self._weight(self.post_tf[start:end], self.doc_len[docs])
+                    weight = self._idf(term, delta) * bm25_weight(
+                        self.post_tf[start:end], self.doc_len[docs], self.avgdl
+                    )
                     best[docs] = np.maximum(best[docs], weight)
-                counts = delta.tf.get(term)
-                if counts:
-                    at = np.fromiter(counts, np.int64, len(counts))
-                    tf = np.fromiter(counts.values(), np.float64, len(counts))
-                    weight = idf * self._weight(tf, delta.lengths[at])
-                    best_fresh[at] = np.maximum(best_fresh[at], weight)
             indexed += best
-            fresh += best_fresh
             words_in += best > 0
-            words_in_fresh += best_fresh > 0
         if match_all:
             indexed[words_in < len(groups)] = 0.0
-            fresh[words_in_fresh < len(groups)] = 0.0
         indexed[delta.stale] = 0.0
-        return indexed, fresh
+        return indexed, delta.score(groups, partial(self._idf, delta=delta), self.avgdl, match_all)
 
-    def term_docs_where(
-        self, con: duckdb.DuckDBPyConnection, clause: str, params: Sequence[object]
-    ) -> Bools:
-        """`docs_where` for the docs holding this index's terms only (a `load_terms` index)."""
-        found = con.execute(
-            f"SELECT d.docid FROM {FTS}.docs d JOIN prompts p ON p.id = d.name "
-            f"WHERE d.docid IN (SELECT docid FROM {FTS}.postings "
-            f"WHERE termid IN (SELECT unnest(CAST(? AS BIGINT[])))) AND {clause}",
-            [list(self.termids.values()), *params],
-        ).fetchnumpy()
-        allowed = np.zeros(len(self.doc_ids), bool)
-        allowed[np.asarray(found["docid"], np.int64)] = True
-        return allowed
+    def _idf(self, term: str, delta: Delta) -> float:
+        return idf(self.num_docs + delta.new_docs, self._df(term, delta))
 
     def docs_where(
         self, con: duckdb.DuckDBPyConnection, clause: str, params: Sequence[object]
@@ -395,6 +357,6 @@ def _doc_arrays(
     return doc_len, doc_ids, doc_version
 
 
-def _cuts(raw: str) -> range:
+def prefix_cuts(raw: str) -> range:
     """The lengths at which a word being typed may have run past a stem ("termina")."""
     return range(max(3, len(raw) - 2), len(raw))

@@ -48,6 +48,11 @@ class VectorMatrix:
         matrix = np.ascontiguousarray(flat.to_numpy(), dtype=np.float32).reshape(len(ids), dims)
         return cls(model, dims, ids, matrix, signature)
 
+    def current(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the file still holds the vectors this matrix was loaded from."""
+        found = con.execute(VECTORS_SIGNATURE, [self.model]).fetchone()
+        return tuple(found or ()) == self.signature
+
     def position(self, prompt_id: str) -> int | None:
         at = int(np.searchsorted(self.ids, prompt_id))
         return at if at < len(self.ids) and self.ids[at] == prompt_id else None

@@ -1,5 +1,6 @@
 """A verb imports only what it needs: `--help`, `list`, `show` and `render` load none of
-numpy, pyarrow, httpx or Textual (issue 18: a CLI fast enough for scripts and shell pickers).
+numpy, pyarrow, httpx or Textual, and `search` only numpy (issue 18: a CLI fast enough for
+scripts and shell pickers).
 
 Each command runs in a fresh interpreter (through tui.main.main, as the console script does)
 on a real library file, which then reports every module it imported."""
@@ -82,12 +83,17 @@ def test_a_short_id_works_too(tmp_path: Path, db: Path, sample: dict[str, str]) 
     assert _heavy(modules) == []
 
 
-def test_text_search_still_works_and_imports_what_it_needs(
-    tmp_path: Path, db: Path, sample: dict[str, str]
+@pytest.mark.parametrize("mode", ["text", "semantic", "hybrid"])
+def test_a_search_imports_numpy_and_nothing_else_heavy(
+    tmp_path: Path, db: Path, sample: dict[str, str], mode: str
 ) -> None:
-    out, modules = _run(tmp_path, db, "search", "summarise", "--mode", "text")
+    """A one-shot search ranks in DuckDB: no Arrow tables, no HTTP client (the bundled model
+    embeds the query), and only the query's rows of the model's table (no safetensors)."""
+    out, modules = _run(tmp_path, db, "search", "summarise", "--mode", mode)
     assert "Summarise" in out
-    assert "numpy" in modules  # BM25 ranks in numpy: the names come when the verb needs them
+    assert "numpy" in modules  # the query's vector, and BM25: names come when the verb needs them
+    assert [m for m in _heavy(modules) if not m.startswith("numpy")] == []
+    assert "safetensors" not in modules
 
 
 def test_every_facade_name_is_there_when_asked_for() -> None:

@@ -205,3 +205,40 @@ def test_a_version_three_library_keeps_its_vectors_without_the_key(tmp_path: Pat
             "WHERE table_name = 'prompt_embeddings' AND constraint_type = 'PRIMARY KEY'"
         )
         assert keys == [(0,)]
+
+
+def test_a_version_four_library_gains_every_later_table_and_column(tmp_path: Path) -> None:
+    """A library from before runs (version 4): every migration since runs against tables as
+    they were then, so one that alters a later table must not assume it exists."""
+    path = tmp_path / "v4.duckdb"
+    with Library(path) as library:
+        prompt = library.prompts.create("Kept", "a prompt from version 4")
+        library.usage.record(prompt.id)
+    con = duckdb.connect(str(path))
+    later = [t for t, v in storage.db.schema.TABLE_ADDED_IN.items() if v > 4]
+    for view in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE schema_name = 'mart' AND NOT internal"
+    ).fetchall():
+        con.execute(f"DROP VIEW mart.{view[0]}")
+    for macro in con.execute(
+        "SELECT DISTINCT function_name FROM duckdb_functions() "
+        "WHERE schema_name = 'mart' AND function_type = 'table_macro'"
+    ).fetchall():
+        con.execute(f"DROP MACRO TABLE mart.{macro[0]}")
+    for table in later:
+        con.execute(f"DROP TABLE {table}")
+    for table in ("usage_events", "feedback", "generations"):
+        con.execute(f"ALTER TABLE {table} DROP COLUMN actor")
+    con.execute("ALTER TABLE enhancement_history DROP COLUMN run_id")
+    con.execute("DELETE FROM schema_migrations WHERE version > 4")
+    con.close()
+    with Library(path) as library:
+        assert library.prompts.get(prompt.id).usage_count == 1
+        _, found = library.db.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        )
+        assert set(later) <= {name for (name,) in found}
+        _, actors = library.db.query("SELECT actor FROM usage_events")
+        assert actors == [(None,)]
+        _, versions = library.db.query("SELECT max(version) FROM schema_migrations")
+        assert versions == [(SCHEMA_VERSION,)]

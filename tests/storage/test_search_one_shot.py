@@ -84,3 +84,20 @@ def test_prompts_without_vectors_are_counted_alike(both: tuple[Library, Library]
     cold = once.search.search("gardening", "semantic", limit=5)
     assert cold.notice == warm.notice and cold.notice and "2 prompts have no vector" in cold.notice
     assert cold.total == warm.total
+
+
+@pytest.mark.parametrize("mode", ["text", "hybrid"])
+def test_every_word_and_a_floor_once_as_held(both: tuple[Library, Library], mode: str) -> None:
+    """match_all (as typed in browse and pick) and min_score rank in DuckDB as in memory."""
+    held, once = both
+    for query in ("linux t", "act as a", "write a poem", "2,000 words"):
+        warm = held.search.table(query, mode, limit=15, match_all=True)
+        cold = once.search.table(query, mode, limit=15, match_all=True)
+        assert cold.table["id"].to_pylist() == warm.table["id"].to_pylist(), query
+        assert cold.table["score"].to_pylist() == warm.table["score"].to_pylist(), query
+        assert cold.total == warm.total
+    floor = 1.0 if mode == "text" else 0.05
+    warm_hits = held.search.search("linux terminal", mode, limit=50, min_score=floor)
+    cold_hits = once.search.search("linux terminal", mode, limit=50, min_score=floor)
+    assert [h.prompt_id for h in cold_hits.hits] == [h.prompt_id for h in warm_hits.hits]
+    assert cold_hits.total == warm_hits.total and all(h.score >= floor for h in cold_hits.hits)

@@ -7,9 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from storage.errors import ValidationError
 from storage.models import EMBEDDING_PROVIDERS as PROVIDERS
@@ -18,11 +16,15 @@ from storage.remote.settings import Chosen, SettingsTable, layered, settings_rep
 from storage.remote.urls import redact_url
 from storage.search.embedding.base import EmbeddingProvider
 from storage.search.embedding.local import LocalProvider
-from storage.search.embedding.ollama import OllamaProvider
-from storage.search.embedding.openai import OpenAIProvider
 from storage.search.embedding.wordllama import DIMS as WORDLLAMA_DIMS
 from storage.search.embedding.wordllama import MODEL as WORDLLAMA_MODEL
 from storage.search.embedding.wordllama import WordLlamaProvider
+
+if TYPE_CHECKING:
+    import httpx
+
+# The HTTP providers (and httpx) are imported where they are made or their defaults are read:
+# the bundled model's settings need neither.
 
 DEFAULT_PROVIDER = "wordllama"
 LOCAL_DIMS = 384
@@ -89,8 +91,12 @@ def make_provider(
     if settings.provider == "local":
         return LocalProvider(dims=settings.dims or LOCAL_DIMS)
     if settings.provider == "openai":
+        from storage.search.embedding.openai import OpenAIProvider
+
         return OpenAIProvider(settings, transport=transport, sleep=sleep)
     if settings.provider == "ollama":
+        from storage.search.embedding.ollama import OllamaProvider
+
         return OllamaProvider(settings, transport=transport, sleep=sleep)
     raise ValidationError("provider", settings.provider, f"must be one of {', '.join(PROVIDERS)}")
 
@@ -132,11 +138,15 @@ def _validated(provider: str, chosen: Chosen) -> ProviderSettings:
                 value("base_url")[0], redact_url(base_url), f"{provider} needs none"
             )
     elif provider == "openai":
+        from storage.search.embedding.openai import OpenAIProvider
+
         model = model or OpenAIProvider.default_model
         base_url = base_url or OpenAIProvider.default_url
         if api_key is None and base_url == OpenAIProvider.default_url:
             raise checks.missing_key("embedding", "openai", "OPENAI_API_KEY")
     else:
+        from storage.search.embedding.ollama import OllamaProvider
+
         model = model or OllamaProvider.default_model
         base_url = base_url or OllamaProvider.default_url
     settings = ProviderSettings(
