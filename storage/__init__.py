@@ -46,6 +46,7 @@ from storage.runs.phases import METHODS, PHASES, Enhancement
 
 if TYPE_CHECKING:
     from storage.llm import (
+        CHAT_PROVIDERS,
         ChatEvent,
         ChatProvider,
         Finished,
@@ -80,6 +81,7 @@ if TYPE_CHECKING:
 
 # Each name imported on first use, from its module.
 _ON_USE = {
+    "CHAT_PROVIDERS": "storage.llm",
     "ChatEvent": "storage.llm",
     "ChatProvider": "storage.llm",
     "Finished": "storage.llm",
@@ -125,6 +127,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "CHAT_PROVIDERS",
     "EXPORT_FORMATS",
     "GENERATION_FIELDS",
     "IMPORT_FORMATS",

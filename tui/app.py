@@ -39,15 +39,19 @@ from tui.screens.analytics import AnalyticsScreen
 from tui.screens.backup import BackupScreen
 from tui.screens.base import DeckScreen
 from tui.screens.browse import BrowseScreen
+from tui.screens.compare import CompareScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.edit import EditScreen
 from tui.screens.help import HelpScreen
 from tui.screens.import_file import ImportScreen
 from tui.screens.lineage import LineageScreen
 from tui.screens.rate import RateScreen
+from tui.screens.run import RunScreen
+from tui.screens.runs import RunsScreen
 from tui.screens.variables import VariablesScreen
 from tui.shared.formatting import embed_summary
 from tui.shared.settings import Settings, configured_embedder, library_options, load_settings
+from tui.widgets.model_choice import Choice
 
 LINGER_SECONDS = 2.0
 EMBED_BATCH = 1024  # a batch is embedded with the file let go: about half a second offline
@@ -170,6 +174,18 @@ class PromptdeckApp(App[None]):
 
     def open_analytics(self) -> None:
         self.push_screen(AnalyticsScreen())
+
+    def open_run(self, ref: str) -> None:
+        self.push_screen(RunScreen(ref))
+
+    def open_runs(self, prompt_id: str) -> None:
+        self.push_screen(RunsScreen(prompt_id))
+
+    def open_compare(
+        self, prompt_id: str, values: dict[str, str], version: str, provider: str, model: str
+    ) -> None:
+        """Side A as given (the run screen's, or a past run's); side B chosen on the screen."""
+        self.push_screen(CompareScreen(prompt_id, values, Choice(provider, model, version)))
 
     def open_backup(self) -> None:
         self.push_screen(BackupScreen())

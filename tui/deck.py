@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Protocol, cast
 
 from storage import Library
+from tui.shared.settings import Settings
 
 
 class Deck(Protocol):
     library: Library
+    settings: Settings  # the user's config.toml (its [llm] table: what runs use)
     # Bumped by every write (and by a reload after CLI writes): a screen that shows library
     # data and saw an older number reads again when it is shown.
     generation: int
@@ -24,6 +26,14 @@ class Deck(Protocol):
     def open_lineage(self, prompt_id: str) -> None: ...
 
     def open_analytics(self) -> None: ...
+
+    def open_run(self, ref: str) -> None: ...
+
+    def open_runs(self, prompt_id: str) -> None: ...
+
+    def open_compare(
+        self, prompt_id: str, values: dict[str, str], version: str, provider: str, model: str
+    ) -> None: ...
 
     def open_backup(self) -> None: ...
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from storage import SaveNotice, SearchHit
+    from storage import PreparedRun, Run, SaveNotice, SearchHit
     from storage.errors import PromptdeckError
-    from storage.models import Prompt, PromptFilter, PromptPage, PromptVersion, Tag
+    from storage.models import Prompt, PromptFilter, PromptPage, PromptVersion, Resolved, Tag
     from tui.pick.pages import PickPage
 
 
@@ -163,6 +163,56 @@ class Restored(Message):
 @dataclass
 class RenderCopied(Message):
     text: str
+
+
+# -- running prompts: the run, history and compare screens' workers ---------------------------
+
+
+@dataclass
+class RunTargetLoaded(Message):
+    """The prompt (and the version) a run screen sends, read for its variables and model."""
+
+    target: Resolved
+
+
+@dataclass
+class AnswerStarted(Message):
+    """A run was prepared and sent; `side` is which answer pane it fills (run, a, b)."""
+
+    side: str
+    prepared: PreparedRun
+
+
+@dataclass
+class AnswerDelta(Message):
+    """The answer's text that arrived since the last one (batched: a few a second)."""
+
+    side: str
+    text: str
+
+
+@dataclass
+class AnswerEnded(Message):
+    """The answer ended: `run` as recorded (None when nothing was sent: bad settings, a
+    missing variable), `error` the one-line reason it failed, if it did."""
+
+    side: str
+    run: Run | None
+    error: str | None = None
+
+
+@dataclass
+class RunsLoaded(Message):
+    """A prompt's runs, newest first."""
+
+    runs: list[Run]
+
+
+@dataclass
+class RunRead(Message):
+    """One run, whole."""
+
+    run: Run
 
 
 # -- the picker (promptdeck pick) -------------------------------------------------------------

@@ -55,6 +55,10 @@ class DuckDBFile:
         self._shared: duckdb.DuckDBPyConnection | None = None
         self._shared_users = 0
         self._shared_lock = threading.Lock()
+        # Write transactions of this process take turns: two at once (the TUI's workers: two
+        # runs recorded side by side, a save while an embedding batch is stored) would
+        # otherwise make DuckDB refuse the second with "Conflict on update".
+        self._write_turn = threading.RLock()
         self._release_timer: threading.Timer | None = None
 
     @property
@@ -163,7 +167,7 @@ class DuckDBFile:
         self._require_open()
         if self.read_only:
             raise PromptdeckError(f"{self.path}: library is open read-only", file=str(self.path))
-        with self._typed_errors(), self._connection() as con:
+        with self._write_turn, self._typed_errors(), self._connection() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con

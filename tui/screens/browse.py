@@ -62,6 +62,10 @@ class BrowseScreen(DeckScreen[None]):
             "Copy the content to the clipboard (OSC 52, works over SSH)"),
         key("u", "use", "Use", "browse.use",
             "Fill in the variables, copy the rendered text and record a use"),
+        key("x", "run", "Run", "browse.run",
+            "Run the prompt: fill its variables, choose the model, watch the answer stream in"),
+        key("X", "runs", "Runs", "browse.runs",
+            "The prompt's runs, newest first (and compare from there)", show=False),
         key("r", "rate", "Rate", "browse.rate", "Rate the prompt 1 to 5"),
         key("a", "archive", "Archive", "browse.archive",
             "Archive the prompt (or restore it, in the archive)"),
@@ -401,6 +405,14 @@ class BrowseScreen(DeckScreen[None]):
     def action_use(self) -> None:
         if prompt_id := self._current():
             self.deck.use_prompt(prompt_id)
+
+    def action_run(self) -> None:
+        if prompt_id := self._current():
+            self.deck.open_run(prompt_id)
+
+    def action_runs(self) -> None:
+        if prompt_id := self._current():
+            self.deck.open_runs(prompt_id)
 
     def action_rate(self) -> None:
         if prompt_id := self._current():

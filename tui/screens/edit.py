@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane, TextArea
 from storage import clean_fields
 from storage.errors import PromptdeckError
 from storage.models import Prompt, short_id
+from tui.keys import key
 from tui.messages import (
     LibraryChanged,
     Loaded,
@@ -109,6 +110,14 @@ class EditScreen(DeckScreen[None]):
             id="edit.copy_rendered",
             tooltip="Copy the rendered text (Variables) and record a render of the saved prompt",
         ),
+        key(
+            "f5",
+            "run",
+            "Run",
+            "edit.run",
+            "Run the prompt (unsaved changes are saved first: a run names its version)",
+        ),
+        key("f6", "runs", "Runs", "edit.runs", "This prompt's runs", show=False),
         Binding(
             "ctrl+e",
             "focus_editor",
@@ -128,6 +137,7 @@ class EditScreen(DeckScreen[None]):
         self.saved_id: str | None = None
         self._variables_timer: Timer | None = None
         self._loaded = prompt_id is None and parent_id is None
+        self._run_after_save = False
 
     @property
     def mode(self) -> str:
@@ -292,6 +302,7 @@ class EditScreen(DeckScreen[None]):
             return
 
         def with_message(message: str | None) -> None:
+            self._run_after_save = self._run_after_save and message is not None
             if message is not None:
                 self.save(fields, message)
 
@@ -324,6 +335,7 @@ class EditScreen(DeckScreen[None]):
     def on_save_failed(self, message: SaveFailed) -> None:
         """Inline next to the field it names; nothing was written; the typed text stays."""
         error = message.error
+        self._run_after_save = False
         self.query_one(StatusLine).say(str(error), error=True)
         if error.field == "content":
             text = self.query_one("#content", TextArea).text
@@ -349,6 +361,9 @@ class EditScreen(DeckScreen[None]):
             title = "Near duplicate" if notice.kind == "near_duplicate" else "Not embedded"
             self.notify(notice.message, title=title, severity="warning", timeout=10)
         self.load(prompt.id)
+        if self._run_after_save:
+            self._run_after_save = False
+            self.deck.open_run(prompt.id)
 
     @on(VersionsPanel.Chosen)
     def _version_chosen(self, event: VersionsPanel.Chosen) -> None:
@@ -441,6 +456,22 @@ class EditScreen(DeckScreen[None]):
     def on_render_failed(self, message: RenderFailed) -> None:
         error = message.error
         self.query_one(VariablesPanel).show_error(str(error), error.field)
+
+    def action_run(self) -> None:
+        """Run the saved prompt; unsaved changes (or a new prompt) are saved first, so that
+        the run names the version it sent."""
+        if self.mode == "edit" and self.prompt_id is not None and not self.is_dirty:
+            self.deck.open_run(self.prompt_id)
+            return
+        self._run_after_save = True
+        self.query_one(StatusLine).say("saving first: a run is recorded against a version")
+        self.action_save()
+
+    def action_runs(self) -> None:
+        if self.mode == "edit" and self.prompt_id is not None:
+            self.deck.open_runs(self.prompt_id)
+        else:
+            self.query_one(StatusLine).say("a prompt has runs once it is saved and run")
 
     def action_leave(self) -> None:
         if not self.is_dirty:
