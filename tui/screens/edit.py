@@ -118,6 +118,13 @@ class EditScreen(DeckScreen[None]):
             "Run the prompt (unsaved changes are saved first: a run names its version)",
         ),
         key("f6", "runs", "Runs", "edit.runs", "This prompt's runs", show=False),
+        key(  # not f6/f7: the content editor's TextArea selects a line and all with them
+            "f8",
+            "enhance",
+            "Enhance",
+            "edit.enhance",
+            "Have a model rewrite the saved prompt for a phase; keep it as a prompt or version",
+        ),
         Binding(
             "ctrl+e",
             "focus_editor",
@@ -138,6 +145,7 @@ class EditScreen(DeckScreen[None]):
         self._variables_timer: Timer | None = None
         self._loaded = prompt_id is None and parent_id is None
         self._run_after_save = False
+        self._stale = False  # the library changed this prompt: read it again (refresh_library)
 
     @property
     def mode(self) -> str:
@@ -198,13 +206,24 @@ class EditScreen(DeckScreen[None]):
         versions = library.versions.history(prompt.id)
         self.post_message(Loaded(prompt, versions))
 
+    def refresh_library(self, select: str | None) -> None:
+        """Another screen (an enhancement kept as a version) or the CLI wrote the prompt open
+        here: with nothing typed, show what is saved now."""
+        if self.mode == "edit" and self._loaded and select == self.prompt_id and not self.is_dirty:
+            self._stale = True
+            self.load(select)
+
     async def on_loaded(self, message: Loaded) -> None:
-        first = not self._loaded
         self.prompt = message.prompt
         values = prompt_values(message.prompt)
         if self.mode == "derive":
             values["name"] = f"{message.prompt.name} (derived)"
-        if first:
+        saved = {**values, "content": message.prompt.content}
+        stale = self._stale and any(
+            normal_value(v) != normal_value(self._current_values().get(k)) for k, v in saved.items()
+        )
+        self._stale = False
+        if not self._loaded or stale:
             self.query_one(MetadataForm).load(values)
             editor = self.query_one(ContentEditor)
             editor.load_text(message.prompt.content)
@@ -466,6 +485,16 @@ class EditScreen(DeckScreen[None]):
         self._run_after_save = True
         self.query_one(StatusLine).say("saving first: a run is recorded against a version")
         self.action_save()
+
+    def action_enhance(self) -> None:
+        if self.mode != "edit" or self.prompt_id is None:
+            self.query_one(StatusLine).say(
+                "save the prompt first: an enhancement rewrites a version"
+            )
+        elif self.is_dirty:
+            self.query_one(StatusLine).say("unsaved changes: save them (ctrl+s), then enhance")
+        else:
+            self.deck.open_enhance(self.prompt_id)
 
     def action_runs(self) -> None:
         if self.mode == "edit" and self.prompt_id is not None:
