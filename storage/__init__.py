@@ -63,8 +63,9 @@ from storage.prompts import roles, templates
 from storage.prompts.analysis import Analysis
 from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
 from storage.prompts.validation import MAX_NESTING, clean_fields, nesting_depth
+from storage.runs.enhance import Proposal
 from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
-from storage.runs.phases import METHODS, PHASES, Enhancement
+from storage.runs.phases import METHODS, PHASES, Enhancement, next_phase
 
 if TYPE_CHECKING:
     from storage.evals.runner import EvalRunner
@@ -212,6 +213,7 @@ __all__ = [
     "PromptSummary",
     "PreparedRun",
     "PromptVersion",
+    "Proposal",
     "PromptdeckError",
     "ProviderSettings",
     "Run",
@@ -231,6 +233,7 @@ __all__ = [
     "make_provider",
     "offline_provider",
     "nesting_depth",
+    "next_phase",
     "parse_generation_mapping",
     "parse_mapping",
     "restore_backup",

@@ -27,6 +27,7 @@ from tui.demo import write_sample_library
 from tui.keys import unknown_ids
 from tui.messages import (
     ArchiveAsked,
+    EnhancementKept,
     LibraryChanged,
     Notice,
     PromptCopied,
@@ -42,6 +43,7 @@ from tui.screens.browse import BrowseScreen
 from tui.screens.compare import CompareScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.edit import EditScreen
+from tui.screens.enhance import EnhanceScreen
 from tui.screens.help import HelpScreen
 from tui.screens.import_file import ImportScreen
 from tui.screens.lineage import LineageScreen
@@ -186,6 +188,21 @@ class PromptdeckApp(App[None]):
     ) -> None:
         """Side A as given (the run screen's, or a past run's); side B chosen on the screen."""
         self.push_screen(CompareScreen(prompt_id, values, Choice(provider, model, version)))
+
+    def open_enhance(self, prompt_id: str) -> None:
+        def closed(kept: EnhancementKept | None) -> None:
+            if kept is None:
+                return
+            prompt = kept.prompt
+            said = (
+                f"v{prompt.current_version} of {prompt.name}"
+                if kept.keep_as == "version"
+                else prompt.name
+            )
+            self.notify(f"Kept as {said}", title="Enhance")
+            self.post_message(LibraryChanged(select=prompt.id))
+
+        self.push_screen(EnhanceScreen(prompt_id), closed)
 
     def open_backup(self) -> None:
         self.push_screen(BackupScreen())

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from storage import PreparedRun, Run, SaveNotice, SearchHit
+    from storage import PreparedRun, Proposal, Run, SaveNotice, SearchHit
     from storage.errors import PromptdeckError
     from storage.models import Prompt, PromptFilter, PromptPage, PromptVersion, Resolved, Tag
     from tui.pick.pages import PickPage
@@ -234,3 +234,20 @@ class PickFailed(Message):
     printing nothing, and the CLI says why on one line."""
 
     text: str
+
+
+@dataclass
+class ProposalRead(Message):
+    """An enhancement run's answer read back as content (`proposal`), or why it cannot be kept
+    (`error`)."""
+
+    proposal: Proposal | None
+    error: str | None = None
+
+
+@dataclass
+class EnhancementKept(Message):
+    """An enhancement was kept: `prompt` is the new prompt, or the prompt at its new version."""
+
+    prompt: Prompt
+    keep_as: str  # prompt | version

@@ -1,7 +1,7 @@
-"""What the run and compare screens' workers do, in plain values: the [llm] settings a screen
-starts from, and `stream_answer`, which prepares a run, sends it, and posts the answer as it
-arrives (batched), then how it ended. No widgets here; the chat providers (and httpx) are
-imported when a screen first asks for them."""
+"""What the run, compare and enhance screens' workers do, in plain values: the [llm] settings a
+screen starts from, and `stream_answer`, which prepares a run (or an enhancement), sends it,
+and posts the answer as it arrives (batched), then how it ended. No widgets here; the chat
+providers (and httpx) are imported when a screen first asks for them."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tui.messages import AnswerDelta, AnswerEnded, AnswerStarted, LibraryChanged
 if TYPE_CHECKING:
     from textual.message import Message
 
-    from storage import ChatProvider, RunStream
+    from storage import ChatProvider, PreparedRun, RunStream
 
 BATCH_SECONDS = 0.05  # the answer reaches the screen at most 20 times a second
 
@@ -42,6 +42,7 @@ class AnswerJob:
     provider: str
     model: str | None
     llm: Mapping[str, Any] = field(default_factory=dict)
+    enhance: tuple[str, str] | None = None  # (phase, method): ask for a rewrite of the prompt
 
 
 def providers() -> tuple[str, ...]:
@@ -82,14 +83,7 @@ def stream_answer(
         clock = make_clock()
         settings = storage.llm_settings_from(job.llm, provider=job.provider)
         chat = storage.make_chat_provider(settings, clock=clock)
-        prepared = library.runs.prepare(
-            job.ref,
-            job.values,
-            provider=chat.name,
-            default_model=chat.model,
-            model=job.model or None,
-            stream=chat.streaming,
-        )
+        prepared = _prepared(library, job, chat)
         post(AnswerStarted(job.side, prepared))
         with storage.RunStream(library.runs, prepared, chat, clock=clock) as stream:
             _pump(stream, job.side, post, cancelled, clock)
@@ -102,6 +96,25 @@ def stream_answer(
         post(AnswerEnded(job.side, run, error))
         if run is not None:
             post_to_app(LibraryChanged(select=run.prompt_id))
+
+
+def _prepared(library: Library, job: AnswerJob, chat: ChatProvider) -> PreparedRun:
+    if job.enhance is not None:
+        return library.enhance.prepare(
+            job.ref,
+            storage.Enhancement(*job.enhance),
+            provider=chat.name,
+            model=job.model or chat.model,
+            stream=chat.streaming,
+        )
+    return library.runs.prepare(
+        job.ref,
+        job.values,
+        provider=chat.name,
+        default_model=chat.model,
+        model=job.model or None,
+        stream=chat.streaming,
+    )
 
 
 def _pump(

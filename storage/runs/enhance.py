@@ -5,6 +5,7 @@ dropped, which writes nothing."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import duckdb
@@ -29,6 +30,18 @@ class Proposal:
     enhancement: Enhancement
     original: str
     content: str
+
+    def diff(self) -> str:
+        """The change as a unified diff, the content enhanced to the content proposed."""
+        return "\n".join(
+            difflib.unified_diff(
+                self.original.splitlines(),
+                self.content.splitlines(),
+                fromfile=f"{self.run.prompt_name}@{self.run.version}",
+                tofile=f"{self.enhancement.phase}:{self.enhancement.method}",
+                lineterm="",
+            )
+        )
 
 
 class EnhanceService:

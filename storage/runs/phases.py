@@ -69,6 +69,14 @@ class Enhancement:
         )
 
 
+def next_phase(current: str | None) -> str:
+    """The phase after `current` (idea -> human -> precision, which stays), else the first."""
+    order = list(PHASES)
+    if current in order:
+        return order[min(order.index(current) + 1, len(order) - 1)]
+    return order[0]
+
+
 def enhanced_content(answer: str, original: str) -> str:
     """The new content in a model's answer: without a code fence or <prompt> tags wrapped
     around all of it. An empty answer, or one that drops a {{variable}} of the original, is a

@@ -57,7 +57,7 @@ def enhance(
     {{variable}} of REF is refused (exit 1; the run stays recorded)."""
     lib = library()
     source = lib.prompts.get(ref.split("@", 1)[0])
-    enhancement = storage.Enhancement(phase or next_phase(source), method)
+    enhancement = storage.Enhancement(phase or storage.next_phase(source.phase), method)
     provider_ = chat.chat_provider(provider)
     try:
         prepared = lib.enhance.prepare(
@@ -76,14 +76,6 @@ def enhance(
         emit_json({"run": run.to_dict(), "prompt": kept.to_dict() if kept else None})
     elif sys.stderr.isatty():
         click.echo(f"promptdeck: {_said(run, kept, keep_as)}", err=True)
-
-
-def next_phase(prompt: Prompt) -> str:
-    """The phase after the prompt's own (idea -> human -> precision), else the first."""
-    order = list(PHASES)
-    if prompt.phase in order:
-        return order[min(order.index(prompt.phase) + 1, len(order) - 1)]
-    return order[0]
 
 
 def _said(run: Run, kept: Prompt | None, keep_as: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Header, TabbedContent, TabPane, TextArea
@@ -50,83 +50,35 @@ class EditScreen(DeckScreen[None]):
 
     CSS_PATH = "edit.tcss"
     AUTO_FOCUS = "#content"
+    # fmt: off
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+s",
-            "save",
-            "Save",
-            id="edit.save",
-            priority=True,
-            tooltip="Save as a new version (checks the fields, then asks for a change message)",
-        ),
-        Binding(
-            "ctrl+d",
-            "diff",
-            "Diff",
-            id="edit.diff",
-            priority=True,
-            tooltip="What changed since the saved version",
-        ),
-        Binding(
-            "escape",
-            "leave",
-            "Back",
-            id="edit.leave",
-            tooltip="Back to the list (asks if there are unsaved changes)",
-        ),
-        Binding(
-            "f2",
-            "tab('details')",
-            "Details",
-            id="edit.details",
-            tooltip="Name, folder, tags, model and other fields",
-        ),
-        Binding(
-            "f3",
-            "tab('variables')",
-            "Variables",
-            id="edit.variables",
-            tooltip="Fill the {{variables}} and see the rendered text",
-        ),
-        Binding(
-            "f4",
-            "tab('versions')",
-            "Versions",
-            id="edit.versions",
-            tooltip="History: open a version to see its diff or restore it",
-        ),
-        Binding(
-            "ctrl+g",
-            "lineage",
-            "Lineage",
-            id="edit.lineage",
-            priority=True,
-            tooltip="The derivation graph around this prompt",
-        ),
-        Binding(
-            "ctrl+r",
-            "copy_rendered",
-            "Copy rendered",
-            id="edit.copy_rendered",
-            tooltip="Copy the rendered text (Variables) and record a render of the saved prompt",
-        ),
-        key(
-            "f5",
-            "run",
-            "Run",
-            "edit.run",
-            "Run the prompt (unsaved changes are saved first: a run names its version)",
-        ),
-        key("f6", "runs", "Runs", "edit.runs", "This prompt's runs", show=False),
-        Binding(
-            "ctrl+e",
-            "focus_editor",
-            "Editor",
-            id="edit.editor",
-            show=False,
-            tooltip="Focus the content editor",
-        ),
+        key("ctrl+s", "save", "Save", "edit.save",
+            "Save as a new version (checks the fields, then asks for a change message)",
+            priority=True),
+        key("ctrl+d", "diff", "Diff", "edit.diff", "What changed since the saved version",
+            priority=True),
+        key("escape", "leave", "Back", "edit.leave",
+            "Back to the list (asks if there are unsaved changes)"),
+        key("f2", "tab('details')", "Details", "edit.details",
+            "Name, folder, tags, model and other fields"),
+        key("f3", "tab('variables')", "Variables", "edit.variables",
+            "Fill the {{variables}} and see the rendered text"),
+        key("f4", "tab('versions')", "Versions", "edit.versions",
+            "History: open a version to see its diff or restore it"),
+        key("ctrl+g", "lineage", "Lineage", "edit.lineage",
+            "The derivation graph around this prompt", priority=True),
+        key("ctrl+r", "copy_rendered", "Copy rendered", "edit.copy_rendered",
+            "Copy the rendered text (Variables) and record a render of the saved prompt"),
+        key("f5", "run", "Run", "edit.run",
+            "Run the prompt (unsaved changes are saved first: a run names its version)"),
+        # priority: the content editor's TextArea selects the line with f6 (and all with f7)
+        key("f6", "runs", "Runs", "edit.runs", "This prompt's runs", show=False, priority=True),
+        key("f8", "enhance", "Enhance", "edit.enhance",
+            "Have a model rewrite the saved prompt for a phase; keep it as a prompt or version"),
+        key("ctrl+e", "focus_editor", "Editor", "edit.editor", "Focus the content editor",
+            show=False),
     ]
+    # fmt: on
 
     def __init__(self, *, prompt_id: str | None = None, parent_id: str | None = None) -> None:
         super().__init__()
@@ -138,6 +90,7 @@ class EditScreen(DeckScreen[None]):
         self._variables_timer: Timer | None = None
         self._loaded = prompt_id is None and parent_id is None
         self._run_after_save = False
+        self._stale = False  # the library changed this prompt: read it again (refresh_library)
 
     @property
     def mode(self) -> str:
@@ -198,13 +151,24 @@ class EditScreen(DeckScreen[None]):
         versions = library.versions.history(prompt.id)
         self.post_message(Loaded(prompt, versions))
 
+    def refresh_library(self, select: str | None) -> None:
+        """Another screen (an enhancement kept as a version) or the CLI wrote the prompt open
+        here: with nothing typed, show what is saved now."""
+        if self.mode == "edit" and self._loaded and select == self.prompt_id and not self.is_dirty:
+            self._stale = True
+            self.load(select)
+
     async def on_loaded(self, message: Loaded) -> None:
-        first = not self._loaded
         self.prompt = message.prompt
         values = prompt_values(message.prompt)
         if self.mode == "derive":
             values["name"] = f"{message.prompt.name} (derived)"
-        if first:
+        saved = {**values, "content": message.prompt.content}
+        stale = self._stale and any(
+            normal_value(v) != normal_value(self._current_values().get(k)) for k, v in saved.items()
+        )
+        self._stale = False
+        if not self._loaded or stale:
             self.query_one(MetadataForm).load(values)
             editor = self.query_one(ContentEditor)
             editor.load_text(message.prompt.content)
@@ -466,6 +430,16 @@ class EditScreen(DeckScreen[None]):
         self._run_after_save = True
         self.query_one(StatusLine).say("saving first: a run is recorded against a version")
         self.action_save()
+
+    def action_enhance(self) -> None:
+        if self.mode != "edit" or self.prompt_id is None:
+            self.query_one(StatusLine).say(
+                "save the prompt first: an enhancement rewrites a version"
+            )
+        elif self.is_dirty:
+            self.query_one(StatusLine).say("unsaved changes: save them (ctrl+s), then enhance")
+        else:
+            self.deck.open_enhance(self.prompt_id)
 
     def action_runs(self) -> None:
         if self.mode == "edit" and self.prompt_id is not None:
