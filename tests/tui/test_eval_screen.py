@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -21,6 +22,7 @@ from tests.tui.run_library import fixed_clock, llm_table, runs_library
 from tests.tui.test_run_screen import make_app
 from tui import run_worker
 from tui.app import PromptdeckApp
+from tui.messages import EvalProgress
 from tui.screens.edit import EditScreen
 from tui.screens.eval_result import EvalResultScreen
 from tui.screens.evals import EvalsScreen
@@ -93,11 +95,18 @@ async def test_run_all_fills_the_matrix_and_a_failing_cell_says_why(
 ) -> None:
     api.script(Reply(), Reply(), Reply(), judged(2, 5))
     app = make_app(lib, tmp_path, llm_table("openai", api.url))
-    async with app.run_test(size=(100, 30)) as pilot:
+    progress: dict[int, tuple[int, int, str]] = {}  # the hook may see a message twice
+
+    def hook(message: Message) -> None:
+        if isinstance(message, EvalProgress):
+            progress[id(message)] = (message.done, message.total, message.result.verdict)
+
+    async with app.run_test(size=(100, 30), message_hook=hook) as pilot:
         await open_evals(pilot, settle)
         assert cells(app) == [["·"]] * 3
         await pilot.press("a")
         await settle(pilot, rounds=8)
+        assert sorted(progress.values()) == [(1, 3, "pass"), (2, 3, "fail"), (3, 3, "fail")]
         assert cells(app) == [["pass"], ["FAIL"], ["FAIL"]]
         matrix = app.screen.query_one(EvalMatrix)
         assert matrix.columns[matrix.ordered_columns[1].key].label.plain == f"v2 {MODEL}"
