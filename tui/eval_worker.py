@@ -17,9 +17,10 @@ from tui.messages import EvalEnded, EvalLoaded, EvalProgress, EvalStarted, Libra
 if TYPE_CHECKING:
     from textual.message import Message
 
-    from storage import ChatProvider, EvalRunner
+    from storage import ChatProvider, EvalResult, EvalRun, EvalRunner
 
 HISTORY = 20  # eval runs x targets read for the scorecard
+EARLIER = 10  # eval runs looked back through for the cells a failed-only eval did not run
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def read_eval(library: Library, prompt_id: str, llm: Mapping[str, Any]) -> EvalL
     cases = library.cases.list_cases(prompt_id)
     latest = library.evals.list_runs(prompt_id, 1)
     eval_run = latest[0] if latest else None
-    results = library.evals.results(eval_run.id) if eval_run is not None else []
+    results = earlier_results(library, eval_run) if eval_run is not None else []
     history = library.analytics.eval_history(prompt_id, HISTORY)
     prompt = library.prompts.get(prompt_id)
     if eval_run is not None:
@@ -46,6 +47,23 @@ def read_eval(library: Library, prompt_id: str, llm: Mapping[str, Any]) -> EvalL
     else:
         targets = (storage.EvalTarget(prompt.current_version, run_worker.configured(llm)[1]),)
     return EvalLoaded(prompt.name, cases, eval_run, targets, results, history)
+
+
+def earlier_results(library: Library, eval_run: EvalRun) -> list[EvalResult]:
+    """The eval run's results, after those of the cells it did not run when it ran only the
+    failed cases: from the evals before it on the same targets, back to the last full one
+    (older first, so that the newer result of a cell is the one shown)."""
+    results = library.evals.results(eval_run.id)
+    if not eval_run.only_failed:
+        return results
+    carried: list[list[EvalResult]] = []
+    for older in library.evals.list_runs(eval_run.prompt_id, EARLIER)[1:]:
+        if older.targets != eval_run.targets:
+            continue
+        carried.append(library.evals.results(older.id))
+        if not older.only_failed:
+            break
+    return [r for found in reversed(carried) for r in found] + results
 
 
 def run_eval(

@@ -145,7 +145,11 @@ async def test_failed_only_runs_again_what_did_not_pass(
         await pilot.press("f")
         await settle(pilot, rounds=8)
         assert len(api.requests) == asked + 3  # two answers and a judge; the pass not re-run
-        assert cells(app) == [["·"], ["pass"], ["pass"]]
+        # the pass is the earlier eval's, carried into the matrix; the others are new
+        assert cells(app) == [["pass"], ["pass"], ["pass"]]
+        matrix = app.screen.query_one(EvalMatrix)
+        first = matrix.results[(lib.cases.list_cases("Greet")[0].id, matrix.targets[0])]
+        assert first.eval_run_id == lib.evals.list_runs("Greet")[1].id
         assert "(failed only)" in str(app.screen.query_one("#summary", Static).render())
     latest = lib.evals.list_runs("Greet")[0]
     assert latest.only_failed and (latest.results, latest.passed) == (2, 2)

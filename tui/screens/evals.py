@@ -145,7 +145,12 @@ class EvalsScreen(DeckScreen[None]):
     def on_eval_started(self, message: EvalStarted) -> None:
         self._cancel_eval = message.cancel
         self.cases.update({case.id: case for case in message.cases})
-        self.query_one(EvalMatrix).show(message.cases, message.targets, [])
+        matrix = self.query_one(EvalMatrix)
+        running = {case.id for case in message.cases}
+        same = tuple(matrix.targets) == message.targets
+        # failed only: the cells not run again keep their verdicts
+        kept = [r for r in matrix.results.values() if same and r.case_id not in running]
+        matrix.show(list(self.cases.values()), message.targets, kept)
         self.query_one("#summary", Static).update(f"running · 0/{message.total}")
 
     def on_eval_progress(self, message: EvalProgress) -> None:
