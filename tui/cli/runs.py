@@ -10,12 +10,13 @@ import click
 
 from storage import Library, templates
 from storage.models import short_id
-from tui.cli.chat import chat_provider, cost, end_line, ms, send, summary, tokens
+from tui.cli.chat import chat_provider, end_line, send, summary
 from tui.cli.common import Group, json_option, library
 from tui.cli.completion import prompt_refs
 from tui.cli.fields import parse_values
 from tui.cli.output import clip, emit_json, fields_block, table
 from tui.shared.formatting import date_time
+from tui.shared.run_format import cost, ms, short_tokens
 
 _OUTPUT_WIDTH = 40  # cells of output `runs` shows
 
@@ -140,9 +141,9 @@ def runs_list(ref: str | None, limit: int, as_json: bool) -> None:
             r.prompt_name,
             r.model,
             r.status,
-            tokens(r),
+            short_tokens(r),
             cost(r, empty=""),
-            ms(r.latency_ms),
+            ms(r.latency_ms) if r.latency_ms is not None else "",
             clip(" ".join(r.output.split()), _OUTPUT_WIDTH),
         )
         for r in found
@@ -164,6 +165,7 @@ def runs_show(run_id: str, as_json: bool) -> None:
         return
     answered = f" (answered by {found.answered_by})" if found.answered_by else ""
     parameters = ", ".join(f"{k} {v}" for k, v in found.parameters.items() if v is not None)
+    estimated = ", ~ estimated" if found.tokens_estimated else ""
     click.echo(
         fields_block(
             [
@@ -175,7 +177,7 @@ def runs_show(run_id: str, as_json: bool) -> None:
                 ("finish", found.finish_reason or ""),
                 ("parameters", parameters),
                 ("variables", ", ".join(f"{k}={v!r}" for k, v in found.variables.items())),
-                ("tokens", f"{tokens(found)} (in+out{', ~ estimated' * found.tokens_estimated})"),
+                ("tokens", f"{short_tokens(found)} (in+out{estimated})"),
                 ("cost", cost(found)),
                 ("first token", ms(found.first_token_ms)),
                 ("total", ms(found.latency_ms)),
