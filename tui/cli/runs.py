@@ -11,7 +11,7 @@ import click
 from storage import Library, templates
 from storage.models import short_id
 from tui.cli.chat import chat_provider, end_line, send, summary
-from tui.cli.common import Group, json_option, library
+from tui.cli.common import DefaultListGroup, json_option, library
 from tui.cli.completion import prompt_refs
 from tui.cli.fields import parse_values
 from tui.cli.output import clip, emit_json, fields_block, table
@@ -92,20 +92,8 @@ def _with_input(lib: Library, ref: str, given: dict[str, str]) -> dict[str, str]
 # -- runs ------------------------------------------------------------------------------------
 
 
-class _RunsGroup(Group):
-    """`runs [REF]` lists, `runs show ID` shows one: a first word that is not a subcommand is
-    the REF of the (hidden) list command."""
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] not in self.commands:
-            return "list", self.commands["list"], args
-        return super().resolve_command(ctx, args)
-
-
 @click.group(
-    cls=_RunsGroup,
+    cls=DefaultListGroup,
     invoke_without_command=True,
     context_settings={"ignore_unknown_options": True},
     options_metavar="[REF] [--json] [--limit N]",
