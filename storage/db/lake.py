@@ -294,11 +294,11 @@ class DuckLake:
             con = self._attach(read_only=True)
         try:
             # The lake's own Parquet files stay readable; every other file is out of reach.
-            found = con.execute(
+            data_path = con.execute(
                 f"SELECT value FROM {ALIAS}.options() WHERE option_name = 'data_path'"
             ).fetchone()
-            if found and found[0]:
-                con.execute("SET allowed_directories = ?", [[str(found[0])]])
+            if data_path and data_path[0]:
+                con.execute("SET allowed_directories = ?", [[str(data_path[0])]])
             con.execute("SET enable_external_access = false")
             con.execute("SET lock_configuration = true")
             result = con.execute(sql)
