@@ -286,12 +286,19 @@ class DuckLake:
         return (int(row[0]) if row else 0,)
 
     def query(self, sql: str, limit: int = 10_000) -> Rows:
-        """A read-only query on its own read-only attachment, with file access off."""
+        """A read-only query on its own read-only attachment, with file access off but for
+        the lake's data folder."""
         if self._con is None:
             raise PromptdeckError(f"{self.label}: library is not open", file=self.label)
         with self._typed_errors():
             con = self._attach(read_only=True)
         try:
+            # The lake's own Parquet files stay readable; every other file is out of reach.
+            data_path = con.execute(
+                f"SELECT value FROM {ALIAS}.options() WHERE option_name = 'data_path'"
+            ).fetchone()
+            if data_path and data_path[0]:
+                con.execute("SET allowed_directories = ?", [[str(data_path[0])]])
             con.execute("SET enable_external_access = false")
             con.execute("SET lock_configuration = true")
             result = con.execute(sql)

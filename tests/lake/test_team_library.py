@@ -5,13 +5,14 @@ values) hold on a lake, where storage enforces them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storage import Library, PromptFilter
-from storage.errors import CycleError, DuplicateContent, ValidationError
+from storage.errors import CycleError, DuplicateContent, QueryError, ValidationError
 from storage.search.embedding import LocalProvider
 from tests.conftest import CountingIds, TickingClock
 from tests.lake.conftest import Lake
@@ -108,3 +109,21 @@ def test_a_version_five_lake_gets_the_actor_columns(lake: Lake) -> None:
         lib.usage.rate("Old", 5)
         found = [(a.actor, a.ratings) for a in lib.analytics.actors("all")]
     assert found == [("", 1), ("bo", 1)]
+
+
+def test_sql_reads_a_lake_whose_rows_are_in_parquet(lake: Lake) -> None:
+    """`sql` reads the lake's own data files (a bulk import writes Parquet) while every other
+    file stays out of its reach."""
+    rows = [{"name": f"p{i}", "content": f"prompt number {i}"} for i in range(300)]
+    source = lake.data.parent / "many.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
+    with Library(lake.db, lake_data=str(lake.data)) as library:
+        library.imports.run(source)
+        assert list(lake.data.rglob("*.parquet"))
+        _, found = library.db.query("SELECT count(*) FROM prompts")
+        assert found == [(300,)]
+        with pytest.raises(QueryError, match="sql: "):
+            library.db.query(f"SELECT * FROM read_json_auto('{source}')")
+    with Library(lake.db, read_only=True) as reader:  # another process's view: a fresh open
+        _, found = reader.db.query("SELECT count(*), min(name) FROM prompts")
+        assert found == [(300, "p0")]

@@ -6,7 +6,7 @@ them (`from tests.tui.conftest import Settle, SnapCompare`)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +17,8 @@ from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled
 
 from storage import Library
+from tests.storage.chat_api import ChatApi
+from tests.tui.run_library import runs_library
 from tui.app import PromptdeckApp
 from tui.shared.settings import Settings
 
@@ -75,3 +77,16 @@ async def _settle(pilot: Pilot[None], rounds: int = 3) -> None:
 def settle() -> Settle:
     """`await settle(pilot)`: wait for workers and the messages they post."""
     return _settle
+
+
+@pytest.fixture
+def api() -> Iterator[ChatApi]:
+    """A chat API on 127.0.0.1 speaking each provider's protocol (tests/storage/chat_api.py)."""
+    with ChatApi() as server:
+        yield server
+
+
+@pytest.fixture
+def runs_lib(library_from: Callable[..., Library]) -> Library:
+    """The library the run, history and compare tests share (tests/tui/run_library.py)."""
+    return library_from(runs_library)

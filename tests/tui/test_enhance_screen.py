@@ -5,7 +5,6 @@ cannot be kept, or unsaved changes, are one line and nothing is written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,12 +25,6 @@ from tui.widgets.status_line import StatusLine
 
 ORIGINAL = "Summarise {{topic}} for {{audience}} in a few points."
 BETTER = ("You are an analyst.\n", "Summarise {{topic}} for {{audience}}:\n", "1. Three bullets.")
-
-
-@pytest.fixture
-def api() -> Iterator[ChatApi]:
-    with ChatApi() as server:
-        yield server
 
 
 def _app(library: Library, tmp_path: Path, api: ChatApi) -> PromptdeckApp:

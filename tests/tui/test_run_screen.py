@@ -5,7 +5,6 @@ sent, not at all); the editor saves unsaved changes before it runs them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,26 +13,12 @@ from textual.widgets import Input, TextArea
 from storage import Library
 from tests.storage.chat_api import KINDS, MODEL, ChatApi, Reply
 from tests.tui.conftest import Settle
-from tests.tui.run_library import VALUES, llm_table, runs_library
+from tests.tui.run_library import VALUES, llm_table
 from tui.app import PromptdeckApp
 from tui.screens.run import RunScreen
 from tui.shared.settings import Settings
 from tui.widgets.answer_view import AnswerView
 from tui.widgets.status_line import StatusLine
-
-
-@pytest.fixture
-def api() -> Iterator[ChatApi]:
-    with ChatApi() as server:
-        yield server
-
-
-@pytest.fixture
-def runs_lib(library_from: object) -> Library:
-    assert callable(library_from)
-    found = library_from(runs_library)
-    assert isinstance(found, Library)
-    return found
 
 
 def make_app(library: Library, tmp_path: Path, llm: dict[str, object]) -> PromptdeckApp:

@@ -14,7 +14,7 @@ from textual.widgets import Input
 from storage import Library
 from tests.storage.chat_api import ChatApi, Reply
 from tests.tui.conftest import Settle, SnapCompare
-from tests.tui.run_library import fixed_clock, llm_table, runs_library
+from tests.tui.run_library import fixed_clock, llm_table
 from tests.tui.test_run_screen import fill_variables, make_app
 from tui import run_worker
 from tui.app import PromptdeckApp
@@ -28,14 +28,6 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatApi]:
     monkeypatch.setattr(run_worker, "make_clock", fixed_clock)
     with ChatApi() as server:
         yield server
-
-
-@pytest.fixture
-def runs_lib(library_from: object) -> Library:
-    assert callable(library_from)
-    found = library_from(runs_library)
-    assert isinstance(found, Library)
-    return found
 
 
 def _steps(settle: Settle, *keys: str) -> Callable[[Pilot[None]], Awaitable[None]]:

@@ -3,16 +3,14 @@ side by side, then the diff of the answers) against a real chat API on 127.0.0.1
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from textual.widgets import Input
 
 from storage import Library
 from tests.storage.chat_api import MODEL, ChatApi, Reply
 from tests.tui.conftest import Settle
-from tests.tui.run_library import VALUES, llm_table, runs_library
+from tests.tui.run_library import VALUES, llm_table
 from tests.tui.test_run_screen import fill_variables, make_app
 from tui.screens.compare import CompareScreen, diff_lines
 from tui.screens.diff import DiffScreen
@@ -20,20 +18,6 @@ from tui.screens.run_detail import RunDetailScreen
 from tui.screens.runs import RunsScreen
 from tui.widgets.answer_view import AnswerView
 from tui.widgets.runs_table import RunsTable
-
-
-@pytest.fixture
-def api() -> Iterator[ChatApi]:
-    with ChatApi() as server:
-        yield server
-
-
-@pytest.fixture
-def runs_lib(library_from: object) -> Library:
-    assert callable(library_from)
-    found = library_from(runs_library)
-    assert isinstance(found, Library)
-    return found
 
 
 async def test_history_lists_runs_newest_first_and_enter_shows_one_whole(

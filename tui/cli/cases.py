@@ -12,9 +12,8 @@ import click
 
 from storage import Analysis, Criterion, EvalCase
 from storage.models import short_id
-from tui.cli.common import json_option, library
+from tui.cli.common import DefaultListGroup, json_option, library
 from tui.cli.completion import prompt_refs
-from tui.cli.evals import DefaultListGroup
 from tui.cli.fields import parse_values
 from tui.cli.output import clip, emit_json, fields_block, table
 

@@ -1,7 +1,7 @@
 """What the verbs that send prompts to a chat model share (`run`, `enhance`): the provider the
 settings and flags describe, sending a prepared run with its answer streamed to stdout, ctrl+c,
-and the one-line summary of a run. The chat providers (and httpx) are imported only when a
-verb sends something."""
+and the one-line summary of a run (its figures worded as the TUI's, tui.shared.run_format).
+The chat providers (and httpx) are imported only when a verb sends something."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import click
 import storage
 from storage import Library, PreparedRun, Run
 from storage.models import short_id
+from tui.shared import run_format
 from tui.shared.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -78,21 +79,7 @@ def end_line(needed: bool) -> None:
 
 def summary(found: Run) -> str:
     return (
-        f"run {short_id(found.id)} {found.status}: {tokens(found)} tokens, {cost(found)}, "
-        f"first token {ms(found.first_token_ms) or '-'}, total {ms(found.latency_ms) or '-'}"
+        f"run {short_id(found.id)} {found.status}: {run_format.short_tokens(found)} tokens, "
+        f"{run_format.cost(found)}, first token {run_format.ms(found.first_token_ms)}, "
+        f"total {run_format.ms(found.latency_ms)}"
     )
-
-
-def tokens(found: Run) -> str:
-    mark = "~" if found.tokens_estimated else ""
-    return f"{mark}{found.tokens_in}+{mark}{found.tokens_out}"
-
-
-def cost(found: Run, *, empty: str = "unpriced") -> str:
-    return empty if found.cost_usd is None else f"${found.cost_usd:.6f}"
-
-
-def ms(value: int | None) -> str:
-    if value is None:
-        return ""
-    return f"{value} ms" if value < 1000 else f"{value / 1000:.1f} s"

@@ -124,6 +124,18 @@ class Group(click.Group):
             raise UserError(f"{where}{error.strerror or error}") from error
 
 
+class DefaultListGroup(Group):
+    """`runs [REF]` lists, `runs show ID` shows one: a first word that is not a subcommand is
+    the argument of the group's (hidden) `list` command (runs, evals, cases, rubrics)."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands:
+            return "list", self.commands["list"], args
+        return super().resolve_command(ctx, args)
+
+
 class Seconds(click.FloatRange):
     """A wait in seconds: 0 or more, and finite (NaN or infinity would wait forever)."""
 

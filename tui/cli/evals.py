@@ -15,24 +15,12 @@ import storage
 from storage import EvalCase, EvalResult, EvalRun, EvalTarget, Library, VerdictChange
 from storage.models import short_id
 from tui.cli.chat import EXIT_CANCELLED, chat_provider
-from tui.cli.common import Group, json_option, library
+from tui.cli.common import DefaultListGroup, json_option, library
 from tui.cli.completion import prompt_refs
 from tui.cli.output import clip, emit_json, table
 
 EXIT_FAILED = 3  # an assertion did not hold (or a case could not run): CI fails the build
 _CASE_WIDTH = 36
-
-
-class DefaultListGroup(Group):
-    """`evals [REF]` lists, `evals show ID` shows one: a first word that is not a subcommand is
-    the argument of the (hidden) list command."""
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] not in self.commands:
-            return "list", self.commands["list"], args
-        return super().resolve_command(ctx, args)
 
 
 @click.command("eval")

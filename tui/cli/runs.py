@@ -10,12 +10,13 @@ import click
 
 from storage import Library, templates
 from storage.models import short_id
-from tui.cli.chat import chat_provider, cost, end_line, ms, send, summary, tokens
-from tui.cli.common import Group, json_option, library
+from tui.cli.chat import chat_provider, end_line, send, summary
+from tui.cli.common import DefaultListGroup, json_option, library
 from tui.cli.completion import prompt_refs
 from tui.cli.fields import parse_values
 from tui.cli.output import clip, emit_json, fields_block, table
 from tui.shared.formatting import date_time
+from tui.shared.run_format import cost, ms, short_tokens
 
 _OUTPUT_WIDTH = 40  # cells of output `runs` shows
 
@@ -91,20 +92,8 @@ def _with_input(lib: Library, ref: str, given: dict[str, str]) -> dict[str, str]
 # -- runs ------------------------------------------------------------------------------------
 
 
-class _RunsGroup(Group):
-    """`runs [REF]` lists, `runs show ID` shows one: a first word that is not a subcommand is
-    the REF of the (hidden) list command."""
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] not in self.commands:
-            return "list", self.commands["list"], args
-        return super().resolve_command(ctx, args)
-
-
 @click.group(
-    cls=_RunsGroup,
+    cls=DefaultListGroup,
     invoke_without_command=True,
     context_settings={"ignore_unknown_options": True},
     options_metavar="[REF] [--json] [--limit N]",
@@ -140,9 +129,9 @@ def runs_list(ref: str | None, limit: int, as_json: bool) -> None:
             r.prompt_name,
             r.model,
             r.status,
-            tokens(r),
+            short_tokens(r),
             cost(r, empty=""),
-            ms(r.latency_ms),
+            ms(r.latency_ms) if r.latency_ms is not None else "",
             clip(" ".join(r.output.split()), _OUTPUT_WIDTH),
         )
         for r in found
@@ -164,6 +153,7 @@ def runs_show(run_id: str, as_json: bool) -> None:
         return
     answered = f" (answered by {found.answered_by})" if found.answered_by else ""
     parameters = ", ".join(f"{k} {v}" for k, v in found.parameters.items() if v is not None)
+    estimated = ", ~ estimated" if found.tokens_estimated else ""
     click.echo(
         fields_block(
             [
@@ -175,7 +165,7 @@ def runs_show(run_id: str, as_json: bool) -> None:
                 ("finish", found.finish_reason or ""),
                 ("parameters", parameters),
                 ("variables", ", ".join(f"{k}={v!r}" for k, v in found.variables.items())),
-                ("tokens", f"{tokens(found)} (in+out{', ~ estimated' * found.tokens_estimated})"),
+                ("tokens", f"{short_tokens(found)} (in+out{estimated})"),
                 ("cost", cost(found)),
                 ("first token", ms(found.first_token_ms)),
                 ("total", ms(found.latency_ms)),
