@@ -44,6 +44,7 @@ from tui.screens.compare import CompareScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.edit import EditScreen
 from tui.screens.enhance import EnhanceScreen
+from tui.screens.evals import EvalsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.import_file import ImportScreen
 from tui.screens.lineage import LineageScreen
@@ -182,6 +183,9 @@ class PromptdeckApp(App[None]):
 
     def open_runs(self, prompt_id: str) -> None:
         self.push_screen(RunsScreen(prompt_id))
+
+    def open_evals(self, prompt_id: str) -> None:
+        self.push_screen(EvalsScreen(prompt_id))
 
     def open_compare(
         self, prompt_id: str, values: dict[str, str], version: str, provider: str, model: str

@@ -11,7 +11,20 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from storage import PreparedRun, Proposal, Run, SaveNotice, SearchHit
+    from collections.abc import Callable
+
+    from storage import (
+        EvalCase,
+        EvalHistoryPoint,
+        EvalResult,
+        EvalRun,
+        EvalTarget,
+        PreparedRun,
+        Proposal,
+        Run,
+        SaveNotice,
+        SearchHit,
+    )
     from storage.errors import PromptdeckError
     from storage.models import Prompt, PromptFilter, PromptPage, PromptVersion, Resolved, Tag
     from tui.pick.pages import PickPage
@@ -213,6 +226,47 @@ class RunRead(Message):
     """One run, whole."""
 
     run: Run
+
+
+@dataclass
+class EvalLoaded(Message):
+    """A prompt's cases, its latest eval run (None before the first) with its results, and
+    its scorecard over time (newest first)."""
+
+    prompt_name: str
+    cases: list[EvalCase]
+    eval_run: EvalRun | None
+    targets: tuple[EvalTarget, ...]  # the matrix's columns
+    results: list[EvalResult]
+    history: list[EvalHistoryPoint]
+
+
+@dataclass
+class EvalStarted(Message):
+    """An eval began: `cancel` stops it (EvalRunner.cancel, safe from the UI thread)."""
+
+    cases: list[EvalCase]
+    targets: tuple[EvalTarget, ...]
+    total: int
+    cancel: Callable[[], None]
+
+
+@dataclass
+class EvalProgress(Message):
+    """One case against one target is checked and kept (`done` of `total`)."""
+
+    result: EvalResult
+    done: int
+    total: int
+
+
+@dataclass
+class EvalEnded(Message):
+    """The eval ended: `eval_run` as kept (None when nothing ran), `error` the one line of
+    why nothing could run, if so."""
+
+    eval_run: EvalRun | None
+    error: str | None = None
 
 
 # -- the picker (promptdeck pick) -------------------------------------------------------------

@@ -66,6 +66,8 @@ class BrowseScreen(DeckScreen[None]):
             "Run the prompt: fill its variables, choose the model, watch the answer stream in"),
         key("X", "runs", "Runs", "browse.runs",
             "The prompt's runs, newest first (and compare from there)", show=False),
+        key("v", "evals", "Evals", "browse.evals",
+            "The prompt's test cases: run them, see the matrix and the scorecard", show=False),
         key("r", "rate", "Rate", "browse.rate", "Rate the prompt 1 to 5"),
         key("a", "archive", "Archive", "browse.archive",
             "Archive the prompt (or restore it, in the archive)"),
@@ -413,6 +415,10 @@ class BrowseScreen(DeckScreen[None]):
     def action_runs(self) -> None:
         if prompt_id := self._current():
             self.deck.open_runs(prompt_id)
+
+    def action_evals(self) -> None:
+        if prompt_id := self._current():
+            self.deck.open_evals(prompt_id)
 
     def action_rate(self) -> None:
         if prompt_id := self._current():

@@ -73,6 +73,9 @@ class EditScreen(DeckScreen[None]):
             "Run the prompt (unsaved changes are saved first: a run names its version)"),
         # priority: the content editor's TextArea selects the line with f6 (and all with f7)
         key("f6", "runs", "Runs", "edit.runs", "This prompt's runs", show=False, priority=True),
+        key("f9", "evals", "Evals", "edit.evals",
+            "The prompt's test cases: run them, see the matrix and the scorecard",
+            show=False, priority=True),
         key("f8", "enhance", "Enhance", "edit.enhance",
             "Have a model rewrite the saved prompt for a phase; keep it as a prompt or version"),
         key("ctrl+e", "focus_editor", "Editor", "edit.editor", "Focus the content editor",
@@ -446,6 +449,12 @@ class EditScreen(DeckScreen[None]):
             self.deck.open_runs(self.prompt_id)
         else:
             self.query_one(StatusLine).say("a prompt has runs once it is saved and run")
+
+    def action_evals(self) -> None:
+        if self.mode == "edit" and self.prompt_id is not None:
+            self.deck.open_evals(self.prompt_id)
+        else:
+            self.query_one(StatusLine).say("a prompt has evals once it is saved")
 
     def action_leave(self) -> None:
         if not self.is_dirty:

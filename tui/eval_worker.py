@@ -1,0 +1,116 @@
+"""What the eval screen's workers do, in plain values: read a prompt's cases, latest eval and
+scorecard (`read_eval`), and run an eval (`run_eval`), posting a message per case as the
+EvalRunner yields it. No widgets here; the chat providers (and httpx) are imported when an
+eval is first run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import storage
+from storage import Library, PromptdeckError
+from tui import run_worker
+from tui.messages import EvalEnded, EvalLoaded, EvalProgress, EvalStarted, LibraryChanged
+
+if TYPE_CHECKING:
+    from textual.message import Message
+
+    from storage import ChatProvider, EvalResult, EvalRun, EvalRunner
+
+HISTORY = 20  # eval runs x targets read for the scorecard
+EARLIER = 10  # eval runs looked back through for the cells a failed-only eval did not run
+
+
+@dataclass(frozen=True)
+class EvalJob:
+    """One eval to run: every case of `prompt_id` (or those that did not pass last time)
+    against its current version and the [llm] provider's model."""
+
+    prompt_id: str
+    only_failed: bool = False
+    llm: Mapping[str, Any] = field(default_factory=dict)
+
+
+def read_eval(library: Library, prompt_id: str, llm: Mapping[str, Any]) -> EvalLoaded:
+    """(In a thread worker) what the eval screen shows. Before a first eval the matrix has
+    one column: the current version and the [llm] model (what `a` would run)."""
+    cases = library.cases.list_cases(prompt_id)
+    latest = library.evals.list_runs(prompt_id, 1)
+    eval_run = latest[0] if latest else None
+    results = earlier_results(library, eval_run) if eval_run is not None else []
+    history = library.analytics.eval_history(prompt_id, HISTORY)
+    prompt = library.prompts.get(prompt_id)
+    if eval_run is not None:
+        targets = eval_run.targets
+    else:
+        targets = (storage.EvalTarget(prompt.current_version, run_worker.configured(llm)[1]),)
+    return EvalLoaded(prompt.name, cases, eval_run, targets, results, history)
+
+
+def earlier_results(library: Library, eval_run: EvalRun) -> list[EvalResult]:
+    """The eval run's results, after those of the cells it did not run when it ran only the
+    failed cases: from the evals before it on the same targets, back to the last full one
+    (older first, so that the newer result of a cell is the one shown)."""
+    results = library.evals.results(eval_run.id)
+    if not eval_run.only_failed:
+        return results
+    carried: list[list[EvalResult]] = []
+    for older in library.evals.list_runs(eval_run.prompt_id, EARLIER)[1:]:
+        if older.targets != eval_run.targets:
+            continue
+        carried.append(library.evals.results(older.id))
+        if not older.only_failed:
+            break
+    return [r for found in reversed(carried) for r in found] + results
+
+
+def run_eval(
+    library: Library,
+    job: EvalJob,
+    post: Callable[[Message], object],
+    post_to_app: Callable[[Message], object],
+    cancelled: Callable[[], bool],
+) -> None:
+    """(In a thread worker) prepare and run the eval of `job`, posting EvalStarted, an
+    EvalProgress per case and always one EvalEnded. When `cancelled()` turns true (or the
+    screen calls EvalStarted.cancel) the answer in progress stops and the eval is kept as
+    cancelled."""
+    chat: ChatProvider | None = None
+    runner: EvalRunner | None = None
+    error: str | None = None
+    try:
+        settings = storage.llm_settings_from(job.llm)
+        chat = storage.make_chat_provider(settings, clock=run_worker.make_clock())
+        plan = library.evals.prepare(
+            job.prompt_id,
+            provider=chat.name,
+            default_model=chat.model,
+            only_failed=job.only_failed,
+        )
+        if not plan.cases:
+            error = (
+                "nothing to run: every case passed in the last eval"
+                if job.only_failed
+                else "no cases yet: import some (promptdeck cases import REF FILE)"
+            )
+            return
+        needs_embedder = any(a.type == "similar" for c in plan.cases for a in c.asserts)
+        embedder = library.embeddings.embedder if needs_embedder else None
+        runner = storage.EvalRunner(library.runs, library.evals, plan, chat, embedder=embedder)
+        post(EvalStarted(list(plan.cases), plan.targets, plan.total, runner.cancel))
+        for event in runner:
+            if cancelled():
+                runner.cancel()  # no further case starts; the eval is kept as cancelled
+            if isinstance(event, storage.CaseFinished):
+                post(EvalProgress(event.result, event.done, event.total))
+    except PromptdeckError as failed:
+        error = str(failed)
+    finally:
+        if chat is not None:
+            chat.close()
+        ended = runner.eval_run if runner is not None else None
+        post(EvalEnded(ended, error))
+        if ended is not None:
+            post_to_app(LibraryChanged(select=job.prompt_id))
