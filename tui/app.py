@@ -204,6 +204,8 @@ class PromptdeckApp(App[None]):
                 else prompt.name
             )
             self.notify(f"Kept as {said}", title="Enhance")
+            for notice in kept.notices:
+                self.notify(notice, title="Enhance", severity="warning")
             self.post_message(LibraryChanged(select=prompt.id))
 
         self.push_screen(EnhanceScreen(prompt_id), closed)

@@ -30,7 +30,7 @@ class EvalJob:
 
     prompt_id: str
     only_failed: bool = False
-    llm: Mapping[str, Any] = field(default_factory=dict)
+    llm: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold an API key
 
 
 def read_eval(library: Library, prompt_id: str, llm: Mapping[str, Any]) -> EvalLoaded:

@@ -5,7 +5,7 @@ this module, and must not load the search and embedding modules with it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -305,3 +305,4 @@ class EnhancementKept(Message):
 
     prompt: Prompt
     keep_as: str  # prompt | version
+    notices: list[str] = field(default_factory=list)  # what embedding it found (a near twin)

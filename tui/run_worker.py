@@ -41,7 +41,7 @@ class AnswerJob:
     values: dict[str, str]
     provider: str
     model: str | None
-    llm: Mapping[str, Any] = field(default_factory=dict)
+    llm: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold an API key
     enhance: tuple[str, str] | None = None  # (phase, method): ask for a rewrite of the prompt
 
 

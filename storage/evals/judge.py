@@ -5,6 +5,7 @@ assertion saying why, never a crash. No httpx here: the runner sends the request
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -108,7 +109,7 @@ def _by_name(data: Any) -> dict[str, tuple[int, str]]:
 
 
 def _score(name: str, raw: Any) -> int:
-    numeric = isinstance(raw, int | float) and not isinstance(raw, bool)
+    numeric = isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
     if not numeric or raw != int(raw) or not 1 <= raw <= 5:
         raise Unreadable(f"{name!r} scored {raw!r}, not a whole number from 1 to 5")
     return int(raw)

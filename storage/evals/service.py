@@ -230,10 +230,11 @@ class EvalService:
 
 
 def _failed_last_time(con: Any, prompt_id: str) -> set[str]:
-    """The cases with a result other than pass in the prompt's latest eval run that ended."""
+    """The cases with a result other than pass in the prompt's latest eval run that ran to its
+    end (a cancelled or failed one did not try every case)."""
     found = con.execute(
         "SELECT DISTINCT case_id FROM eval_results WHERE verdict <> 'pass' AND eval_run_id = "
-        "(SELECT id FROM eval_runs WHERE prompt_id = ? AND finished_at IS NOT NULL "
+        "(SELECT id FROM eval_runs WHERE prompt_id = ? AND status = 'done' "
         "ORDER BY started_at DESC, id DESC LIMIT 1)",
         [prompt_id],
     ).fetchall()

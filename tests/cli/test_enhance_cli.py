@@ -4,6 +4,7 @@ its run; an answer that cannot be kept is one line and leaves the library as it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,7 +45,10 @@ def test_the_rewrite_streams_and_is_kept_as_a_derived_prompt(
 ) -> None:
     parent = cli.add("Summarise", ORIGINAL, "--phase", "idea")
     api.script(Reply(pieces=BETTER))
-    assert cli.ok("enhance", "Summarise", "--method", "concise") == "".join(BETTER)
+    result = cli("enhance", "Summarise", "--method", "concise")
+    assert (result.exit_code, result.stdout) == (0, "".join(BETTER))
+    # Embedded as every save is: the near-twin check names the prompt it was made from.
+    assert re.search(r"'Summarise \(human\)' is \d+% similar to 'Summarise'", result.stderr)
     assert PHASES["human"] in str(api.requests[-1].body)  # the phase after the prompt's own
     child = cli.json("show", "Summarise (human)")["prompt"]
     assert (child["parent_id"], child["source_type"], child["enhancement_method"]) == (

@@ -8,19 +8,23 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
 from storage import (
     CaseFinished,
     CaseStarted,
+    Criterion,
     EvalFinished,
     EvalPlan,
     EvalRunner,
     Library,
     LocalProvider,
+    Rubric,
 )
 from storage.errors import NotFound, ValidationError
+from storage.evals import judge
 from storage.llm import ChatProvider
 from tests.storage.chat_api import MODEL, ChatApi, Reply, chat_provider
 
@@ -237,3 +241,11 @@ def test_the_scorecard_marts_add_up_per_version_and_model(
     assert score.cost_per_result == pytest.approx((17 * 1000 + 4 * 2000) / 1e6)
     history = library.analytics.eval_history("Greet")
     assert [(h.passed, h.judge_score) for h in history] == [(0, 3.0), (1, 5.0)]
+
+
+@pytest.mark.parametrize("score", ["NaN", "Infinity", "-Infinity", "4.5", "true"])
+def test_a_judge_score_that_is_no_whole_number_is_unreadable(score: str) -> None:
+    now = datetime(2026, 1, 1)
+    rubric = Rubric("r1", "Warm", "", (Criterion("warmth"),), now, now)
+    with pytest.raises(judge.Unreadable, match="not a whole number from 1 to 5"):
+        judge.scores(rubric, '{"warmth": ' + score + "}")

@@ -15,6 +15,7 @@ from tui.cli import chat
 from tui.cli.common import json_option, library
 from tui.cli.completion import prompt_refs
 from tui.cli.output import emit_json
+from tui.cli.search import embed_saved
 
 
 @click.command()
@@ -72,6 +73,8 @@ def enhance(
     finally:
         provider_.close()
     kept = None if dry_run else lib.enhance.keep(run, keep_as=keep_as, name=name)
+    if kept is not None:
+        embed_saved(lib, kept)  # as every save: its vector, and a near twin said
     if as_json:
         emit_json({"run": run.to_dict(), "prompt": kept.to_dict() if kept else None})
     elif sys.stderr.isatty():

@@ -218,12 +218,14 @@ class EnhanceScreen(DeckScreen[EnhancementKept | None]):
 
     @work(thread=True, exclusive=True, group="enhance-keep", exit_on_error=False)
     def keep(self, run: Run, keep_as: str) -> None:
+        library = self.deck.library
         try:
-            kept = self.deck.library.enhance.keep(run, keep_as=keep_as)
+            kept = library.enhance.keep(run, keep_as=keep_as)
         except PromptdeckError as error:  # said as not keepable; the proposal stays shown
             self.post_message(ProposalRead(None, str(error)))
             return
-        self.post_message(EnhancementKept(kept, keep_as))
+        notices = library.embeddings.after_save(kept)  # as every save: its vector, a near twin
+        self.post_message(EnhancementKept(kept, keep_as, [n.message for n in notices]))
 
     def on_enhancement_kept(self, message: EnhancementKept) -> None:
         self.dismiss(message)

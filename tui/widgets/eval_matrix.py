@@ -57,6 +57,8 @@ class EvalMatrix(DataTable[Text]):
         for case in cases:
             cells = [verdict_cell(self.results.get((case.id, t))) for t in self.targets]
             self.add_row(Text(case_label(case)), *cells, key=case.id)
+        if self.targets:  # on the first verdict, not the case's name: enter opens it
+            self.move_cursor(column=1)
 
     def put(self, result: EvalResult) -> None:
         """One result as it arrives (its row and column are shown already)."""
@@ -66,11 +68,12 @@ class EvalMatrix(DataTable[Text]):
 
     @property
     def highlighted(self) -> EvalResult | None:
-        if not self.row_count or self.cursor_column < 1:
+        """The result under the cursor (on a case's name: its first target's)."""
+        if not self.row_count or not self.targets:
             return None
         keys = self.coordinate_to_cell_key(self.cursor_coordinate)
         case_id = keys.row_key.value or ""
-        column = self.cursor_column - 1
+        column = max(self.cursor_column - 1, 0)
         if column >= len(self.targets):
             return None
         return self.results.get((case_id, self.targets[column]))
