@@ -338,7 +338,42 @@ CREATE TABLE IF NOT EXISTS analysis_results (
     PRIMARY KEY (prompt_id, version)
 );
 
--- Analytics: the analytics screen and `promptdeck stats` read only these views. Views with a
+-- Rollups (schema version 8): the event tables summed per day, what the marts below read
+-- instead of millions of events. Kept by every writer of events in its own transaction, and
+-- rebuilt from the raw rows after bulk loads (storage/db/rollups.py). No keys (a team library
+-- has none): their one writer keeps one row per key and drops rows left with no event.
+-- Per day, kind (use, rating, generation, run), actor ('': before schema 7), provider and
+-- model ('' but for generations). Costs: what generations came with (`cost_usd`, over
+-- `costed` of them); the tokens of the others are priced in the marts, by the day's price.
+CREATE TABLE IF NOT EXISTS rollup_daily (
+    day                 DATE NOT NULL,
+    kind                VARCHAR NOT NULL,
+    actor               VARCHAR NOT NULL,
+    provider            VARCHAR NOT NULL,
+    model               VARCHAR NOT NULL,
+    events              BIGINT NOT NULL,
+    rating_sum          BIGINT NOT NULL,
+    tokens_in           BIGINT NOT NULL,
+    tokens_out          BIGINT NOT NULL,
+    cost_usd            DOUBLE NOT NULL,
+    costed              BIGINT NOT NULL,
+    uncosted_tokens_in  BIGINT NOT NULL,
+    uncosted_tokens_out BIGINT NOT NULL,
+    latency_ms_sum      BIGINT NOT NULL,
+    timed               BIGINT NOT NULL
+);
+
+-- Per day and prompt: uses and ratings (the per-prompt breakdowns of a period).
+CREATE TABLE IF NOT EXISTS rollup_prompt_daily (
+    day        DATE NOT NULL,
+    prompt_id  VARCHAR NOT NULL,
+    uses       BIGINT NOT NULL,
+    ratings    BIGINT NOT NULL,
+    rating_sum BIGINT NOT NULL
+);
+
+-- Analytics: the analytics screen and `promptdeck stats` read only these views (which read the rollups
+-- above, not the events, wherever a sum will do). Views with a
 -- `day` column are daily series: a period is a filter on `day`, summed.
 CREATE SCHEMA IF NOT EXISTS mart;
 
@@ -369,9 +404,9 @@ FROM (
     SELECT CAST(created_at AS DATE), 0, count(*), 0, 0, 0
     FROM prompt_versions WHERE version > 1 GROUP BY 1
     UNION ALL
-    SELECT CAST(created_at AS DATE), 0, 0, count(*), 0, 0 FROM usage_events GROUP BY 1
-    UNION ALL
-    SELECT CAST(created_at AS DATE), 0, 0, 0, count(*), sum(rating) FROM feedback GROUP BY 1
+    SELECT day, 0, 0, coalesce(sum(events) FILTER (WHERE kind = 'use'), 0),
+           coalesce(sum(events) FILTER (WHERE kind = 'rating'), 0), sum(rating_sum)
+    FROM rollup_daily WHERE kind IN ('use', 'rating') GROUP BY 1
 )
 GROUP BY day;
 
@@ -395,18 +430,37 @@ ASOF LEFT JOIN prices p
   ON g.provider = p.provider AND g.model = p.model
  AND CAST(g.created_at AS DATE) >= p.effective_from;
 
+-- Per day, actor, provider and model, from rollup_daily: generations, tokens, and their cost
+-- as mart.generation_costs has it (the cost they came with, else their tokens by the price in
+-- force on the day; `unpriced`: generations with neither), summed.
+CREATE OR REPLACE VIEW mart.daily_generations AS
+SELECT r.day, r.actor, r.provider, r.model,
+       r.events                                          AS generations,
+       r.tokens_in,
+       r.tokens_out,
+       r.cost_usd + CASE WHEN p.effective_from IS NULL THEN 0
+                         ELSE (r.uncosted_tokens_in * p.input_per_mtok
+                               + r.uncosted_tokens_out * p.output_per_mtok) / 1e6 END
+                                                         AS cost_usd,
+       CASE WHEN p.effective_from IS NULL THEN r.events - r.costed ELSE 0 END AS unpriced,
+       r.latency_ms_sum,
+       r.timed
+FROM (SELECT * FROM rollup_daily WHERE kind = 'generation') r
+ASOF LEFT JOIN prices p
+  ON r.provider = p.provider AND r.model = p.model AND r.day >= p.effective_from;
+
 -- Per day, provider and model: generations, tokens, cost (USD) and latency.
 CREATE OR REPLACE VIEW mart.usage_by_model AS
 SELECT day,
        provider,
        model,
-       count(*)                             AS generations,
-       CAST(sum(tokens_in) AS BIGINT)       AS tokens_in,
-       CAST(sum(tokens_out) AS BIGINT)      AS tokens_out,
-       coalesce(sum(cost_usd), 0)           AS cost_usd,
-       count(*) FILTER (WHERE cost_from IS NULL) AS unpriced,
-       avg(latency_ms)                      AS avg_latency_ms
-FROM mart.generation_costs
+       CAST(sum(generations) AS BIGINT)            AS generations,
+       CAST(sum(tokens_in) AS BIGINT)              AS tokens_in,
+       CAST(sum(tokens_out) AS BIGINT)             AS tokens_out,
+       sum(cost_usd)                               AS cost_usd,
+       CAST(sum(unpriced) AS BIGINT)               AS unpriced,
+       sum(latency_ms_sum) / nullif(sum(timed), 0) AS avg_latency_ms
+FROM mart.daily_generations
 GROUP BY ALL;
 
 -- Per provider and model, from a day on (`since`, inclusive; NULL: all time): how long answers
@@ -430,30 +484,27 @@ GROUP BY g.provider, g.model;
 
 -- Per actor (who did it; '' for events recorded before schema version 7), from a day on
 -- (`since`, inclusive; NULL: all time): uses, ratings and their average, generations with
--- their tokens and cost, and runs. A table macro, as the period filters events, not days.
+-- their tokens and cost, and runs. A table macro: the period filters rollup_daily's days
+-- before they are grouped per actor.
 CREATE OR REPLACE MACRO mart.actor_activity(since) AS TABLE
-SELECT coalesce(actor, '')                               AS actor,
-       count(*) FILTER (WHERE kind = 'use')              AS uses,
-       count(*) FILTER (WHERE kind = 'rating')           AS ratings,
-       avg(rating)                                       AS avg_rating,
-       count(*) FILTER (WHERE kind = 'generation')       AS generations,
-       CAST(coalesce(sum(tokens), 0) AS BIGINT)          AS tokens,
-       coalesce(sum(cost_usd), 0)                        AS cost_usd,
-       count(*) FILTER (WHERE kind = 'run')              AS runs
+SELECT actor,
+       CAST(coalesce(sum(events) FILTER (WHERE kind = 'use'), 0) AS BIGINT)        AS uses,
+       CAST(coalesce(sum(events) FILTER (WHERE kind = 'rating'), 0) AS BIGINT)     AS ratings,
+       sum(rating_sum) FILTER (WHERE kind = 'rating')
+           / nullif(sum(events) FILTER (WHERE kind = 'rating'), 0)                  AS avg_rating,
+       CAST(coalesce(sum(events) FILTER (WHERE kind = 'generation'), 0) AS BIGINT) AS generations,
+       CAST(coalesce(sum(tokens), 0) AS BIGINT)                                    AS tokens,
+       coalesce(sum(cost_usd), 0)                                                  AS cost_usd,
+       CAST(coalesce(sum(events) FILTER (WHERE kind = 'run'), 0) AS BIGINT)        AS runs
 FROM (
-    SELECT actor, 'use' AS kind, NULL::INTEGER AS rating, NULL::BIGINT AS tokens,
-           NULL::DOUBLE AS cost_usd, CAST(created_at AS DATE) AS day
-    FROM usage_events
+    SELECT day, kind, actor, events, rating_sum, NULL::BIGINT AS tokens, NULL::DOUBLE AS cost_usd
+    FROM rollup_daily WHERE kind <> 'generation'
     UNION ALL
-    SELECT actor, 'rating', rating, NULL, NULL, CAST(created_at AS DATE) FROM feedback
-    UNION ALL
-    SELECT actor, 'generation', NULL, tokens_in + tokens_out, cost_usd, day
-    FROM mart.generation_costs
-    UNION ALL
-    SELECT actor, 'run', NULL, NULL, NULL, CAST(created_at AS DATE) FROM runs
+    SELECT day, 'generation', actor, generations, 0, tokens_in + tokens_out, cost_usd
+    FROM mart.daily_generations
 ) e
 WHERE since IS NULL OR e.day >= CAST(since AS DATE)
-GROUP BY 1;
+GROUP BY actor;
 
 CREATE OR REPLACE VIEW mart.prompt_ratings AS
 SELECT prompt_id,
@@ -464,9 +515,9 @@ FROM feedback
 GROUP BY prompt_id;
 
 -- Every prompt with what happened to it from a day on (`since`, inclusive; NULL: all time):
--- uses and ratings in that period. The per-period breakdowns (by tag, by phase, top prompts)
--- are grouped from it. A table macro, not a view: the period filters the events before they
--- are grouped, where a view by day and prompt would first group a million events (0.5 s).
+-- uses and ratings in that period, from rollup_prompt_daily. The per-period breakdowns (by
+-- tag, by phase, top prompts) are grouped from it. A table macro, not a view: the period
+-- filters the days before they are grouped.
 CREATE OR REPLACE MACRO mart.prompt_activity(since) AS TABLE
 SELECT p.id,
        p.name,
@@ -484,17 +535,8 @@ LEFT JOIN (
            CAST(sum(uses) AS BIGINT)       AS uses,
            CAST(sum(ratings) AS BIGINT)    AS ratings,
            CAST(sum(rating_sum) AS BIGINT) AS rating_sum
-    FROM (
-        SELECT prompt_id, count(*) AS uses, 0 AS ratings, 0 AS rating_sum
-        FROM usage_events
-        WHERE since IS NULL OR created_at >= CAST(since AS TIMESTAMP)
-        GROUP BY prompt_id
-        UNION ALL
-        SELECT prompt_id, 0, count(*), sum(rating)
-        FROM feedback
-        WHERE since IS NULL OR created_at >= CAST(since AS TIMESTAMP)
-        GROUP BY prompt_id
-    )
+    FROM rollup_prompt_daily
+    WHERE since IS NULL OR day >= CAST(since AS DATE)
     GROUP BY prompt_id
 ) a ON a.prompt_id = p.id;
 

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from storage.analytics.models import Generation, Price
+from storage.db import rollups
 from storage.db.database import Database
 from storage.errors import NotFound, ValidationError
 from storage.models import UsageEvent
@@ -187,6 +188,7 @@ class CostService:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [*astuple(generation), self._db.actor],  # the fields in the columns' order
             )
+            rollups.add(con, "generations", "id = ?", [generation.id])
             event_id = self._db.new_id()
             use = UsageEvent(event_id, prompt.id, version, "used_in_generation", None, when)
             insert_use(con, use, None, self._db.actor)

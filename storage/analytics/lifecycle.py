@@ -12,6 +12,7 @@ import duckdb
 
 from storage.analytics.config_keys import read_number
 from storage.analytics.models import CleanupCandidate, CleanupRun, DecayRun, PurgeRun
+from storage.db import rollups
 from storage.db.database import Database
 from storage.errors import PurgeError, ValidationError
 
@@ -133,6 +134,7 @@ class LifecycleService:
                 if created:
                     shutil.rmtree(target, ignore_errors=True)
                 raise
+            rollups.forget_prompts(con, "id IN (SELECT id FROM _purge)", [])
             for table, where in PURGED_ROWS.items():
                 if table != "prompts":
                     con.execute(f"DELETE FROM {table} WHERE {where}")

@@ -44,10 +44,16 @@ TABLES: tuple[str, ...] = (
     "eval_runs",
     "eval_results",
     "analysis_results",
+    "rollup_daily",
+    "rollup_prompt_daily",
     "schema_migrations",
 )
 # The key of a table that declares none in schema.sql (kept unique by its writer).
-ROW_KEYS: dict[str, tuple[str, ...]] = {"prompt_embeddings": ("prompt_id", "model")}
+ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "prompt_embeddings": ("prompt_id", "model"),
+    "rollup_daily": ("day", "kind", "actor", "provider", "model"),
+    "rollup_prompt_daily": ("day", "prompt_id"),
+}
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]
 

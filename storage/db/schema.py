@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from storage.db import rollups
 from storage.errors import SchemaError
 
 # Version 1: the core tables (prompts, versions, embeddings, relationships, usage, audit).
@@ -21,7 +22,9 @@ from storage.errors import SchemaError
 # mart.eval_history and mart.eval_scorecard.
 # Version 7: the actor on every event (usage_events, feedback, generations, runs), as the
 # audit log has it: who used, rated, generated, ran (a team library has many people).
-SCHEMA_VERSION = 7
+# Version 8: the rollups (rollup_daily, rollup_prompt_daily), built from the events, which
+# the marts read instead of the events.
+SCHEMA_VERSION = 8
 # The version that added each table added after version 1 (what an older backup lacks).
 TABLE_ADDED_IN: dict[str, int] = {
     "prompt_labels": 2,
@@ -33,6 +36,8 @@ TABLE_ADDED_IN: dict[str, int] = {
     "eval_runs": 6,
     "eval_results": 6,
     "analysis_results": 6,
+    "rollup_daily": 8,
+    "rollup_prompt_daily": 8,
 }
 APP_VERSION = "0.1.0"
 
@@ -56,6 +61,7 @@ AFTER_SCHEMA: dict[int, tuple[str, ...]] = {
         "INSERT INTO prompt_embeddings SELECT * FROM prompt_embeddings_v3",
         "DROP TABLE prompt_embeddings_v3",
     ),
+    8: rollups.REBUILD,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from storage.db import rows
+from storage.db import rollups, rows
 from storage.db.database import Database
 from storage.errors import HasChildren, ValidationError
 from storage.models import (
@@ -231,6 +231,7 @@ class PromptService:
                 "WHERE prompt_id = ? ORDER BY version",
                 [prompt.id],
             ).fetchall()
+            rollups.forget_prompts(con, "id = ?", [prompt.id])
             for table, column in _PROMPT_REFERENCES:
                 con.execute(f"DELETE FROM {table} WHERE {column} = ?", [prompt.id])
             con.execute(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import duckdb
 
-from storage.db import rows
+from storage.db import rollups, rows
 from storage.db.database import Database
 from storage.models import USAGE_EVENT_TYPES, Feedback, Resolved, UsageEvent
 from storage.prompts import references as refs
@@ -100,6 +100,7 @@ class UsageService:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [*(getattr(item, c) for c in rows.FEEDBACK_COLUMNS), self._db.actor],
             )
+            rollups.add(con, "feedback", "id = ?", [item.id])
             self._db.audit(con, "rate", f"prompt:{prompt.id}", after=item.to_dict())
         return item
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from storage.analytics.config_keys import read_number
+from storage.db import rollups
 from storage.models import UsageEvent
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def insert_use(
             actor,
         ],
     )
+    rollups.add(con, "usage_events", "id = ?", [event.id])
     # A use logged after the fact (a generation's own time) never moves the last use back.
     con.execute(
         "UPDATE prompts SET usage_count = usage_count + 1, "
@@ -61,6 +63,7 @@ def insert_uses(con: duckdb.DuckDBPyConnection, events: pa.Table, actor: str) ->
         "SELECT id, prompt_id, version, event_type, created_at, ? FROM _uses",
         [actor],
     )
+    rollups.add(con, "usage_events", "id IN (SELECT id FROM _uses)")
     con.execute(
         "UPDATE prompts SET usage_count = usage_count + u.n, "
         "last_used_at = greatest(coalesce(last_used_at, u.latest), u.latest), "

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from storage.db import rollups
 from storage.db.database import Database
 from storage.errors import AmbiguousReference, NotFound, PromptdeckError, ValidationError
 from storage.models import UsageEvent
@@ -139,6 +140,7 @@ class RunService:
                 created_at=now,
             )
             _insert(con, run, self._db.actor)
+            rollups.add(con, "runs", "id = ?", [run.id])
             if run.answered:
                 self._count_generation(con, run)
             self._db.audit(con, "run", f"prompt:{run.prompt_id}", after=_audited(run))
@@ -202,6 +204,7 @@ class RunService:
                 self._db.actor,
             ],
         )
+        rollups.add(con, "generations", "id = ?", [run.id])
         event = self._db.new_id()
         use = UsageEvent(
             event, run.prompt_id, run.version, "used_in_generation", None, run.created_at

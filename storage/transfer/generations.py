@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.analytics.costs import MAX_TOKENS
+from storage.db import rollups
 from storage.db.database import Database
 from storage.errors import ImportRejected, PromptdeckError, TransferError
 from storage.models import GENERATION_FIELDS, IMPORT_FORMATS
@@ -232,6 +233,9 @@ class GenerationImportService:
             "SELECT coalesce(given_id, generation_id), prompt_id, version, provider, model, "
             f"tokens_in, tokens_out, cost_usd, latency_ms, created_at, ? FROM {rows}",
             [self._db.actor],
+        )
+        rollups.add(
+            con, "generations", f"id IN (SELECT coalesce(given_id, generation_id) FROM {rows})"
         )
         uses = con.execute(
             "SELECT event_id AS id, prompt_id, version, 'used_in_generation' AS event_type, "

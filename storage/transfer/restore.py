@@ -16,6 +16,7 @@ import duckdb
 from storage.db.clock import Clock, utc_now
 from storage.db.connection import connect
 from storage.db.lake_spec import is_lake
+from storage.db.rollups import rebuild
 from storage.db.schema import APP_VERSION, SCHEMA_VERSION, ensure_schema
 from storage.errors import BackupError
 from storage.transfer.backup import BackupProgress, ProgressCallback
@@ -67,6 +68,7 @@ def restore_backup(
             ensure_schema(con, str(target), clock())
             _load(con, folder, manifest, target, progress)
             if manifest.schema_version < SCHEMA_VERSION:
+                rebuild(con)  # a backup older than the rollups has none
                 con.execute(
                     "INSERT INTO schema_migrations SELECT v, ?, ? FROM range(?, ?) t(v)",
                     [APP_VERSION, clock(), manifest.schema_version + 1, SCHEMA_VERSION + 1],

@@ -13,6 +13,7 @@ import duckdb
 from storage.db.clock import Clock, utc_now
 from storage.db.lake import DuckLake
 from storage.db.paths import data_home
+from storage.db.rollups import rebuild
 from storage.db.schema import APP_VERSION, SCHEMA_VERSION
 from storage.errors import BackupError
 from storage.transfer.backup import BackupProgress, ProgressCallback
@@ -64,6 +65,7 @@ def restore_into_lake(
                 if progress is not None:
                     progress(BackupProgress(table, entry.rows, done, len(manifest.tables)))
             if manifest.schema_version < SCHEMA_VERSION:
+                rebuild(con)  # a backup older than the rollups has none
                 con.execute(
                     "INSERT INTO schema_migrations SELECT v, ?, ? FROM range(?, ?) t(v)",
                     [APP_VERSION, clock(), manifest.schema_version + 1, SCHEMA_VERSION + 1],

@@ -1,0 +1,208 @@
+"""The rollups never disagree with the raw rows: after any sequence of writes (add, use,
+record, rate, log a generation, run, import generations, archive, delete, purge), after a
+restore, a bulk insert and the migration that builds them, every rollup row equals the same
+sums recomputed from the events, and the marts read from them equal the raw aggregates."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import storage
+from storage import Library
+from storage.db import rollups
+from storage.db.connection import connect
+from storage.runs.models import RunOutcome
+from tests.conftest import TickingClock
+from tests.helpers import sequential_ids
+
+_ROLLUPS = {
+    "rollup_daily": (rollups.DAILY_KEY, rollups.DAILY_SUMS),
+    "rollup_prompt_daily": (rollups.PROMPT_KEY, rollups.PROMPT_SUMS),
+}
+_PROMPTS = 4
+
+ACTIONS = st.one_of(
+    st.tuples(st.just("use"), st.integers(0, _PROMPTS - 1)),
+    st.tuples(st.just("record"), st.integers(0, _PROMPTS - 1)),
+    st.tuples(st.just("rate"), st.integers(0, _PROMPTS - 1), st.integers(1, 5)),
+    st.tuples(
+        st.just("generation"),
+        st.integers(0, _PROMPTS - 1),
+        st.sampled_from(["gpt-4o", "claude"]),
+        st.none() | st.floats(0, 2),
+        st.integers(0, 40),  # days before now
+    ),
+    st.tuples(st.just("run"), st.integers(0, _PROMPTS - 1), st.sampled_from(["ok", "failed"])),
+    st.tuples(st.just("import"), st.integers(0, _PROMPTS - 1), st.integers(1, 3)),
+    st.tuples(st.just("archive"), st.integers(0, _PROMPTS - 1)),
+    st.tuples(st.just("delete"), st.integers(0, _PROMPTS - 1)),
+    st.tuples(st.just("purge")),
+    st.tuples(st.just("price"), st.sampled_from(["gpt-4o", "claude"]), st.integers(0, 30)),
+)
+
+
+def mismatches(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Rollup rows that differ from the sums of the raw rows (costs to 1e-9)."""
+    found = []
+    for rollup, (key, sums) in _ROLLUPS.items():
+        parts = [
+            rollups.rollup_rows(table, rollup)
+            for table in rollups.EVENTS
+            if rollup == "rollup_daily" or table in ("usage_events", "feedback")
+        ]
+        keys = ", ".join(key)
+        totals = ", ".join(f"sum({c})" for c in sums)
+        expected = con.execute(
+            f"SELECT {keys}, {totals} FROM ({' UNION ALL '.join(parts)}) "
+            f"GROUP BY {keys} ORDER BY {keys}"
+        ).fetchall()
+        stored = con.execute(
+            f"SELECT {keys}, {', '.join(sums)} FROM {rollup} ORDER BY {keys}"
+        ).fetchall()
+        if len(stored) != len(expected) or not all(map(_same, stored, expected)):
+            found.append(f"{rollup}: stored {stored} != from the events {expected}")
+    return found
+
+
+def _same(one: tuple[Any, ...], other: tuple[Any, ...]) -> bool:
+    return all(
+        math.isclose(a, b, abs_tol=1e-9) if isinstance(a, float) else a == b
+        for a, b in zip(one, other, strict=True)
+    )
+
+
+def _check(library: Library) -> None:
+    with library.db.read() as con:
+        assert mismatches(con) == []
+        # The marts read from the rollups give what the raw rows give.
+        usage = con.execute(
+            "SELECT provider, model, sum(generations), sum(tokens_in), sum(cost_usd), "
+            "sum(unpriced) FROM mart.usage_by_model GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        raw = con.execute(
+            "SELECT provider, model, count(*), sum(tokens_in), coalesce(sum(cost_usd), 0), "
+            "count(*) FILTER (WHERE cost_from IS NULL) FROM mart.generation_costs "
+            "GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        assert len(usage) == len(raw) and all(map(_same, usage, raw))
+
+
+def _act(library: Library, clock: TickingClock, folder: Path, action: tuple[Any, ...]) -> None:
+    live = [p.id for p in library.prompts.list_prompts(sort="name", descending=False)]
+    kind = action[0]
+    if kind == "purge":
+        library.lifecycle.purge(timedelta(0), folder / f"purge-{clock.peek():%H%M%S}")
+        return
+    if kind == "price":
+        day = clock.peek().date() - timedelta(days=action[2])
+        library.costs.set_price("openai", action[1], 1.5, 6, effective_from=day)
+        return
+    if not live:
+        return
+    ref = live[action[1] % len(live)]
+    if kind == "use":
+        library.usage.use(ref)
+    elif kind == "record":
+        library.usage.record(ref)
+    elif kind == "rate":
+        library.usage.rate(ref, action[2])
+    elif kind == "generation":
+        _, _, model, cost, days = action
+        when = clock.peek() - timedelta(days=days)
+        library.costs.log_generation(
+            ref, provider="openai", model=model, tokens_in=100, tokens_out=40,
+            cost_usd=cost, latency_ms=300 + days, at=when,
+        )  # fmt: skip
+    elif kind == "run":
+        prepared = library.runs.prepare(ref, provider="openai", default_model="gpt-4o")
+        outcome = RunOutcome(action[2], "an answer", 12, 30, False, 250, 40)
+        library.runs.record(prepared, outcome)
+    elif kind == "import":
+        path = folder / f"calls-{clock.peek():%H%M%S}.csv"
+        day = clock.peek() - timedelta(days=3)
+        lines = ["prompt,provider,model,tokens_in,tokens_out,created_at"]
+        lines += [f"{ref},openai,claude,{n},{n * 2},{day.isoformat()}" for n in range(action[2])]
+        path.write_text("\n".join(lines) + "\n", "utf-8")
+        library.generation_imports.run(path)
+    elif kind == "archive":
+        library.prompts.archive(ref)
+    elif kind == "delete":
+        library.prompts.delete(ref, force=True)
+
+
+def _library(path: Path, clock: TickingClock) -> Library:
+    library = Library(path, clock=clock, new_id=sequential_ids(), actor="ana").open()
+    for n in range(_PROMPTS):
+        library.prompts.create(f"Prompt {n}", f"Text number {n}")
+    return library
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ACTIONS, max_size=14))
+def test_every_write_keeps_the_rollups_equal_to_the_events(actions: list[Any]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = TickingClock()
+        with _library(Path(tmp) / "lib.duckdb", clock) as library:
+            for action in actions:
+                _act(library, clock, Path(tmp), action)
+            _check(library)
+
+
+def test_a_restore_and_a_bulk_insert_keep_them_equal(tmp_path: Path) -> None:
+    clock = TickingClock()
+    with _library(tmp_path / "lib.duckdb", clock) as library:
+        for action in [("use", 0), ("rate", 1, 4), ("generation", 2, "claude", None, 5)]:
+            _act(library, clock, tmp_path, action)
+        library.backups.write(tmp_path / "backup")
+        prompt = library.prompts.list_prompts(limit=1)[0]
+        when = clock.peek() - timedelta(days=2)
+        library.db.bulk_insert(
+            {
+                "usage_events": pa.Table.from_pylist(
+                    [
+                        {
+                            "id": f"bulk-{n}",
+                            "prompt_id": prompt.id,
+                            "event_type": "used",
+                            "created_at": when,
+                            "actor": None,
+                        }
+                        for n in range(3)
+                    ]  # fmt: skip
+                )
+            }
+        )
+        _check(library)
+    storage.restore_backup(tmp_path / "backup", tmp_path / "restored.duckdb")
+    with Library(tmp_path / "restored.duckdb").open() as restored:
+        _check(restored)
+        with restored.db.read() as con:
+            found = con.execute("SELECT count(*) FROM rollup_daily").fetchone()
+        assert found is not None and found[0] > 0
+
+
+def test_the_migration_builds_them_from_an_older_library(tmp_path: Path) -> None:
+    clock = TickingClock()
+    path = tmp_path / "lib.duckdb"
+    with _library(path, clock) as library:
+        for action in [("use", 0), ("use", 0), ("rate", 1, 2), ("run", 3, "ok")]:
+            _act(library, clock, tmp_path, action)
+    con = connect(path)  # as a version 7 library left it: no rollups
+    con.execute("DROP TABLE rollup_daily")
+    con.execute("DROP TABLE rollup_prompt_daily")
+    con.execute("DELETE FROM schema_migrations WHERE version >= 8")
+    con.close()
+    with Library(path, clock=clock).open() as library:
+        _check(library)
+        report = library.analytics.report("all")
+        assert report.kpis.uses == 3 and report.kpis.ratings == 1
+        assert report.kpis.generations == 1 and report.days[-1].day == date(2026, 1, 15)
