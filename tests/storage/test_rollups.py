@@ -5,29 +5,22 @@ sums recomputed from the events, and the marts read from them equal the raw aggr
 
 from __future__ import annotations
 
-import math
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import storage
 from storage import Library
-from storage.db import rollups
 from storage.db.connection import connect
 from storage.runs.models import RunOutcome
 from tests.conftest import TickingClock
-from tests.helpers import sequential_ids
+from tests.helpers import rollup_mismatches, same_row, sequential_ids
 
-_ROLLUPS = {
-    "rollup_daily": (rollups.DAILY_KEY, rollups.DAILY_SUMS),
-    "rollup_prompt_daily": (rollups.PROMPT_KEY, rollups.PROMPT_SUMS),
-}
 _PROMPTS = 4
 
 ACTIONS = st.one_of(
@@ -50,39 +43,9 @@ ACTIONS = st.one_of(
 )
 
 
-def mismatches(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Rollup rows that differ from the sums of the raw rows (costs to 1e-9)."""
-    found = []
-    for rollup, (key, sums) in _ROLLUPS.items():
-        parts = [
-            rollups.rollup_rows(table, rollup)
-            for table in rollups.EVENTS
-            if rollup == "rollup_daily" or table in ("usage_events", "feedback")
-        ]
-        keys = ", ".join(key)
-        totals = ", ".join(f"sum({c})" for c in sums)
-        expected = con.execute(
-            f"SELECT {keys}, {totals} FROM ({' UNION ALL '.join(parts)}) "
-            f"GROUP BY {keys} ORDER BY {keys}"
-        ).fetchall()
-        stored = con.execute(
-            f"SELECT {keys}, {', '.join(sums)} FROM {rollup} ORDER BY {keys}"
-        ).fetchall()
-        if len(stored) != len(expected) or not all(map(_same, stored, expected)):
-            found.append(f"{rollup}: stored {stored} != from the events {expected}")
-    return found
-
-
-def _same(one: tuple[Any, ...], other: tuple[Any, ...]) -> bool:
-    return all(
-        math.isclose(a, b, abs_tol=1e-9) if isinstance(a, float) else a == b
-        for a, b in zip(one, other, strict=True)
-    )
-
-
 def _check(library: Library) -> None:
     with library.db.read() as con:
-        assert mismatches(con) == []
+        assert rollup_mismatches(con) == []
         # The marts read from the rollups give what the raw rows give.
         usage = con.execute(
             "SELECT provider, model, sum(generations), sum(tokens_in), sum(cost_usd), "
@@ -93,7 +56,7 @@ def _check(library: Library) -> None:
             "count(*) FILTER (WHERE cost_from IS NULL) FROM mart.generation_costs "
             "GROUP BY ALL ORDER BY ALL"
         ).fetchall()
-        assert len(usage) == len(raw) and all(map(_same, usage, raw))
+        assert len(usage) == len(raw) and all(map(same_row, usage, raw))
 
 
 def _act(library: Library, clock: TickingClock, folder: Path, action: tuple[Any, ...]) -> None:
