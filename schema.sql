@@ -363,13 +363,40 @@ CREATE TABLE IF NOT EXISTS rollup_daily (
     timed               BIGINT NOT NULL
 );
 
--- Per day and prompt: uses and ratings (the per-prompt breakdowns of a period).
+-- Per day and prompt: uses and ratings (a period's top prompts).
 CREATE TABLE IF NOT EXISTS rollup_prompt_daily (
     day        DATE NOT NULL,
     prompt_id  VARCHAR NOT NULL,
     uses       BIGINT NOT NULL,
     ratings    BIGINT NOT NULL,
     rating_sum BIGINT NOT NULL
+);
+
+-- Per prompt, all time: uses and ratings (which prompts can be a period's top ones at all).
+CREATE TABLE IF NOT EXISTS rollup_prompt_totals (
+    prompt_id  VARCHAR NOT NULL,
+    uses       BIGINT NOT NULL,
+    ratings    BIGINT NOT NULL,
+    rating_sum BIGINT NOT NULL
+);
+
+-- Per day and group (dim 'tag' or 'phase', key the tag or the phase, '' for none): the uses
+-- and ratings of the prompts in the group now (a prompt whose tags change takes its history
+-- along), archived prompts included.
+CREATE TABLE IF NOT EXISTS rollup_group_daily (
+    day        DATE NOT NULL,
+    dim        VARCHAR NOT NULL,
+    key        VARCHAR NOT NULL,
+    uses       BIGINT NOT NULL,
+    ratings    BIGINT NOT NULL,
+    rating_sum BIGINT NOT NULL
+);
+
+-- Per group: the live prompts in it now.
+CREATE TABLE IF NOT EXISTS rollup_group_prompts (
+    dim     VARCHAR NOT NULL,
+    key     VARCHAR NOT NULL,
+    prompts BIGINT NOT NULL
 );
 
 -- Analytics: the analytics screen and `promptdeck stats` read only these views (which read the rollups
@@ -515,9 +542,8 @@ FROM feedback
 GROUP BY prompt_id;
 
 -- Every prompt with what happened to it from a day on (`since`, inclusive; NULL: all time):
--- uses and ratings in that period, from rollup_prompt_daily. The per-period breakdowns (by
--- tag, by phase, top prompts) are grouped from it. A table macro, not a view: the period
--- filters the days before they are grouped.
+-- uses and ratings in that period, from rollup_prompt_daily (all time: rollup_prompt_totals).
+-- A table macro, not a view: the period filters the days before they are grouped.
 CREATE OR REPLACE MACRO mart.prompt_activity(since) AS TABLE
 SELECT p.id,
        p.name,
@@ -531,14 +557,39 @@ SELECT p.id,
        p.last_used_at
 FROM prompts p
 LEFT JOIN (
+    SELECT prompt_id, uses, ratings, rating_sum FROM rollup_prompt_totals WHERE since IS NULL
+    UNION ALL
     SELECT prompt_id,
-           CAST(sum(uses) AS BIGINT)       AS uses,
-           CAST(sum(ratings) AS BIGINT)    AS ratings,
-           CAST(sum(rating_sum) AS BIGINT) AS rating_sum
+           CAST(sum(uses) AS BIGINT),
+           CAST(sum(ratings) AS BIGINT),
+           CAST(sum(rating_sum) AS BIGINT)
     FROM rollup_prompt_daily
-    WHERE since IS NULL OR day >= CAST(since AS DATE)
+    WHERE since IS NOT NULL AND day >= CAST(since AS DATE)
     GROUP BY prompt_id
 ) a ON a.prompt_id = p.id;
+
+-- Per tag and per phase (`dim`), from a day on (`since`; NULL: all time): the live prompts in
+-- it now, and the uses and ratings in the period of the prompts in it now (archived ones
+-- included). Groups with neither a live prompt nor a use are left out. Read from the group
+-- rollups: a few thousand rows however many prompts and events there are.
+CREATE OR REPLACE MACRO mart.group_activity(since) AS TABLE
+SELECT dim,
+       key,
+       CAST(coalesce(max(prompts), 0) AS BIGINT)       AS prompts,
+       CAST(coalesce(sum(uses), 0) AS BIGINT)          AS uses,
+       CAST(coalesce(sum(ratings), 0) AS BIGINT)       AS ratings,
+       sum(rating_sum) / nullif(sum(ratings), 0)       AS avg_rating
+FROM (
+    SELECT dim, key, prompts, NULL::BIGINT AS uses, NULL::BIGINT AS ratings,
+           NULL::BIGINT AS rating_sum
+    FROM rollup_group_prompts
+    UNION ALL
+    SELECT dim, key, NULL, uses, ratings, rating_sum
+    FROM rollup_group_daily
+    WHERE since IS NULL OR day >= CAST(since AS DATE)
+)
+GROUP BY dim, key
+HAVING coalesce(max(prompts), 0) > 0 OR coalesce(sum(uses), 0) > 0;
 
 -- Per tag, all time: live prompts carrying it, their uses, and the average of their ratings
 -- (every rating counts once: a prompt rated ten times weighs ten times).

@@ -37,28 +37,18 @@ def ancestors(library: Library, ref: str) -> list[Prompt]:
 
 
 def rollup_mismatches(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Rollup rows that differ from the sums of the raw rows (costs to 1e-9)."""
+    """Rollup rows that differ from the same rows recomputed from the raw ones (costs to
+    1e-9)."""
     found = []
-    for rollup, key, sums in (
-        ("rollup_daily", rollups.DAILY_KEY, rollups.DAILY_SUMS),
-        ("rollup_prompt_daily", rollups.PROMPT_KEY, rollups.PROMPT_SUMS),
-    ):
-        parts = [
-            rollups.rollup_rows(table, rollup)
-            for table in rollups.EVENTS
-            if rollup == "rollup_daily" or table in ("usage_events", "feedback")
-        ]
-        keys = ", ".join(key)
-        totals = ", ".join(f"sum({c})" for c in sums)
+    for rollup in rollups.ROLLUPS:
+        columns = ", ".join((*rollup.key, *rollup.sums))
+        order = ", ".join(rollup.key)
         expected = con.execute(
-            f"SELECT {keys}, {totals} FROM ({' UNION ALL '.join(parts)}) "
-            f"GROUP BY {keys} ORDER BY {keys}"
+            f"SELECT {columns} FROM ({rollups.from_raw(rollup)}) ORDER BY {order}"
         ).fetchall()
-        stored = con.execute(
-            f"SELECT {keys}, {', '.join(sums)} FROM {rollup} ORDER BY {keys}"
-        ).fetchall()
+        stored = con.execute(f"SELECT {columns} FROM {rollup.name} ORDER BY {order}").fetchall()
         if len(stored) != len(expected) or not all(map(same_row, stored, expected)):
-            found.append(f"{rollup}: stored {stored} != from the events {expected}")
+            found.append(f"{rollup.name}: stored {stored} != from the raw rows {expected}")
     return found
 
 

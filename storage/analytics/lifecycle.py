@@ -94,7 +94,10 @@ class LifecycleService:
             if dry_run or not found:
                 return run
             ids = [c.id for c in run.candidates]
-            con.execute("UPDATE prompts SET archived_at = ? WHERE list_contains(?, id)", [now, ids])
+            chosen = "list_contains(?, id)"
+            rollups.regroup(con, chosen, [ids], sign=-1, history=False)
+            con.execute(f"UPDATE prompts SET archived_at = ? WHERE {chosen}", [now, ids])
+            rollups.regroup(con, chosen, [ids], sign=1, history=False)
             self._db.audit_select(
                 con,
                 "SELECT ?, ?, 'archive', 'prompt:' || id, NULL, "

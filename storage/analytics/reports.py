@@ -1,6 +1,6 @@
-"""Analytics: the figures of a period, read only from the mart views (and the
-mart.prompt_activity macro), and their export to Parquet. Library-wide `stats` come from the
-same views."""
+"""Analytics: the figures of a period, read from the mart views and macros over the rollups
+(storage/db/rollups.py; the top prompts: top_prompts.py), and their export to Parquet.
+Library-wide `stats` come from the same views."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from storage.analytics.models import (
     TopPrompt,
 )
 from storage.analytics.scorecards import EvalHistoryPoint, EvalScore
+from storage.analytics.top_prompts import top_prompts
 from storage.db.database import Database
 from storage.models import Stats
 from storage.prompts import references as refs
@@ -32,7 +33,6 @@ from storage.prompts import references as refs
 if TYPE_CHECKING:
     import pyarrow as pa  # type: ignore[import-untyped]
 
-TOP = 10  # rows of each top-prompts list
 _IN_PERIOD = "($since IS NULL OR day >= $since) AND day <= $until"
 _ACTIVITY = f"""
 SELECT day, created, edited, used, ratings, rating_sum FROM mart.daily_activity
@@ -55,32 +55,13 @@ FROM mart.actor_activity(CAST($since AS DATE))
 ORDER BY uses DESC, generations DESC, ratings DESC, actor
 """
 
-# The per-period breakdowns, all grouped from one evaluation of mart.prompt_activity: the live
-# prompts (now), tags and phases (live prompts now; uses and ratings in the period), then the
-# top prompts.
-_BREAKDOWNS = f"""
-WITH p AS MATERIALIZED (SELECT * FROM mart.prompt_activity(CAST($since AS DATE))),
-tagged AS (SELECT unnest(tags) AS tag, archived, uses, ratings, rating_sum FROM p)
-SELECT 'live' AS kind, NULL AS key, NULL AS id, count(*) FILTER (WHERE NOT archived),
-       NULL, NULL, NULL, NULL
-FROM p
-UNION ALL
-SELECT 'tag', tag, NULL, count(*) FILTER (WHERE NOT archived),
-       sum(uses), sum(ratings), sum(rating_sum) / nullif(sum(ratings), 0), NULL
-FROM tagged GROUP BY tag
-HAVING count(*) FILTER (WHERE NOT archived) > 0 OR sum(uses) > 0
-UNION ALL
-SELECT 'phase', phase, NULL, count(*) FILTER (WHERE NOT archived),
-       sum(uses), sum(ratings), sum(rating_sum) / nullif(sum(ratings), 0), NULL
-FROM p GROUP BY phase
-HAVING count(*) FILTER (WHERE NOT archived) > 0 OR sum(uses) > 0
-UNION ALL
-(SELECT 'use', name, id, 1, uses, ratings, avg_rating, last_used_at FROM p
- WHERE NOT archived AND uses > 0 ORDER BY uses DESC, name, id LIMIT {TOP})
-UNION ALL
-(SELECT 'rating', name, id, 1, uses, ratings, avg_rating, last_used_at FROM p
- WHERE NOT archived AND ratings > 0 ORDER BY avg_rating DESC, ratings DESC, name, id LIMIT {TOP})
+# The per-period breakdowns by tag and by phase (live prompts now; uses and ratings in the
+# period), from the group rollups; and the live prompts (every prompt has one phase group).
+_GROUPS = """
+SELECT dim, key, prompts, uses, ratings, avg_rating
+FROM mart.group_activity(CAST($since AS DATE))
 """
+_LIVE = "SELECT coalesce(sum(prompts), 0) FROM rollup_group_prompts WHERE dim = 'phase'"
 
 
 class AnalyticsService:
@@ -95,8 +76,7 @@ class AnalyticsService:
         """The headline figures of the period (what `stats --period` prints)."""
         window = self.period(period)
         with self._db.read() as con:
-            summary = con.execute("SELECT prompts FROM mart.library_summary").fetchone()
-            return _kpis(window, int(summary[0]) if summary else 0, *_series(con, window))
+            return _kpis(window, _live(con), *_series(con, window))
 
     def latency(self, period: str = "all") -> list[ModelLatency]:
         """Latency p50/p95 per provider and model in the period, slowest first."""
@@ -114,24 +94,26 @@ class AnalyticsService:
         """Everything the analytics screen shows for the period. Each mart view is read once
         (its rows for the period) and summed here into the KPIs, the series and the bars."""
         window = self.period(period)
-        groups: dict[str, list[Any]] = {k: [] for k in ("live", "tag", "phase", "use", "rating")}
+        groups: dict[str, list[Any]] = {"tag": [], "phase": []}
         with self._db.read() as con:
             activity, usage = _series(con, window)
-            for row in con.execute(_BREAKDOWNS, {"since": window.since}).fetchall():
+            for row in con.execute(_GROUPS, {"since": window.since}).fetchall():
                 groups[row[0]].append(row)
+            by_use, by_rating = top_prompts(con, window.since)
             distribution = con.execute("SELECT rating, ratings FROM mart.rating_distribution")
             ratings = {int(k): int(v) for k, v in sorted(distribution.fetchall())}
             latency = _latency(con, window)
             actors = _actors(con, window)
+            live = _live(con)
         return AnalyticsReport(
-            kpis=_kpis(window, int(groups["live"][0][3]), activity, usage),
+            kpis=_kpis(window, live, activity, usage),
             days=_days(window, activity, usage),
             providers=_usage_by(usage, with_model=False),
             models=_usage_by(usage, with_model=True),
             tags=_sorted_groups(groups["tag"]),
             phases=_sorted_groups(groups["phase"]),
-            top_by_use=[_top(row) for row in groups["use"]],
-            top_by_rating=[_top(row) for row in groups["rating"]],
+            top_by_use=by_use,
+            top_by_rating=by_rating,
             rating_distribution=ratings,
             latency=latency,
             actors=actors,
@@ -232,6 +214,11 @@ class AnalyticsService:
         )
 
 
+def _live(con: duckdb.DuckDBPyConnection) -> int:
+    found = con.execute(_LIVE).fetchone()
+    return int(found[0]) if found else 0
+
+
 def _series(con: duckdb.DuckDBPyConnection, window: Period) -> tuple[list[Any], list[Any]]:
     """The period's rows of mart.daily_activity and mart.usage_by_model."""
     bounds = {"since": window.since, "until": window.until}
@@ -316,12 +303,8 @@ def _usage_by(usage: list[Any], *, with_model: bool) -> list[ModelUsage]:
 
 
 def _sorted_groups(rows: list[Any]) -> list[GroupActivity]:
-    found = [GroupActivity(row[1], int(row[3]), int(row[4]), int(row[5]), row[6]) for row in rows]
+    found = [GroupActivity(row[1], int(row[2]), int(row[3]), int(row[4]), row[5]) for row in rows]
     return sorted(found, key=lambda g: (-g.uses, -g.prompts, g.key))
-
-
-def _top(row: Any) -> TopPrompt:
-    return TopPrompt(row[2], row[1], int(row[4]), int(row[5]), row[6], row[7])
 
 
 def _table(items: list[Any], kind: type) -> pa.Table:

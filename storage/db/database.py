@@ -46,6 +46,9 @@ TABLES: tuple[str, ...] = (
     "analysis_results",
     "rollup_daily",
     "rollup_prompt_daily",
+    "rollup_prompt_totals",
+    "rollup_group_daily",
+    "rollup_group_prompts",
     "schema_migrations",
 )
 # The key of a table that declares none in schema.sql (kept unique by its writer).
@@ -53,6 +56,9 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "prompt_embeddings": ("prompt_id", "model"),
     "rollup_daily": ("day", "kind", "actor", "provider", "model"),
     "rollup_prompt_daily": ("day", "prompt_id"),
+    "rollup_prompt_totals": ("prompt_id",),
+    "rollup_group_daily": ("day", "dim", "key"),
+    "rollup_group_prompts": ("dim", "key"),
 }
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]

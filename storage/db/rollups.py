@@ -1,24 +1,27 @@
-"""The rollups: per-day sums of the event tables (usage_events, feedback, generations, runs),
-which the analytics marts read instead of millions of raw rows.
+"""The rollups: the event tables (usage_events, feedback, generations, runs) summed per day,
+per prompt and per tag and phase, which the analytics marts read instead of millions of events.
 
-Each writer of events keeps them current inside its own transaction: after inserting rows it
-calls `add` with the rows it inserted (`where` on their table), and before deleting rows,
-`add` with `sign=-1`. Bulk paths (a bulk insert, a restore, the migration that created them)
-call `rebuild`. Both backends take them as they are: no keys (a team library has none), rows
-matched by their key columns, rows whose counts fall to zero removed. A lake's writers run one
-at a time under its advisory lock, so no increment is lost between two clients.
+Every writer keeps them current inside its own transaction:
+* after inserting events, `add(con, table, where)` with the rows it inserted;
+* around a change to prompts' tags, phase or archived state, `regroup(..., sign=-1)` before
+  and `regroup(..., sign=1)` after (a prompt's uses count under the tags it has now);
+  a new prompt, `regroup(..., sign=1)` after the insert;
+* before deleting prompts, `forget_prompts` (their events and their groups go).
+Bulk paths (a bulk insert, a restore of an older backup, the migration that created them)
+call `rebuild`. No keys (a team library has none): rows are matched by their key columns,
+and rows left with nothing in them are removed. A lake's writers run one at a time under its
+advisory lock, so no increment is lost between two clients.
 
-Two tables (schema.sql): `rollup_daily` per day, kind, actor, provider and model (thousands of
-rows: what the KPIs, series, models and actors read) and `rollup_prompt_daily` per day and
-prompt (what the per-prompt breakdowns read: one row per prompt used or rated that day).
 Latency percentiles are not rolled up: a period's percentiles cannot be summed from days."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 
-# Each event table as one row per event, in the rollups' terms. `{source}`: the table, or
-# the table filtered to the rows an increment is made of.
+# Each event table as one row per event, in the rollups' terms. `{source}`: the table, or the
+# table filtered to the rows an increment is made of.
 _COLUMNS = (
     "day, kind, prompt_id, actor, provider, model, rating, tokens_in, tokens_out, cost_usd, "
     "latency_ms"
@@ -36,107 +39,114 @@ EVENTS: dict[str, str] = {
         "NULL::INTEGER, 0, 0, NULL::DOUBLE, NULL::INTEGER",
     }.items()
 }
+_ALL_EVENTS = " UNION ALL ".join(sql.format(source=table) for table, sql in EVENTS.items())
 
-DAILY_KEY = ("day", "kind", "actor", "provider", "model")
-DAILY_SUMS = (
-    "events",
-    "rating_sum",
-    "tokens_in",
-    "tokens_out",
-    "cost_usd",
-    "costed",
-    "uncosted_tokens_in",
-    "uncosted_tokens_out",
-    "latency_ms_sum",
-    "timed",
+# Each prompt's groups: a row per tag it carries and one for its phase ('' when none).
+_GROUPS = (
+    "SELECT id, 'tag' AS dim, unnest(tags) AS key, archived_at IS NULL AS live "
+    "FROM prompts WHERE {where} "
+    "UNION ALL SELECT id, 'phase', coalesce(phase, ''), archived_at IS NULL "
+    "FROM prompts WHERE {where}"
 )
-PROMPT_KEY = ("day", "prompt_id")
-PROMPT_SUMS = ("uses", "ratings", "rating_sum")
 
-# Events (columns of EVENTS) -> rollup rows; `{sign}` is 1 to add, -1 to take away.
-_DAILY = """
-SELECT day, kind, actor, provider, model,
-       {sign} * count(*)                                              AS events,
-       {sign} * coalesce(sum(rating), 0)                              AS rating_sum,
-       {sign} * coalesce(sum(tokens_in), 0)                           AS tokens_in,
-       {sign} * coalesce(sum(tokens_out), 0)                          AS tokens_out,
-       {sign} * coalesce(sum(cost_usd), 0)                            AS cost_usd,
-       {sign} * count(cost_usd)                                       AS costed,
-       {sign} * coalesce(sum(tokens_in) FILTER (WHERE cost_usd IS NULL), 0)  AS uncosted_tokens_in,
-       {sign} * coalesce(sum(tokens_out) FILTER (WHERE cost_usd IS NULL), 0) AS uncosted_tokens_out,
-       {sign} * coalesce(sum(latency_ms), 0)                          AS latency_ms_sum,
-       {sign} * count(latency_ms)                                     AS timed
-FROM ({events}) e
-GROUP BY day, kind, actor, provider, model
-"""
-_PROMPT = """
+
+@dataclass(frozen=True)
+class Rollup:
+    """A rollup table: its key and summed columns, the rows left empty, and how its rows are
+    made from events (`{events}`: rows of EVENTS' columns; `{groups}`: the prompts' groups
+    for a join; `{sign}`: 1 to add, -1 to take away)."""
+
+    name: str
+    key: tuple[str, ...]
+    sums: tuple[str, ...]
+    empty: str
+    from_events: str | None
+
+
+_BY_PROMPT = """
 SELECT day, prompt_id,
        {sign} * count(*) FILTER (WHERE kind = 'use')    AS uses,
        {sign} * count(*) FILTER (WHERE kind = 'rating') AS ratings,
        {sign} * coalesce(sum(rating), 0)                AS rating_sum
-FROM ({events}) e
-WHERE kind IN ('use', 'rating')
+FROM ({events}) e WHERE kind IN ('use', 'rating')
 GROUP BY day, prompt_id
 """
-_ROLLUPS = {
-    "rollup_daily": (_DAILY, DAILY_KEY, DAILY_SUMS),
-    "rollup_prompt_daily": (_PROMPT, PROMPT_KEY, PROMPT_SUMS),
-}
+DAILY = Rollup(
+    "rollup_daily",
+    ("day", "kind", "actor", "provider", "model"),
+    (
+        "events",
+        "rating_sum",
+        "tokens_in",
+        "tokens_out",
+        "cost_usd",
+        "costed",
+        "uncosted_tokens_in",
+        "uncosted_tokens_out",
+        "latency_ms_sum",
+        "timed",
+    ),  # fmt: skip
+    "events = 0",
+    """
+SELECT day, kind, actor, provider, model,
+       {sign} * count(*)                                       AS events,
+       {sign} * coalesce(sum(rating), 0)                       AS rating_sum,
+       {sign} * coalesce(sum(tokens_in), 0)                    AS tokens_in,
+       {sign} * coalesce(sum(tokens_out), 0)                   AS tokens_out,
+       {sign} * coalesce(sum(cost_usd), 0)                     AS cost_usd,
+       {sign} * count(cost_usd)                                AS costed,
+       {sign} * coalesce(sum(tokens_in) FILTER (WHERE cost_usd IS NULL), 0)  AS uncosted_tokens_in,
+       {sign} * coalesce(sum(tokens_out) FILTER (WHERE cost_usd IS NULL), 0) AS uncosted_tokens_out,
+       {sign} * coalesce(sum(latency_ms), 0)                   AS latency_ms_sum,
+       {sign} * count(latency_ms)                              AS timed
+FROM ({events}) e
+GROUP BY day, kind, actor, provider, model
+""",
+)
+PROMPT_DAILY = Rollup(
+    "rollup_prompt_daily",
+    ("day", "prompt_id"),
+    ("uses", "ratings", "rating_sum"),
+    "uses = 0 AND ratings = 0",
+    _BY_PROMPT,
+)
+PROMPT_TOTALS = Rollup(
+    "rollup_prompt_totals",
+    ("prompt_id",),
+    ("uses", "ratings", "rating_sum"),
+    "uses = 0 AND ratings = 0",
+    "SELECT prompt_id, sum(uses) AS uses, sum(ratings) AS ratings, sum(rating_sum) AS rating_sum "
+    f"FROM ({_BY_PROMPT}) GROUP BY prompt_id",
+)
+GROUP_DAILY = Rollup(
+    "rollup_group_daily",
+    ("day", "dim", "key"),
+    ("uses", "ratings", "rating_sum"),
+    "uses = 0 AND ratings = 0",
+    "SELECT p.day, g.dim, g.key, sum(p.uses) AS uses, sum(p.ratings) AS ratings, "
+    f"sum(p.rating_sum) AS rating_sum FROM ({_BY_PROMPT}) p "
+    "JOIN ({groups}) g ON g.id = p.prompt_id GROUP BY p.day, g.dim, g.key",
+)
+GROUP_PROMPTS = Rollup("rollup_group_prompts", ("dim", "key"), ("prompts",), "prompts = 0", None)
+ROLLUPS = (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY, GROUP_PROMPTS)
+
+_LIVE_GROUPS = (
+    "SELECT dim, key, {sign} * count(*) AS prompts FROM ({groups}) g WHERE live GROUP BY dim, key"
+)
+_HISTORY = (
+    "SELECT r.day, g.dim, g.key, {sign} * sum(r.uses) AS uses, {sign} * sum(r.ratings) AS "
+    "ratings, {sign} * sum(r.rating_sum) AS rating_sum FROM rollup_prompt_daily r "
+    "JOIN ({groups}) g ON g.id = r.prompt_id GROUP BY r.day, g.dim, g.key"
+)
 
 
-def rollup_rows(table: str, rollup: str, source: str | None = None, sign: int = 1) -> str:
-    """SQL: the rows of `rollup` that the events of `table` (or of `source`, a filtered form
-    of it) make. Also how a test recomputes a rollup from the raw rows."""
-    events = EVENTS[table].format(source=source or table)
-    return _ROLLUPS[rollup][0].format(sign=sign, events=events)
-
-
-def add(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    where: str,
-    params: list[object] | None = None,
-    *,
-    sign: int = 1,
-) -> None:
-    """Add the rows of `table` matching `where` to every rollup (sign=-1: take them away;
-    call it before deleting them). Runs inside the caller's transaction."""
-    source = f"(SELECT * FROM {table} WHERE {where})"
-    for rollup, (_, key, sums) in _ROLLUPS.items():
-        if table in ("generations", "runs") and rollup == "rollup_prompt_daily":
-            continue  # neither a use nor a rating
-        delta = rollup_rows(table, rollup, source, sign)
-        _merge(con, rollup, key, sums, delta, params or [], remove_empty=sign < 0)
-
-
-def forget_prompts(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> None:
-    """Take away every event of the prompts whose id matches `where` (before they and their
-    events are deleted)."""
-    for table in EVENTS:
-        add(con, table, f"prompt_id IN (SELECT id FROM prompts WHERE {where})", params, sign=-1)
-
-
-def _rebuild_statements() -> tuple[str, ...]:
-    statements: list[str] = []
-    for rollup, (_, key, sums) in _ROLLUPS.items():
-        parts = [
-            rollup_rows(table, rollup)
-            for table in EVENTS
-            if rollup == "rollup_daily" or table in ("usage_events", "feedback")
-        ]
-        totals = ", ".join(f"sum({c}) AS {c}" for c in sums)
-        keys = ", ".join(key)
-        statements.append(f"DELETE FROM {rollup}")
-        statements.append(
-            f"INSERT INTO {rollup} ({keys}, {', '.join(sums)}) "
-            f"SELECT {keys}, {totals} FROM ({' UNION ALL '.join(parts)}) GROUP BY {keys} "
-            f"ORDER BY {keys}"  # by day first: a day's rows stay together (zone maps)
-        )
-    return tuple(statements)
-
-
-# Every rollup recomputed from the raw rows (the migration to schema version 8 runs these).
-REBUILD = _rebuild_statements()
+def from_raw(rollup: Rollup) -> str:
+    """SQL: every row of `rollup` as the raw rows make it (what `rebuild` writes, and what
+    the tests compare the rollups with)."""
+    groups = _GROUPS.format(where="true")
+    if rollup.from_events is None:
+        return _LIVE_GROUPS.format(sign=1, groups=groups)
+    return rollup.from_events.format(sign=1, events=_ALL_EVENTS, groups=groups)
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
@@ -145,33 +155,94 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
+def _rebuild_statements() -> tuple[str, ...]:
+    statements: list[str] = []
+    for rollup in ROLLUPS:
+        columns = ", ".join((*rollup.key, *rollup.sums))
+        statements.append(f"DELETE FROM {rollup.name}")
+        statements.append(  # ordered by the key, day first: a day's rows stay together
+            f"INSERT INTO {rollup.name} ({columns}) SELECT {columns} FROM ({from_raw(rollup)}) "
+            f"ORDER BY {', '.join(rollup.key)}"
+        )
+    return tuple(statements)
+
+
+# Every rollup recomputed from the raw rows (the migration to schema version 8 runs these).
+REBUILD = _rebuild_statements()
+
+
+def add(
+    con: duckdb.DuckDBPyConnection, table: str, where: str, params: list[object] | None = None
+) -> None:
+    """Add the just inserted rows of `table` matching `where` to every rollup; inside the
+    caller's transaction."""
+    source = f"(SELECT * FROM {table} WHERE {where})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _events AS {EVENTS[table]}".format(source=source),
+                params or [])  # fmt: skip
+    groups = _GROUPS.format(where="id IN (SELECT prompt_id FROM _events)")
+    for rollup in (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY):
+        if table in ("generations", "runs") and rollup is not DAILY:
+            continue  # neither a use nor a rating
+        assert rollup.from_events is not None
+        delta = rollup.from_events.format(sign=1, events="SELECT * FROM _events", groups=groups)
+        _merge(con, rollup, delta, [], remove_empty=False)
+    con.execute("DROP TABLE _events")
+
+
+def regroup(
+    con: duckdb.DuckDBPyConnection,
+    where: str,
+    params: list[object],
+    *,
+    sign: int,
+    history: bool = True,
+) -> None:
+    """Take away (sign=-1, before a change) or add (sign=1, after it) the prompts matching
+    `where` in the tag and phase rollups: their live count and (`history`: their tags or phase
+    may change) their uses and ratings by day."""
+    groups = _GROUPS.format(where=where)
+    both = [*params, *params]  # `where` appears twice in _GROUPS
+    _merge(con, GROUP_PROMPTS, _LIVE_GROUPS.format(sign=sign, groups=groups), both,
+           remove_empty=sign < 0)  # fmt: skip
+    if history:
+        _merge(con, GROUP_DAILY, _HISTORY.format(sign=sign, groups=groups), both,
+               remove_empty=sign < 0)  # fmt: skip
+
+
+def forget_prompts(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> None:
+    """Take away every event and group of the prompts whose id matches `where`, before they
+    and their events are deleted."""
+    regroup(con, where, params, sign=-1)
+    chosen = f"prompt_id IN (SELECT id FROM prompts WHERE {where})"
+    for table, events in EVENTS.items():
+        source = f"(SELECT * FROM {table} WHERE {chosen})"
+        assert DAILY.from_events is not None
+        delta = DAILY.from_events.format(sign=-1, events=events.format(source=source), groups="")
+        _merge(con, DAILY, delta, params, remove_empty=True)
+    for rollup in (PROMPT_DAILY, PROMPT_TOTALS):
+        con.execute(f"DELETE FROM {rollup.name} WHERE {chosen}", params)
+
+
 def _merge(
     con: duckdb.DuckDBPyConnection,
-    rollup: str,
-    key: tuple[str, ...],
-    sums: tuple[str, ...],
+    rollup: Rollup,
     delta: str,
     params: list[object],
     *,
     remove_empty: bool,
 ) -> None:
     """Add `delta` (rows of `rollup`, one per key) to `rollup`: rows that exist grow, new
-    keys are inserted, and after a subtraction rows left with no event are removed."""
-    match = " AND ".join(f"r.{c} = d.{c}" for c in key)
-    grow = ", ".join(f"{c} = r.{c} + d.{c}" for c in sums)
-    con.execute(f"UPDATE {rollup} AS r SET {grow} FROM ({delta}) AS d WHERE {match}", params)
-    columns = ", ".join((*key, *sums))
+    keys are inserted, and after a subtraction rows left with nothing are removed."""
+    match = " AND ".join(f"r.{c} = d.{c}" for c in rollup.key)
+    grow = ", ".join(f"{c} = r.{c} + d.{c}" for c in rollup.sums)
+    table = rollup.name
+    con.execute(f"UPDATE {table} AS r SET {grow} FROM ({delta}) AS d WHERE {match}", params)
+    columns = (*rollup.key, *rollup.sums)
     con.execute(
-        f"INSERT INTO {rollup} ({columns}) SELECT {', '.join(f'd.{c}' for c in (*key, *sums))} "
-        f"FROM ({delta}) AS d WHERE NOT EXISTS (SELECT 1 FROM {rollup} r WHERE {match})",
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(f'd.{c}' for c in columns)} FROM ({delta}) AS d "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} r WHERE {match})",
         params,
     )
-    if not remove_empty:
-        return
-    counts = ("events",) if rollup == "rollup_daily" else ("uses", "ratings")
-    empty = " AND ".join(f"r.{c} = 0" for c in counts)
-    con.execute(
-        f"DELETE FROM {rollup} AS r WHERE {empty} AND EXISTS "
-        f"(SELECT 1 FROM ({delta}) AS d WHERE {match})",
-        params,
-    )
+    if remove_empty:
+        con.execute(f"DELETE FROM {table} WHERE {rollup.empty}")

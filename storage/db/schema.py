@@ -22,8 +22,9 @@ from storage.errors import SchemaError
 # mart.eval_history and mart.eval_scorecard.
 # Version 7: the actor on every event (usage_events, feedback, generations, runs), as the
 # audit log has it: who used, rated, generated, ran (a team library has many people).
-# Version 8: the rollups (rollup_daily, rollup_prompt_daily), built from the events, which
-# the marts read instead of the events.
+# Version 8: the rollups (rollup_daily, rollup_prompt_daily, rollup_prompt_totals,
+# rollup_group_daily, rollup_group_prompts), built from the events, which the marts and the
+# analytics report read instead of the events.
 SCHEMA_VERSION = 8
 # The version that added each table added after version 1 (what an older backup lacks).
 TABLE_ADDED_IN: dict[str, int] = {
@@ -38,6 +39,9 @@ TABLE_ADDED_IN: dict[str, int] = {
     "analysis_results": 6,
     "rollup_daily": 8,
     "rollup_prompt_daily": 8,
+    "rollup_prompt_totals": 8,
+    "rollup_group_daily": 8,
+    "rollup_group_prompts": 8,
 }
 APP_VERSION = "0.1.0"
 

@@ -192,7 +192,9 @@ class PromptService:
                     "archived", True, f"prompt {prompt.name!r} is already archived"
                 )
             now = self._db.clock()
+            rollups.regroup(con, "id = ?", [prompt.id], sign=-1, history=False)
             con.execute("UPDATE prompts SET archived_at = ? WHERE id = ?", [now, prompt.id])
+            rollups.regroup(con, "id = ?", [prompt.id], sign=1, history=False)
             self._db.audit(con, "archive", f"prompt:{prompt.id}", after={"archived_at": now})
             archived = refs.prompt_by_id(con, prompt.id)
         assert archived is not None
@@ -204,7 +206,9 @@ class PromptService:
             if not prompt.archived:
                 raise ValidationError("archived", False, f"prompt {prompt.name!r} is not archived")
             self._writer.refuse_duplicate(con, prompt.content_hash, except_id=prompt.id)
+            rollups.regroup(con, "id = ?", [prompt.id], sign=-1, history=False)
             con.execute("UPDATE prompts SET archived_at = NULL WHERE id = ?", [prompt.id])
+            rollups.regroup(con, "id = ?", [prompt.id], sign=1, history=False)
             self._db.audit(
                 con, "unarchive", f"prompt:{prompt.id}", before={"archived_at": prompt.archived_at}
             )

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from storage.db import rows
+from storage.db import rollups, rows
 from storage.db.database import Database
 from storage.errors import DuplicateContent, NothingToSave
 from storage.models import SNAPSHOT_FIELDS, Prompt
@@ -58,6 +58,7 @@ class PromptWriter:
             f"VALUES ({', '.join('?' for _ in columns)})",
             [rows.db_value(c, record[c]) for c in columns],
         )
+        rollups.regroup(con, "id = ?", [record["id"]], sign=1, history=False)
         prompt = refs.prompt_by_id(con, record["id"])
         assert prompt is not None
         self.insert_version(con, prompt, message)
@@ -111,10 +112,15 @@ class PromptWriter:
         record["current_version"] = before.current_version + 1
         record["updated_at"] = self._db.clock()
         assignments = ", ".join(f'"{c}" = ?' for c in record)
+        regroups = bool(changed.keys() & {"tags", "phase"})  # the groups its uses count in
+        if regroups:
+            rollups.regroup(con, "id = ?", [before.id], sign=-1)
         con.execute(
             f"UPDATE prompts SET {assignments} WHERE id = ?",
             [*(rows.db_value(c, v) for c, v in record.items()), before.id],
         )
+        if regroups:
+            rollups.regroup(con, "id = ?", [before.id], sign=1)
         after = refs.prompt_by_id(con, before.id)
         assert after is not None
         self.insert_version(con, after, message)

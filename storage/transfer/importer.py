@@ -11,6 +11,7 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
+from storage.db import rollups
 from storage.db.database import Database
 from storage.errors import ImportRejected, TransferError
 from storage.models import SNAPSHOT_FIELDS, Record
@@ -146,6 +147,7 @@ class ImportService:
                 f"SELECT id, {columns}, content_hash, 'import', 1, $now, $now FROM _new",
                 {"now": started},
             )
+            rollups.regroup(con, "id IN (SELECT id FROM _new)", [], sign=1, history=False)
             snapshot = ", ".join(f"'{f}', {f}" for f in SNAPSHOT_FIELDS if f != "metadata")
             con.execute(
                 "INSERT INTO prompt_versions (prompt_id, version, name, content, content_hash, "

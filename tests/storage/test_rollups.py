@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import storage
-from storage import Library
+from storage import Library, PromptFilter
+from storage.analytics import top_prompts
+from storage.analytics.models import TopPrompt
 from storage.db.connection import connect
 from storage.runs.models import RunOutcome
 from tests.conftest import TickingClock
@@ -37,6 +40,10 @@ ACTIONS = st.one_of(
     st.tuples(st.just("run"), st.integers(0, _PROMPTS - 1), st.sampled_from(["ok", "failed"])),
     st.tuples(st.just("import"), st.integers(0, _PROMPTS - 1), st.integers(1, 3)),
     st.tuples(st.just("archive"), st.integers(0, _PROMPTS - 1)),
+    st.tuples(st.just("unarchive"), st.integers(0, _PROMPTS - 1)),
+    st.tuples(st.just("tag"), st.integers(0, _PROMPTS - 1), st.sampled_from(["a", "b"])),
+    st.tuples(st.just("untag"), st.integers(0, _PROMPTS - 1), st.sampled_from(["a", "b"])),
+    st.tuples(st.just("phase"), st.integers(0, _PROMPTS - 1), st.sampled_from(["x", "y", None])),
     st.tuples(st.just("delete"), st.integers(0, _PROMPTS - 1)),
     st.tuples(st.just("purge")),
     st.tuples(st.just("price"), st.sampled_from(["gpt-4o", "claude"]), st.integers(0, 30)),
@@ -60,8 +67,13 @@ def _check(library: Library) -> None:
 
 
 def _act(library: Library, clock: TickingClock, folder: Path, action: tuple[Any, ...]) -> None:
-    live = [p.id for p in library.prompts.list_prompts(sort="name", descending=False)]
     kind = action[0]
+    if kind == "unarchive":
+        archived = library.prompts.list_prompts(PromptFilter(archived=True), sort="name")
+        if archived:
+            library.prompts.unarchive(archived[action[1] % len(archived)].id)
+        return
+    live = [p.id for p in library.prompts.list_prompts(sort="name", descending=False)]
     if kind == "purge":
         library.lifecycle.purge(timedelta(0), folder / f"purge-{clock.peek():%H%M%S}")
         return
@@ -98,6 +110,12 @@ def _act(library: Library, clock: TickingClock, folder: Path, action: tuple[Any,
         library.generation_imports.run(path)
     elif kind == "archive":
         library.prompts.archive(ref)
+    elif kind == "tag" and action[2] not in library.prompts.get(ref).tags:
+        library.tags.add(ref, [action[2]])
+    elif kind == "untag" and action[2] in library.prompts.get(ref).tags:
+        library.tags.remove(ref, [action[2]])
+    elif kind == "phase" and library.prompts.get(ref).phase != action[2]:
+        library.prompts.update(ref, {"phase": action[2]})
     elif kind == "delete":
         library.prompts.delete(ref, force=True)
 
@@ -105,11 +123,16 @@ def _act(library: Library, clock: TickingClock, folder: Path, action: tuple[Any,
 def _library(path: Path, clock: TickingClock) -> Library:
     library = Library(path, clock=clock, new_id=sequential_ids(), actor="ana").open()
     for n in range(_PROMPTS):
-        library.prompts.create(f"Prompt {n}", f"Text number {n}")
+        library.prompts.create(f"Prompt {n}", f"Text number {n}", tags=["a", f"t{n % 2}"])
     return library
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking a library takes minutes
+)
 @given(st.lists(ACTIONS, max_size=14))
 def test_every_write_keeps_the_rollups_equal_to_the_events(actions: list[Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -169,3 +192,51 @@ def test_the_migration_builds_them_from_an_older_library(tmp_path: Path) -> None
         report = library.analytics.report("all")
         assert report.kpis.uses == 3 and report.kpis.ratings == 1
         assert report.kpis.generations == 1 and report.days[-1].day == date(2026, 1, 15)
+
+
+def test_the_top_prompts_of_a_period_are_exact_when_the_first_candidates_do_not_settle_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prompts used most of all time are not the period's most used: the candidates grow
+    until no prompt left out can reach the list, and the lists equal the raw rows' own."""
+    monkeypatch.setattr(top_prompts, "FIRST", 1)
+    monkeypatch.setattr(top_prompts, "GROWTH", 2)
+    monkeypatch.setattr(top_prompts, "TOP", 3)
+    clock = TickingClock()
+    with _library(tmp_path / "lib.duckdb", clock) as library:
+        extra = [library.prompts.create(f"More {n}", f"More text {n}").id for n in range(6)]
+        ids = [p.id for p in library.prompts.list_prompts(sort="name", descending=False)]
+        old = clock.peek() - timedelta(days=20)
+        for n, prompt_id in enumerate(ids):  # of all time: the first prompts most
+            for _ in range(10 - n):
+                library.costs.log_generation(
+                    prompt_id, provider="openai", model="m", tokens_in=1, tokens_out=1, at=old
+                )
+        for n, prompt_id in enumerate(extra):  # this week: the last ones most
+            for _ in range(n % 4):
+                library.usage.record(prompt_id)
+            library.usage.rate(prompt_id, 1 + n % 5)
+        library.prompts.archive(extra[-1])
+        for period in ("7d", "30d", "all"):
+            report = library.analytics.report(period)
+            assert report.top_by_use == _raw_top(library, report.period.since, "use")
+            assert report.top_by_rating == _raw_top(library, report.period.since, "rating")
+
+
+def _raw_top(library: Library, since: date | None, by: str) -> list[Any]:
+    """The top prompts as the raw events give them (the macro over the events it replaced)."""
+    order = "uses DESC, name, id" if by == "use" else "avg_rating DESC, ratings DESC, name, id"
+    with library.db.read() as con:
+        rows = con.execute(
+            "WITH a AS (SELECT prompt_id, count(*) FILTER (WHERE k = 'u') AS uses, "
+            "count(*) FILTER (WHERE k = 'r') AS ratings, sum(rating) AS rating_sum FROM ("
+            "SELECT prompt_id, 'u' AS k, NULL AS rating, created_at FROM usage_events UNION ALL "
+            "SELECT prompt_id, 'r', rating, created_at FROM feedback) "
+            "WHERE $since IS NULL OR created_at >= CAST($since AS TIMESTAMP) GROUP BY prompt_id) "
+            "SELECT p.id, p.name, a.uses, a.ratings, a.rating_sum / nullif(a.ratings, 0) AS "
+            "avg_rating, p.last_used_at FROM a JOIN prompts p ON p.id = a.prompt_id "
+            f"WHERE p.archived_at IS NULL AND {'uses' if by == 'use' else 'ratings'} > 0 "
+            f"ORDER BY {order} LIMIT {top_prompts.TOP}",
+            {"since": since},
+        ).fetchall()
+    return [TopPrompt(*row) for row in rows]
