@@ -363,10 +363,13 @@ CREATE TABLE IF NOT EXISTS rollup_daily (
     timed               BIGINT NOT NULL
 );
 
--- Per day and prompt: uses and ratings (a period's top prompts).
+-- Per day and prompt: uses and ratings (a period's top prompts). `prompt_key` is a number
+-- made from prompt_id (63 bits of its md5): finding a few prompts' rows compares numbers, not
+-- millions of ids (the id is compared too, on the rows whose key matched).
 CREATE TABLE IF NOT EXISTS rollup_prompt_daily (
     day        DATE NOT NULL,
     prompt_id  VARCHAR NOT NULL,
+    prompt_key BIGINT NOT NULL,
     uses       BIGINT NOT NULL,
     ratings    BIGINT NOT NULL,
     rating_sum BIGINT NOT NULL

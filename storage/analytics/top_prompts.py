@@ -1,13 +1,20 @@
 """A period's top prompts (by uses, and by average rating) from the rollups, without summing
-every prompt's days of the period: at a million prompts that is millions of rows.
+every prompt's days of the period and without joining every prompt: at a million prompts both
+are millions of rows.
 
 By use: a prompt's uses in a period are at most its uses of all time (rollup_prompt_totals).
 So the prompts with the most uses of all time are the candidates: their uses in the period
 are summed, and the answer is exact once the least of the candidates' all-time uses is below
 the tenth best in the period (no prompt left out can reach it, nor tie it). Else more
 candidates are taken, up to every prompt. Uses are skewed (a few prompts get most of them), so
-a few dozen candidates settle it. By rating: only the prompts rated in the period (a few rows
-of rollup_prompt_daily) are grouped."""
+a few dozen candidates settle it.
+
+By rating: the ratings of the period are grouped per prompt (from feedback itself: a prompt
+rated on a day is rated about once, so a rollup per day and prompt would be as long; and
+rollup_prompt_daily, by day, would be read whole for the few rated rows), and only the best
+of them by average and number of ratings (and every prompt tied with the last) are looked up
+by id for their names and whether they are live, more of them while archived ones leave the
+list short."""
 
 from __future__ import annotations
 
@@ -17,54 +24,47 @@ from typing import Any
 import duckdb
 
 from storage.analytics.models import TopPrompt
+from storage.db.rollups import prompt_key
 
 TOP = 10  # rows of each list
-FIRST = 64  # candidates tried first; times GROWTH each time that does not settle it
-GROWTH = 16
+FIRST = 128  # candidates tried first; times GROWTH each time that does not settle it
+GROWTH = 4
 
-# The candidates (the `$k` prompts with most uses of all time, and `$also`) with their uses
-# and ratings in the period, live ones only. All time: rollup_prompt_totals is the answer.
-_CANDIDATES = """
-WITH c AS (
-    SELECT prompt_id FROM (
-        SELECT prompt_id FROM rollup_prompt_totals ORDER BY uses DESC, prompt_id LIMIT $k)
-    UNION SELECT unnest($also::VARCHAR[])
-),
-sums AS (
-    SELECT prompt_id, uses, ratings, rating_sum FROM rollup_prompt_totals
-    WHERE $since IS NULL AND prompt_id IN (SELECT prompt_id FROM c)
-    UNION ALL
-    SELECT prompt_id, sum(uses), sum(ratings), sum(rating_sum) FROM rollup_prompt_daily
-    WHERE $since IS NOT NULL AND day >= $since AND prompt_id IN (SELECT prompt_id FROM c)
-    GROUP BY prompt_id
+# The `$k` prompts with most uses of all time, and the least of their uses.
+_MOST_USED = (
+    "SELECT prompt_id, uses FROM rollup_prompt_totals ORDER BY uses DESC, prompt_id LIMIT ?"
 )
-SELECT p.id, p.name, CAST(coalesce(s.uses, 0) AS BIGINT), CAST(coalesce(s.ratings, 0) AS BIGINT),
-       s.rating_sum / nullif(s.ratings, 0), p.last_used_at
-FROM c
-JOIN prompts p ON p.id = c.prompt_id
-LEFT JOIN sums s ON s.prompt_id = c.prompt_id
-WHERE p.archived_at IS NULL
+# Uses and ratings of the prompts `{ids}` in the period (from day `?`; all time: NULL), and
+# of any other prompt whose key is one of theirs (the caller keeps only `ids`: filtering the
+# ids here would compare every row's id, where the keys are numbers).
+_PERIOD = """
+SELECT prompt_id, uses, ratings, rating_sum FROM rollup_prompt_totals
+WHERE ?::DATE IS NULL AND prompt_id IN ({ids})
+UNION ALL
+SELECT prompt_id, sum(uses), sum(ratings), sum(rating_sum) FROM rollup_prompt_daily
+WHERE day >= ?::DATE AND prompt_key IN ({keys})
+GROUP BY prompt_key, prompt_id
 """
-# The least all-time uses among the `$k` candidates, and how many there are.
-_BOUND = """
-SELECT min(uses), count(*) FROM (
-    SELECT uses FROM rollup_prompt_totals ORDER BY uses DESC, prompt_id LIMIT $k)
-"""
-# The live prompts rated in the period, best first (ties: more ratings, then name, id).
-_RATED = """
+# The `$k` best rated prompts of the period by average and number of ratings, and every one
+# tied with the last of them (names break ties, and are read only for these).
+_BEST_RATED = """
 WITH rated AS (
     SELECT prompt_id, ratings, rating_sum FROM rollup_prompt_totals
     WHERE $since IS NULL AND ratings > 0
     UNION ALL
-    SELECT prompt_id, sum(ratings), sum(rating_sum) FROM rollup_prompt_daily
-    WHERE $since IS NOT NULL AND day >= $since AND ratings > 0
+    SELECT prompt_id, count(*), sum(rating) FROM feedback
+    WHERE $since IS NOT NULL AND created_at >= CAST($since AS TIMESTAMP)
     GROUP BY prompt_id
-)
-SELECT p.id FROM rated r JOIN prompts p ON p.id = r.prompt_id
-WHERE p.archived_at IS NULL
-ORDER BY r.rating_sum / r.ratings DESC, r.ratings DESC, p.name, p.id
-LIMIT $top
+),
+ranked AS (SELECT *, rating_sum / ratings AS average FROM rated),
+edge AS (SELECT average, ratings FROM ranked ORDER BY average DESC, ratings DESC
+         LIMIT 1 OFFSET $k - 1)
+SELECT prompt_id, ratings, rating_sum FROM ranked
+WHERE NOT EXISTS (SELECT 1 FROM edge)
+   OR (average, ratings) >= (SELECT (average, ratings) FROM edge)
 """
+_PROMPTS = "SELECT id, name, last_used_at FROM prompts WHERE archived_at IS NULL AND id IN ({ids})"
+LOOKUPS = 300  # more ids than this are found by a join (one scan) than by the key (each)
 
 
 def top_prompts(
@@ -72,29 +72,74 @@ def top_prompts(
 ) -> tuple[list[TopPrompt], list[TopPrompt]]:
     """The period's live prompts with most uses, and with the best average rating (ties:
     more ratings, name), TOP of each."""
-    rated = [row[0] for row in con.execute(_RATED, {"since": since, "top": TOP}).fetchall()]
+    best_rated = _best_rated(con, since)
     k = FIRST
     while True:
-        params = {"since": since, "k": k, "also": rated}
-        found = [_top(row) for row in con.execute(_CANDIDATES, params).fetchall()]
+        most_used = con.execute(_MOST_USED, [k]).fetchall()
+        found = _described(con, since, [row[0] for row in most_used] + best_rated)
         by_use = sorted((p for p in found if p.uses > 0), key=lambda p: (-p.uses, p.name, p.id))
-        bound = con.execute(_BOUND, {"k": k}).fetchone()
-        least, taken = (0, 0) if bound is None or bound[0] is None else bound
         needed = by_use[TOP - 1].uses if len(by_use) >= TOP else 1
-        if taken < k or least < needed:  # no prompt left out can reach (or tie) the list
-            break
+        if len(most_used) < k or most_used[-1][1] < needed:  # none left out can reach it
+            by_id = {p.id: p for p in found}
+            return by_use[:TOP], [by_id[prompt_id] for prompt_id in best_rated]
         k *= GROWTH
-    by_id = {p.id: p for p in found}
-    return by_use[:TOP], [by_id[prompt_id] for prompt_id in rated]
 
 
-def _top(row: Any) -> TopPrompt:
-    prompt_id, name, uses, ratings, average, last_used = row
+def _best_rated(con: duckdb.DuckDBPyConnection, since: date | None) -> list[str]:
+    """The ids of the period's TOP best rated live prompts, best first."""
+    k = TOP
+    while True:
+        rated = {
+            prompt_id: (rating_sum / ratings, ratings)
+            for prompt_id, ratings, rating_sum in con.execute(
+                _BEST_RATED, {"since": since, "k": k}
+            ).fetchall()
+        }
+        live = _live(con, list(rated))
+        ranked = sorted(live, key=lambda i: (-rated[i][0], -rated[i][1], live[i], i))
+        if len(ranked) >= TOP or len(rated) < k:  # enough live ones, or every rated one
+            return ranked[:TOP]
+        k *= GROWTH
+
+
+def _live(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
+    """Id -> name of the live prompts among `ids`, looked up by id (the prompts' key)."""
+    if not ids:
+        return {}
+    if len(ids) > LOOKUPS:
+        query = "SELECT id, name FROM prompts WHERE archived_at IS NULL AND id IN "
+        return dict(con.execute(query + "(SELECT unnest(?::VARCHAR[]))", [ids]).fetchall())
+    marks = ", ".join("?" * len(ids))
+    query = f"SELECT id, name FROM prompts WHERE archived_at IS NULL AND id IN ({marks})"
+    return dict(con.execute(query, ids).fetchall())
+
+
+def _described(
+    con: duckdb.DuckDBPyConnection, since: date | None, ids: list[str]
+) -> list[TopPrompt]:
+    """The live prompts among `ids` with their uses and ratings in the period. Looked up by
+    id (the prompts' key), not joined: a join would read every prompt."""
+    if not ids:
+        return []
+    ids = list(dict.fromkeys(ids))
+    marks = ", ".join("?" * len(ids))
+    keys = ", ".join(prompt_key("?") for _ in ids)
+    sums = {row[0]: row[1:] for row in con.execute(
+        _PERIOD.format(ids=marks, keys=keys), [since, *ids, since, *ids]
+    ).fetchall()}  # fmt: skip
+    return [
+        _top(prompt_id, name, last_used, sums.get(prompt_id))
+        for prompt_id, name, last_used in con.execute(_PROMPTS.format(ids=marks), ids).fetchall()
+    ]
+
+
+def _top(prompt_id: str, name: str, last_used: Any, sums: Any) -> TopPrompt:
+    uses, ratings, rating_sum = sums or (0, 0, None)
     return TopPrompt(
         prompt_id,
         name,
         int(uses),
         int(ratings),
-        None if average is None else float(average),
+        float(rating_sum) / float(ratings) if ratings and rating_sum is not None else None,
         last_used,
     )

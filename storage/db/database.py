@@ -55,7 +55,7 @@ TABLES: tuple[str, ...] = (
 ROW_KEYS: dict[str, tuple[str, ...]] = {
     "prompt_embeddings": ("prompt_id", "model"),
     "rollup_daily": ("day", "kind", "actor", "provider", "model"),
-    "rollup_prompt_daily": ("day", "prompt_id"),
+    "rollup_prompt_daily": ("day", "prompt_id"),  # prompt_key follows from prompt_id
     "rollup_prompt_totals": ("prompt_id",),
     "rollup_group_daily": ("day", "dim", "key"),
     "rollup_group_prompts": ("dim", "key"),

@@ -63,12 +63,17 @@ class Rollup:
     from_events: str | None
 
 
-_BY_PROMPT = """
-SELECT day, prompt_id,
-       {sign} * count(*) FILTER (WHERE kind = 'use')    AS uses,
-       {sign} * count(*) FILTER (WHERE kind = 'rating') AS ratings,
-       {sign} * coalesce(sum(rating), 0)                AS rating_sum
-FROM ({events}) e WHERE kind IN ('use', 'rating')
+def prompt_key(prompt_id: str) -> str:
+    """SQL: rollup_prompt_daily's `prompt_key` of the id `prompt_id` (a column or a `?`)."""
+    return f"CAST(md5_number_lower({prompt_id}) >> 1 AS BIGINT)"
+
+
+_BY_PROMPT = f"""
+SELECT day, prompt_id, {prompt_key("prompt_id")} AS prompt_key,
+       {{sign}} * count(*) FILTER (WHERE kind = 'use')    AS uses,
+       {{sign}} * count(*) FILTER (WHERE kind = 'rating') AS ratings,
+       {{sign}} * coalesce(sum(rating), 0)                AS rating_sum
+FROM ({{events}}) e WHERE kind IN ('use', 'rating')
 GROUP BY day, prompt_id
 """
 DAILY = Rollup(
@@ -105,7 +110,7 @@ GROUP BY day, kind, actor, provider, model
 )
 PROMPT_DAILY = Rollup(
     "rollup_prompt_daily",
-    ("day", "prompt_id"),
+    ("day", "prompt_id", "prompt_key"),
     ("uses", "ratings", "rating_sum"),
     "uses = 0 AND ratings = 0",
     _BY_PROMPT,

@@ -1,11 +1,14 @@
-"""Analytics at 100,000 prompts and ~1,000,000 usage events: the screen and each mart query.
+"""Analytics at 100,000 prompts and ~1,000,000 usage events (or at 1M and 10M with --db): the
+screen and each mart query.
 
     python tests/perf/bench_analytics.py [--prompts 100000] [--db PATH] [--rounds 5]
 
 The screen is measured with App.run_test (headless, 160x48): from the key (`t` from browse,
-or a period key) to the report drawn. Each mart query is timed on a warm connection beside the
-naive reference: the same figures computed with numpy from the raw rows fetched out of DuckDB.
-The library's clock is pinned to the last generated event, so the periods hold the history."""
+or a period key) to the report drawn, every period, median and max (the target is on the
+max). Each mart query is timed on a warm connection beside the naive reference: the same
+figures computed with numpy from the raw rows fetched out of DuckDB. The library's clock is
+pinned to the last generated event, so the periods hold the history. A library older than
+schema version 8 is upgraded first (its rollups built): that time is printed too."""
 
 from __future__ import annotations
 
@@ -61,7 +64,7 @@ async def measure_screen(library: Library, rounds: int) -> dict[str, list[float]
         if isinstance(message, ReportLoaded):
             drawn.set()
 
-    times: dict[str, list[float]] = {"open (30d)": [], "7d": [], "all": []}
+    times: dict[str, list[float]] = {"open (30d)": [], "7d": [], "90d": [], "all": []}
     app = PromptdeckApp(library, settings=Settings(library.db.path.with_suffix(".toml")))
     async with app.run_test(size=(160, 48), message_hook=hook) as pilot:
         await loaded.wait()
@@ -79,6 +82,7 @@ async def measure_screen(library: Library, rounds: int) -> dict[str, list[float]
         for _ in range(rounds):
             await timed("t", "open (30d)", "30d")
             await timed("7", "7d", "7d")
+            await timed("9", "90d", "90d")
             await timed("a", "all", "all")
             await pilot.press("escape")
             await pilot.pause()
@@ -122,6 +126,12 @@ def mart_rows(con: duckdb.DuckDBPyConnection, since: date) -> list[tuple[str, fl
         _, group = np.unique(keys, return_inverse=True)
         np.bincount(group, weights=g["cost_usd"][keep])
         np.bincount(group, weights=g["tokens_in"][keep] + g["tokens_out"][keep])
+
+    def naive_actors() -> None:
+        for table in ("usage_events", "feedback", "generations", "runs"):
+            rows = con.execute(f"SELECT actor, created_at FROM {table}").fetchnumpy()
+            keep = _days(rows["created_at"]) >= day0
+            np.unique(rows["actor"][keep].astype(str), return_counts=True)
 
     def naive_breakdowns() -> None:
         events = con.execute("SELECT prompt_id, created_at FROM usage_events").fetchnumpy()
@@ -188,9 +198,14 @@ def mart_rows(con: duckdb.DuckDBPyConnection, since: date) -> list[tuple[str, fl
             naive_usage,
         ),
         (
-            "mart.prompt_activity: tags, phases, top 10 (30 days)",
+            "mart.group_activity and top prompts: tags, phases, top 10 (30 days)",
             lambda: _breakdowns(con, since),
             naive_breakdowns,
+        ),
+        (
+            "mart.actor_activity (30 days)",
+            lambda: con.execute("SELECT * FROM mart.actor_activity($since)", params).fetchall(),
+            naive_actors,
         ),
         (
             "mart.tag_stats",
@@ -219,9 +234,11 @@ def mart_rows(con: duckdb.DuckDBPyConnection, since: date) -> list[tuple[str, fl
 
 
 def _breakdowns(con: duckdb.DuckDBPyConnection, since: date) -> None:
-    from storage.analytics.reports import _BREAKDOWNS
+    from storage.analytics.reports import _GROUPS
+    from storage.analytics.top_prompts import top_prompts
 
-    con.execute(_BREAKDOWNS, {"since": since}).fetchall()
+    con.execute(_GROUPS, {"since": since}).fetchall()
+    top_prompts(con, since)
 
 
 def main() -> int:
@@ -235,7 +252,9 @@ def main() -> int:
         if not path.exists():
             with Library(path) as library:
                 generate(library, args.prompts)
+        started = time.perf_counter()
         Library(path).open().close()  # bring the schema up to date before raw connections
+        upgrade_s = time.perf_counter() - started
         con = duckdb.connect(str(path), read_only=True)
         row = con.execute(
             "SELECT (SELECT max(created_at) FROM usage_events), "
@@ -260,13 +279,14 @@ def main() -> int:
         rows.append((f"screen drawn, {name}: median (max) ms", f"{median:.0f} ({max(times):.0f})",
                      f"< {TARGET_MS:.0f}", "", ""))  # fmt: skip
     rows.append(("Library.analytics('30d'), warm (ms)", f"{report_ms:.0f}", "", "", ""))
+    rows.append(("opening (and upgrading) the library (s)", f"{upgrade_s:.1f}", "", "", ""))
     for name, mart, naive in marts:
         rows.append((f"{name} (ms)", f"{mart:.1f}", "", f"{naive:.1f}", f"{naive / mart:.1f}x"))
     header = ("figure", "measured", "target", "naive numpy (ms)", "ratio")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
     for row in [header, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
-    ok = all(statistics.median(times) < TARGET_MS for times in screen.values())
+    ok = all(max(times) < TARGET_MS for times in screen.values())
     print("PASS" if ok else "MISS")
     return 0 if ok else 1
 
