@@ -34,17 +34,19 @@ GROWTH = 4
 _MOST_USED = (
     "SELECT prompt_id, uses FROM rollup_prompt_totals ORDER BY uses DESC, prompt_id LIMIT ?"
 )
-# Uses and ratings of the prompts `{ids}` in the period (from day `?`; all time: NULL), and
-# of any other prompt whose key is one of theirs (the caller keeps only `ids`: filtering the
-# ids here would compare every row's id, where the keys are numbers).
-_PERIOD = """
+# Uses and ratings of the prompts `?` (a list) of all time; in the period (from day `?`), of
+# the prompts whose key is one of `?` (the caller keeps the ids it asked for: filtering ids
+# here would compare every row's id, where the keys are numbers).
+_ALL_TIME = """
 SELECT prompt_id, uses, ratings, rating_sum FROM rollup_prompt_totals
-WHERE ?::DATE IS NULL AND prompt_id IN ({ids})
-UNION ALL
+WHERE prompt_id IN (SELECT unnest(?::VARCHAR[]))
+"""
+_PERIOD = """
 SELECT prompt_id, sum(uses), sum(ratings), sum(rating_sum) FROM rollup_prompt_daily
-WHERE day >= ?::DATE AND prompt_key IN ({keys})
+WHERE day >= ? AND prompt_key IN ({keys})
 GROUP BY prompt_key, prompt_id
 """
+_KEYS = f"SELECT list({prompt_key('i')}) FROM unnest(?::VARCHAR[]) AS t(i)"
 # The `$k` best rated prompts of the period by average and number of ratings, and every one
 # tied with the last of them (names break ties, and are read only for these).
 _BEST_RATED = """
@@ -122,11 +124,14 @@ def _described(
     if not ids:
         return []
     ids = list(dict.fromkeys(ids))
+    if since is None:
+        found = con.execute(_ALL_TIME, [ids]).fetchall()
+    else:
+        keys = con.execute(_KEYS, [ids]).fetchone()[0]  # type: ignore[index]
+        marks = ", ".join("?" * len(keys))
+        found = con.execute(_PERIOD.format(keys=marks), [since, *keys]).fetchall()
+    sums = {row[0]: row[1:] for row in found}
     marks = ", ".join("?" * len(ids))
-    keys = ", ".join(prompt_key("?") for _ in ids)
-    sums = {row[0]: row[1:] for row in con.execute(
-        _PERIOD.format(ids=marks, keys=keys), [since, *ids, since, *ids]
-    ).fetchall()}  # fmt: skip
     return [
         _top(prompt_id, name, last_used, sums.get(prompt_id))
         for prompt_id, name, last_used in con.execute(_PROMPTS.format(ids=marks), ids).fetchall()
