@@ -39,6 +39,7 @@ EVENTS: dict[str, str] = {
         "NULL::INTEGER, 0, 0, NULL::DOUBLE, NULL::INTEGER",
     }.items()
 }
+_LOOKUPS = 100  # an increment of more prompts than this joins them instead of looking them up
 _ALL_EVENTS = " UNION ALL ".join(sql.format(source=table) for table, sql in EVENTS.items())
 
 # Each prompt's groups: a row per tag it carries and one for its phase ('' when none).
@@ -184,13 +185,19 @@ def add(
     source = f"(SELECT * FROM {table} WHERE {where})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _events AS {EVENTS[table]}".format(source=source),
                 params or [])  # fmt: skip
-    groups = _GROUPS.format(where="id IN (SELECT prompt_id FROM _events)")
+    prompts = [row[0] for row in con.execute("SELECT DISTINCT prompt_id FROM _events").fetchall()]
+    if len(prompts) <= _LOOKUPS:  # by the prompts' key, not a scan of every prompt
+        where, ids = f"id IN ({', '.join('?' * len(prompts))})", prompts
+    else:
+        where, ids = "id IN (SELECT prompt_id FROM _events)", []
+    groups = _GROUPS.format(where=where)
     for rollup in (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY):
         if table in ("generations", "runs") and rollup is not DAILY:
             continue  # neither a use nor a rating
         assert rollup.from_events is not None
         delta = rollup.from_events.format(sign=1, events="SELECT * FROM _events", groups=groups)
-        _merge(con, rollup, delta, [], remove_empty=False)
+        _merge(con, rollup, delta, [*ids, *ids] if rollup is GROUP_DAILY else [],
+               remove_empty=False)  # fmt: skip
     con.execute("DROP TABLE _events")
 
 
