@@ -163,8 +163,9 @@ class Library:
     def search(self) -> SearchService:
         from storage.search.service import SearchService
 
+        kept = self._cache_home / "text-index"  # the text index's arrays, between processes
         if isinstance(self.db, DuckDBFile):
-            return SearchService(self.db, self.embeddings)
+            return SearchService(self.db, self.embeddings, cache_folder=kept)
         from storage.db.lake import DuckLake
         from storage.db.lake_mirror import LakeMirror
 
@@ -172,7 +173,7 @@ class Library:
         folder = self._cache_home / "lakes" / self.db.path.parent.name  # NAME-KEY, as its data
         self._mirror = LakeMirror(self.db, folder, linger=self._linger)
         self._mirror.open()
-        return SearchService(self.db, self.embeddings, self._mirror)
+        return SearchService(self.db, self.embeddings, self._mirror, cache_folder=kept)
 
     @_BuiltOnUse
     def backups(self) -> BackupService:
