@@ -17,7 +17,7 @@ from storage.models import (
     Resolved,
 )
 from storage.prompts import references as refs
-from storage.prompts.filters import SUMMARY_SELECT, filter_sql, order_sql
+from storage.prompts.filters import SUMMARY_SELECT, filter_sql, order_sql, page_sql
 from storage.prompts.validation import clean_fields
 from storage.prompts.writer import PromptWriter
 
@@ -107,12 +107,18 @@ class PromptService:
         prompts the filter matches: virtual tables page through very large libraries."""
         clause, params = filter_sql(where)
         page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
-        # The total comes from the same scan (a window over the filtered rows).
+        order = order_sql(sort, descending)
+        if sort != "rating":  # the page first, then its ratings; the count on its own
+            with self._db.read() as con:
+                table = con.execute(page_sql(clause, order, page), params).to_arrow_table()
+                found = con.execute(
+                    f"SELECT count(*) FROM prompts p WHERE {clause}", params
+                ).fetchone()
+            return PromptPage(table, int(found[0]) if found else 0, offset)
+        # Ordered by every prompt's rating: one scan, the total counted by a window over it.
         select = SUMMARY_SELECT.replace(" FROM ", ", count(*) OVER () AS total FROM ", 1)
         with self._db.read() as con:
-            table = con.execute(
-                f"{select} WHERE {clause} {order_sql(sort, descending)}{page}", params
-            ).to_arrow_table()
+            table = con.execute(f"{select} WHERE {clause} {order}{page}", params).to_arrow_table()
         if table.num_rows:
             total = int(table.column("total")[0].as_py())
         else:  # past the end: the window function saw no rows to count
