@@ -56,7 +56,8 @@ def summary(eval_run: EvalRun | None) -> str:
 
 
 def scorecard(history: list[EvalHistoryPoint]) -> Text:
-    """The newest eval runs per target, one line each: when, target, passed, rate, judge."""
+    """The newest eval runs per target, one line each: when, target, passed, rate, judge; an
+    eval that did not run every case to its end says so (the scorecard mart leaves it out)."""
     text = Text("Scorecard", style="bold")
     if not history:
         return text.append("  none yet", style="dim")
@@ -68,6 +69,9 @@ def scorecard(history: list[EvalHistoryPoint]) -> Text:
         style = "green" if point.pass_rate >= 1 else "red" if point.pass_rate < 0.5 else "yellow"
         text.append(f"{point.pass_rate:.0%}", style=style)
         text.append(judge + cost)
+        if not point.complete:  # not counted in the scorecard: say why
+            text.append(" · failed only" if point.only_failed else f" · {point.status}",
+                        style="dim")  # fmt: skip
     return text
 
 
