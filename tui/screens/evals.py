@@ -276,7 +276,7 @@ class EvalsScreen(DeckScreen[None]):
     def drop_case(self, case_id: str) -> None:
         self.post_message(remove_case(self.deck.library, case_id))
 
-    def on_case_saved(self, message: CaseSaved) -> None:  # (a case kept by the form: its own)
+    def on_case_saved(self, message: CaseSaved) -> None:  # a removal (the form keeps its own)
         self._ending_said = True
         self.query_one(StatusLine).say(f"case {case_label(message.case)!r} removed")
         self.app.post_message(LibraryChanged(select=self.prompt_id))
