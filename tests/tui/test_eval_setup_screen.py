@@ -117,6 +117,8 @@ def test_the_changed_verdicts_at_80x24(
         await open_evals(pilot, settle)
         await pilot.press("a")
         await settle(pilot, rounds=8)
+        await pilot.pause(1.0)  # the writes after an eval (ids in the snapshot) are done
+        await settle(pilot, rounds=4)
         api.script(Reply(pieces=("Bye",)), Reply(pieces=("Hello, Ada!",)), Reply(), judged(5, 5))
         await pilot.press("a")
         await settle(pilot, rounds=8)
