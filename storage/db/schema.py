@@ -21,7 +21,10 @@ from storage.errors import SchemaError
 # mart.eval_history and mart.eval_scorecard.
 # Version 7: the actor on every event (usage_events, feedback, generations, runs), as the
 # audit log has it: who used, rated, generated, ran (a team library has many people).
-SCHEMA_VERSION = 7
+# Version 8: runs.kind (a judge's call is a run of kind judge), eval_runs.owner (the process
+# running an eval: one whose process is gone reads as interrupted), and the eval marts counting
+# only complete evals in the scorecard (eval_history says which are).
+SCHEMA_VERSION = 8
 # The version that added each table added after version 1 (what an older backup lacks).
 TABLE_ADDED_IN: dict[str, int] = {
     "prompt_labels": 2,
@@ -48,6 +51,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     7: tuple(  # IF EXISTS: a library older than version 5 has no runs until schema.sql runs
         f"ALTER TABLE IF EXISTS {table} ADD COLUMN IF NOT EXISTS actor VARCHAR"
         for table in ("usage_events", "feedback", "generations", "runs")
+    ),
+    8: (  # IF EXISTS: a library older than version 5 (6) has no runs (eval_runs) yet
+        "ALTER TABLE IF EXISTS runs ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'prompt'",
+        "ALTER TABLE IF EXISTS eval_runs ADD COLUMN IF NOT EXISTS owner VARCHAR",
     ),
 }
 # Statements run after schema.sql, which has created the table anew: the rows move across.

@@ -1,12 +1,13 @@
 """CaseService: a prompt's test cases: added one by one, from a run (its variables, with the
-checks the user gives), or imported from a JSONL or CSV file (all or nothing); listed, read
-and removed. A prompt's cases are unique: the same variables and assertions again are kept
+checks the user gives), or imported from a JSONL or CSV file (all or nothing); listed, read,
+changed and removed. A prompt's cases are unique: the same variables and assertions again are kept
 once (an import skips them, `add` refuses them)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,38 @@ class CaseService:
             given = {"vars": json.loads(variables), "assert": asserts, "description": description}
             spec = case_files.spec(_plain(given), _rubric_names(con))
             return self._insert_new(con, prompt_id, spec, "run")
+
+    def update(
+        self,
+        case_id: str,
+        values: Mapping[str, Any],
+        asserts: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+        *,
+        description: str = "",
+    ) -> EvalCase:
+        """Change a case's variables, assertions and description (checked as `add` checks
+        them; its past results stay as they were)."""
+        given = {"vars": dict(values), "assert": asserts, "description": description}
+        select = f"SELECT {_prefixed('c')} FROM eval_cases c"
+        with self._db.write() as con:
+            before = rows.case(rows.find_one(con, select, "c", case_id, "case"))
+            spec = case_files.spec(_plain(given), _rubric_names(con))
+            digest = rows.case_hash(spec.vars, spec.asserts)
+            same = _known_hashes(con, before.prompt_id).get(digest)
+            if same is not None and same != before.id:
+                raise PromptdeckError(f"an identical case is already kept ({short_id(same)})")
+            con.execute(
+                "UPDATE eval_cases SET description = ?, vars = ?, asserts = ?, case_hash = ? "
+                "WHERE id = ?",
+                [spec.description, json.dumps(spec.vars, ensure_ascii=False),
+                 json.dumps([a.spec() for a in spec.asserts], ensure_ascii=False), digest,
+                 before.id],
+            )  # fmt: skip
+            after = replace(before, description=spec.description, vars=spec.vars,
+                            asserts=spec.asserts)  # fmt: skip
+            self._db.audit(con, "case_update", f"prompt:{before.prompt_id}",
+                           before=before.to_dict(), after=after.to_dict())  # fmt: skip
+        return after
 
     def import_file(self, ref: str, path: Path | str) -> CaseImport:
         """Every case of a JSONL or CSV file, for REF's prompt, in one transaction; a bad line

@@ -12,7 +12,7 @@ from typing import Any
 
 from storage.db.database import Database
 from storage.errors import NotFound, ValidationError
-from storage.evals import rows
+from storage.evals import owner, rows
 from storage.evals.cases import cases_of
 from storage.evals.models import (
     EVAL_STATUSES,
@@ -102,10 +102,11 @@ class EvalService:
             )  # fmt: skip
             con.execute(
                 "INSERT INTO eval_runs (id, prompt_id, provider, targets, judge_model, cases, "
-                "repeat, only_failed, status, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "repeat, only_failed, status, started_at, owner) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [found.id, found.prompt_id, found.provider,
                  json.dumps([t.to_dict() for t in found.targets]), found.judge_model,
-                 found.cases, found.repeat, found.only_failed, "running", now],
+                 found.cases, found.repeat, found.only_failed, "running", now, owner.current()],
             )  # fmt: skip
             self._db.audit(con, "eval", f"prompt:{plan.prompt_id}", after={"eval_run": found.id})
         return found

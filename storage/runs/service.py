@@ -21,12 +21,12 @@ from storage.prompts import references as refs
 from storage.prompts import roles
 from storage.prompts.uses import insert_use
 from storage.prompts.validation import clean_choice, clean_max_tokens, clean_temperature
-from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
+from storage.runs.models import RUN_KINDS, RUN_STATUSES, PreparedRun, Run, RunOutcome
 
 _COLUMNS = (
     "id, prompt_id, version, provider, model, answered_by, messages, variables, parameters, "
     "output, finish_reason, status, error, tokens_in, tokens_out, tokens_estimated, cost_usd, "
-    "first_token_ms, latency_ms, created_at"
+    "first_token_ms, latency_ms, created_at, kind"
 )
 _SELECT = (
     "SELECT " + ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(",")) + ", "
@@ -137,6 +137,7 @@ class RunService:
                 first_token_ms=first,
                 latency_ms=latency,
                 created_at=now,
+                kind=prepared.kind,
             )
             _insert(con, run, self._db.actor)
             if run.answered:
@@ -144,8 +145,12 @@ class RunService:
             self._db.audit(con, "run", f"prompt:{run.prompt_id}", after=_audited(run))
         return run
 
-    def list_runs(self, ref: str | None = None, limit: int = 50) -> list[Run]:
-        """Runs newest first: all of them, or REF's (REF@N, REF@label: that version's)."""
+    def list_runs(
+        self, ref: str | None = None, limit: int = 50, *, kind: str = "prompt"
+    ) -> list[Run]:
+        """Runs newest first: all of them, or REF's (REF@N, REF@label: that version's); of
+        `kind` (prompt: what was sent; judge: the judges of its evals' answers)."""
+        clean_choice("kind", kind, RUN_KINDS)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValidationError("limit", limit, "must be a whole number of at least 1")
         with self._db.read() as con:
@@ -157,8 +162,8 @@ class RunService:
                 version = resolved.version.version if resolved.version else None
             found = con.execute(
                 f"{_SELECT} WHERE (? IS NULL OR r.prompt_id = ?) AND (? IS NULL OR r.version = ?) "
-                "ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
-                [prompt_id, prompt_id, version, version, limit],
+                "AND coalesce(r.kind, 'prompt') = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+                [prompt_id, prompt_id, version, version, kind, limit],
             ).fetchall()
         return [_run(row) for row in found]
 
@@ -202,6 +207,8 @@ class RunService:
                 self._db.actor,
             ],
         )
+        if run.kind == "judge":  # the judge's tokens and cost, not a use of the prompt
+            return
         event = self._db.new_id()
         use = UsageEvent(
             event, run.prompt_id, run.version, "used_in_generation", None, run.created_at
@@ -253,7 +260,7 @@ def _cost(
 
 def _insert(con: duckdb.DuckDBPyConnection, run: Run, actor: str) -> None:
     con.execute(
-        f"INSERT INTO runs ({_COLUMNS}, actor) VALUES ({', '.join('?' * 21)})",
+        f"INSERT INTO runs ({_COLUMNS}, actor) VALUES ({', '.join('?' * 22)})",
         [
             run.id,
             run.prompt_id,
@@ -275,6 +282,7 @@ def _insert(con: duckdb.DuckDBPyConnection, run: Run, actor: str) -> None:
             run.first_token_ms,
             run.latency_ms,
             run.created_at,
+            run.kind,
             actor,
         ],
     )
@@ -297,7 +305,7 @@ def _audited(run: Run) -> dict[str, Any]:
 def _run(row: tuple[Any, ...]) -> Run:
     (run_id, prompt_id, version, provider, model, answered_by, messages, variables, parameters,
      output, finish_reason, status, error, tokens_in, tokens_out, estimated, cost, first,
-     latency, created_at, name) = row  # fmt: skip
+     latency, created_at, kind, name) = row  # fmt: skip
     return Run(
         id=run_id,
         prompt_id=prompt_id,
@@ -320,4 +328,5 @@ def _run(row: tuple[Any, ...]) -> Run:
         first_token_ms=first,
         latency_ms=latency,
         created_at=created_at,
+        kind=kind or "prompt",
     )

@@ -61,5 +61,5 @@ def test_a_version_five_library_gets_the_actor_columns(tmp_path: Path) -> None:
         lib.usage.record("Old")
         _, versions = lib.db.query("SELECT max(version) FROM schema_migrations")
         found = [(a.actor, a.uses) for a in lib.analytics.actors("all")]
-    assert versions == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 7
+    assert versions == [(SCHEMA_VERSION,)] and SCHEMA_VERSION >= 7
     assert found == [("", 1), ("bo", 1)]  # the use recorded before version 7 has no actor
