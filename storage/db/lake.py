@@ -8,8 +8,9 @@ from every client run one at a time, each starting from the snapshot the previou
 and the checks storage makes before it writes (a live prompt with the same content, the next
 version number, a derivation cycle, the key of the row a label or price replaces) hold until
 its commit. Audit ids are the next number under that lock. DuckLake retries a commit whose
-catalog moved under it up to COMMIT_RETRIES times; one that changed the rows another client
-(writing without the lock) changed is reported in one line. Nothing here shows the
+catalog moved under it up to COMMIT_RETRIES times; an action whose commit changed rows another
+client (writing without the lock) changed is run again whole (`write_attempts`, retry.py), and
+after the last attempt reported in one line. Nothing here shows the
 conninfo: see lake_spec."""
 
 from __future__ import annotations
@@ -17,19 +18,20 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from storage.db import tables
+from storage.db import retry, tables
 from storage.db.clock import Clock, utc_now
 from storage.db.connection import load_extension
 from storage.db.database import Rows, to_json, user_name
 from storage.db.ids import IdFactory, uuid7
 from storage.db.lake_schema import lake_schema
 from storage.db.lake_spec import LakeSpec, parse_lake
+from storage.db.retry import RetryPolicy
 from storage.db.schema import AFTER_SCHEMA, APP_VERSION, MIGRATIONS, SCHEMA_VERSION, schema_sql
 from storage.db.schema import refuse_newer as refuse_newer_version
 from storage.errors import (
@@ -66,6 +68,7 @@ class DuckLake:
         lock_timeout: float = 5.0,
         read_only: bool = False,
         interactive: bool = False,
+        write_attempts: int = RetryPolicy.attempts,
     ) -> None:
         self.spec: LakeSpec = parse_lake(where)
         self.data = data
@@ -77,6 +80,8 @@ class DuckLake:
         self.lock_timeout = lock_timeout
         self.read_only = read_only
         self.created = False
+        self.retry = RetryPolicy(write_attempts)
+        self.conflicts_retried = 0
         self._interactive = interactive
         self._con: duckdb.DuckDBPyConnection | None = None
         self._writing = threading.Lock()  # one writer per process; the advisory lock across
@@ -203,6 +208,14 @@ class DuckLake:
                 cursor.execute("COMMIT")
             finally:
                 cursor.close()
+
+    def write_attempts(
+        self, action: str
+    ) -> Iterator[AbstractContextManager[duckdb.DuckDBPyConnection]]:
+        return retry.attempts(self.write, action, self.label, self.retry, self._retried)
+
+    def _retried(self) -> None:
+        self.conflicts_retried += 1
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
