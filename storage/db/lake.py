@@ -29,6 +29,7 @@ from storage.db.clock import Clock, utc_now
 from storage.db.connection import load_extension
 from storage.db.database import Rows, to_json, user_name
 from storage.db.ids import IdFactory, uuid7
+from storage.db.lake_query import isolated_query
 from storage.db.lake_schema import lake_schema
 from storage.db.lake_spec import LakeSpec, parse_lake
 from storage.db.retry import RetryPolicy
@@ -299,38 +300,9 @@ class DuckLake:
         return (int(row[0]) if row else 0,)
 
     def query(self, sql: str, limit: int = 10_000) -> Rows:
-        """A read-only query on its own read-only attachment, with file access off but for
-        the lake's data folder."""
-        if self._con is None:
-            raise PromptdeckError(f"{self.label}: library is not open", file=self.label)
-        with self._typed_errors():
-            con = self._attach(read_only=True)
-        try:
-            # The lake's own Parquet files stay readable; every other file is out of reach.
-            data_path = con.execute(
-                f"SELECT value FROM {ALIAS}.options() WHERE option_name = 'data_path'"
-            ).fetchone()
-            if data_path and data_path[0]:
-                con.execute("SET allowed_directories = ?", [[str(data_path[0])]])
-            con.execute("SET enable_external_access = false")
-            con.execute("SET lock_configuration = true")
-            result = con.execute(sql)
-            if result is None:
-                raise QueryError("sql: empty statement; give one SQL query", field="sql")
-            if result.description is None:
-                return [], []
-            found = result.fetchmany(limit)
-            # The attachment's own settings and duckdb_databases() repeat the conninfo.
-            shown = [tuple(self._redacted(v) for v in row) for row in found]
-            return [d[0] for d in result.description], shown
-        except duckdb.Error as error:
-            first = self.spec.redact(str(error)).splitlines()[0]
-            raise QueryError(f"sql: {first}") from error
-        finally:
-            con.close()
-
-    def _redacted(self, value: Any) -> Any:
-        return self.spec.redact(value) if isinstance(value, str) else value
+        """A read-only query, run on a copy of the tables it reads in a database that never
+        saw the conninfo and reaches no file (lake_query.py)."""
+        return isolated_query(self.read, sql, limit)
 
     def table_counts(self) -> dict[str, int]:
         return tables.table_counts(self)
