@@ -86,6 +86,8 @@ class DuckLake:
         self._interactive = interactive
         self._con: duckdb.DuckDBPyConnection | None = None
         self._writing = threading.Lock()  # one writer per process; the advisory lock across
+        self._idle: list[duckdb.DuckDBPyConnection] = []  # cursors that did USE lake, free
+        self._pool_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -112,6 +114,11 @@ class DuckLake:
             raise
 
     def close(self) -> None:
+        with self._pool_lock:
+            idle, self._idle = self._idle, []
+        for cursor in idle:
+            with suppress(duckdb.Error):
+                cursor.close()
         if self._con is not None:
             with suppress(duckdb.Error):
                 self._con.close()
@@ -184,31 +191,39 @@ class DuckLake:
         return cursor
 
     @contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._typed_errors():
+    def _pooled(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the lake for one action: an idle one when there is one (its `USE` is a
+        catalog round trip, paid once), kept for the next action when this one ends cleanly."""
+        with self._pool_lock:
+            cursor = self._idle.pop() if self._idle else None
+        if cursor is None:
             cursor = self._cursor()
-            try:
-                yield cursor
-            finally:
-                cursor.close()
+        try:
+            yield cursor
+        except BaseException:
+            cursor.close()
+            raise
+        with self._pool_lock:
+            self._idle.append(cursor)
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._typed_errors(), self._pooled() as cursor:
+            yield cursor
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.read_only:
             raise PromptdeckError(f"{self.label}: library is open read-only", file=self.label)
-        with self._typed_errors(), self._writing, self._write_lock():
-            cursor = self._cursor()
+        with self._typed_errors(), self._writing, self._write_lock(), self._pooled() as cursor:
+            cursor.execute("BEGIN TRANSACTION")
             try:
-                cursor.execute("BEGIN TRANSACTION")
-                try:
-                    yield cursor
-                except BaseException:
-                    with suppress(duckdb.Error):
-                        cursor.execute("ROLLBACK")
-                    raise
-                cursor.execute("COMMIT")
-            finally:
-                cursor.close()
+                yield cursor
+            except BaseException:
+                with suppress(duckdb.Error):
+                    cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
 
     def write_attempts(
         self, action: str
@@ -221,7 +236,9 @@ class DuckLake:
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
         """Hold the lake's advisory lock (waiting up to lock_timeout) through one write."""
-        holder = self._cursor()
+        if self._con is None:
+            raise PromptdeckError(f"{self.label}: library is not open", file=self.label)
+        holder = self._con.cursor()  # reaches the catalog database by name: no USE
         try:
             holder.execute("BEGIN TRANSACTION")
             deadline = time.monotonic() + self.lock_timeout
