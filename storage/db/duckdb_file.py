@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ class DuckDBFile:
         self.linger = linger
         self._interactive = linger > 0 if interactive is None else interactive
         self.created = False  # open() made the file: it was not there before
+        self.conflicts_retried = 0  # nobody else writes between our lock and our commit
         self._opened = False
         self._shared: duckdb.DuckDBPyConnection | None = None
         self._shared_users = 0
@@ -160,6 +161,12 @@ class DuckDBFile:
         self._require_open()
         with self._typed_errors(), self._connection() as con:
             yield con
+
+    def write_attempts(
+        self, action: str
+    ) -> Iterator[AbstractContextManager[duckdb.DuckDBPyConnection]]:
+        """One attempt: a process's writes to a file take turns, nobody else writes it."""
+        yield self.write()
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -107,42 +107,43 @@ class RunService:
         latency = _optional_count("latency_ms", outcome.latency_ms)
         first = _optional_count("first_token_ms", outcome.first_token_ms)
         now = self._db.clock()
-        with self._db.write() as con:
-            name = con.execute("SELECT name FROM prompts WHERE id = ?", [prepared.prompt_id])
-            found = name.fetchone()
-            if found is None:
-                raise NotFound(
-                    f"prompt {prepared.prompt_name!r} was deleted while it ran; "
-                    "the run was not recorded"
+        for tx in self._db.write_attempts("record run"):
+            with tx as con:
+                name = con.execute("SELECT name FROM prompts WHERE id = ?", [prepared.prompt_id])
+                found = name.fetchone()
+                if found is None:
+                    raise NotFound(
+                        f"prompt {prepared.prompt_name!r} was deleted while it ran; "
+                        "the run was not recorded"
+                    )
+                run = Run(
+                    id=self._db.new_id(),
+                    prompt_id=prepared.prompt_id,
+                    prompt_name=str(found[0]),
+                    version=prepared.version,
+                    provider=prepared.provider,
+                    model=prepared.model,
+                    answered_by=outcome.answered_by,
+                    messages=prepared.messages,
+                    variables=dict(prepared.variables),
+                    parameters=prepared.parameters,
+                    output=outcome.output,
+                    finish_reason=outcome.finish_reason,
+                    status=status,
+                    error=outcome.error,
+                    tokens_in=tokens_in,
+                    tokens_out=tokens_out,
+                    tokens_estimated=bool(outcome.tokens_estimated),
+                    cost_usd=_cost(con, prepared, now.date(), tokens_in, tokens_out),
+                    first_token_ms=first,
+                    latency_ms=latency,
+                    created_at=now,
+                    kind=prepared.kind,
                 )
-            run = Run(
-                id=self._db.new_id(),
-                prompt_id=prepared.prompt_id,
-                prompt_name=str(found[0]),
-                version=prepared.version,
-                provider=prepared.provider,
-                model=prepared.model,
-                answered_by=outcome.answered_by,
-                messages=prepared.messages,
-                variables=dict(prepared.variables),
-                parameters=prepared.parameters,
-                output=outcome.output,
-                finish_reason=outcome.finish_reason,
-                status=status,
-                error=outcome.error,
-                tokens_in=tokens_in,
-                tokens_out=tokens_out,
-                tokens_estimated=bool(outcome.tokens_estimated),
-                cost_usd=_cost(con, prepared, now.date(), tokens_in, tokens_out),
-                first_token_ms=first,
-                latency_ms=latency,
-                created_at=now,
-                kind=prepared.kind,
-            )
-            _insert(con, run, self._db.actor)
-            if run.answered:
-                self._count_generation(con, run)
-            self._db.audit(con, "run", f"prompt:{run.prompt_id}", after=_audited(run))
+                _insert(con, run, self._db.actor)
+                if run.answered:
+                    self._count_generation(con, run)
+                self._db.audit(con, "run", f"prompt:{run.prompt_id}", after=_audited(run))
         return run
 
     def list_runs(
