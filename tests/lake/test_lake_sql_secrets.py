@@ -38,15 +38,11 @@ BYPASSES = [
 
 
 def pieces(secret: str) -> set[str]:
-    """Every 6 characters of the password, reversed, in hex and base64 too."""
-    forms = [
-        secret,
-        secret[::-1],
-        secret.encode().hex(),
-        secret.encode().hex().upper(),
-        base64.b64encode(secret.encode()).decode(),
-    ]
-    return {form[i : i + 6].lower() for form in forms for i in range(len(form) - 5)}
+    """Every 6 characters of the password, as written and reversed, and of its hex and base64
+    forms the windows that spell 6 of its characters (shorter ones match any hex output)."""
+    forms = [(secret, 6), (secret[::-1], 6), (secret.encode().hex(), 12)]
+    forms.append((base64.b64encode(secret.encode()).decode(), 8))
+    return {text[i : i + n].lower() for text, n in forms for i in range(len(text) - n + 1)}
 
 
 def test_no_query_gets_any_piece_of_the_password(
