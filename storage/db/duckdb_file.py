@@ -55,6 +55,7 @@ class DuckDBFile:
         self._shared: duckdb.DuckDBPyConnection | None = None
         self._shared_users = 0
         self._shared_lock = threading.Lock()
+        self._open_close = threading.Lock()  # a one-shot connection opening or closing
         # Write transactions of this process take turns: two at once (the TUI's workers: two
         # runs recorded side by side, a save while an embedding batch is stored) would
         # otherwise make DuckDB refuse the second with "Conflict on update".
@@ -115,11 +116,15 @@ class DuckDBFile:
         (and its cache warm) through a burst of actions, and lets it go after `linger` idle
         seconds so that other processes can take it; each action gets its own cursor."""
         if self.linger <= 0:
-            con = connect(self.path, read_only=self.read_only, lock_timeout=self.lock_timeout)
+            # Threads take turns to open and close: DuckDB refuses to open a file while
+            # another thread of the process is closing it ("Unique file handle conflict").
+            with self._open_close:
+                con = connect(self.path, read_only=self.read_only, lock_timeout=self.lock_timeout)
             try:
                 yield con
             finally:
-                con.close()
+                with self._open_close:
+                    con.close()
             return
         with self._shared_lock:
             if self._release_timer is not None:
