@@ -7,6 +7,7 @@ to reload, so a search after no change costs no reload and one after an edit no 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storage.db.connection import load_fts
@@ -20,7 +21,8 @@ from storage.search.text_index import Delta, TextIndex, build_text_index
 
 if TYPE_CHECKING:  # imported where they are loaded (they import pyarrow: see `matrix`)
     from storage.search.rows import PromptRows
-    from storage.search.vector_index import Positions, VectorMatrix
+    from storage.search.vector_cache import VectorCache
+    from storage.search.vector_set import Allowed, VectorSet
 
 # A delta above this many prompts (and a tenth of the index) is cheaper rebuilt than re-scored.
 REBUILD_AT = 2000
@@ -39,15 +41,20 @@ _UNEMBEDDED = (
 class SearchCache:
     """Fields are read and written under `lock` (the ranker holds it while it scores)."""
 
-    def __init__(self, db: Database, embeddings: EmbeddingService) -> None:
+    def __init__(
+        self, db: Database, embeddings: EmbeddingService, vectors_folder: Path | None = None
+    ) -> None:
         self._db = db
         self._embeddings = embeddings
+        self._vectors_folder = vectors_folder  # where the vectors are kept (None: in memory)
+        self._vector_cache: VectorCache | None = None
         self.lock = threading.Lock()
+        self._vectors_lock = threading.Lock()
         self.stamp: tuple[int, ...] | None = None
+        self.generation = 0  # writes seen (a change of stamp)
         self.prompts: tuple[Any, ...] | None = None
         self.text: TextIndex | None = None
         self.delta: Delta | None = None
-        self.vectors: dict[str, VectorMatrix] = {}
         self.masks: dict[tuple[Any, ...], Any] = {}
         self.rows: PromptRows | None = None
         self.rows_stamp: tuple[int, ...] | None = None  # the stamp the rows were brought up to
@@ -71,7 +78,6 @@ class SearchCache:
                 else None
             )
             current = text_index.build_id(con) if self.text is not None else None
-            stale = [model for model, held in self.vectors.items() if not held.current(con)]
         if prompts != self.prompts:
             self.prompts, self.delta, self.masks = prompts, None, {}
         if feedback != self.feedback:
@@ -80,8 +86,7 @@ class SearchCache:
         self.unembedded_counts = {}
         if self.text is not None and self.text.build_id != current:
             self.text, self.delta = None, None
-        for model in stale:
-            del self.vectors[model]
+        self.generation += 1  # each model's vectors look at their signature again
         self.stamp = stamp
 
     def ensure_text_index(self) -> bool:
@@ -115,25 +120,36 @@ class SearchCache:
             self.stamp = None  # the build wrote to the file
         return self.text is not None
 
-    def matrix(self, model: str, where: PromptFilter) -> tuple[VectorMatrix, Positions]:
-        """The model's current matrix and the rows passing the filter (loaded on first use
-        and after a write changed them). Only an interactive library holds them: the modules
-        are imported here, so that a one-shot search imports no pyarrow."""
-        from storage.search.vector_index import VectorMatrix
+    @property
+    def vectors(self) -> VectorCache:
+        """Each model's vectors (kept in the cache dir; an index above a size), made on first
+        use: its modules are imported here, so that a one-shot search imports no pyarrow."""
+        from storage.search.vector_cache import VectorCache
 
+        with self._vectors_lock:
+            if self._vector_cache is None:
+                self._vector_cache = VectorCache(self._db, self._vectors_folder)
+            return self._vector_cache
+
+    def matrix(self, model: str, where: PromptFilter) -> tuple[VectorSet, Allowed]:
+        """The model's current vectors and the rows passing the filter (brought up to date
+        after a write changed them: the delta since the kept base, not a reload)."""
         with self.lock:
             self.refresh()
-            matrix = self.vectors.get(model)
-            if matrix is None:
-                with self._db.read() as con:
-                    matrix = self.vectors[model] = VectorMatrix.load(con, model)
-            key = ("vectors", model, matrix.signature, where)
-            if key not in self.masks:
-                clause, params = filter_sql(where)
-                with self._db.read() as con:
-                    self.masks[key] = matrix.positions_where(con, clause, params)
-            allowed: Positions = self.masks[key]
-        return matrix, allowed
+            generation = self.generation
+        vectors = self.vectors.get(model, generation)
+        key = ("vectors", model, generation, where)
+        with self._vectors_lock:
+            held = self.masks.get(key)
+        if held is not None and held[0] is vectors.base and held[1] is vectors.delta:
+            allowed: Allowed = held[2]
+            return vectors, allowed
+        clause, params = filter_sql(where)
+        with self._db.read() as con:
+            allowed = vectors.allowed(con, clause, params)
+        with self._vectors_lock:
+            self.masks[key] = (vectors.base, vectors.delta, allowed)
+        return vectors, allowed
 
     def query_provider(self, provider: EmbeddingProvider | None) -> EmbeddingProvider:
         """EmbeddingService.query_provider, remembered until the next write (it reads the

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -79,16 +80,22 @@ class SearchResult(Record):
 
 class SearchService:
     """On a team library `mirror` holds what search ranks in a local file (the text index
-    too); every call first brings it to the lake's latest snapshot (`catch_up`)."""
+    too); every call first brings it to the lake's latest snapshot (`catch_up`).
+    `vectors_folder` is where each model's vectors (and ANN index) are kept between processes."""
 
     def __init__(
-        self, db: Database, embeddings: EmbeddingService, mirror: LakeMirror | None = None
+        self,
+        db: Database,
+        embeddings: EmbeddingService,
+        mirror: LakeMirror | None = None,
+        *,
+        vectors_folder: Path | None = None,
     ) -> None:
         self._library = db  # references are resolved here (versions and labels)
         self._db = db if mirror is None else mirror.local  # what is ranked and shown
         self._mirror = mirror
         self._embeddings = embeddings
-        self._cache = SearchCache(self._db, embeddings)
+        self._cache = SearchCache(self._db, embeddings, vectors_folder)
         self._ranker = Ranker(self._db, self._cache)
 
     def catch_up(self) -> Refresh | None:
@@ -157,10 +164,9 @@ class SearchService:
         known = self._db.interactive and ref in self._cache.prompt_rows().at
         prompt_id = ref if known else self._prompt(ref).id
         stored: Any = None
-        if engine == "numpy":  # the stored vector is a row of the (current) matrix
-            matrix, _ = self._cache.matrix(provider.model, PromptFilter())
-            at = matrix.position(prompt_id)
-            stored = None if at is None else matrix.matrix[at]
+        if engine == "numpy":  # the stored vector is one of the (current) held ones
+            vectors, _ = self._cache.matrix(provider.model, PromptFilter())
+            stored = vectors.vector(prompt_id)
         else:
             with self._db.read() as con:
                 row = con.execute(
