@@ -24,17 +24,21 @@ FILE = "index.faiss"
 _TRAIN_PER_LIST = 64  # k-means sample: rows per cluster (faiss asks for at least 39)
 _ADD_BATCH = 65_536
 _SEED = 1234
+_CHECKED = 16  # rows searched for when a kept index is opened
 
 
 def nlist_for(rows: int) -> int:
-    """Clusters: about sqrt(rows) (1,000 at a million: ~1,000 rows a cluster)."""
-    return max(1, min(4096, math.isqrt(max(rows, 1))))
+    """Clusters: about sqrt(rows) (1,000 at a million: ~1,000 rows a cluster), and no more
+    than k-means can train without a warning on stderr (39 rows a cluster: the TUI's
+    screen)."""
+    return max(1, min(4096, math.isqrt(max(rows, 1)), rows // 39))
 
 
 def nprobe_for(nlist: int) -> int:
-    """Clusters a query scans: measured with tests/perf/bench_ann.py on the bundled model's
-    vectors (recall@10 against exact search, after the exact re-ranking)."""
-    return max(8, nlist // 16)
+    """Clusters a query scans (every one of a small index): measured with
+    tests/perf/bench_ann.py on the bundled model's vectors (recall@10 against exact search,
+    after the exact re-ranking)."""
+    return max(min(nlist, 32), nlist // 16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +61,8 @@ class AnnIndex:
         params = faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)  # type: ignore[call-arg]
         _, labels = self.index.search(query.reshape(1, -1), k, params=params)
         del bits  # kept alive until the search is done
-        found = labels[0]
-        return np.asarray(found[found >= 0], np.int64)
+        found = labels[0]  # -1: no more; beyond the rows: a damaged file (never a crash)
+        return np.asarray(found[(found >= 0) & (found < self.rows)], np.int64)
 
 
 def build(base: VectorBase, trained: AnnIndex | None = None) -> AnnIndex:
@@ -103,10 +107,21 @@ def open_kept(base: VectorBase) -> AnnIndex | None:
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
         if index.ntotal != base.meta.rows or index.d != base.meta.dims:
             raise ValueError("not this base's index")
-        return _indexed(index)
+        ann = _indexed(index)
+        if not _finds_itself(ann, base):
+            raise ValueError("damaged")
+        return ann
     except (RuntimeError, ValueError, AttributeError):
         path.unlink(missing_ok=True)
         return None
+
+
+def _finds_itself(ann: AnnIndex, base: VectorBase) -> bool:
+    """A few rows, spread, each find itself among its nearest: a file whose lists or codes
+    were damaged seldom does (its header read back whole)."""
+    picks = {int(i) for i in np.linspace(0, base.meta.rows - 1, _CHECKED)}
+    found = sum(row in ann.candidates(np.asarray(base.vectors[row]), None, 10) for row in picks)
+    return found >= len(picks) - 1
 
 
 def _indexed(index: Any) -> AnnIndex:

@@ -25,6 +25,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa  # type: ignore[import-untyped]
 
+from storage.errors import VectorsChanged
+
 FORMAT = 1
 _ABANDONED = 3600.0  # a folder still being written after an hour was left by a dead process
 _BATCH = 65_536
@@ -88,11 +90,11 @@ class VectorBase:
 
 def write(con: duckdb.DuckDBPyConnection, model: str, root: Path | None) -> VectorBase:
     """Read every vector of `model` into a new base, kept under `root` (in memory when None,
-    or when `root` cannot be written). Raises `Changed` when rows were written meanwhile."""
+    or when `root` cannot be written). Raises VectorsChanged when rows were written meanwhile."""
     found = con.execute(_SIZES, [model]).fetchone()
     rows, low, high, width, newest = found if found else (0, None, None, None, None)
     if rows and low != high:
-        raise Changed(f"model {model!r} stores vectors of several sizes")
+        raise VectorsChanged(f"model {model!r} stores vectors of several sizes")
     dims, width = int(high or 0), int(width or 1)
     staging = _staging(root)
     arrays = _Arrays(staging, int(rows), dims, width)
@@ -101,7 +103,7 @@ def write(con: duckdb.DuckDBPyConnection, model: str, root: Path | None) -> Vect
     for batch in reader:
         n = batch.num_rows
         if done + n > rows:
-            raise Changed("vectors were added while the base was written")
+            raise VectorsChanged("vectors were added while the base was written")
         arrays.ids[done : done + n] = _fixed_width(batch.column("prompt_id"), width)
         keys = batch.column("key").to_numpy()
         arrays.keys[done : done + n] = keys
@@ -111,14 +113,10 @@ def write(con: duckdb.DuckDBPyConnection, model: str, root: Path | None) -> Vect
         arrays.vectors[done : done + n] = flat.to_numpy().reshape(n, dims)
         done += n
     if done != rows:
-        raise Changed("vectors were removed while the base was written")
+        raise VectorsChanged("vectors were removed while the base was written")
     order = np.argsort(arrays.id_hash, kind="stable")
     meta = BaseMeta(model, dims, int(rows), width, newest, key_sum)
     return arrays.finish(meta, order, root)
-
-
-class Changed(Exception):
-    """The library changed under a base being written: write it again later."""
 
 
 def open_kept(root: Path, con: duckdb.DuckDBPyConnection, model: str) -> VectorBase | None:

@@ -25,7 +25,7 @@ from storage.errors import PromptdeckError
 from storage.search import ann_index, vector_base, vector_delta
 from storage.search.ann_index import AnnIndex
 from storage.search.vector_base import VectorBase
-from storage.search.vector_set import VectorSet
+from storage.search.vector_set import EXACT_UP_TO, VectorSet
 
 ANN_FROM = 150_000  # vectors: below, brute force meets its target (tests/perf/bench_ann.py)
 REBASE_AT = 5_000  # delta rows (or a fiftieth of the base, when more) that call for a new base
@@ -40,11 +40,13 @@ class VectorCache:
         *,
         ann_from: int = ANN_FROM,
         rebase_at: int = REBASE_AT,
+        exact_up_to: int = EXACT_UP_TO,
     ) -> None:
         self._db = db
         self._folder = folder  # where bases are kept (None: held in memory only)
         self._ann_from = ann_from
         self._rebase_at = rebase_at
+        self._exact_up_to = exact_up_to
         self._lock = threading.Lock()  # the sets
         self._sets: dict[str, VectorSet] = {}
         self._checked: dict[str, int] = {}  # the generation each set was last brought up to
@@ -89,7 +91,7 @@ class VectorCache:
         if base is None:
             base = self._write(con, model)
         ann = ann_index.open_kept(base) if base.meta.rows >= self._ann_from else None
-        return VectorSet(base, vector_delta.compute(con, base, now), ann)
+        return VectorSet(base, vector_delta.compute(con, base, now), ann, self._exact_up_to)
 
     def _write(self, con: duckdb.DuckDBPyConnection, model: str) -> VectorBase:
         """A new base, read in one transaction (an embedding run may be storing batches)."""
@@ -99,7 +101,7 @@ class VectorCache:
             base = vector_base.write(con, model, root)
         finally:
             con.execute("ROLLBACK")
-        if root is not None:
+        if root is not None and base.folder is not None:
             _prune(root.parent, keep=root.name)
         return base
 
@@ -151,7 +153,7 @@ class VectorCache:
                 ann = ann_index.build(base, held.ann)
                 base = _trained(base, ann, held.base.meta.trained_rows, changed)
         with self._lock:  # the next get brings the delta up to date against the new base
-            self._sets[model] = VectorSet(base, vector_delta.empty(base), ann)
+            self._sets[model] = VectorSet(base, vector_delta.empty(base), ann, self._exact_up_to)
             self._checked.pop(model, None)
 
 
@@ -174,7 +176,10 @@ def _trained(base: VectorBase, ann: AnnIndex, trained_rows: int, changed: int) -
 
 def _prune(folder: Path, keep: str) -> None:
     """Keep the vectors of the KEEP libraries (and models) written most recently."""
-    roots = [p for p in folder.iterdir() if p.is_dir() and p.name != keep]
-    roots.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    try:
+        roots = [p for p in folder.iterdir() if p.is_dir() and p.name != keep]
+        roots.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:  # another process pruning at the same time
+        return
     for stale in roots[KEEP - 1 :]:
         shutil.rmtree(stale, ignore_errors=True)

@@ -19,7 +19,7 @@ from storage.search.vector_base import Floats, VectorBase
 from storage.search.vector_delta import VectorDelta
 
 Mask = npt.NDArray[np.bool_]
-EXACT_UP_TO = 20_000  # allowed base rows scanned exactly rather than through the index
+EXACT_UP_TO = 20_000  # allowed base rows: fewer are scanned exactly (a few milliseconds)
 _MARGIN = 40  # candidates beyond the limit the index proposes for the exact re-ranking
 
 
@@ -37,6 +37,7 @@ class VectorSet:
     base: VectorBase
     delta: VectorDelta
     ann: AnnIndex | None = None
+    exact_up_to: int = EXACT_UP_TO  # allowed base rows scanned exactly even with an index
 
     @property
     def model(self) -> str:
@@ -114,7 +115,7 @@ class VectorSet:
         self, query: Floats, allowed: Mask, limit: int, min_score: float | None
     ) -> tuple[npt.NDArray[np.int64], Floats, int]:
         count = int(allowed.sum())
-        if self.ann is not None and min_score is None and count > EXACT_UP_TO:
+        if self.ann is not None and min_score is None and count > self.exact_up_to:
             rows = self.ann.candidates(query, allowed, limit + _MARGIN)
             if len(rows) >= min(limit, count):
                 scores = self.base.vectors[np.sort(rows)] @ query
