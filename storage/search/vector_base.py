@@ -23,7 +23,6 @@ from typing import Any
 import duckdb
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa  # type: ignore[import-untyped]
 
 from storage.errors import VectorsChanged
 
@@ -90,7 +89,10 @@ class VectorBase:
 
 def write(con: duckdb.DuckDBPyConnection, model: str, root: Path | None) -> VectorBase:
     """Read every vector of `model` into a new base, kept under `root` (in memory when None,
-    or when `root` cannot be written). Raises VectorsChanged when rows were written meanwhile."""
+    or when `root` cannot be written). Raises VectorsChanged when rows were written meanwhile.
+    Arrow is imported here: a one-shot process opens kept bases, and imports no pyarrow."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
     found = con.execute(_SIZES, [model]).fetchone()
     rows, low, high, width, newest = found if found else (0, None, None, None, None)
     if rows and low != high:
@@ -119,9 +121,12 @@ def write(con: duckdb.DuckDBPyConnection, model: str, root: Path | None) -> Vect
     return arrays.finish(meta, order, root)
 
 
-def open_kept(root: Path, con: duckdb.DuckDBPyConnection, model: str) -> VectorBase | None:
+def open_kept(
+    root: Path, con: duckdb.DuckDBPyConnection, model: str, *, remove: bool = True
+) -> VectorBase | None:
     """The current base under `root`, memory-mapped; None when there is none, or it is
-    damaged or not this library's (then it is removed)."""
+    damaged or not this library's (then it is removed, unless `remove` is False: a one-shot
+    process leaves it to the app that writes a new one)."""
     try:
         pointer = json.loads((root / "current.json").read_text())
         folder = root / str(pointer["folder"])
@@ -141,7 +146,8 @@ def open_kept(root: Path, con: duckdb.DuckDBPyConnection, model: str) -> VectorB
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
-        shutil.rmtree(root, ignore_errors=True)
+        if remove:
+            shutil.rmtree(root, ignore_errors=True)
         return None
 
 
@@ -195,10 +201,9 @@ def _samples_match(con: duckdb.DuckDBPyConnection, base: VectorBase) -> bool:
     return seen > 0 or len(found) == 0
 
 
-def _fixed_width(column: Any, width: int) -> npt.NDArray[np.bytes_]:
+def _fixed_width(array: Any, width: int) -> npt.NDArray[np.bytes_]:
     """A string column as NUL-padded bytes, without a Python object per id when every id has
     the same length (UUIDs: the data buffer is already the array)."""
-    array = pa.chunked_array([column]).combine_chunks()
     if array.null_count == 0 and len(array):
         offsets = np.frombuffer(array.buffers()[1], np.int32, len(array) + 1, array.offset * 4)
         if np.all(np.diff(offsets) == width):

@@ -15,17 +15,22 @@ import hashlib
 import json
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from storage.db.database import Database
 from storage.errors import PromptdeckError
-from storage.search import ann_index, vector_base, vector_delta
-from storage.search.ann_index import AnnIndex
+from storage.search import vector_base, vector_delta
 from storage.search.vector_base import VectorBase
 from storage.search.vector_set import EXACT_UP_TO, VectorSet
+
+if TYPE_CHECKING:  # faiss is imported where an index is opened or built
+    from storage.search.ann_index import AnnIndex
 
 ANN_FROM = 150_000  # vectors: below, brute force meets its target (tests/perf/bench_ann.py)
 REBASE_AT = 5_000  # delta rows (or a fiftieth of the base, when more) that call for a new base
@@ -62,7 +67,7 @@ class VectorCache:
         with self._lock:
             held = self._sets.get(model)
             if held is None or self._checked.get(model) != generation:
-                with self._db.read() as con:
+                with self._db.read() as con, _transaction(con):
                     now = vector_delta.signature(con, model)
                     if held is None:
                         held = self._open(con, model, now)
@@ -73,6 +78,35 @@ class VectorCache:
         if self._db.interactive:
             self._start_work(model, held)
         return held
+
+    def kept(self, model: str) -> VectorSet | None:
+        """For a one-shot process: the kept vectors brought up to date, without writing
+        anything; None when none are kept, or they are so far behind that ranking in DuckDB
+        costs less than reading what changed."""
+        root = self._root(model)
+        if root is None:
+            return None
+        with self._db.read() as con, _transaction(con):
+            base = vector_base.open_kept(root, con, model, remove=False)
+            if base is None:
+                return None
+            now = vector_delta.signature(con, model)
+            if abs(now[0] - base.meta.rows) > self._behind(base):
+                return None
+            delta = vector_delta.compute(con, base, now)
+        if delta.size > self._behind(base):
+            return None
+        return VectorSet(base, delta, self._index(base), self._exact_up_to)
+
+    def _behind(self, base: VectorBase) -> int:
+        return max(self._rebase_at, base.meta.rows // 50)
+
+    def _index(self, base: VectorBase) -> AnnIndex | None:
+        if base.meta.rows < self._ann_from:
+            return None
+        from storage.search import ann_index
+
+        return ann_index.open_kept(base)
 
     def wait(self) -> None:
         """Until the background work is done (tests and benchmarks)."""
@@ -90,17 +124,14 @@ class VectorCache:
         base = None if root is None else vector_base.open_kept(root, con, model)
         if base is None:
             base = self._write(con, model)
-        ann = ann_index.open_kept(base) if base.meta.rows >= self._ann_from else None
-        return VectorSet(base, vector_delta.compute(con, base, now), ann, self._exact_up_to)
+        delta = vector_delta.compute(con, base, now)
+        return VectorSet(base, delta, self._index(base), self._exact_up_to)
 
     def _write(self, con: duckdb.DuckDBPyConnection, model: str) -> VectorBase:
-        """A new base, read in one transaction (an embedding run may be storing batches)."""
+        """A new base (the caller holds a transaction: an embedding run may be storing
+        batches meanwhile)."""
         root = self._root(model)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            base = vector_base.write(con, model, root)
-        finally:
-            con.execute("ROLLBACK")
+        base = vector_base.write(con, model, root)
         if root is not None and base.folder is not None:
             _prune(root.parent, keep=root.name)
         return base
@@ -108,8 +139,7 @@ class VectorCache:
     # -- background work ------------------------------------------------------------------
 
     def _start_work(self, model: str, held: VectorSet) -> None:
-        big = max(self._rebase_at, held.base.meta.rows // 50)
-        rebase = held.delta.size > big
+        rebase = held.delta.size > self._behind(held.base)
         index = held.ann is None and held.base.meta.rows >= self._ann_from
         if not (rebase or index):
             return
@@ -127,12 +157,14 @@ class VectorCache:
             if rebase:
                 self._rebase(model, held)
             else:
-                self._index(model, held)
+                self._build_index(model, held)
             self.failure = None
         except (PromptdeckError, duckdb.Error, OSError, RuntimeError, ValueError) as error:
             self.failure = f"{type(error).__name__}: {error}"  # exact search goes on
 
-    def _index(self, model: str, held: VectorSet) -> None:
+    def _build_index(self, model: str, held: VectorSet) -> None:
+        from storage.search import ann_index
+
         ann = ann_index.build(held.base)
         base = _trained(held.base, ann, held.base.meta.rows, 0)
         with self._lock:
@@ -141,7 +173,9 @@ class VectorCache:
                 self._sets[model] = replace(current, base=base, ann=ann)
 
     def _rebase(self, model: str, held: VectorSet) -> None:
-        with self._db.read() as con:
+        from storage.search import ann_index
+
+        with self._db.read() as con, _transaction(con):
             base = self._write(con, model)
         ann: AnnIndex | None = None
         if base.meta.rows >= self._ann_from:
@@ -157,17 +191,31 @@ class VectorCache:
             self._checked.pop(model, None)
 
 
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One snapshot for the reads of a base and its delta (which use rowids); reads only."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    finally:
+        con.execute("ROLLBACK")
+
+
 def _drifted(held: VectorSet, base: VectorBase, changed: int) -> bool:
+    from storage.search.ann_index import nlist_for
+
     trained = held.base.meta.trained_rows
     if held.ann is None or not trained:
         return True
     nlist = held.ann.nlist
-    moved = not nlist // 2 <= ann_index.nlist_for(base.meta.rows) <= nlist * 2
+    moved = not nlist // 2 <= nlist_for(base.meta.rows) <= nlist * 2
     return moved or changed > trained // 2
 
 
 def _trained(base: VectorBase, ann: AnnIndex, trained_rows: int, changed: int) -> VectorBase:
     """`base` with its index kept beside it, and the training's bookkeeping."""
+    from storage.search import ann_index
+
     if base.folder is not None:
         ann_index.keep(ann, base.folder)
     meta = replace(base.meta, trained_rows=trained_rows, changed_since_training=changed)

@@ -22,12 +22,14 @@ VECTORS_SIGNATURE = (
     f"SELECT count(*), coalesce(sum({KEY_SQL}), 0) FROM prompt_embeddings WHERE model = ?"
 )
 _RECENT = (
-    f"SELECT prompt_id, {KEY_SQL} AS key FROM prompt_embeddings "
+    f"SELECT rowid, prompt_id, {KEY_SQL} AS key FROM prompt_embeddings "
     "WHERE model = ? AND (CAST(? AS TIMESTAMP) IS NULL OR created_at > CAST(? AS TIMESTAMP))"
 )
+# By rowid (stable within the caller's transaction): a filter on a hash would compute it for
+# every row.
 _VECTORS_OF = (
     f"SELECT prompt_id, {KEY_SQL} AS key, embedding FROM prompt_embeddings "
-    f"WHERE model = ? AND {KEY_SQL} IN (SELECT unnest(CAST(? AS UBIGINT[])))"
+    "WHERE rowid IN (SELECT unnest(CAST(? AS BIGINT[])))"
 )
 
 
@@ -56,7 +58,8 @@ def compute(
     previous: VectorDelta | None = None,
 ) -> VectorDelta:
     """The delta that brings `base` to the library's vectors, whose signature is `now`
-    (`previous`: one computed earlier against the same base, whose vectors are reused)."""
+    (`previous`: one computed earlier against the same base, whose vectors are reused). The
+    caller holds one transaction through it (rowids are read, then used)."""
     if previous is not None and previous.signature == now:
         return previous
     if now[0] == base.meta.rows and now[1] % 2**64 == base.meta.key_sum:
@@ -64,16 +67,16 @@ def compute(
     removed = np.zeros(base.meta.rows, np.bool_)
     newest = base.meta.newest
     recent = con.execute(_RECENT, [base.meta.model, newest, newest]).fetchall()
-    ids = [row[0] for row in recent]
-    keys = np.array([row[1] for row in recent], np.uint64)
-    at = _base_rows(base, ids)
+    rowids = np.array([row[0] for row in recent], np.int64)
+    keys = np.array([row[2] for row in recent], np.uint64)
+    at = _base_rows(base, [row[1] for row in recent])
     known = at >= 0
     known[known] = base.keys[at[known]] == keys[known]
     removed[at[(at >= 0) & ~known]] = True
-    added = keys[~known]
-    if not _adds_up(base, removed, added, now):
-        removed, added = _compare_all(con, base)
-    return _fetched(con, base, added, removed, now, previous)
+    if not _adds_up(base, removed, keys[~known], now):
+        removed, rowids, keys = _compare_all(con, base)
+        return _fetched(con, base, rowids, keys, removed, now, previous)
+    return _fetched(con, base, rowids[~known], keys[~known], removed, now, previous)
 
 
 def empty(base: VectorBase) -> VectorDelta:
@@ -106,34 +109,37 @@ def _adds_up(
 
 def _compare_all(
     con: duckdb.DuckDBPyConnection, base: VectorBase
-) -> tuple[npt.NDArray[np.bool_], Keys]:
-    """Every key of the library against the base's: the rows gone, the keys new."""
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], Keys]:
+    """Every key of the library against the base's: the rows gone, the rows (rowid, key) new."""
     found = con.execute(
-        f"SELECT {KEY_SQL} AS key FROM prompt_embeddings WHERE model = ?", [base.meta.model]
+        f"SELECT rowid, {KEY_SQL} AS key FROM prompt_embeddings WHERE model = ?",
+        [base.meta.model],
     ).fetchnumpy()
     keys = np.asarray(found["key"], np.uint64)
-    removed = ~np.isin(base.keys, keys)
-    return removed, keys[~np.isin(keys, base.keys)]
+    new = ~np.isin(keys, base.keys)
+    return ~np.isin(base.keys, keys), np.asarray(found["rowid"], np.int64)[new], keys[new]
 
 
 def _fetched(
     con: duckdb.DuckDBPyConnection,
     base: VectorBase,
+    rowids: npt.NDArray[np.int64],
     keys: Keys,
     removed: npt.NDArray[np.bool_],
     now: tuple[int, int],
     previous: VectorDelta | None,
 ) -> VectorDelta:
-    """The delta with the vectors of `keys`: from `previous` when it holds them, else read."""
+    """The delta with the vectors of the rows (rowid, key) added: from `previous` when it
+    holds them, else read."""
     reused: dict[int, tuple[str, Floats]] = {}
     if previous is not None:
         reused = {
             int(k): (i, previous.vectors[n])
             for n, (i, k) in enumerate(zip(previous.ids, previous.keys, strict=True))
         }
-    missing = [int(k) for k in keys if int(k) not in reused]
+    missing = [int(r) for r, k in zip(rowids, keys, strict=True) if int(k) not in reused]
     if missing:
-        rows = con.execute(_VECTORS_OF, [base.meta.model, missing]).fetchall()
+        rows = con.execute(_VECTORS_OF, [missing]).fetchall()
         for prompt_id, key, vector in rows:
             reused[int(key)] = (prompt_id, np.asarray(vector, np.float32))
     kept = [int(k) for k in keys if int(k) in reused]  # one deleted meanwhile: left out

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
 import numpy.typing as npt
 
-from storage.search.ann_index import AnnIndex
 from storage.search.vector_base import Floats, VectorBase
 from storage.search.vector_delta import VectorDelta
+
+if TYPE_CHECKING:  # faiss: imported where an index is opened or built (vector_cache.py)
+    from storage.search.ann_index import AnnIndex
 
 Mask = npt.NDArray[np.bool_]
 EXACT_UP_TO = 20_000  # allowed base rows: fewer are scanned exactly (a few milliseconds)
