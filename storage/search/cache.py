@@ -2,7 +2,13 @@
 model's vector matrix and the filter masks over them, the ratings, the query provider and
 (interactive libraries) every prompt's browse row. The database's change stamp tells whether
 anything was written since the last look; only then do the SQL signatures below decide what
-to reload, so a search after no change costs no reload and one after an edit no rebuild."""
+to reload, so a search after no change costs no reload and one after an edit no rebuild.
+
+Each of them loads under a lock of its own, so that one slow to load (a million vectors)
+never holds up another (the text index a keystroke needs): a caller that must not wait asks
+with `*_if_ready` and answers from the file meanwhile. The text index's arrays are also kept
+on disk (storage/search/text_postings.py), so a new process opens them instead of rebuilding
+them from tens of millions of postings."""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from storage.db.connection import load_fts
 from storage.db.database import Database
 from storage.models import PromptFilter
 from storage.prompts.filters import filter_sql
-from storage.search import text_index
+from storage.search import text_index, text_postings
 from storage.search.embedding import EmbeddingProvider
 from storage.search.embeddings import EmbeddingService
 from storage.search.text_index import Delta, TextIndex, build_text_index
@@ -39,19 +45,33 @@ _UNEMBEDDED = (
 
 
 class SearchCache:
-    """Fields are read and written under `lock` (the ranker holds it while it scores)."""
+    """`text_lock` is held while the text index is brought up to date and while it scores;
+    `build_lock` while the index is (re)built in the file; the rest have private locks.
+    `refresh` only drops references, so a holder keeps scoring what it took. `generation`
+    counts the writes seen: what was loaded while it moved may predate the write, so the
+    loader looks again (`_settled`), and filter masks are keyed by it."""
 
     def __init__(
-        self, db: Database, embeddings: EmbeddingService, vectors_folder: Path | None = None
+        self,
+        db: Database,
+        embeddings: EmbeddingService,
+        folder: Path | None = None,
+        vectors_folder: Path | None = None,
     ) -> None:
         self._db = db
         self._embeddings = embeddings
+        self._folder = folder  # where the text index's arrays are kept (None: not kept)
         self._vectors_folder = vectors_folder  # where the vectors are kept (None: in memory)
         self._vector_cache: VectorCache | None = None
-        self.lock = threading.Lock()
+        self.text_lock = threading.Lock()
+        self.build_lock = threading.Lock()
+        self._stamp_lock = threading.Lock()
         self._vectors_lock = threading.Lock()
+        self._rows_lock = threading.Lock()
+        self._ratings_lock = threading.Lock()
+        self._counts_lock = threading.Lock()
         self.stamp: tuple[int, ...] | None = None
-        self.generation = 0  # writes seen (a change of stamp)
+        self.generation = 0
         self.prompts: tuple[Any, ...] | None = None
         self.text: TextIndex | None = None
         self.delta: Delta | None = None
@@ -66,40 +86,58 @@ class SearchCache:
         self.unembedded_counts: dict[str, int] = {}  # live prompts without a vector, by model
 
     def refresh(self) -> None:
-        """Drop what a write since the last look made stale (the caller holds the lock)."""
-        stamp = self._db.change_stamp()
-        if stamp == self.stamp:
-            return
-        with self._db.read() as con:
-            prompts = tuple(con.execute(_PROMPTS_SIGNATURE).fetchone() or ())
-            feedback = (
-                tuple(con.execute(_FEEDBACK_SIGNATURE).fetchone() or ())
-                if self.ratings_by_id is not None
-                else None
-            )
-            current = text_index.build_id(con) if self.text is not None else None
-        if prompts != self.prompts:
-            self.prompts, self.delta, self.masks = prompts, None, {}
-        if feedback != self.feedback:
-            self.feedback, self.ratings_by_id = None, None
-        self.provider = None
-        self.unembedded_counts = {}
-        if self.text is not None and self.text.build_id != current:
-            self.text, self.delta = None, None
-        self.generation += 1  # each model's vectors look at their signature again
-        self.stamp = stamp
+        """Drop what a write since the last look made stale."""
+        with self._stamp_lock:
+            stamp = self._db.change_stamp()
+            if stamp == self.stamp:
+                return
+            self.generation += 1  # each model's vectors look at their signature again
+            with self._db.read() as con:
+                prompts = tuple(con.execute(_PROMPTS_SIGNATURE).fetchone() or ())
+                feedback = (
+                    tuple(con.execute(_FEEDBACK_SIGNATURE).fetchone() or ())
+                    if self.ratings_by_id is not None
+                    else None
+                )
+                current = text_index.build_id(con) if self.text is not None else None
+            if prompts != self.prompts:
+                self.prompts, self.delta, self.masks = prompts, None, {}
+            if feedback != self.feedback:
+                self.feedback, self.ratings_by_id = None, None
+            self.provider = None
+            self.unembedded_counts = {}
+            if self.text is not None and self.text.build_id != current:
+                self.text, self.delta = None, None
+            self.stamp = stamp
+
+    def _settled(self, generation: int) -> bool:
+        """After a load begun at `generation`: True when no write was seen meanwhile; else
+        the next refresh looks at every signature again (what was loaded may be stale)."""
+        if generation == self.generation:
+            return True
+        with self._stamp_lock:
+            self.stamp = None
+        return False
 
     def ensure_text_index(self) -> bool:
-        """Bring the cached index and delta up to date (building the index when there is none,
-        or when the delta has grown past REBUILD_AT); False when none can exist."""
-        self.refresh()
+        """Bring the cached index and delta up to date (the caller holds `text_lock`): open
+        the kept arrays or load them from the file, and build the index when there is none or
+        the delta has grown past REBUILD_AT. False when none can exist."""
+        while True:
+            self.refresh()
+            generation = self.generation
+            ready = self._update_text()
+            if self._settled(generation):
+                return ready
+            self.delta = None  # computed before a write: again
+
+    def _update_text(self) -> bool:
         if self.text is not None and self.delta is not None:
             return True
         with self._db.read() as con:
             load_fts(con)
             if self.text is None:
-                current = text_index.build_id(con)
-                self.text = None if current is None else TextIndex.load(con, current)
+                self.text = self._open_text(con)
             if self.text is not None:
                 self.delta = self.text.delta(con)
         missing = self.text is None
@@ -109,16 +147,31 @@ class SearchCache:
             and len(self.delta.ids) > max(REBUILD_AT, self.text.num_docs // 10)
         )
         if (missing or big) and not self._db.read_only:
-            build_text_index(self._db)
+            with self.build_lock:
+                build_text_index(self._db)
             with self._db.read() as con:
                 load_fts(con)
-                current = text_index.build_id(con)
-                assert current is not None
-                self.text = TextIndex.load(con, current)
+                self.text = self._open_text(con)
+                assert self.text is not None
                 self.delta = self.text.delta(con)
             self.masks = {k: v for k, v in self.masks.items() if k[0] != "text"}
             self.stamp = None  # the build wrote to the file
         return self.text is not None
+
+    def _open_text(self, con: Any) -> TextIndex | None:
+        """The file's index: its kept arrays when they are there, else loaded (and kept)."""
+        found = text_index.build_id(con)
+        if found is None:
+            return None
+        key = text_postings.Key(str(self._db.path), found, text_index.signature(con))
+        if self._folder is not None:
+            kept = text_postings.open_kept(self._folder, key)
+            if kept is not None:
+                return kept
+        index = TextIndex.load(con, found)
+        if self._folder is not None:
+            text_postings.keep(self._folder, key, index)
+        return index
 
     @property
     def vectors(self) -> VectorCache:
@@ -134,9 +187,8 @@ class SearchCache:
     def matrix(self, model: str, where: PromptFilter) -> tuple[VectorSet, Allowed]:
         """The model's current vectors and the rows passing the filter (brought up to date
         after a write changed them: the delta since the kept base, not a reload)."""
-        with self.lock:
-            self.refresh()
-            generation = self.generation
+        self.refresh()
+        generation = self.generation
         vectors = self.vectors.get(model, generation)
         key = ("vectors", model, generation, where)
         with self._vectors_lock:
@@ -156,43 +208,56 @@ class SearchCache:
         active model). A one-shot process asks once: no signature is read to remember it."""
         if not self._db.interactive:
             return self._embeddings.query_provider(provider)
-        with self.lock:
-            self.refresh()
-            known = self.provider
+        self.refresh()
+        known = self.provider
         if known is not None and known[0] is provider and known[1] is self._embeddings.embedder:
             return known[2]
         chosen = self._embeddings.query_provider(provider)
-        with self.lock:
-            self.provider = (provider, self._embeddings.embedder, chosen)
+        self.provider = (provider, self._embeddings.embedder, chosen)
         return chosen
 
-    def prompt_rows(self) -> PromptRows:
-        """Every prompt's prompt_table columns, brought up to date after a write."""
+    def prompt_rows(self, *, wait: bool = True) -> PromptRows | None:
+        """Every prompt's prompt_table columns, brought up to date after a write; None when
+        `wait` is False and another thread is loading them."""
         from storage.search.rows import PromptRows  # see `matrix`
 
-        with self.lock:
-            self.refresh()
-            if self.rows is None or self.rows_stamp != self.stamp:
+        self.refresh()
+        if not self._rows_lock.acquire(blocking=wait):
+            return None
+        try:
+            seen = self.stamp
+            if self.rows is None or self.rows_stamp != seen:
                 with self._db.read() as con:
                     rows = PromptRows.load(con) if self.rows is None else self.rows.refreshed(con)
-                self.rows, self.rows_stamp = rows, self.stamp
+                self.rows, self.rows_stamp = rows, seen
             return self.rows
+        finally:
+            self._rows_lock.release()
 
-    def ratings(self) -> dict[str, float]:
-        """Average rating by prompt id, reloaded only after feedback changed."""
-        with self.lock:
-            self.refresh()
-            if self.ratings_by_id is None:
+    def ratings(self, *, wait: bool = True) -> dict[str, float] | None:
+        """Average rating by prompt id, reloaded only after feedback changed; None when
+        `wait` is False and another thread is loading them."""
+        self.refresh()
+        if not self._ratings_lock.acquire(blocking=wait):
+            return None
+        try:
+            ratings = self.ratings_by_id
+            if ratings is None:
+                generation = self.generation
                 with self._db.read() as con:
                     self.feedback = tuple(con.execute(_FEEDBACK_SIGNATURE).fetchone() or ())
                     rows = con.execute(_RATINGS).fetchall()
-                self.ratings_by_id = {pid: float(avg) for pid, avg in rows if avg is not None}
-            return self.ratings_by_id
+                ratings = {pid: float(avg) for pid, avg in rows if avg is not None}
+                self.ratings_by_id = ratings
+                self._settled(generation)
+            return ratings
+        finally:
+            self._ratings_lock.release()
 
     def unembedded(self, model: str) -> int:
         """Live prompts with no vector of `model`: semantic search cannot rank them."""
-        with self.lock:
-            self.refresh()
+        self.refresh()
+        with self._counts_lock:
             if model not in self.unembedded_counts:
                 with self._db.read() as con:
                     row = con.execute(_UNEMBEDDED, [model]).fetchone()
