@@ -16,7 +16,8 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,8 @@ Positions = npt.NDArray[np.int64]
 KEY_SQL = "hash(prompt_id, content_hash, created_at)"
 _ROWS = (
     f"SELECT prompt_id, hash(prompt_id) AS id_hash, {KEY_SQL} AS key, embedding "
-    "FROM prompt_embeddings WHERE model = ? ORDER BY prompt_id"
-)
+    "FROM prompt_embeddings WHERE model = ?"
+)  # no ORDER BY: DuckDB would hold every vector to sort them (a gigabyte at a million)
 _SIZES = (
     "SELECT count(*), min(dims), max(dims), max(strlen(prompt_id)), max(created_at)::VARCHAR "
     "FROM prompt_embeddings WHERE model = ?"
@@ -62,7 +63,9 @@ class BaseMeta:
 @dataclass(frozen=True, slots=True)
 class VectorBase:
     meta: BaseMeta
-    ids: npt.NDArray[np.bytes_]  # prompt ids (UTF-8, NUL-padded), sorted
+    ids: npt.NDArray[np.bytes_]  # per row: its prompt id (UTF-8, NUL-padded)
+    ids_sorted: npt.NDArray[np.bytes_]  # the ids sorted ...
+    id_order: Positions  # ... and the row each comes from
     keys: Keys  # per row: KEY_SQL
     hash_sorted: Keys  # hash(prompt_id) of every row, sorted ...
     hash_order: Positions  # ... and the row each comes from
@@ -73,11 +76,34 @@ class VectorBase:
         return bytes(self.ids[position]).decode()
 
     def position(self, prompt_id: str) -> int | None:
-        wanted = prompt_id.encode()
-        if len(wanted) > self.meta.width:
-            return None
-        at = int(np.searchsorted(self.ids, wanted))
-        return at if at < len(self.ids) and self.ids[at] == wanted else None
+        found = self.positions([prompt_id])[0]
+        return None if found < 0 else int(found)
+
+    def positions(self, prompt_ids: list[str]) -> Positions:
+        """Each id's row, -1 when it has none."""
+        if not prompt_ids or not self.meta.rows:
+            return np.full(len(prompt_ids), -1, np.int64)
+        encoded = [i.encode() for i in prompt_ids]
+        fits = np.array([len(e) <= self.meta.width for e in encoded])
+        wanted = np.array(encoded, f"S{self.meta.width}")  # too long ones: cut, then refused
+        at = np.minimum(np.searchsorted(self.ids_sorted, wanted), self.meta.rows - 1)
+        found = fits & (self.ids_sorted[at] == wanted)
+        return np.where(found, self.id_order[at], -1).astype(np.int64)
+
+    def chunks(self, size: int) -> Iterator[tuple[int, Floats]]:
+        """(first row, vectors) a chunk at a time, read from the file rather than through the
+        map when there is one: a pass over a gigabyte leaves no gigabyte resident here."""
+        rows, dims = self.meta.rows, self.meta.dims
+        if self.folder is None:
+            for start in range(0, rows, size):
+                yield start, np.asarray(self.vectors[start : start + size])
+            return
+        with (self.folder / "vectors.npy").open("rb") as f:
+            np.lib.format.read_magic(f)
+            np.lib.format.read_array_header_1_0(f)
+            for start in range(0, rows, size):
+                n = min(size, rows - start)
+                yield start, np.fromfile(f, np.float32, n * dims).reshape(n, dims)
 
     def positions_of_hashes(self, hashes: Keys) -> Positions:
         """The rows whose hash(prompt_id) is among `hashes`."""
@@ -89,8 +115,22 @@ class VectorBase:
 
 def write(con: duckdb.DuckDBPyConnection, model: str, root: Path | None) -> VectorBase:
     """Read every vector of `model` into a new base, kept under `root` (in memory when None,
-    or when `root` cannot be written). Raises VectorsChanged when rows were written meanwhile.
-    Arrow is imported here: a one-shot process opens kept bases, and imports no pyarrow."""
+    or when `root` cannot be written: a full or read-only disk). Raises VectorsChanged when
+    rows were written meanwhile (the caller holds a transaction: never, but for a model of
+    several sizes)."""
+    staging = _staging(root)
+    if staging is not None and root is not None:
+        try:
+            return _write(con, model, staging, root)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+    return _write(con, model, None, None)
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, model: str, staging: Path | None, root: Path | None
+) -> VectorBase:
+    """Arrow is imported here: a one-shot process opens kept bases, and imports no pyarrow."""
     import pyarrow as pa  # type: ignore[import-untyped]
 
     found = con.execute(_SIZES, [model]).fetchone()
@@ -98,27 +138,32 @@ def write(con: duckdb.DuckDBPyConnection, model: str, root: Path | None) -> Vect
     if rows and low != high:
         raise VectorsChanged(f"model {model!r} stores vectors of several sizes")
     dims, width = int(high or 0), int(width or 1)
-    staging = _staging(root)
-    arrays = _Arrays(staging, int(rows), dims, width)
-    done, key_sum = 0, 0
-    reader = con.execute(_ROWS, [model]).to_arrow_reader(_BATCH)
-    for batch in reader:
+    ids = np.empty(int(rows), f"S{width}")
+    keys = np.empty(int(rows), np.uint64)
+    id_hash = np.empty(int(rows), np.uint64)
+    vectors = _VectorsOut(staging, int(rows), dims)
+    done = 0
+    for batch in con.execute(_ROWS, [model]).to_arrow_reader(_BATCH):
         n = batch.num_rows
         if done + n > rows:
             raise VectorsChanged("vectors were added while the base was written")
-        arrays.ids[done : done + n] = _fixed_width(batch.column("prompt_id"), width)
-        keys = batch.column("key").to_numpy()
-        arrays.keys[done : done + n] = keys
-        key_sum = (key_sum + int(keys.sum(dtype=np.uint64))) % 2**64
-        arrays.id_hash[done : done + n] = batch.column("id_hash").to_numpy()
+        ids[done : done + n] = _fixed_width(batch.column("prompt_id"), width)
+        keys[done : done + n] = batch.column("key").to_numpy()
+        id_hash[done : done + n] = batch.column("id_hash").to_numpy()
         flat = pa.chunked_array([batch.column("embedding")]).combine_chunks().flatten()
-        arrays.vectors[done : done + n] = flat.to_numpy().reshape(n, dims)
+        vectors.add(done, flat.to_numpy().reshape(n, dims))
         done += n
     if done != rows:
         raise VectorsChanged("vectors were removed while the base was written")
-    order = np.argsort(arrays.id_hash, kind="stable")
+    key_sum = int(keys.sum(dtype=np.uint64))
     meta = BaseMeta(model, dims, int(rows), width, newest, key_sum)
-    return arrays.finish(meta, order, root)
+    id_order = np.argsort(ids, kind="stable")
+    hash_order = np.argsort(id_hash, kind="stable")
+    arrays = {
+        "ids": ids, "ids_sorted": ids[id_order], "id_order": id_order, "keys": keys,
+        "hash_sorted": id_hash[hash_order], "hash_order": hash_order,
+    }  # fmt: skip
+    return _finish(meta, arrays, vectors, staging, root)
 
 
 def open_kept(
@@ -131,15 +176,7 @@ def open_kept(
         pointer = json.loads((root / "current.json").read_text())
         folder = root / str(pointer["folder"])
         meta = BaseMeta(**json.loads((folder / "meta.json").read_text()))
-        base = VectorBase(
-            meta,
-            np.load(folder / "ids.npy", mmap_mode="r"),
-            np.load(folder / "keys.npy", mmap_mode="r"),
-            np.load(folder / "hash_sorted.npy", mmap_mode="r"),
-            np.load(folder / "hash_order.npy", mmap_mode="r"),
-            np.load(folder / "vectors.npy", mmap_mode="r"),
-            folder,
-        )
+        base = _mapped(meta, folder)
         if meta.model != model or not _consistent(base) or not _samples_match(con, base):
             raise ValueError("not the library's vectors")
         return base
@@ -155,9 +192,7 @@ def replace_meta(base: VectorBase, meta: BaseMeta) -> VectorBase:
     """The same arrays under new bookkeeping (an ANN index was trained for them)."""
     if base.folder is not None:
         _write_json(base.folder / "meta.json", _as_dict(meta))
-    return VectorBase(
-        meta, base.ids, base.keys, base.hash_sorted, base.hash_order, base.vectors, base.folder
-    )
+    return replace(base, meta=meta)
 
 
 def _as_dict(meta: BaseMeta) -> dict[str, Any]:
@@ -167,9 +202,10 @@ def _as_dict(meta: BaseMeta) -> dict[str, Any]:
 def _consistent(base: VectorBase) -> bool:
     n, meta = base.meta.rows, base.meta
     return (
-        base.ids.shape == (n,)
-        and base.ids.dtype == np.dtype(f"S{meta.width}")
+        base.ids.shape == base.ids_sorted.shape == (n,)
+        and base.ids.dtype == base.ids_sorted.dtype == np.dtype(f"S{meta.width}")
         and base.keys.shape == base.hash_sorted.shape == base.hash_order.shape == (n,)
+        and base.id_order.shape == (n,)
         and base.vectors.shape == (n, meta.dims)
         and base.vectors.dtype == np.float32
     )
@@ -212,47 +248,56 @@ def _fixed_width(array: Any, width: int) -> npt.NDArray[np.bytes_]:
     return np.array([s.encode() for s in array.to_pylist()], f"S{width}")
 
 
-class _Arrays:
-    """The arrays of a base being written: .npy files memory-mapped for writing under
-    `staging`, or plain arrays in memory when there is none."""
+_ARRAYS = ("ids", "ids_sorted", "id_order", "keys", "hash_sorted", "hash_order", "vectors")
 
-    def __init__(self, staging: Path | None, rows: int, dims: int, width: int) -> None:
-        self.staging = staging
-        self.ids = self._new("ids", (rows,), np.dtype(f"S{width}"))
-        self.keys = self._new("keys", (rows,), np.dtype(np.uint64))
-        self.id_hash = np.empty(rows, np.uint64)
-        self.vectors = self._new("vectors", (rows, dims), np.dtype(np.float32))
 
-    def _new(self, name: str, shape: tuple[int, ...], dtype: np.dtype[Any]) -> Any:
-        if self.staging is None:
-            return np.empty(shape, dtype)
-        return np.lib.format.open_memmap(self.staging / f"{name}.npy", "w+", dtype, shape)
+class _VectorsOut:
+    """The vectors of a base being written: appended to a .npy file under `staging` (written,
+    not mapped: no gigabyte resident), or an array in memory when there is none."""
 
-    def finish(self, meta: BaseMeta, order: Positions, root: Path | None) -> VectorBase:
-        hash_sorted = self.id_hash[order]
-        staging = self.staging
-        if staging is None or root is None:
-            return VectorBase(meta, self.ids, self.keys, hash_sorted, order, self.vectors, None)
-        try:
-            np.save(staging / "hash_sorted.npy", hash_sorted)
-            np.save(staging / "hash_order.npy", order)
-            for array in (self.ids, self.keys, self.vectors):
-                array.flush()
-            _write_json(staging / "meta.json", _as_dict(meta))
-            _write_json(root / "current.json", {"format": FORMAT, "folder": staging.name})
-        except OSError:  # a full disk: this process keeps what it read
-            shutil.rmtree(staging, ignore_errors=True)
-            return VectorBase(meta, self.ids, self.keys, hash_sorted, order, self.vectors, None)
+    def __init__(self, staging: Path | None, rows: int, dims: int) -> None:
+        self.array: Floats | None = None
+        self.file = None
+        if staging is None:
+            self.array = np.empty((rows, dims), np.float32)
+            return
+        self.file = (staging / "vectors.npy").open("wb")
+        header = {"descr": "<f4", "fortran_order": False, "shape": (rows, dims)}
+        np.lib.format.write_array_header_1_0(self.file, header)
+
+    def add(self, start: int, vectors: Floats) -> None:
+        if self.array is not None:
+            self.array[start : start + len(vectors)] = vectors
+        elif self.file is not None:
+            self.file.write(np.ascontiguousarray(vectors, np.float32).tobytes())
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def _finish(
+    meta: BaseMeta,
+    arrays: dict[str, Any],
+    vectors: _VectorsOut,
+    staging: Path | None,
+    root: Path | None,
+) -> VectorBase:
+    vectors.close()
+    if staging is not None and root is not None:
+        for name, array in arrays.items():
+            np.save(staging / f"{name}.npy", array)
+        _write_json(staging / "meta.json", _as_dict(meta))
+        _write_json(root / "current.json", {"format": FORMAT, "folder": staging.name})
         _remove_others(root, keep=staging.name)
-        return VectorBase(
-            meta,
-            np.load(staging / "ids.npy", mmap_mode="r"),
-            np.load(staging / "keys.npy", mmap_mode="r"),
-            np.load(staging / "hash_sorted.npy", mmap_mode="r"),
-            np.load(staging / "hash_order.npy", mmap_mode="r"),
-            np.load(staging / "vectors.npy", mmap_mode="r"),
-            staging,
-        )
+        return _mapped(meta, staging)
+    assert vectors.array is not None
+    return VectorBase(meta, vectors=vectors.array, folder=None, **arrays)
+
+
+def _mapped(meta: BaseMeta, folder: Path) -> VectorBase:
+    loaded = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+    return VectorBase(meta, folder=folder, **loaded)
 
 
 def _staging(root: Path | None) -> Path | None:

@@ -69,7 +69,7 @@ def compute(
     recent = con.execute(_RECENT, [base.meta.model, newest, newest]).fetchall()
     rowids = np.array([row[0] for row in recent], np.int64)
     keys = np.array([row[2] for row in recent], np.uint64)
-    at = _base_rows(base, [row[1] for row in recent])
+    at = base.positions([row[1] for row in recent])
     known = at >= 0
     known[known] = base.keys[at[known]] == keys[known]
     removed[at[(at >= 0) & ~known]] = True
@@ -84,18 +84,6 @@ def empty(base: VectorBase) -> VectorDelta:
     removed = np.zeros(base.meta.rows, np.bool_)
     now = (base.meta.rows, base.meta.key_sum)
     return VectorDelta((), np.zeros(0, np.uint64), _no_vectors(base), removed, now)
-
-
-def _base_rows(base: VectorBase, ids: list[str]) -> npt.NDArray[np.int64]:
-    """Each id's row in the base, -1 when it has none."""
-    if not ids or not base.meta.rows:
-        return np.full(len(ids), -1, np.int64)
-    encoded = [i.encode() for i in ids]
-    fits = np.array([len(e) <= base.meta.width for e in encoded])
-    wanted = np.array(encoded, f"S{base.meta.width}")  # too long ones: cut, then refused
-    at = np.minimum(np.searchsorted(base.ids, wanted), base.meta.rows - 1)
-    found = fits & (base.ids[at] == wanted)
-    return np.where(found, at, -1).astype(np.int64)
 
 
 def _adds_up(

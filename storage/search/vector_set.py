@@ -121,8 +121,8 @@ class VectorSet:
         if self.ann is not None and min_score is None and count > self.exact_up_to:
             rows = self.ann.candidates(query, allowed, limit + _MARGIN)
             if len(rows) >= min(limit, count):
-                scores = self.base.vectors[np.sort(rows)] @ query
-                return _best(np.sort(rows), scores, limit) + (count,)
+                rows = np.sort(rows)  # the map read in order
+                return _best(rows, self.base.vectors[rows] @ query, limit) + (count,)
         return self._exact(query, allowed, count, limit, min_score)
 
     def _exact(
@@ -143,12 +143,12 @@ class VectorSet:
 def _best(
     rows: npt.NDArray[np.int64], scores: Floats, limit: int
 ) -> tuple[npt.NDArray[np.int64], Floats]:
-    """The `limit` best rows, best first (ties: the smaller row, that is the smaller id);
-    every row scoring the limit-th best is kept to the end, so that ties are cut by id."""
+    """The `limit` best rows, and every row tied with the last of them (the caller orders ties
+    by id: rows are not in id order)."""
     total = len(scores)
     if total > limit:
         edge = np.partition(scores, total - limit)[total - limit]
         keep = np.flatnonzero(scores >= edge)
         rows, scores = rows[keep], scores[keep]
-    order = np.lexsort((rows, -scores))[:limit]
+    order = np.argsort(-scores, kind="stable")
     return rows[order], scores[order]
