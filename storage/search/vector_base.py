@@ -130,7 +130,7 @@ def write(con: duckdb.DuckDBPyConnection, model: str, root: Path | None) -> Vect
 def _write(
     con: duckdb.DuckDBPyConnection, model: str, staging: Path | None, root: Path | None
 ) -> VectorBase:
-    """Arrow is imported here: a one-shot process opens kept bases, and imports no pyarrow."""
+    """Arrow is imported here, where it is needed (a one-shot search imports no pyarrow)."""
     import pyarrow as pa  # type: ignore[import-untyped]
 
     found = con.execute(_SIZES, [model]).fetchone()
@@ -166,12 +166,9 @@ def _write(
     return _finish(meta, arrays, vectors, staging, root)
 
 
-def open_kept(
-    root: Path, con: duckdb.DuckDBPyConnection, model: str, *, remove: bool = True
-) -> VectorBase | None:
+def open_kept(root: Path, con: duckdb.DuckDBPyConnection, model: str) -> VectorBase | None:
     """The current base under `root`, memory-mapped; None when there is none, or it is
-    damaged or not this library's (then it is removed, unless `remove` is False: a one-shot
-    process leaves it to the app that writes a new one)."""
+    damaged or not this library's (then it is removed)."""
     try:
         pointer = json.loads((root / "current.json").read_text())
         folder = root / str(pointer["folder"])
@@ -183,8 +180,7 @@ def open_kept(
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
-        if remove:
-            shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
         return None
 
 

@@ -3,7 +3,7 @@ opened (or written, the first time), the delta since brought up to date after a 
 in an interactive library, work done in a background thread while search keeps answering
 exactly: the ANN index built for a base of `ann_from` vectors or more that has none, and a
 new base (with its index) written when the delta has grown past `rebase_at`. A one-shot
-process uses what is kept and never builds.
+process ranks in DuckDB (vectors_once.py) and never builds.
 
 Retraining: a new base reuses the old index's clusters (no k-means) unless the library has
 drifted from what they were trained on: more rows changed since the training than half the
@@ -78,29 +78,6 @@ class VectorCache:
         if self._db.interactive:
             self._start_work(model, held)
         return held
-
-    def kept(self, model: str) -> VectorSet | None:
-        """For a one-shot process: the kept vectors with their index, brought up to date
-        without writing anything; None when none are kept, when they have no index (below
-        ANN_FROM DuckDB ranks them faster, and maps nothing: tests/perf/bench_cli.py measured
-        1.46x the bare process's time and 1.76x its memory through the kept vectors at 100k,
-        against 1.32x and 1.21x in DuckDB), or when they are so far behind that ranking in
-        DuckDB costs less than reading what changed."""
-        root = self._root(model)
-        if root is None:
-            return None
-        with self._db.read() as con, _transaction(con):
-            base = vector_base.open_kept(root, con, model, remove=False)
-            if base is None or base.meta.rows < self._ann_from:
-                return None
-            now = vector_delta.signature(con, model)
-            if abs(now[0] - base.meta.rows) > self._behind(base):
-                return None
-            delta = vector_delta.compute(con, base, now)
-        if delta.size > self._behind(base):
-            return None
-        ann = self._index(base)
-        return None if ann is None else VectorSet(base, delta, ann, self._exact_up_to)
 
     def _behind(self, base: VectorBase) -> int:
         return max(self._rebase_at, base.meta.rows // 50)

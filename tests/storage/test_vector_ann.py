@@ -163,20 +163,3 @@ def test_a_one_shot_process_never_builds(prompts: Library, tmp_path: Path) -> No
         assert cache.get(MODEL, _next()).ann is None
         cache.wait()
         assert cache.get(MODEL, _next()).ann is None
-
-
-def test_a_one_shot_process_ranks_a_kept_index(prompts: Library, tmp_path: Path) -> None:
-    built(prompts, tmp_path / "vectors")  # the app's index, kept
-    linux = prompts.prompts.get("Linux Terminal")
-    prompts.prompts.update(linux.id, {"content": "Write a limerick about databases."})
-    prompts.embeddings.embed_missing(LocalProvider())  # a delta the one-shot process reads
-    with Library(prompts.db.path, interactive=False, linger=60.0) as once:
-        cache = VectorCache(once.db, tmp_path / "vectors", **FORCED)
-        kept = cache.kept(MODEL)
-        assert kept is not None and kept.ann is not None and linux.id in kept.delta.ids
-        for where in FILTERS:
-            for query in [*QUERIES, "limerick about databases"]:
-                assert _top(kept, once, query, where) == exact(once, query, where), query
-        assert cache.held() == {}  # nothing held, nothing written
-        # Below the index's threshold a one-shot search ranks in DuckDB (faster, no map).
-        assert once.search._cache.vectors.kept(MODEL) is None
