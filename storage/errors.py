@@ -123,6 +123,11 @@ class SchemaError(PromptdeckError):
     """The library file was written by a newer promptdeck, or is not a library at all."""
 
 
+class VectorsChanged(PromptdeckError):
+    """A model's vectors changed while search read them whole (several sizes stored, or rows
+    written in the middle of the read): the next search reads them again."""
+
+
 class QueryError(PromptdeckError):
     """A read-only SQL query failed or tried to write."""
 

@@ -168,8 +168,11 @@ class Library:
         from storage.search.service import SearchService
 
         kept = self._cache_home / "text-index"  # the text index's arrays, between processes
+        vectors = self._cache_home / "vectors"  # each model's vectors and ANN index, kept
         if isinstance(self.db, DuckDBFile):
-            return SearchService(self.db, self.embeddings, cache_folder=kept)
+            return SearchService(
+                self.db, self.embeddings, cache_folder=kept, vectors_folder=vectors
+            )
         from storage.db.lake import DuckLake
         from storage.db.lake_mirror import LakeMirror
 
@@ -177,7 +180,9 @@ class Library:
         folder = self._cache_home / "lakes" / self.db.path.parent.name  # NAME-KEY, as its data
         self._mirror = LakeMirror(self.db, folder, linger=self._linger)
         self._mirror.open()
-        return SearchService(self.db, self.embeddings, self._mirror, cache_folder=kept)
+        return SearchService(
+            self.db, self.embeddings, self._mirror, cache_folder=kept, vectors_folder=vectors
+        )
 
     @_BuiltOnUse
     def backups(self) -> BackupService:

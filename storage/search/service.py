@@ -81,7 +81,8 @@ class SearchResult(Record):
 class SearchService:
     """On a team library `mirror` holds what search ranks in a local file (the text index
     too); every call first brings it to the lake's latest snapshot (`catch_up`).
-    `cache_folder` is where the text index's arrays are kept between processes."""
+    `cache_folder` is where the text index's arrays are kept between processes,
+    `vectors_folder` each model's vectors (and ANN index)."""
 
     def __init__(
         self,
@@ -90,12 +91,13 @@ class SearchService:
         mirror: LakeMirror | None = None,
         *,
         cache_folder: Path | None = None,
+        vectors_folder: Path | None = None,
     ) -> None:
         self._library = db  # references are resolved here (versions and labels)
         self._db = db if mirror is None else mirror.local  # what is ranked and shown
         self._mirror = mirror
         self._embeddings = embeddings
-        self._cache = SearchCache(self._db, embeddings, cache_folder)
+        self._cache = SearchCache(self._db, embeddings, cache_folder, vectors_folder)
         self._ranker = Ranker(self._db, self._cache)
 
     def catch_up(self) -> Refresh | None:
@@ -169,10 +171,9 @@ class SearchService:
         known = held is not None and ref in held.at
         prompt_id = ref if known else self._prompt(ref).id
         stored: Any = None
-        if engine == "numpy":  # the stored vector is a row of the (current) matrix
-            matrix, _ = self._cache.matrix(provider.model, PromptFilter())
-            at = matrix.position(prompt_id)
-            stored = None if at is None else matrix.matrix[at]
+        if engine == "numpy":  # the stored vector is one of the (current) held ones
+            vectors, _ = self._cache.matrix(provider.model, PromptFilter())
+            stored = vectors.vector(prompt_id)
         else:
             with self._db.read() as con:
                 row = con.execute(
