@@ -134,7 +134,8 @@ class BrowseScreen(DeckScreen[None]):
         self.reload()
         self.load_sidebar()
         self.prepare_search("text")
-        self.set_timer(LOADING_SAID_AFTER, self._say_text_loading)
+        if self.deck.library.db.interactive:  # only a held index loads (one-shot ranks in SQL)
+            self.set_timer(LOADING_SAID_AFTER, self._say_text_loading)
 
     def on_resize(self, event: Resize) -> None:
         self.query_one("#list-and-preview").set_class(event.size.width >= WIDE, "-wide")
