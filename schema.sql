@@ -227,9 +227,11 @@ CREATE TABLE IF NOT EXISTS lifecycle_runs (
     detail  JSON
 );
 
--- Each time a prompt was sent to a chat model (`promptdeck run`, the TUI's run): what was sent,
--- what came back and how it ended. A run that produced an answer (ok, or cancelled after text
--- arrived) also counts as a generation: the generations row with the same id.
+-- Each time a prompt was sent to a chat model (`promptdeck run`, the TUI's run, an eval): what
+-- was sent, what came back and how it ended. A run that produced an answer (ok, or cancelled
+-- after text arrived) also counts as a generation: the generations row with the same id. A judge
+-- scoring an eval's answer is a run of kind `judge` (schema version 8): a generation (its tokens
+-- and cost), not a use of the prompt.
 CREATE TABLE IF NOT EXISTS runs (
     id               VARCHAR PRIMARY KEY,              -- UUID v7
     prompt_id        VARCHAR NOT NULL,
@@ -251,7 +253,9 @@ CREATE TABLE IF NOT EXISTS runs (
     first_token_ms   INTEGER CHECK (first_token_ms >= 0),
     latency_ms       INTEGER CHECK (latency_ms >= 0),
     created_at       TIMESTAMP NOT NULL,
-    actor            VARCHAR                           -- who sent it (schema version 7)
+    actor            VARCHAR,                          -- who sent it (schema version 7)
+    kind             VARCHAR DEFAULT 'prompt'          -- prompt | judge: a judge scoring an
+                                                       -- eval's answer (parameters.judge.run_id)
 );
 
 -- Test cases of a prompt (issue 16): the variables to render it with and the assertions its
@@ -280,7 +284,8 @@ CREATE TABLE IF NOT EXISTS rubrics (
 );
 
 -- One `promptdeck eval` (or the TUI's): a prompt's cases x targets (version, model), run
--- `repeat` times. Counts are written when it ends; `finished_at` NULL: it was interrupted.
+-- `repeat` times. Counts are written when it ends. `owner` (host:pid, schema version 8) is the
+-- process running it: a `running` eval whose process has gone reads as interrupted.
 CREATE TABLE IF NOT EXISTS eval_runs (
     id          VARCHAR PRIMARY KEY,
     prompt_id   VARCHAR NOT NULL,
@@ -296,7 +301,8 @@ CREATE TABLE IF NOT EXISTS eval_runs (
     failed      INTEGER NOT NULL DEFAULT 0 CHECK (failed >= 0),
     errors      INTEGER NOT NULL DEFAULT 0 CHECK (errors >= 0),
     started_at  TIMESTAMP NOT NULL,
-    finished_at TIMESTAMP
+    finished_at TIMESTAMP,
+    owner       VARCHAR
 );
 
 -- One case against one target in an eval run: the verdict, each assertion's result (failed
@@ -677,8 +683,11 @@ SELECT w.id, w.parent_id, w.root_id, w.depth,
        (SELECT count(*) FROM prompts c WHERE c.parent_id = w.id) AS children, w.path
 FROM walk w;
 
--- Every eval result with its run's figures (an eval's history, per target and eval run).
--- pass_rate counts errors as not passing; judge_score is the mean over results judged.
+-- Every eval run per target with its results' figures (an eval's history). `complete`: the eval
+-- ran to its end over all its cases (status done, not failed-only); a failed-only, cancelled,
+-- failed or still running (or interrupted) one is listed with its status but is not complete.
+-- pass_rate counts errors as not passing; judge_score is the mean over results judged; cost_usd
+-- is the answers', judge_cost_usd the judges' (runs of kind judge, each counted once).
 CREATE OR REPLACE VIEW mart.eval_history AS
 SELECT e.eval_run_id,
        e.prompt_id,
@@ -687,6 +696,9 @@ SELECT e.eval_run_id,
        e.provider,
        e.model,
        min(x.started_at)                                   AS started_at,
+       any_value(x.status)                                 AS status,
+       any_value(x.only_failed)                            AS only_failed,
+       any_value(x.status = 'done' AND NOT x.only_failed)  AS complete,
        count(*)                                            AS results,
        count(DISTINCT e.case_id)                           AS cases,
        count(*) FILTER (WHERE e.verdict = 'pass')          AS passed,
@@ -699,15 +711,24 @@ SELECT e.eval_run_id,
        count(*) FILTER (WHERE r.id IS NOT NULL AND r.cost_usd IS NULL) AS unpriced,
        count(r.latency_ms)                                 AS timed,
        avg(r.latency_ms)                                   AS avg_latency_ms,
-       CAST(sum(coalesce(r.tokens_in, 0) + coalesce(r.tokens_out, 0)) AS BIGINT) AS tokens
+       CAST(sum(coalesce(r.tokens_in, 0) + coalesce(r.tokens_out, 0)) AS BIGINT) AS tokens,
+       sum(j.cost_usd)                                     AS judge_cost_usd,
+       CAST(coalesce(sum(j.tokens), 0) AS BIGINT)          AS judge_tokens
 FROM eval_results e
 JOIN eval_runs x ON x.id = e.eval_run_id
 LEFT JOIN runs r ON r.id = e.run_id
+LEFT JOIN (
+    SELECT json_extract_string(parameters, '$.judge.run_id') AS judged_run,
+           sum(cost_usd)                                   AS cost_usd,
+           sum(tokens_in + tokens_out)                     AS tokens
+    FROM runs WHERE kind = 'judge' GROUP BY 1
+) j ON j.judged_run = e.run_id
 LEFT JOIN prompts p ON p.id = e.prompt_id
 GROUP BY e.eval_run_id, e.prompt_id, p.name, e.version, e.provider, e.model;
 
--- Per prompt version, provider and model, over every eval run: pass rate, mean judge score,
--- cost and latency per result, and the latest eval run's pass rate (the scorecard now).
+-- Per prompt version, provider and model, over the complete eval runs only (each ran every case
+-- to its end; see eval_history): pass rate, mean judge score, cost and latency per result, the
+-- judges' cost, and the latest complete eval run's pass rate (the scorecard now).
 CREATE OR REPLACE VIEW mart.eval_scorecard AS
 SELECT prompt_id,
        any_value(prompt_name)                              AS prompt_name,
@@ -723,7 +744,9 @@ SELECT prompt_id,
        sum(judge_score * judged) / nullif(sum(judged), 0)  AS judge_score,
        sum(cost_usd) / sum(results)                        AS cost_per_result,
        sum(avg_latency_ms * timed) / nullif(sum(timed), 0) AS avg_latency_ms,
+       sum(judge_cost_usd)                                 AS judge_cost_usd,
        max(started_at)                                     AS last_eval_at,
        arg_max(pass_rate, started_at)                      AS last_pass_rate
 FROM mart.eval_history
+WHERE complete
 GROUP BY prompt_id, version, provider, model;

@@ -102,20 +102,30 @@ class LibraryLocked(PromptdeckError):
 
 
 class WriteConflict(PromptdeckError):
-    """A team library's commit conflicted with another client's (one writing without the
-    lake's write lock); DuckLake retries a commit only when the catalog moved under it, not
-    when the same rows changed. Nothing of the action was saved."""
+    """A team library's commit conflicted with another client's: one writing without the
+    lake's write lock changed the same rows meanwhile (DuckLake retries a commit only when the
+    catalog moved under it). promptdeck runs the action again a few times (storage/db/retry.py);
+    this is the last attempt lost. Nothing of the action was saved."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, *, action: str | None = None, attempts: int = 1) -> None:
+        what = f"{label}: {action}" if action else label
+        tries = f" ({attempts} attempts)" if attempts > 1 else ""
         super().__init__(
-            f"{label}: another client changed the same rows at the same time; "
+            f"{what}: another client changed the same rows at the same time{tries}; "
             "nothing was saved, try again",
             file=label,
         )
+        self.action = action
+        self.attempts = attempts
 
 
 class SchemaError(PromptdeckError):
     """The library file was written by a newer promptdeck, or is not a library at all."""
+
+
+class VectorsChanged(PromptdeckError):
+    """A model's vectors changed while search read them whole (several sizes stored, or rows
+    written in the middle of the read): the next search reads them again."""
 
 
 class QueryError(PromptdeckError):

@@ -20,6 +20,7 @@ from storage.db.duckdb_file import DuckDBFile
 from storage.db.ids import IdFactory, uuid7
 from storage.db.lake_spec import is_lake
 from storage.db.paths import cache_home, data_home
+from storage.db.retry import RetryPolicy
 from storage.evals import CaseService, EvalService, RubricService
 from storage.prompts.analysis import AnalysisService
 from storage.prompts.lineage import LineageService
@@ -81,7 +82,8 @@ class Library:
 
     `path` is a DuckDB file, or `ducklake:postgres:<conninfo>` for a team library (DuckLake,
     storage/db/lake.py), whose Parquet files go to `lake_data` (a folder or s3:// URL; needed
-    the first time only)."""
+    the first time only). A lake runs an action again when its commit loses a conflict with
+    another client, `write_attempts` times in all (storage/db/retry.py)."""
 
     def __init__(
         self,
@@ -97,6 +99,7 @@ class Library:
         embedder: EmbeddingProvider | None = None,
         make_embedder: Callable[[], EmbeddingProvider | None] | None = None,
         lake_data: str | None = None,
+        write_attempts: int = RetryPolicy.attempts,
     ) -> None:
         self.db: Database
         if is_lake(str(path)):
@@ -112,6 +115,7 @@ class Library:
                 lock_timeout=lock_timeout,
                 read_only=read_only,
                 interactive=linger > 0 if interactive is None else interactive,
+                write_attempts=write_attempts,
             )
         else:
             self.db = DuckDBFile(
@@ -163,8 +167,12 @@ class Library:
     def search(self) -> SearchService:
         from storage.search.service import SearchService
 
+        kept = self._cache_home / "text-index"  # the text index's arrays, between processes
+        vectors = self._cache_home / "vectors"  # each model's vectors and ANN index, kept
         if isinstance(self.db, DuckDBFile):
-            return SearchService(self.db, self.embeddings)
+            return SearchService(
+                self.db, self.embeddings, cache_folder=kept, vectors_folder=vectors
+            )
         from storage.db.lake import DuckLake
         from storage.db.lake_mirror import LakeMirror
 
@@ -172,7 +180,9 @@ class Library:
         folder = self._cache_home / "lakes" / self.db.path.parent.name  # NAME-KEY, as its data
         self._mirror = LakeMirror(self.db, folder, linger=self._linger)
         self._mirror.open()
-        return SearchService(self.db, self.embeddings, self._mirror)
+        return SearchService(
+            self.db, self.embeddings, self._mirror, cache_folder=kept, vectors_folder=vectors
+        )
 
     @_BuiltOnUse
     def backups(self) -> BackupService:

@@ -33,6 +33,9 @@ from storage.errors import PromptdeckError
 from tests.helpers import sequential_ids
 from tests.postgres import Postgres, PostgresMissing, find_bin
 
+# Search keeps the text index's arrays in the user cache dir: the tests' go to their own.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="promptdeck-test-cache-")
+
 START = datetime(2026, 1, 15, 9, 30)
 ACTOR = "tester"
 

@@ -40,13 +40,9 @@ class BrowseQuery:
 
     @property
     def ranking_mode(self) -> str | None:
-        """The mode that ranks the list: while text is typed, once text search is ready (until
-        then the list is filtered by the words, sorted as before)."""
-        if not self.where.text:
-            return None
-        if self.search_mode == "text" and "text" not in self.prepared:
-            return None
-        return self.search_mode
+        """The mode that ranks the list while text is typed (text search ranks by BM25 from
+        the first keystroke: in DuckDB until the held index has loaded)."""
+        return self.search_mode if self.where.text else None
 
     @property
     def filtered(self) -> bool:

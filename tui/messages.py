@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         Run,
         SaveNotice,
         SearchHit,
+        VerdictChange,
     )
     from storage.errors import PromptdeckError
     from storage.models import Prompt, PromptFilter, PromptPage, PromptVersion, Resolved, Tag
@@ -239,6 +240,7 @@ class EvalLoaded(Message):
     targets: tuple[EvalTarget, ...]  # the matrix's columns
     results: list[EvalResult]
     history: list[EvalHistoryPoint]
+    variables: tuple[str, ...] = ()  # the prompt's {{variables}}: a new case's fields
 
 
 @dataclass
@@ -267,6 +269,31 @@ class EvalEnded(Message):
 
     eval_run: EvalRun | None
     error: str | None = None
+
+
+@dataclass
+class ChangesLoaded(Message):
+    """The cases whose verdict changed, and between what (`title`)."""
+
+    title: str
+    changes: list[VerdictChange]
+    cases: dict[str, EvalCase]
+
+
+@dataclass
+class CaseSaved(Message):
+    """A case was kept (added, or changed), or removed."""
+
+    case: EvalCase
+    added: bool
+    removed: bool = False
+
+
+@dataclass
+class CaseRefused(Message):
+    """Storage refused a case (a bad assertion, an identical case): its one line."""
+
+    error: str
 
 
 # -- the picker (promptdeck pick) -------------------------------------------------------------

@@ -86,23 +86,24 @@ class CostService:
         now = self._db.clock()
         day = effective_from or now.date()
         price = Price(provider, model, day, price_in, price_out, currency, now)
-        with self._db.write() as con:
-            before = self._price(con, provider, model, day)
-            con.execute(  # delete and insert: a team library has no key to replace by
-                "DELETE FROM prices WHERE provider = ? AND model = ? AND effective_from = ?",
-                [provider, model, day],
-            )
-            con.execute(
-                f"INSERT INTO prices ({_PRICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [provider, model, day, price_in, price_out, currency, now],
-            )
-            self._db.audit(
-                con,
-                "price_set",
-                f"price:{provider}/{model}@{day.isoformat()}",
-                before=before.to_dict() if before else None,
-                after=price.to_dict(),
-            )
+        for tx in self._db.write_attempts("set price"):
+            with tx as con:
+                before = self._price(con, provider, model, day)
+                con.execute(  # delete and insert: a team library has no key to replace by
+                    "DELETE FROM prices WHERE provider = ? AND model = ? AND effective_from = ?",
+                    [provider, model, day],
+                )
+                con.execute(
+                    f"INSERT INTO prices ({_PRICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [provider, model, day, price_in, price_out, currency, now],
+                )
+                self._db.audit(
+                    con,
+                    "price_set",
+                    f"price:{provider}/{model}@{day.isoformat()}",
+                    before=before.to_dict() if before else None,
+                    after=price.to_dict(),
+                )
         return price
 
     def prices(self, provider: str | None = None, model: str | None = None) -> list[Price]:
@@ -117,20 +118,24 @@ class CostService:
         return [Price(*row) for row in found]
 
     def remove_price(self, provider: str, model: str, effective_from: date) -> Price:
-        with self._db.write() as con:
-            price = self._price(con, provider, model, effective_from)
-            if price is None:
-                raise NotFound(f"no price for {provider}/{model} from {effective_from.isoformat()}")
-            con.execute(
-                "DELETE FROM prices WHERE provider = ? AND model = ? AND effective_from = ?",
-                [provider, model, effective_from],
-            )
-            self._db.audit(
-                con,
-                "price_rm",
-                f"price:{provider}/{model}@{effective_from.isoformat()}",
-                before=price.to_dict(),
-            )
+        for tx in self._db.write_attempts("remove price"):
+            with tx as con:
+                found = self._price(con, provider, model, effective_from)
+                if found is None:
+                    raise NotFound(
+                        f"no price for {provider}/{model} from {effective_from.isoformat()}"
+                    )
+                price = found
+                con.execute(
+                    "DELETE FROM prices WHERE provider = ? AND model = ? AND effective_from = ?",
+                    [provider, model, effective_from],
+                )
+                self._db.audit(
+                    con,
+                    "price_rm",
+                    f"price:{provider}/{model}@{effective_from.isoformat()}",
+                    before=price.to_dict(),
+                )
         return price
 
     def _price(self, con: Any, provider: str, model: str, day: date) -> Price | None:
@@ -166,36 +171,37 @@ class CostService:
         when = now if at is None else _utc("at", at)
         if when > now:
             raise ValidationError("at", at, "must be a time no later than now")
-        with self._db.write() as con:
-            resolved = refs.resolve(con, ref)
-            prompt = resolved.prompt
-            version = resolved.number
-            generation = Generation(
-                self._db.new_id(),
-                prompt.id,
-                version,
-                provider,
-                model,
-                tokens_in,
-                tokens_out,
-                cost,
-                latency,
-                when,
-            )
-            con.execute(
-                "INSERT INTO generations (id, prompt_id, version, provider, model, tokens_in, "
-                "tokens_out, cost_usd, latency_ms, created_at, actor) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [*astuple(generation), self._db.actor],  # the fields in the columns' order
-            )
-            rollups.add(con, "generations", "id = ?", [generation.id])
-            event_id = self._db.new_id()
-            use = UsageEvent(event_id, prompt.id, version, "used_in_generation", None, when)
-            insert_use(con, use, None, self._db.actor)
-            self._db.audit(
-                con,
-                "generation",
-                f"prompt:{prompt.id}",
-                after={**generation.to_dict(), "event": event_id},
-            )
+        for tx in self._db.write_attempts("log generation"):
+            with tx as con:
+                resolved = refs.resolve(con, ref)
+                prompt = resolved.prompt
+                version = resolved.number
+                generation = Generation(
+                    self._db.new_id(),
+                    prompt.id,
+                    version,
+                    provider,
+                    model,
+                    tokens_in,
+                    tokens_out,
+                    cost,
+                    latency,
+                    when,
+                )
+                con.execute(
+                    "INSERT INTO generations (id, prompt_id, version, provider, model, tokens_in, "
+                    "tokens_out, cost_usd, latency_ms, created_at, actor) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [*astuple(generation), self._db.actor],  # the fields in the columns' order
+                )
+                rollups.add(con, "generations", "id = ?", [generation.id])
+                event_id = self._db.new_id()
+                use = UsageEvent(event_id, prompt.id, version, "used_in_generation", None, when)
+                insert_use(con, use, None, self._db.actor)
+                self._db.audit(
+                    con,
+                    "generation",
+                    f"prompt:{prompt.id}",
+                    after={**generation.to_dict(), "event": event_id},
+                )
         return generation

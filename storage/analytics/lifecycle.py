@@ -50,63 +50,65 @@ class LifecycleService:
         the same day changes nothing."""
         now = self._db.clock()
         today = now.date()
-        with self._db.write() as con:
-            rate = read_number(con, "relevance_decay_rate")
-            row = con.execute(
-                "SELECT max(run_on) FROM lifecycle_runs WHERE action = 'decay'"
-            ).fetchone()
-            last = row[0] if row else None
-            days = 1 if last is None else (today - last).days
-            if days <= 0:
-                return DecayRun(today, 0, rate, 0)
-            since = datetime.combine(last or today - timedelta(days=1), time())
-            changed = con.execute(
-                "UPDATE prompts SET relevance_score = relevance_score * pow(?, ?) "
-                "WHERE archived_at IS NULL AND relevance_score > 0 "
-                "AND coalesce(last_used_at, created_at) < ?",
-                [rate, days, since],
-            ).fetchone()
-            run = DecayRun(today, days, rate, int(changed[0]) if changed else 0)
-            self._record_run(con, "decay", now, run.prompts, {"days": days, "rate": rate})
-            self._db.audit(con, "decay", "library", after=run.to_dict())
+        for tx in self._db.write_attempts("decay"):
+            with tx as con:
+                rate = read_number(con, "relevance_decay_rate")
+                row = con.execute(
+                    "SELECT max(run_on) FROM lifecycle_runs WHERE action = 'decay'"
+                ).fetchone()
+                last = row[0] if row else None
+                days = 1 if last is None else (today - last).days
+                if days <= 0:
+                    return DecayRun(today, 0, rate, 0)
+                since = datetime.combine(last or today - timedelta(days=1), time())
+                changed = con.execute(
+                    "UPDATE prompts SET relevance_score = relevance_score * pow(?, ?) "
+                    "WHERE archived_at IS NULL AND relevance_score > 0 "
+                    "AND coalesce(last_used_at, created_at) < ?",
+                    [rate, days, since],
+                ).fetchone()
+                run = DecayRun(today, days, rate, int(changed[0]) if changed else 0)
+                self._record_run(con, "decay", now, run.prompts, {"days": days, "rate": rate})
+                self._db.audit(con, "decay", "library", after=run.to_dict())
         return run
 
     def cleanup(self, *, dry_run: bool = False) -> CleanupRun:
         """Archive (never delete) the live prompts beyond `max_prompts`: the lowest relevance
         first among those below `min_relevance_score` and unused for `max_unused_days`."""
         now = self._db.clock()
-        with self._db.write() as con:
-            cap = int(read_number(con, "max_prompts"))
-            floor = read_number(con, "min_relevance_score")
-            idle = timedelta(days=read_number(con, "max_unused_days"))
-            live_row = con.execute(
-                "SELECT count(*) FROM prompts WHERE archived_at IS NULL"
-            ).fetchone()
-            live = int(live_row[0]) if live_row else 0
-            found = con.execute(
-                "SELECT id, name, relevance_score, coalesce(last_used_at, created_at) "
-                "FROM prompts WHERE archived_at IS NULL AND relevance_score < ? "
-                "AND coalesce(last_used_at, created_at) < ? "
-                "ORDER BY relevance_score, 4, id LIMIT ?",
-                [floor, now - idle, max(live - cap, 0)],
-            ).fetchall()
-            run = CleanupRun(live, cap, [CleanupCandidate(*row) for row in found], dry_run)
-            if dry_run or not found:
-                return run
-            ids = [c.id for c in run.candidates]
-            chosen = "list_contains(?, id)"
-            rollups.regroup(con, chosen, [ids], sign=-1, history=False)
-            con.execute(f"UPDATE prompts SET archived_at = ? WHERE {chosen}", [now, ids])
-            rollups.regroup(con, chosen, [ids], sign=1, history=False)
-            self._db.audit_select(
-                con,
-                "SELECT ?, ?, 'archive', 'prompt:' || id, NULL, "
-                "json_object('archived_at', ?, 'by', 'lifecycle cleanup', "
-                "'relevance_score', relevance_score) "
-                "FROM prompts WHERE list_contains(?, id) ORDER BY id",
-                [now, self._db.actor, now.isoformat(sep=" "), ids],
-            )
-            self._record_run(con, "cleanup", now, len(ids), {"max_prompts": cap, "live": live})
+        for tx in self._db.write_attempts("cleanup"):
+            with tx as con:
+                cap = int(read_number(con, "max_prompts"))
+                floor = read_number(con, "min_relevance_score")
+                idle = timedelta(days=read_number(con, "max_unused_days"))
+                live_row = con.execute(
+                    "SELECT count(*) FROM prompts WHERE archived_at IS NULL"
+                ).fetchone()
+                live = int(live_row[0]) if live_row else 0
+                found = con.execute(
+                    "SELECT id, name, relevance_score, coalesce(last_used_at, created_at) "
+                    "FROM prompts WHERE archived_at IS NULL AND relevance_score < ? "
+                    "AND coalesce(last_used_at, created_at) < ? "
+                    "ORDER BY relevance_score, 4, id LIMIT ?",
+                    [floor, now - idle, max(live - cap, 0)],
+                ).fetchall()
+                run = CleanupRun(live, cap, [CleanupCandidate(*row) for row in found], dry_run)
+                if dry_run or not found:
+                    return run
+                ids = [c.id for c in run.candidates]
+                chosen = "list_contains(?, id)"
+                rollups.regroup(con, chosen, [ids], sign=-1, history=False)
+                con.execute(f"UPDATE prompts SET archived_at = ? WHERE {chosen}", [now, ids])
+                rollups.regroup(con, chosen, [ids], sign=1, history=False)
+                self._db.audit_select(
+                    con,
+                    "SELECT ?, ?, 'archive', 'prompt:' || id, NULL, "
+                    "json_object('archived_at', ?, 'by', 'lifecycle cleanup', "
+                    "'relevance_score', relevance_score) "
+                    "FROM prompts WHERE list_contains(?, id) ORDER BY id",
+                    [now, self._db.actor, now.isoformat(sep=" "), ids],
+                )
+                self._record_run(con, "cleanup", now, len(ids), {"max_prompts": cap, "live": live})
         return run
 
     def purge(self, older_than: timedelta, folder: Path | None = None) -> PurgeRun:

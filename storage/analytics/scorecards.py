@@ -1,5 +1,6 @@
 """Eval scorecards, read from mart.eval_scorecard (per prompt version, provider and model, over
-every eval run) and mart.eval_history (per eval run and target: the scorecard over time)."""
+the complete eval runs) and mart.eval_history (per eval run and target, complete or not: the
+scorecard over time)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class EvalScore(Record):
     judge_score: float | None
     cost_per_result: float | None
     avg_latency_ms: float | None
+    judge_cost_usd: float | None
     last_eval_at: datetime
     last_pass_rate: float
 
@@ -41,6 +43,9 @@ class EvalHistoryPoint(Record):
     provider: str
     model: str
     started_at: datetime
+    status: str  # as written: a running one may have been interrupted (EvalRun.status says)
+    only_failed: bool
+    complete: bool  # ran every case to its end: what the scorecard counts
     results: int
     cases: int
     passed: int
@@ -50,6 +55,7 @@ class EvalHistoryPoint(Record):
     judge_score: float | None
     cost_usd: float | None
     avg_latency_ms: float | None
+    judge_cost_usd: float | None
 
 
 def scorecard(con: duckdb.DuckDBPyConnection, prompt_id: str | None, limit: int) -> list[EvalScore]:

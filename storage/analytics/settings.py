@@ -31,11 +31,13 @@ class SettingsService:
     def set(self, key: str, value: object) -> Setting:
         """Change a setting, checked against its type and range (config_keys.RULES)."""
         cleaned = clean_setting(key, value)
-        with self._db.write() as con:
-            row = con.execute("SELECT value, description FROM config WHERE key = ?", [key])
-            before = row.fetchone()
-            if before is None:
-                raise NotFound(f"config: no setting {key!r} in this library")
-            con.execute("UPDATE config SET value = ? WHERE key = ?", [cleaned, key])
-            self._db.audit(con, "config", f"config:{key}", before=before[0], after=cleaned)
-        return Setting(key, cleaned, before[1])
+        for tx in self._db.write_attempts("set config"):
+            with tx as con:
+                row = con.execute("SELECT value, description FROM config WHERE key = ?", [key])
+                before = row.fetchone()
+                if before is None:
+                    raise NotFound(f"config: no setting {key!r} in this library")
+                con.execute("UPDATE config SET value = ? WHERE key = ?", [cleaned, key])
+                self._db.audit(con, "config", f"config:{key}", before=before[0], after=cleaned)
+                setting = Setting(key, cleaned, before[1])
+        return setting

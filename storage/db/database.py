@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -72,6 +73,7 @@ class Database(Protocol):
     read_only: bool
     lock_timeout: float
     created: bool  # open() made a new library where there was no file
+    conflicts_retried: int  # actions run again after a write conflict (a lake's; a file: 0)
 
     @property
     def name(self) -> str: ...
@@ -93,7 +95,14 @@ class Database(Protocol):
     def read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
 
     def write(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
-        """One transaction per user action: everything inside commits together or not at all."""
+        """One transaction, tried once: everything inside commits together or not at all."""
+        ...
+
+    def write_attempts(
+        self, action: str
+    ) -> Iterator[AbstractContextManager[duckdb.DuckDBPyConnection]]:
+        """A user action's transaction, run again whole if its commit loses a conflict with
+        another client (storage/db/retry.py): `for attempt in ...: with tx as con:`."""
         ...
 
     def burst(self) -> AbstractContextManager[None]:

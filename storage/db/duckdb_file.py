@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,10 +50,12 @@ class DuckDBFile:
         self.linger = linger
         self._interactive = linger > 0 if interactive is None else interactive
         self.created = False  # open() made the file: it was not there before
+        self.conflicts_retried = 0  # nobody else writes between our lock and our commit
         self._opened = False
         self._shared: duckdb.DuckDBPyConnection | None = None
         self._shared_users = 0
         self._shared_lock = threading.Lock()
+        self._open_close = threading.Lock()  # a one-shot connection opening or closing
         # Write transactions of this process take turns: two at once (the TUI's workers: two
         # runs recorded side by side, a save while an embedding batch is stored) would
         # otherwise make DuckDB refuse the second with "Conflict on update".
@@ -114,11 +116,15 @@ class DuckDBFile:
         (and its cache warm) through a burst of actions, and lets it go after `linger` idle
         seconds so that other processes can take it; each action gets its own cursor."""
         if self.linger <= 0:
-            con = connect(self.path, read_only=self.read_only, lock_timeout=self.lock_timeout)
+            # Threads take turns to open and close: DuckDB refuses to open a file while
+            # another thread of the process is closing it ("Unique file handle conflict").
+            with self._open_close:
+                con = connect(self.path, read_only=self.read_only, lock_timeout=self.lock_timeout)
             try:
                 yield con
             finally:
-                con.close()
+                with self._open_close:
+                    con.close()
             return
         with self._shared_lock:
             if self._release_timer is not None:
@@ -160,6 +166,12 @@ class DuckDBFile:
         self._require_open()
         with self._typed_errors(), self._connection() as con:
             yield con
+
+    def write_attempts(
+        self, action: str
+    ) -> Iterator[AbstractContextManager[duckdb.DuckDBPyConnection]]:
+        """One attempt: a process's writes to a file take turns, nobody else writes it."""
+        yield self.write()
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -8,8 +8,9 @@ from every client run one at a time, each starting from the snapshot the previou
 and the checks storage makes before it writes (a live prompt with the same content, the next
 version number, a derivation cycle, the key of the row a label or price replaces) hold until
 its commit. Audit ids are the next number under that lock. DuckLake retries a commit whose
-catalog moved under it up to COMMIT_RETRIES times; one that changed the rows another client
-(writing without the lock) changed is reported in one line. Nothing here shows the
+catalog moved under it up to COMMIT_RETRIES times; an action whose commit changed rows another
+client (writing without the lock) changed is run again whole (`write_attempts`, retry.py), and
+after the last attempt reported in one line. Nothing here shows the
 conninfo: see lake_spec."""
 
 from __future__ import annotations
@@ -17,19 +18,21 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from storage.db import tables
+from storage.db import retry, tables
 from storage.db.clock import Clock, utc_now
 from storage.db.connection import load_extension
 from storage.db.database import Rows, to_json, user_name
 from storage.db.ids import IdFactory, uuid7
+from storage.db.lake_query import isolated_query
 from storage.db.lake_schema import lake_schema
 from storage.db.lake_spec import LakeSpec, parse_lake
+from storage.db.retry import RetryPolicy
 from storage.db.schema import AFTER_SCHEMA, APP_VERSION, MIGRATIONS, SCHEMA_VERSION, schema_sql
 from storage.db.schema import refuse_newer as refuse_newer_version
 from storage.errors import (
@@ -66,6 +69,7 @@ class DuckLake:
         lock_timeout: float = 5.0,
         read_only: bool = False,
         interactive: bool = False,
+        write_attempts: int = RetryPolicy.attempts,
     ) -> None:
         self.spec: LakeSpec = parse_lake(where)
         self.data = data
@@ -77,9 +81,13 @@ class DuckLake:
         self.lock_timeout = lock_timeout
         self.read_only = read_only
         self.created = False
+        self.retry = RetryPolicy(write_attempts)
+        self.conflicts_retried = 0
         self._interactive = interactive
         self._con: duckdb.DuckDBPyConnection | None = None
         self._writing = threading.Lock()  # one writer per process; the advisory lock across
+        self._idle: list[duckdb.DuckDBPyConnection] = []  # cursors that did USE lake, free
+        self._pool_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -106,6 +114,11 @@ class DuckLake:
             raise
 
     def close(self) -> None:
+        with self._pool_lock:
+            idle, self._idle = self._idle, []
+        for cursor in idle:
+            with suppress(duckdb.Error):
+                cursor.close()
         if self._con is not None:
             with suppress(duckdb.Error):
                 self._con.close()
@@ -178,36 +191,54 @@ class DuckLake:
         return cursor
 
     @contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._typed_errors():
+    def _pooled(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the lake for one action: an idle one when there is one (its `USE` is a
+        catalog round trip, paid once), kept for the next action when this one ends cleanly."""
+        with self._pool_lock:
+            cursor = self._idle.pop() if self._idle else None
+        if cursor is None:
             cursor = self._cursor()
-            try:
-                yield cursor
-            finally:
-                cursor.close()
+        try:
+            yield cursor
+        except BaseException:
+            cursor.close()
+            raise
+        with self._pool_lock:
+            self._idle.append(cursor)
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._typed_errors(), self._pooled() as cursor:
+            yield cursor
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.read_only:
             raise PromptdeckError(f"{self.label}: library is open read-only", file=self.label)
-        with self._typed_errors(), self._writing, self._write_lock():
-            cursor = self._cursor()
+        with self._typed_errors(), self._writing, self._write_lock(), self._pooled() as cursor:
+            cursor.execute("BEGIN TRANSACTION")
             try:
-                cursor.execute("BEGIN TRANSACTION")
-                try:
-                    yield cursor
-                except BaseException:
-                    with suppress(duckdb.Error):
-                        cursor.execute("ROLLBACK")
-                    raise
-                cursor.execute("COMMIT")
-            finally:
-                cursor.close()
+                yield cursor
+            except BaseException:
+                with suppress(duckdb.Error):
+                    cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+
+    def write_attempts(
+        self, action: str
+    ) -> Iterator[AbstractContextManager[duckdb.DuckDBPyConnection]]:
+        return retry.attempts(self.write, action, self.label, self.retry, self._retried)
+
+    def _retried(self) -> None:
+        self.conflicts_retried += 1
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
         """Hold the lake's advisory lock (waiting up to lock_timeout) through one write."""
-        holder = self._cursor()
+        if self._con is None:
+            raise PromptdeckError(f"{self.label}: library is not open", file=self.label)
+        holder = self._con.cursor()  # reaches the catalog database by name: no USE
         try:
             holder.execute("BEGIN TRANSACTION")
             deadline = time.monotonic() + self.lock_timeout
@@ -286,38 +317,9 @@ class DuckLake:
         return (int(row[0]) if row else 0,)
 
     def query(self, sql: str, limit: int = 10_000) -> Rows:
-        """A read-only query on its own read-only attachment, with file access off but for
-        the lake's data folder."""
-        if self._con is None:
-            raise PromptdeckError(f"{self.label}: library is not open", file=self.label)
-        with self._typed_errors():
-            con = self._attach(read_only=True)
-        try:
-            # The lake's own Parquet files stay readable; every other file is out of reach.
-            data_path = con.execute(
-                f"SELECT value FROM {ALIAS}.options() WHERE option_name = 'data_path'"
-            ).fetchone()
-            if data_path and data_path[0]:
-                con.execute("SET allowed_directories = ?", [[str(data_path[0])]])
-            con.execute("SET enable_external_access = false")
-            con.execute("SET lock_configuration = true")
-            result = con.execute(sql)
-            if result is None:
-                raise QueryError("sql: empty statement; give one SQL query", field="sql")
-            if result.description is None:
-                return [], []
-            found = result.fetchmany(limit)
-            # The attachment's own settings and duckdb_databases() repeat the conninfo.
-            shown = [tuple(self._redacted(v) for v in row) for row in found]
-            return [d[0] for d in result.description], shown
-        except duckdb.Error as error:
-            first = self.spec.redact(str(error)).splitlines()[0]
-            raise QueryError(f"sql: {first}") from error
-        finally:
-            con.close()
-
-    def _redacted(self, value: Any) -> Any:
-        return self.spec.redact(value) if isinstance(value, str) else value
+        """A read-only query, run on a copy of the tables it reads in a database that never
+        saw the conninfo and reaches no file (lake_query.py)."""
+        return isolated_query(self.read, sql, limit)
 
     def table_counts(self) -> dict[str, int]:
         return tables.table_counts(self)

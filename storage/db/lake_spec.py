@@ -17,7 +17,9 @@ PREFIX = "ducklake:"
 CATALOG = "postgres:"
 _SHOWN_KEYS = ("host", "hostaddr", "port", "dbname", "user")
 _PAIR = re.compile(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)")
-_URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:@/\s]*):[^@\s]*@")
+# user:password@ in a URI, up to the last @ before the path: a password may hold an
+# unencoded @ (libpq would stop at the first one, the label and messages must hide all).
+_URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:@/\s]*):[^/\s]*@")
 _SECRET_PAIR = re.compile(r"(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)", re.I)
 
 
@@ -33,8 +35,12 @@ class LakeSpec:
     @property
     def name(self) -> str:
         """The catalog's database name (the library's name), else a short digest."""
-        found = dict(_PAIR.findall(self.conninfo)).get("dbname", "").strip("'")
-        return found or f"lake-{self.key[:8]}"
+        if "://" in self.conninfo:  # scheme://...@host/dbname?...
+            path = self.conninfo.split("://", 1)[1].split("?", 1)[0].rsplit("@", 1)[-1]
+            found = path.split("/", 1)[1] if "/" in path else ""
+        else:
+            found = dict(_PAIR.findall(self.conninfo)).get("dbname", "").strip("'")
+        return found if re.fullmatch(r"[\w.-]+", found) else f"lake-{self.key[:8]}"
 
     @property
     def key(self) -> str:
@@ -68,7 +74,19 @@ def parse_lake(where: str) -> LakeSpec:
 
 def _shown(conninfo: str) -> str:
     if "://" in conninfo:
-        return _URI_PASSWORD.sub(r"\1@", conninfo.split("?", 1)[0])
+        return _shown_uri(conninfo)
     pairs = dict(_PAIR.findall(conninfo))
     kept = [f"{k}={pairs[k]}" for k in _SHOWN_KEYS if k in pairs]
     return " ".join(kept) or "(default connection)"
+
+
+def _shown_uri(conninfo: str) -> str:
+    """scheme://user@host:port/dbname: the query (`?password=...`) and everything between the
+    user and the last @ go."""
+    scheme, rest = conninfo.split("://", 1)
+    rest = rest.split("?", 1)[0]
+    if "@" not in rest:
+        return f"{scheme}://{rest}"
+    credentials, where = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}@{where}"

@@ -173,7 +173,7 @@ def _rebuild_statements() -> tuple[str, ...]:
     return tuple(statements)
 
 
-# Every rollup recomputed from the raw rows (the migration to schema version 8 runs these).
+# Every rollup recomputed from the raw rows (the migration to schema version 9 runs these).
 REBUILD = _rebuild_statements()
 
 
@@ -186,6 +186,9 @@ def add(
     con.execute(f"CREATE OR REPLACE TEMP TABLE _events AS {EVENTS[table]}".format(source=source),
                 params or [])  # fmt: skip
     prompts = [row[0] for row in con.execute("SELECT DISTINCT prompt_id FROM _events").fetchall()]
+    if not prompts:  # nothing was inserted (every row a duplicate, say)
+        con.execute("DROP TABLE _events")
+        return
     if len(prompts) <= _LOOKUPS:  # by the prompts' key, not a scan of every prompt
         where, ids = f"id IN ({', '.join('?' * len(prompts))})", prompts
     else:

@@ -22,10 +22,13 @@ from storage.errors import SchemaError
 # mart.eval_history and mart.eval_scorecard.
 # Version 7: the actor on every event (usage_events, feedback, generations, runs), as the
 # audit log has it: who used, rated, generated, ran (a team library has many people).
-# Version 8: the rollups (rollup_daily, rollup_prompt_daily, rollup_prompt_totals,
+# Version 8: runs.kind (a judge's call is a run of kind judge), eval_runs.owner (the process
+# running an eval: one whose process is gone reads as interrupted), and the eval marts counting
+# only complete evals in the scorecard (eval_history says which are).
+# Version 9: the rollups (rollup_daily, rollup_prompt_daily, rollup_prompt_totals,
 # rollup_group_daily, rollup_group_prompts), built from the events, which the marts and the
 # analytics report read instead of the events.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # The version that added each table added after version 1 (what an older backup lacks).
 TABLE_ADDED_IN: dict[str, int] = {
     "prompt_labels": 2,
@@ -37,11 +40,11 @@ TABLE_ADDED_IN: dict[str, int] = {
     "eval_runs": 6,
     "eval_results": 6,
     "analysis_results": 6,
-    "rollup_daily": 8,
-    "rollup_prompt_daily": 8,
-    "rollup_prompt_totals": 8,
-    "rollup_group_daily": 8,
-    "rollup_group_prompts": 8,
+    "rollup_daily": 9,
+    "rollup_prompt_daily": 9,
+    "rollup_prompt_totals": 9,
+    "rollup_group_daily": 9,
+    "rollup_group_prompts": 9,
 }
 APP_VERSION = "0.1.0"
 
@@ -58,6 +61,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         f"ALTER TABLE IF EXISTS {table} ADD COLUMN IF NOT EXISTS actor VARCHAR"
         for table in ("usage_events", "feedback", "generations", "runs")
     ),
+    8: (  # IF EXISTS: a library older than version 5 (6) has no runs (eval_runs) yet
+        "ALTER TABLE IF EXISTS runs ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'prompt'",
+        "ALTER TABLE IF EXISTS eval_runs ADD COLUMN IF NOT EXISTS owner VARCHAR",
+    ),
 }
 # Statements run after schema.sql, which has created the table anew: the rows move across.
 AFTER_SCHEMA: dict[int, tuple[str, ...]] = {
@@ -65,7 +72,7 @@ AFTER_SCHEMA: dict[int, tuple[str, ...]] = {
         "INSERT INTO prompt_embeddings SELECT * FROM prompt_embeddings_v3",
         "DROP TABLE prompt_embeddings_v3",
     ),
-    8: rollups.REBUILD,
+    9: rollups.REBUILD,
 }
 
 

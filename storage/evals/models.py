@@ -27,7 +27,10 @@ ASSERTION_TYPES = (
     "judge",
 )
 VERDICTS = ("pass", "fail", "error")
-EVAL_STATUSES = ("running", "done", "cancelled", "failed")
+EVAL_STATUSES = ("running", "done", "cancelled", "failed")  # as written
+# An eval read back as `running` whose process has ended without finishing it (evals/owner.py)
+# reads as `interrupted`; nothing is written for it.
+INTERRUPTED = "interrupted"
 CASE_SOURCES = ("manual", "import", "run")
 
 
@@ -190,7 +193,7 @@ class EvalRun(Record):
     cases: int
     repeat: int
     only_failed: bool
-    status: str  # running | done | cancelled | failed
+    status: str  # running | done | cancelled | failed, or interrupted (read so, see owner.py)
     results: int
     passed: int
     failed: int

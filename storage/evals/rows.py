@@ -11,7 +11,9 @@ from typing import Any
 import duckdb
 
 from storage.errors import AmbiguousReference, NotFound
+from storage.evals import owner
 from storage.evals.models import (
+    INTERRUPTED,
     Assertion,
     AssertionResult,
     CriterionScore,
@@ -25,7 +27,8 @@ CASE_COLUMNS = "id, prompt_id, description, vars, asserts, source, created_at"
 RUN_SELECT = (
     "SELECT x.id, x.prompt_id, coalesce(p.name, ''), x.provider, x.targets, x.judge_model, "
     "x.cases, x.repeat, x.only_failed, x.status, x.results, x.passed, x.failed, x.errors, "
-    "x.started_at, x.finished_at FROM eval_runs x LEFT JOIN prompts p ON p.id = x.prompt_id"
+    "x.started_at, x.finished_at, x.owner FROM eval_runs x "
+    "LEFT JOIN prompts p ON p.id = x.prompt_id"
 )
 RESULT_SELECT = (
     "SELECT e.id, e.eval_run_id, e.case_id, e.prompt_id, e.version, e.provider, e.model, "
@@ -52,8 +55,10 @@ def case(row: Sequence[Any]) -> EvalCase:
 
 def eval_run(row: Sequence[Any]) -> EvalRun:
     (run_id, prompt_id, name, provider, targets, judge_model, cases, repeat, only_failed,
-     status, results, passed, failed, errors, started, finished) = row  # fmt: skip
+     status, results, passed, failed, errors, started, finished, runner) = row  # fmt: skip
     kept = tuple(EvalTarget(t["version"], t["model"]) for t in json.loads(targets))
+    if status == "running" and not owner.alive(runner):
+        status = INTERRUPTED  # its process ended without finishing it
     return EvalRun(
         run_id, prompt_id, name, provider, kept, judge_model, cases, repeat, only_failed,
         status, results, passed, failed, errors, started, finished,

@@ -39,29 +39,31 @@ class RubricService:
             raise ValidationError("description", description, "must be text")
         now = self._db.clock()
         stored = json.dumps([c.to_dict() for c in kept], ensure_ascii=False)
-        with self._db.write() as con:
-            before = _by_name(con, cleaned)
-            if before is not None and not replace:
-                raise PromptdeckError(
-                    f"rubric {cleaned!r} already exists; --replace to change its criteria",
-                    field="name",
-                )
-            if before is None:
-                rubric = Rubric(self._db.new_id(), cleaned, description, kept, now, now)
-                con.execute(
-                    f"INSERT INTO rubrics ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                    [rubric.id, cleaned, description, stored, now, now],
-                )
-            else:
-                rubric = Rubric(before.id, cleaned, description, kept, before.created_at, now)
-                con.execute(
-                    "UPDATE rubrics SET description = ?, criteria = ?, updated_at = ? WHERE id = ?",
-                    [description, stored, now, before.id],
-                )
-            self._db.audit(
-                con, "rubric" if before is None else "rubric_replace", f"rubric:{rubric.id}",
-                before=before.to_dict() if before else None, after=rubric.to_dict(),
-            )  # fmt: skip
+        for tx in self._db.write_attempts("add rubric"):
+            with tx as con:
+                before = _by_name(con, cleaned)
+                if before is not None and not replace:
+                    raise PromptdeckError(
+                        f"rubric {cleaned!r} already exists; --replace to change its criteria",
+                        field="name",
+                    )
+                if before is None:
+                    rubric = Rubric(self._db.new_id(), cleaned, description, kept, now, now)
+                    con.execute(
+                        f"INSERT INTO rubrics ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                        [rubric.id, cleaned, description, stored, now, now],
+                    )
+                else:
+                    rubric = Rubric(before.id, cleaned, description, kept, before.created_at, now)
+                    con.execute(
+                        "UPDATE rubrics SET description = ?, criteria = ?, updated_at = ? "
+                        "WHERE id = ?",
+                        [description, stored, now, before.id],
+                    )
+                self._db.audit(
+                    con, "rubric" if before is None else "rubric_replace", f"rubric:{rubric.id}",
+                    before=before.to_dict() if before else None, after=rubric.to_dict(),
+                )  # fmt: skip
         return rubric
 
     def list_rubrics(self) -> list[Rubric]:
@@ -75,23 +77,24 @@ class RubricService:
 
     def remove(self, name: str) -> Rubric:
         """Remove a rubric no case names (a case that does would no longer run)."""
-        with self._db.write() as con:
-            rubric = find(con, name)
-            users = con.execute(
-                "SELECT count(*), any_value(p.name) FROM eval_cases c "
-                "LEFT JOIN prompts p ON p.id = c.prompt_id "
-                "WHERE EXISTS (SELECT 1 FROM unnest(CAST(c.asserts AS JSON[])) AS a(x) "
-                "WHERE x->>'type' = 'judge' AND coalesce(x->>'rubric', x->>'value') = ?)",
-                [rubric.name],
-            ).fetchone()
-            if users and users[0]:
-                raise PromptdeckError(
-                    f"rubric {rubric.name!r} is used by {users[0]} case(s) (of {users[1]!r}); "
-                    "remove those cases first",
-                    field="name",
-                )
-            con.execute("DELETE FROM rubrics WHERE id = ?", [rubric.id])
-            self._db.audit(con, "rubric_remove", f"rubric:{rubric.id}", before=rubric.to_dict())
+        for tx in self._db.write_attempts("remove rubric"):
+            with tx as con:
+                rubric = find(con, name)
+                users = con.execute(
+                    "SELECT count(*), any_value(p.name) FROM eval_cases c "
+                    "LEFT JOIN prompts p ON p.id = c.prompt_id "
+                    "WHERE EXISTS (SELECT 1 FROM unnest(CAST(c.asserts AS JSON[])) AS a(x) "
+                    "WHERE x->>'type' = 'judge' AND coalesce(x->>'rubric', x->>'value') = ?)",
+                    [rubric.name],
+                ).fetchone()
+                if users and users[0]:
+                    raise PromptdeckError(
+                        f"rubric {rubric.name!r} is used by {users[0]} case(s) (of {users[1]!r}); "
+                        "remove those cases first",
+                        field="name",
+                    )
+                con.execute("DELETE FROM rubrics WHERE id = ?", [rubric.id])
+                self._db.audit(con, "rubric_remove", f"rubric:{rubric.id}", before=rubric.to_dict())
         return rubric
 
 

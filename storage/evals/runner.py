@@ -1,9 +1,9 @@
 """EvalRunner: an EvalPlan run case by case. Each case's model call is a run (RunStream: sent,
 recorded however it ends, its cost, tokens and latency kept), then its assertions are checked
-(`similar` with the library's embedding model, `judge` with a chat model) and the result is
-recorded. It yields CaseStarted and CaseFinished per case and one EvalFinished, so that the
-CLI prints as it goes and a TUI worker posts a message per event. Imports httpx (through the
-chat providers): the facade names it on first use."""
+(`similar` with the library's embedding model, `judge` with a chat model, its call a run of
+kind `judge`) and the result is recorded. It yields CaseStarted and CaseFinished per case and
+one EvalFinished, so that the CLI prints as it goes and a TUI worker posts a message per event.
+Imports httpx (through the chat providers): the facade names it on first use."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from storage.evals.models import (
 )
 from storage.evals.service import EvalService
 from storage.llm.base import ChatProvider
-from storage.llm.chat import ChatRequest, TextDelta
+from storage.llm.chat import TextDelta
 from storage.runs.models import PreparedRun, Run
 from storage.runs.runner import RunStream
 from storage.runs.service import RunService
@@ -174,12 +174,22 @@ class EvalRunner:
         return AssertionResult("similar", passed, why, cosine, spec=assertion.spec())
 
     def _judged(self, assertion: Assertion, run: Run, prepared: PreparedRun) -> AssertionResult:
+        """The judge's call is a run of its own kind (`judge`: its tokens and cost counted,
+        not a use of the prompt), recorded against the answer's prompt and version."""
         rubric = self.plan.rubrics[str(assertion.rubric)]
-        model = self.plan.judge_model or run.model
-        request = ChatRequest(judge.messages(rubric, prepared.messages, run.output), model, 0.0)
+        asked = PreparedRun(
+            prepared.prompt_id, prepared.prompt_name, prepared.version, self._judge.name,
+            self.plan.judge_model or run.model,
+            judge.messages(rubric, prepared.messages, run.output), temperature=0.0,
+            stream=self._judge.streaming, judge={"run_id": run.id, "rubric": rubric.name},
+        )  # fmt: skip
+        stream = RunStream(self._runs, asked, self._judge)
         try:
-            answer = self._judge.complete(request).text
+            with stream:
+                for _ in stream:
+                    pass
         except LLMError as error:
             return AssertionResult("judge", False, f"the judge failed: {error}",
                                    spec=assertion.spec())  # fmt: skip
-        return judge.result(assertion, rubric, answer)
+        assert stream.run is not None  # the stream ended: it was recorded
+        return judge.result(assertion, rubric, stream.run.output)

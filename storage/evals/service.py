@@ -12,7 +12,7 @@ from typing import Any
 
 from storage.db.database import Database
 from storage.errors import NotFound, ValidationError
-from storage.evals import rows
+from storage.evals import owner, rows
 from storage.evals.cases import cases_of
 from storage.evals.models import (
     EVAL_STATUSES,
@@ -91,23 +91,29 @@ class EvalService:
     def start(self, plan: EvalPlan) -> EvalRun:
         """The eval run's row (running), and the analysis of each version it runs."""
         now = self._db.clock()
-        with self._db.write() as con:
-            versions = sorted({t.version for t in plan.targets})
-            pinned = [refs.resolve(con, f"{plan.prompt_id}@{v}") for v in versions]
-            analysis.write(con, [analysis.made(version, now) for version in pinned])
-            found = EvalRun(
-                self._db.new_id(), plan.prompt_id, plan.prompt_name, plan.provider, plan.targets,
-                plan.judge_model, len(plan.cases), plan.repeat, plan.only_failed, "running",
-                0, 0, 0, 0, now, None,
-            )  # fmt: skip
-            con.execute(
-                "INSERT INTO eval_runs (id, prompt_id, provider, targets, judge_model, cases, "
-                "repeat, only_failed, status, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [found.id, found.prompt_id, found.provider,
-                 json.dumps([t.to_dict() for t in found.targets]), found.judge_model,
-                 found.cases, found.repeat, found.only_failed, "running", now],
-            )  # fmt: skip
-            self._db.audit(con, "eval", f"prompt:{plan.prompt_id}", after={"eval_run": found.id})
+        for tx in self._db.write_attempts("start eval"):
+            with tx as con:
+                versions = sorted({t.version for t in plan.targets})
+                pinned = [refs.resolve(con, f"{plan.prompt_id}@{v}") for v in versions]
+                analysis.write(con, [analysis.made(version, now) for version in pinned])
+                found = EvalRun(
+                    self._db.new_id(), plan.prompt_id, plan.prompt_name, plan.provider,
+                    plan.targets,
+                    plan.judge_model, len(plan.cases), plan.repeat, plan.only_failed, "running",
+                    0, 0, 0, 0, now, None,
+                )  # fmt: skip
+                con.execute(
+                    "INSERT INTO eval_runs (id, prompt_id, provider, targets, judge_model, cases, "
+                    "repeat, only_failed, status, started_at, owner) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [found.id, found.prompt_id, found.provider,
+                     json.dumps([t.to_dict() for t in found.targets]), found.judge_model,
+                     found.cases, found.repeat, found.only_failed, "running", now,
+                     owner.current()],
+                )  # fmt: skip
+                self._db.audit(
+                    con, "eval", f"prompt:{plan.prompt_id}", after={"eval_run": found.id}
+                )
         return found
 
     def record(
@@ -134,35 +140,38 @@ class EvalService:
             run.latency_ms if run else None, run.tokens_in if run else 0,
             run.tokens_out if run else 0,
         )  # fmt: skip
-        with self._db.write() as con:
-            con.execute(
-                "INSERT INTO eval_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [found.id, eval_run_id, case.id, case.prompt_id, target.version, provider,
-                 target.model, attempt, found.run_id, verdict, error,
-                 json.dumps([a.to_dict() for a in checked], ensure_ascii=False),
-                 found.judge_score, found.created_at],
-            )  # fmt: skip
+        for tx in self._db.write_attempts("record eval result"):
+            with tx as con:
+                con.execute(
+                    "INSERT INTO eval_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [found.id, eval_run_id, case.id, case.prompt_id, target.version, provider,
+                     target.model, attempt, found.run_id, verdict, error,
+                     json.dumps([a.to_dict() for a in checked], ensure_ascii=False),
+                     found.judge_score, found.created_at],
+                )  # fmt: skip
         return found
 
     def finish(self, eval_run_id: str, status: str) -> EvalRun:
         """The eval run's counts from its results, its status and end time."""
         clean_choice("status", status, EVAL_STATUSES)
-        with self._db.write() as con:
-            con.execute(
-                "UPDATE eval_runs SET status = $status, finished_at = $now, "
-                "results = (SELECT count(*) FROM eval_results WHERE eval_run_id = $id), "
-                "passed = (SELECT count(*) FROM eval_results WHERE eval_run_id = $id "
-                "AND verdict = 'pass'), "
-                "failed = (SELECT count(*) FROM eval_results WHERE eval_run_id = $id "
-                "AND verdict = 'fail'), "
-                "errors = (SELECT count(*) FROM eval_results WHERE eval_run_id = $id "
-                "AND verdict = 'error') WHERE id = $id",
-                {"status": status, "now": self._db.clock(), "id": eval_run_id},
-            )
-            found = rows.eval_run(rows.find_one(con, rows.RUN_SELECT, "x", eval_run_id, "eval"))
-            self._db.audit(con, "eval_end", f"prompt:{found.prompt_id}",
-                           after={"eval_run": found.id, "status": status,
-                                  "passed": found.passed, "results": found.results})  # fmt: skip
+        for tx in self._db.write_attempts("finish eval"):
+            with tx as con:
+                con.execute(
+                    "UPDATE eval_runs SET status = $status, finished_at = $now, "
+                    "results = (SELECT count(*) FROM eval_results WHERE eval_run_id = $id), "
+                    "passed = (SELECT count(*) FROM eval_results WHERE eval_run_id = $id "
+                    "AND verdict = 'pass'), "
+                    "failed = (SELECT count(*) FROM eval_results WHERE eval_run_id = $id "
+                    "AND verdict = 'fail'), "
+                    "errors = (SELECT count(*) FROM eval_results WHERE eval_run_id = $id "
+                    "AND verdict = 'error') WHERE id = $id",
+                    {"status": status, "now": self._db.clock(), "id": eval_run_id},
+                )
+                found = rows.eval_run(rows.find_one(con, rows.RUN_SELECT, "x", eval_run_id, "eval"))
+                self._db.audit(con, "eval_end", f"prompt:{found.prompt_id}",
+                               after={"eval_run": found.id, "status": status,
+                                      "passed": found.passed,
+                                      "results": found.results})  # fmt: skip
         return found
 
     # -- reading ---------------------------------------------------------------------------

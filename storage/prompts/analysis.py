@@ -151,10 +151,11 @@ class AnalysisService:
 
     def store(self, ref: str) -> Analysis:
         """Analyse REF's version (REF@N) and keep it, replacing what was kept."""
-        with self._db.write() as con:
-            resolved = refs.resolve(con, ref)
-            analysis = made(resolved, self._db.clock())
-            write(con, [analysis])
+        for tx in self._db.write_attempts("store analysis"):
+            with tx as con:
+                resolved = refs.resolve(con, ref)
+                analysis = made(resolved, self._db.clock())
+                write(con, [analysis])
         return replace(analysis, stored=True)
 
 

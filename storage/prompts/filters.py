@@ -27,6 +27,31 @@ SUMMARY_SELECT = (
     "FROM prompts p LEFT JOIN mart.prompt_ratings r ON r.prompt_id = p.id"
 )
 
+# A page of the list without the ratings' aggregate over all feedback: the page is cut from
+# prompts alone, then only its prompts' ratings are averaged (as mart.prompt_ratings does).
+# At a million prompts the first page takes 0.4 s this way, 2.6-3.3 s joined first.
+_PAGE_COLUMNS = (
+    "p.id, p.name, p.folder, p.tags, p.phase, p.provider, p.model, p.usage_count, "
+    "p.updated_at, p.archived_at, p.created_at, p.relevance_score"
+)
+_PAGE_RATINGS = (
+    "SELECT prompt_id, avg(rating) AS avg_rating FROM feedback "
+    "WHERE prompt_id IN (SELECT id FROM page) GROUP BY prompt_id"
+)
+
+
+def page_sql(clause: str, order: str, page: str) -> str:
+    """SUMMARY_SELECT's columns for one page of prompts passing `clause`, in `order`, for an
+    order that needs no rating (see _PAGE_COLUMNS)."""
+    summary = SUMMARY_SELECT.replace(
+        "FROM prompts p LEFT JOIN mart.prompt_ratings r",
+        f"FROM page p LEFT JOIN ({_PAGE_RATINGS}) r",
+    )
+    return (
+        f"WITH page AS MATERIALIZED (SELECT {_PAGE_COLUMNS} FROM prompts p WHERE {clause} "
+        f"{order}{page}) {summary} {order}"
+    )
+
 
 def filter_sql(where: PromptFilter) -> tuple[str, list[Any]]:
     """WHERE clause (over alias p) and parameters for a prompt filter."""

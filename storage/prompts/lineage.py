@@ -70,45 +70,47 @@ class LineageService:
         """A child prompt: the parent's fields overridden by `changes` (content must differ),
         with parent_id, a derived_from relationship and an enhancement_history row."""
         score = clean_unit("improvement_score", improvement_score)
-        with self._db.write() as con:
-            parent = refs.resolve(con, parent_ref).prompt
-            inherited = {f: getattr(parent, f) for f in EDITABLE_FIELDS}
-            inherited["name"] = changes.pop("name", None) or f"{parent.name} (derived)"
-            values = clean_fields(
-                {**inherited, **changes, "source_type": "derived", "enhancement_method": method}
-            )
-            child = self._writer.insert(con, values, message=message, parent_id=parent.id)
-            self._writer.add_derivation(con, child, parent, method, score)
-            self._db.audit(
-                con,
-                "derive",
-                f"prompt:{child.id}",
-                after={"parent_id": parent.id, "method": method, **child.editable()},
-            )
+        for tx in self._db.write_attempts("derive"):
+            with tx as con:
+                parent = refs.resolve(con, parent_ref).prompt
+                inherited = {f: getattr(parent, f) for f in EDITABLE_FIELDS}
+                inherited["name"] = changes.pop("name", None) or f"{parent.name} (derived)"
+                values = clean_fields(
+                    {**inherited, **changes, "source_type": "derived", "enhancement_method": method}
+                )
+                child = self._writer.insert(con, values, message=message, parent_id=parent.id)
+                self._writer.add_derivation(con, child, parent, method, score)
+                self._db.audit(
+                    con,
+                    "derive",
+                    f"prompt:{child.id}",
+                    after={"parent_id": parent.id, "method": method, **child.editable()},
+                )
         return child
 
     def set_parent(self, child_ref: str, parent_ref: str, *, method: str = "manual") -> Prompt:
         """Mark an existing prompt as derived from another; refused if it would make a cycle."""
-        with self._db.write() as con:
-            child = refs.resolve(con, child_ref).prompt
-            parent = refs.resolve(con, parent_ref).prompt
-            if child.parent_id == parent.id:
-                raise ValidationError(
-                    "parent", parent.name, f"is already the parent of {child.name!r}"
+        for tx in self._db.write_attempts("set parent"):
+            with tx as con:
+                child = refs.resolve(con, child_ref).prompt
+                parent = refs.resolve(con, parent_ref).prompt
+                if child.parent_id == parent.id:
+                    raise ValidationError(
+                        "parent", parent.name, f"is already the parent of {child.name!r}"
+                    )
+                self._refuse_cycle(con, child, parent)
+                if child.parent_id:
+                    self._detach_parent(con, child)
+                con.execute("UPDATE prompts SET parent_id = ? WHERE id = ?", [parent.id, child.id])
+                self._writer.add_derivation(con, child, parent, method, None)
+                self._db.audit(
+                    con,
+                    "set_parent",
+                    f"prompt:{child.id}",
+                    before={"parent_id": child.parent_id},
+                    after={"parent_id": parent.id},
                 )
-            self._refuse_cycle(con, child, parent)
-            if child.parent_id:
-                self._detach_parent(con, child)
-            con.execute("UPDATE prompts SET parent_id = ? WHERE id = ?", [parent.id, child.id])
-            self._writer.add_derivation(con, child, parent, method, None)
-            self._db.audit(
-                con,
-                "set_parent",
-                f"prompt:{child.id}",
-                before={"parent_id": child.parent_id},
-                after={"parent_id": parent.id},
-            )
-            updated = refs.prompt_by_id(con, child.id)
+                updated = refs.prompt_by_id(con, child.id)
         assert updated is not None
         return updated
 
@@ -134,36 +136,42 @@ class LineageService:
         """`source type target`, e.g. A depends_on B. derived_from/enhanced_from refuse cycles."""
         kind = clean_choice("type", kind, RELATIONSHIP_TYPES)
         weight = clean_unit("strength", strength)
-        with self._db.write() as con:
-            source = refs.resolve(con, source_ref).prompt
-            target = refs.resolve(con, target_ref).prompt
-            if source.id == target.id:
-                raise ValidationError("target", target.name, "a prompt cannot be linked to itself")
-            if kind in LINEAGE_TYPES:
-                self._refuse_cycle(con, source, target)
-            exists = con.execute(
-                "SELECT 1 FROM relationships WHERE source_id = ? AND target_id = ? AND type = ?",
-                [source.id, target.id, kind],
-            ).fetchone()
-            if exists or (kind == "derived_from" and source.parent_id == target.id):
-                raise ValidationError(
-                    "type", kind, f"{source.name!r} is already linked to {target.name!r} this way"
-                )
-            if kind == "derived_from":
-                self._link_parent(con, source, target, weight or 0.0, context)
-            else:
-                con.execute(
-                    "INSERT INTO relationships VALUES (?, ?, ?, ?, ?, ?)",
-                    [source.id, target.id, kind, weight, context, self._db.clock()],
-                )
-            found = con.execute(
-                f"SELECT {rows.select_list(rows.RELATIONSHIP_COLUMNS)} FROM relationships "
-                "WHERE source_id = ? AND target_id = ? AND type = ?",
-                [source.id, target.id, kind],
-            ).fetchone()
-            assert found is not None
-            relationship = rows.relationship(found)
-            self._db.audit(con, "link", f"prompt:{source.id}", after=relationship.to_dict())
+        for tx in self._db.write_attempts("link"):
+            with tx as con:
+                source = refs.resolve(con, source_ref).prompt
+                target = refs.resolve(con, target_ref).prompt
+                if source.id == target.id:
+                    raise ValidationError(
+                        "target", target.name, "a prompt cannot be linked to itself"
+                    )
+                if kind in LINEAGE_TYPES:
+                    self._refuse_cycle(con, source, target)
+                exists = con.execute(
+                    "SELECT 1 FROM relationships "
+                    "WHERE source_id = ? AND target_id = ? AND type = ?",
+                    [source.id, target.id, kind],
+                ).fetchone()
+                if exists or (kind == "derived_from" and source.parent_id == target.id):
+                    raise ValidationError(
+                        "type",
+                        kind,
+                        f"{source.name!r} is already linked to {target.name!r} this way",
+                    )
+                if kind == "derived_from":
+                    self._link_parent(con, source, target, weight or 0.0, context)
+                else:
+                    con.execute(
+                        "INSERT INTO relationships VALUES (?, ?, ?, ?, ?, ?)",
+                        [source.id, target.id, kind, weight, context, self._db.clock()],
+                    )
+                found = con.execute(
+                    f"SELECT {rows.select_list(rows.RELATIONSHIP_COLUMNS)} FROM relationships "
+                    "WHERE source_id = ? AND target_id = ? AND type = ?",
+                    [source.id, target.id, kind],
+                ).fetchone()
+                assert found is not None
+                relationship = rows.relationship(found)
+                self._db.audit(con, "link", f"prompt:{source.id}", after=relationship.to_dict())
         return relationship
 
     def _link_parent(
@@ -186,26 +194,28 @@ class LineageService:
 
     def unlink(self, source_ref: str, target_ref: str, kind: str) -> None:
         kind = clean_choice("type", kind, RELATIONSHIP_TYPES)
-        with self._db.write() as con:
-            source = refs.resolve(con, source_ref).prompt
-            target = refs.resolve(con, target_ref).prompt
-            if kind == "derived_from" and source.parent_id == target.id:
-                self._detach_parent(con, source)
-                gone = [(source.id, target.id, kind)]
-            else:
-                gone = con.execute(
-                    "DELETE FROM relationships WHERE source_id = ? AND target_id = ? AND type = ? "
-                    "RETURNING source_id, target_id, type",
-                    [source.id, target.id, kind],
-                ).fetchall()
-            if not gone:
-                raise NotFound(f"no {kind} link from {source.name!r} to {target.name!r}")
-            self._db.audit(
-                con,
-                "unlink",
-                f"prompt:{source.id}",
-                before={"source_id": source.id, "target_id": target.id, "type": kind},
-            )
+        for tx in self._db.write_attempts("unlink"):
+            with tx as con:
+                source = refs.resolve(con, source_ref).prompt
+                target = refs.resolve(con, target_ref).prompt
+                if kind == "derived_from" and source.parent_id == target.id:
+                    self._detach_parent(con, source)
+                    gone = [(source.id, target.id, kind)]
+                else:
+                    gone = con.execute(
+                        "DELETE FROM relationships "
+                        "WHERE source_id = ? AND target_id = ? AND type = ? "
+                        "RETURNING source_id, target_id, type",
+                        [source.id, target.id, kind],
+                    ).fetchall()
+                if not gone:
+                    raise NotFound(f"no {kind} link from {source.name!r} to {target.name!r}")
+                self._db.audit(
+                    con,
+                    "unlink",
+                    f"prompt:{source.id}",
+                    before={"source_id": source.id, "target_id": target.id, "type": kind},
+                )
 
     def relationships(self, ref: str) -> list[Relationship]:
         """Every edge touching the prompt, in either direction."""

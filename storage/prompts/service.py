@@ -17,7 +17,7 @@ from storage.models import (
     Resolved,
 )
 from storage.prompts import references as refs
-from storage.prompts.filters import SUMMARY_SELECT, filter_sql, order_sql
+from storage.prompts.filters import SUMMARY_SELECT, filter_sql, order_sql, page_sql
 from storage.prompts.validation import clean_fields
 from storage.prompts.writer import PromptWriter
 
@@ -50,9 +50,10 @@ class PromptService:
     def create(self, name: str, content: str, *, message: str = "created", **fields: Any) -> Prompt:
         """A new prompt at version 1. Exact duplicate content of a live prompt is refused."""
         values = clean_fields({"name": name, "content": content, **fields})
-        with self._db.write() as con:
-            prompt = self._writer.insert(con, values, message=message)
-            self._db.audit(con, "create", f"prompt:{prompt.id}", after=prompt.editable())
+        for tx in self._db.write_attempts("add"):
+            with tx as con:
+                prompt = self._writer.insert(con, values, message=message)
+                self._db.audit(con, "create", f"prompt:{prompt.id}", after=prompt.editable())
         return prompt
 
     def update(self, ref: str, changes: Mapping[str, Any], message: str = "") -> Prompt:
@@ -62,9 +63,10 @@ class PromptService:
         if unknown:
             field = sorted(unknown)[0]
             raise ValidationError(field, values[field], "cannot be edited")
-        with self._db.write() as con:
-            before = refs.resolve(con, ref).prompt
-            after = self._writer.update(con, before, values, message)
+        for tx in self._db.write_attempts("edit"):
+            with tx as con:
+                before = refs.resolve(con, ref).prompt
+                after = self._writer.update(con, before, values, message)
         return after
 
     # -- reading ---------------------------------------------------------------------------
@@ -107,12 +109,18 @@ class PromptService:
         prompts the filter matches: virtual tables page through very large libraries."""
         clause, params = filter_sql(where)
         page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
-        # The total comes from the same scan (a window over the filtered rows).
+        order = order_sql(sort, descending)
+        if sort != "rating":  # the page first, then its ratings; the count on its own
+            with self._db.read() as con:
+                table = con.execute(page_sql(clause, order, page), params).to_arrow_table()
+                found = con.execute(
+                    f"SELECT count(*) FROM prompts p WHERE {clause}", params
+                ).fetchone()
+            return PromptPage(table, int(found[0]) if found else 0, offset)
+        # Ordered by every prompt's rating: one scan, the total counted by a window over it.
         select = SUMMARY_SELECT.replace(" FROM ", ", count(*) OVER () AS total FROM ", 1)
         with self._db.read() as con:
-            table = con.execute(
-                f"{select} WHERE {clause} {order_sql(sort, descending)}{page}", params
-            ).to_arrow_table()
+            table = con.execute(f"{select} WHERE {clause} {order}{page}", params).to_arrow_table()
         if table.num_rows:
             total = int(table.column("total")[0].as_py())
         else:  # past the end: the window function saw no rows to count
@@ -185,76 +193,85 @@ class PromptService:
     # -- archive and delete ----------------------------------------------------------------
 
     def archive(self, ref: str) -> Prompt:
-        with self._db.write() as con:
-            prompt = refs.resolve(con, ref).prompt
-            if prompt.archived:
-                raise ValidationError(
-                    "archived", True, f"prompt {prompt.name!r} is already archived"
-                )
-            now = self._db.clock()
-            rollups.regroup(con, "id = ?", [prompt.id], sign=-1, history=False)
-            con.execute("UPDATE prompts SET archived_at = ? WHERE id = ?", [now, prompt.id])
-            rollups.regroup(con, "id = ?", [prompt.id], sign=1, history=False)
-            self._db.audit(con, "archive", f"prompt:{prompt.id}", after={"archived_at": now})
-            archived = refs.prompt_by_id(con, prompt.id)
+        for tx in self._db.write_attempts("archive"):
+            with tx as con:
+                prompt = refs.resolve(con, ref).prompt
+                if prompt.archived:
+                    raise ValidationError(
+                        "archived", True, f"prompt {prompt.name!r} is already archived"
+                    )
+                now = self._db.clock()
+                rollups.regroup(con, "id = ?", [prompt.id], sign=-1, history=False)
+                con.execute("UPDATE prompts SET archived_at = ? WHERE id = ?", [now, prompt.id])
+                rollups.regroup(con, "id = ?", [prompt.id], sign=1, history=False)
+                self._db.audit(con, "archive", f"prompt:{prompt.id}", after={"archived_at": now})
+                archived = refs.prompt_by_id(con, prompt.id)
         assert archived is not None
         return archived
 
     def unarchive(self, ref: str) -> Prompt:
-        with self._db.write() as con:
-            prompt = refs.resolve(con, ref).prompt
-            if not prompt.archived:
-                raise ValidationError("archived", False, f"prompt {prompt.name!r} is not archived")
-            self._writer.refuse_duplicate(con, prompt.content_hash, except_id=prompt.id)
-            rollups.regroup(con, "id = ?", [prompt.id], sign=-1, history=False)
-            con.execute("UPDATE prompts SET archived_at = NULL WHERE id = ?", [prompt.id])
-            rollups.regroup(con, "id = ?", [prompt.id], sign=1, history=False)
-            self._db.audit(
-                con, "unarchive", f"prompt:{prompt.id}", before={"archived_at": prompt.archived_at}
-            )
-            restored = refs.prompt_by_id(con, prompt.id)
+        for tx in self._db.write_attempts("unarchive"):
+            with tx as con:
+                prompt = refs.resolve(con, ref).prompt
+                if not prompt.archived:
+                    raise ValidationError(
+                        "archived", False, f"prompt {prompt.name!r} is not archived"
+                    )
+                self._writer.refuse_duplicate(con, prompt.content_hash, except_id=prompt.id)
+                rollups.regroup(con, "id = ?", [prompt.id], sign=-1, history=False)
+                con.execute("UPDATE prompts SET archived_at = NULL WHERE id = ?", [prompt.id])
+                rollups.regroup(con, "id = ?", [prompt.id], sign=1, history=False)
+                self._db.audit(
+                    con,
+                    "unarchive",
+                    f"prompt:{prompt.id}",
+                    before={"archived_at": prompt.archived_at},
+                )
+                restored = refs.prompt_by_id(con, prompt.id)
         assert restored is not None
         return restored
 
     def delete(self, ref: str, *, force: bool = False) -> Prompt:
         """Remove a prompt and everything attached to it; the audit log keeps its before state.
         A prompt others derive from is refused unless forced (its children become roots)."""
-        with self._db.write() as con:
-            prompt = refs.resolve(con, ref).prompt
-            children = con.execute(
-                "SELECT name FROM prompts WHERE parent_id = ? ORDER BY created_at", [prompt.id]
-            ).fetchall()
-            if children and not force:
-                names = ", ".join(repr(c[0]) for c in children[:3])
-                raise HasChildren(
-                    f"prompt {prompt.name!r} has {len(children)} derived prompt(s) ({names}); "
-                    "delete it with --force (its children become roots)"
-                )
-            versions = con.execute(
-                "SELECT version, name, content, change_message FROM prompt_versions "
-                "WHERE prompt_id = ? ORDER BY version",
-                [prompt.id],
-            ).fetchall()
-            rollups.forget_prompts(con, "id = ?", [prompt.id])
-            for table, column in _PROMPT_REFERENCES:
-                con.execute(f"DELETE FROM {table} WHERE {column} = ?", [prompt.id])
-            con.execute(
-                "DELETE FROM relationships WHERE source_id = ? OR target_id = ?", [prompt.id] * 2
-            )
-            con.execute("UPDATE prompts SET parent_id = NULL WHERE parent_id = ?", [prompt.id])
-            if prompt.parent_id:
+        for tx in self._db.write_attempts("delete"):
+            with tx as con:
+                prompt = refs.resolve(con, ref).prompt
+                children = con.execute(
+                    "SELECT name FROM prompts WHERE parent_id = ? ORDER BY created_at", [prompt.id]
+                ).fetchall()
+                if children and not force:
+                    names = ", ".join(repr(c[0]) for c in children[:3])
+                    raise HasChildren(
+                        f"prompt {prompt.name!r} has {len(children)} derived prompt(s) ({names}); "
+                        "delete it with --force (its children become roots)"
+                    )
+                versions = con.execute(
+                    "SELECT version, name, content, change_message FROM prompt_versions "
+                    "WHERE prompt_id = ? ORDER BY version",
+                    [prompt.id],
+                ).fetchall()
+                rollups.forget_prompts(con, "id = ?", [prompt.id])
+                for table, column in _PROMPT_REFERENCES:
+                    con.execute(f"DELETE FROM {table} WHERE {column} = ?", [prompt.id])
                 con.execute(
-                    "UPDATE prompts SET generation_count = greatest(generation_count - 1, 0) "
-                    "WHERE id = ?",
-                    [prompt.parent_id],
+                    "DELETE FROM relationships WHERE source_id = ? OR target_id = ?",
+                    [prompt.id] * 2,
                 )
-            con.execute("DELETE FROM prompts WHERE id = ?", [prompt.id])
-            before = {
-                **prompt.to_dict(),
-                "versions": [
-                    dict(zip(("version", "name", "content", "message"), v, strict=True))
-                    for v in versions
-                ],
-            }
-            self._db.audit(con, "delete", f"prompt:{prompt.id}", before=before)
+                con.execute("UPDATE prompts SET parent_id = NULL WHERE parent_id = ?", [prompt.id])
+                if prompt.parent_id:
+                    con.execute(
+                        "UPDATE prompts SET generation_count = greatest(generation_count - 1, 0) "
+                        "WHERE id = ?",
+                        [prompt.parent_id],
+                    )
+                con.execute("DELETE FROM prompts WHERE id = ?", [prompt.id])
+                before = {
+                    **prompt.to_dict(),
+                    "versions": [
+                        dict(zip(("version", "name", "content", "message"), v, strict=True))
+                        for v in versions
+                    ],
+                }
+                self._db.audit(con, "delete", f"prompt:{prompt.id}", before=before)
         return prompt

@@ -35,9 +35,10 @@ class UsageService:
         """A usage event; bumps usage_count, last_used_at and relevance in the same transaction."""
         kind = clean_choice("event_type", event_type, USAGE_EVENT_TYPES)
         score = clean_unit("effectiveness", effectiveness)
-        with self._db.write() as con:
-            resolved = refs.resolve(con, ref)
-            return self._record(con, resolved, kind, values, score)
+        for tx in self._db.write_attempts("record use"):
+            with tx as con:
+                event = self._record(con, refs.resolve(con, ref), kind, values, score)
+        return event
 
     def _record(
         self,
@@ -63,10 +64,11 @@ class UsageService:
         """Render and record the event ('used', or 'rendered' for a print) together; a missing
         variable records nothing."""
         kind = clean_choice("event_type", event_type, USAGE_EVENT_TYPES)
-        with self._db.write() as con:
-            resolved = refs.resolve(con, ref)
-            text = templates.render(resolved.content, values or {})
-            self._record(con, resolved, kind, values, None)
+        for tx in self._db.write_attempts("use"):
+            with tx as con:
+                resolved = refs.resolve(con, ref)
+                text = templates.render(resolved.content, values or {})
+                self._record(con, resolved, kind, values, None)
         return text
 
     def rate(
@@ -80,28 +82,29 @@ class UsageService:
         suggestion: str | None = None,
     ) -> Feedback:
         score = clean_rating(rating)
-        with self._db.write() as con:
-            resolved = refs.resolve(con, ref)
-            prompt = resolved.prompt
-            number = resolved.number
-            item = Feedback(
-                self._db.new_id(),
-                prompt.id,
-                number,
-                score,
-                helpful,
-                met_expectations,
-                suggestion,
-                comment,
-                self._db.clock(),
-            )
-            con.execute(
-                f"INSERT INTO feedback ({rows.select_list(rows.FEEDBACK_COLUMNS)}, actor) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [*(getattr(item, c) for c in rows.FEEDBACK_COLUMNS), self._db.actor],
-            )
-            rollups.add(con, "feedback", "id = ?", [item.id])
-            self._db.audit(con, "rate", f"prompt:{prompt.id}", after=item.to_dict())
+        for tx in self._db.write_attempts("rate"):
+            with tx as con:
+                resolved = refs.resolve(con, ref)
+                prompt = resolved.prompt
+                number = resolved.number
+                item = Feedback(
+                    self._db.new_id(),
+                    prompt.id,
+                    number,
+                    score,
+                    helpful,
+                    met_expectations,
+                    suggestion,
+                    comment,
+                    self._db.clock(),
+                )
+                con.execute(
+                    f"INSERT INTO feedback ({rows.select_list(rows.FEEDBACK_COLUMNS)}, actor) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [*(getattr(item, c) for c in rows.FEEDBACK_COLUMNS), self._db.actor],
+                )
+                rollups.add(con, "feedback", "id = ?", [item.id])
+                self._db.audit(con, "rate", f"prompt:{prompt.id}", after=item.to_dict())
         return item
 
     def feedback(self, ref: str) -> list[Feedback]:

@@ -83,19 +83,21 @@ class VersionService:
 
     def restore(self, ref: str, number: int, message: str | None = None) -> Prompt:
         """Make an old version current again, as a new version (history is never rewritten)."""
-        with self._db.write() as con:
-            prompt = refs.resolve(con, ref).prompt
-            old = refs.version(con, prompt, number)
-            values = clean_fields(
-                {
-                    "name": old.name,
-                    "content": old.content,
-                    **{f: old.metadata.get(f) for f in SNAPSHOT_FIELDS},
-                }
-            )
-            return self._writer.update(
-                con, prompt, values, message or f"restored version {number}", action="restore"
-            )
+        for tx in self._db.write_attempts("restore version"):
+            with tx as con:
+                prompt = refs.resolve(con, ref).prompt
+                old = refs.version(con, prompt, number)
+                values = clean_fields(
+                    {
+                        "name": old.name,
+                        "content": old.content,
+                        **{f: old.metadata.get(f) for f in SNAPSHOT_FIELDS},
+                    }
+                )
+                restored = self._writer.update(
+                    con, prompt, values, message or f"restored version {number}", action="restore"
+                )
+        return restored
 
     # -- labels ----------------------------------------------------------------------------
 
@@ -106,49 +108,52 @@ class VersionService:
         label = clean_label(label)
         if version is not None and version < 1:
             raise ValidationError("version", version, "versions start at 1")
-        with self._db.write() as con:
-            resolved = refs.resolve(con, ref)
-            prompt = resolved.prompt
-            if version is None:
-                version = resolved.number  # the pinned version, else the current one
-            elif resolved.version is not None and resolved.version.version != version:
-                raise ValidationError(
-                    "version",
-                    version,
-                    f"{ref!r} pins version {resolved.version.version}; give one or the other",
+        for tx in self._db.write_attempts("label"):
+            with tx as con:
+                resolved = refs.resolve(con, ref)
+                prompt = resolved.prompt
+                if version is None:
+                    version = resolved.number  # the pinned version, else the current one
+                elif resolved.version is not None and resolved.version.version != version:
+                    raise ValidationError(
+                        "version",
+                        version,
+                        f"{ref!r} pins version {resolved.version.version}; give one or the other",
+                    )
+                number = refs.version(con, prompt, version).version
+                old = con.execute(
+                    "SELECT version FROM prompt_labels WHERE prompt_id = ? AND label = ?",
+                    [prompt.id, label],
+                ).fetchone()
+                now = self._db.clock()
+                # Delete and insert, not INSERT OR REPLACE: a team library has no key to replace by.
+                con.execute(
+                    "DELETE FROM prompt_labels WHERE prompt_id = ? AND label = ?",
+                    [prompt.id, label],
                 )
-            number = refs.version(con, prompt, version).version
-            old = con.execute(
-                "SELECT version FROM prompt_labels WHERE prompt_id = ? AND label = ?",
-                [prompt.id, label],
-            ).fetchone()
-            now = self._db.clock()
-            # Delete and insert, not INSERT OR REPLACE: a team library has no key to replace by.
-            con.execute(
-                "DELETE FROM prompt_labels WHERE prompt_id = ? AND label = ?", [prompt.id, label]
-            )
-            con.execute(
-                "INSERT INTO prompt_labels VALUES (?, ?, ?, ?)", [prompt.id, label, number, now]
-            )
-            self._db.audit(
-                con,
-                "label",
-                f"prompt:{prompt.id}",
-                before={label: old[0]} if old else None,
-                after={label: number},
-            )
+                con.execute(
+                    "INSERT INTO prompt_labels VALUES (?, ?, ?, ?)", [prompt.id, label, number, now]
+                )
+                self._db.audit(
+                    con,
+                    "label",
+                    f"prompt:{prompt.id}",
+                    before={label: old[0]} if old else None,
+                    after={label: number},
+                )
         return Label(prompt.id, label, number, now)
 
     def remove_label(self, ref: str, label: str) -> None:
-        with self._db.write() as con:
-            prompt = refs.resolve(con, ref).prompt
-            old = con.execute(
-                "DELETE FROM prompt_labels WHERE prompt_id = ? AND label = ? RETURNING version",
-                [prompt.id, label],
-            ).fetchone()
-            if old is None:
-                raise NotFound(f"prompt {prompt.name!r} has no label {label!r}")
-            self._db.audit(con, "unlabel", f"prompt:{prompt.id}", before={label: old[0]})
+        for tx in self._db.write_attempts("unlabel"):
+            with tx as con:
+                prompt = refs.resolve(con, ref).prompt
+                old = con.execute(
+                    "DELETE FROM prompt_labels WHERE prompt_id = ? AND label = ? RETURNING version",
+                    [prompt.id, label],
+                ).fetchone()
+                if old is None:
+                    raise NotFound(f"prompt {prompt.name!r} has no label {label!r}")
+                self._db.audit(con, "unlabel", f"prompt:{prompt.id}", before={label: old[0]})
 
     def labels(self, ref: str) -> list[Label]:
         with self._db.read() as con:

@@ -5,7 +5,7 @@ the parent's count of children). Callers hold the transaction; the writer writes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -121,8 +121,9 @@ class PromptWriter:
         )
         if regroups:
             rollups.regroup(con, "id = ?", [before.id], sign=1)
-        after = refs.prompt_by_id(con, before.id)
-        assert after is not None
+        # The row as the UPDATE left it, without reading it back: a scan of prompts is a
+        # good part of a save on a lake (which has no UPDATE ... RETURNING).
+        after = replace(before, **record)
         self.insert_version(con, after, message)
         self._db.audit(
             con,

@@ -103,24 +103,32 @@ class EnhanceService:
         proposal = self.proposal(run)
         method = f"{proposal.enhancement.phase}:{proposal.enhancement.method}"
         origin = Origin(run.id, run.provider, run.answered_by or run.model)
-        with self._db.write() as con:
-            source = refs.resolve(con, run.prompt_id).prompt
-            if keep_as == "version":
-                kept = self._as_version(con, source, proposal, method)
-                self._writer.add_history(
-                    con, kept.id, source.id, method, proposal.original, kept.content, None, origin
-                )
-            else:
-                kept = self._as_prompt(con, source, proposal, method, name)
-                self._writer.add_derivation(
-                    con, kept, source, method, None, original=proposal.original, origin=origin
-                )
-                self._db.audit(
-                    con,
-                    "enhance",
-                    f"prompt:{kept.id}",
-                    after={"run": run.id, "parent_id": source.id, "method": method},
-                )
+        for tx in self._db.write_attempts("keep enhancement"):
+            with tx as con:
+                source = refs.resolve(con, run.prompt_id).prompt
+                if keep_as == "version":
+                    kept = self._as_version(con, source, proposal, method)
+                    self._writer.add_history(
+                        con,
+                        kept.id,
+                        source.id,
+                        method,
+                        proposal.original,
+                        kept.content,
+                        None,
+                        origin,
+                    )
+                else:
+                    kept = self._as_prompt(con, source, proposal, method, name)
+                    self._writer.add_derivation(
+                        con, kept, source, method, None, original=proposal.original, origin=origin
+                    )
+                    self._db.audit(
+                        con,
+                        "enhance",
+                        f"prompt:{kept.id}",
+                        after={"run": run.id, "parent_id": source.id, "method": method},
+                    )
         return kept
 
     def _as_version(

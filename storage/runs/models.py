@@ -11,6 +11,8 @@ from storage.models import Record
 from storage.prompts.roles import ChatMessage
 
 RUN_STATUSES = ("ok", "failed", "cancelled")
+RUN_KINDS = ("prompt", "judge")  # a prompt sent (run, compare, enhance, an eval's answer), or a
+# judge scoring an eval's answer (its tokens and cost counted, not a use of the prompt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,11 @@ class PreparedRun(Record):
     max_tokens: int | None = None
     stream: bool = True
     enhance: dict[str, str] | None = None  # {"phase", "method"}: the run asks for a rewrite
+    judge: dict[str, str] | None = None  # {"run_id", "rubric"}: a judge scoring that run
+
+    @property
+    def kind(self) -> str:
+        return "prompt" if self.judge is None else "judge"
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -39,7 +46,11 @@ class PreparedRun(Record):
             "max_tokens": self.max_tokens,
             "stream": self.stream,
         }
-        return asked if self.enhance is None else {**asked, "enhance": dict(self.enhance)}
+        if self.enhance is not None:
+            asked["enhance"] = dict(self.enhance)
+        if self.judge is not None:
+            asked["judge"] = dict(self.judge)
+        return asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +96,7 @@ class Run(Record):
     first_token_ms: int | None
     latency_ms: int | None
     created_at: datetime
+    kind: str = "prompt"  # prompt | judge (RUN_KINDS)
 
     @property
     def answered(self) -> bool:

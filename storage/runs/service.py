@@ -22,12 +22,12 @@ from storage.prompts import references as refs
 from storage.prompts import roles
 from storage.prompts.uses import insert_use
 from storage.prompts.validation import clean_choice, clean_max_tokens, clean_temperature
-from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
+from storage.runs.models import RUN_KINDS, RUN_STATUSES, PreparedRun, Run, RunOutcome
 
 _COLUMNS = (
     "id, prompt_id, version, provider, model, answered_by, messages, variables, parameters, "
     "output, finish_reason, status, error, tokens_in, tokens_out, tokens_estimated, cost_usd, "
-    "first_token_ms, latency_ms, created_at"
+    "first_token_ms, latency_ms, created_at, kind"
 )
 _SELECT = (
     "SELECT " + ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(",")) + ", "
@@ -108,46 +108,52 @@ class RunService:
         latency = _optional_count("latency_ms", outcome.latency_ms)
         first = _optional_count("first_token_ms", outcome.first_token_ms)
         now = self._db.clock()
-        with self._db.write() as con:
-            name = con.execute("SELECT name FROM prompts WHERE id = ?", [prepared.prompt_id])
-            found = name.fetchone()
-            if found is None:
-                raise NotFound(
-                    f"prompt {prepared.prompt_name!r} was deleted while it ran; "
-                    "the run was not recorded"
+        for tx in self._db.write_attempts("record run"):
+            with tx as con:
+                name = con.execute("SELECT name FROM prompts WHERE id = ?", [prepared.prompt_id])
+                found = name.fetchone()
+                if found is None:
+                    raise NotFound(
+                        f"prompt {prepared.prompt_name!r} was deleted while it ran; "
+                        "the run was not recorded"
+                    )
+                run = Run(
+                    id=self._db.new_id(),
+                    prompt_id=prepared.prompt_id,
+                    prompt_name=str(found[0]),
+                    version=prepared.version,
+                    provider=prepared.provider,
+                    model=prepared.model,
+                    answered_by=outcome.answered_by,
+                    messages=prepared.messages,
+                    variables=dict(prepared.variables),
+                    parameters=prepared.parameters,
+                    output=outcome.output,
+                    finish_reason=outcome.finish_reason,
+                    status=status,
+                    error=outcome.error,
+                    tokens_in=tokens_in,
+                    tokens_out=tokens_out,
+                    tokens_estimated=bool(outcome.tokens_estimated),
+                    cost_usd=_cost(con, prepared, now.date(), tokens_in, tokens_out),
+                    first_token_ms=first,
+                    latency_ms=latency,
+                    created_at=now,
+                    kind=prepared.kind,
                 )
-            run = Run(
-                id=self._db.new_id(),
-                prompt_id=prepared.prompt_id,
-                prompt_name=str(found[0]),
-                version=prepared.version,
-                provider=prepared.provider,
-                model=prepared.model,
-                answered_by=outcome.answered_by,
-                messages=prepared.messages,
-                variables=dict(prepared.variables),
-                parameters=prepared.parameters,
-                output=outcome.output,
-                finish_reason=outcome.finish_reason,
-                status=status,
-                error=outcome.error,
-                tokens_in=tokens_in,
-                tokens_out=tokens_out,
-                tokens_estimated=bool(outcome.tokens_estimated),
-                cost_usd=_cost(con, prepared, now.date(), tokens_in, tokens_out),
-                first_token_ms=first,
-                latency_ms=latency,
-                created_at=now,
-            )
-            _insert(con, run, self._db.actor)
-            rollups.add(con, "runs", "id = ?", [run.id])
-            if run.answered:
-                self._count_generation(con, run)
-            self._db.audit(con, "run", f"prompt:{run.prompt_id}", after=_audited(run))
+                _insert(con, run, self._db.actor)
+                rollups.add(con, "runs", "id = ?", [run.id])
+                if run.answered:
+                    self._count_generation(con, run)
+                self._db.audit(con, "run", f"prompt:{run.prompt_id}", after=_audited(run))
         return run
 
-    def list_runs(self, ref: str | None = None, limit: int = 50) -> list[Run]:
-        """Runs newest first: all of them, or REF's (REF@N, REF@label: that version's)."""
+    def list_runs(
+        self, ref: str | None = None, limit: int = 50, *, kind: str = "prompt"
+    ) -> list[Run]:
+        """Runs newest first: all of them, or REF's (REF@N, REF@label: that version's); of
+        `kind` (prompt: what was sent; judge: the judges of its evals' answers)."""
+        clean_choice("kind", kind, RUN_KINDS)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValidationError("limit", limit, "must be a whole number of at least 1")
         with self._db.read() as con:
@@ -159,8 +165,8 @@ class RunService:
                 version = resolved.version.version if resolved.version else None
             found = con.execute(
                 f"{_SELECT} WHERE (? IS NULL OR r.prompt_id = ?) AND (? IS NULL OR r.version = ?) "
-                "ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
-                [prompt_id, prompt_id, version, version, limit],
+                "AND coalesce(r.kind, 'prompt') = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+                [prompt_id, prompt_id, version, version, kind, limit],
             ).fetchall()
         return [_run(row) for row in found]
 
@@ -205,6 +211,8 @@ class RunService:
             ],
         )
         rollups.add(con, "generations", "id = ?", [run.id])
+        if run.kind == "judge":  # the judge's tokens and cost, not a use of the prompt
+            return
         event = self._db.new_id()
         use = UsageEvent(
             event, run.prompt_id, run.version, "used_in_generation", None, run.created_at
@@ -256,7 +264,7 @@ def _cost(
 
 def _insert(con: duckdb.DuckDBPyConnection, run: Run, actor: str) -> None:
     con.execute(
-        f"INSERT INTO runs ({_COLUMNS}, actor) VALUES ({', '.join('?' * 21)})",
+        f"INSERT INTO runs ({_COLUMNS}, actor) VALUES ({', '.join('?' * 22)})",
         [
             run.id,
             run.prompt_id,
@@ -278,6 +286,7 @@ def _insert(con: duckdb.DuckDBPyConnection, run: Run, actor: str) -> None:
             run.first_token_ms,
             run.latency_ms,
             run.created_at,
+            run.kind,
             actor,
         ],
     )
@@ -300,7 +309,7 @@ def _audited(run: Run) -> dict[str, Any]:
 def _run(row: tuple[Any, ...]) -> Run:
     (run_id, prompt_id, version, provider, model, answered_by, messages, variables, parameters,
      output, finish_reason, status, error, tokens_in, tokens_out, estimated, cost, first,
-     latency, created_at, name) = row  # fmt: skip
+     latency, created_at, kind, name) = row  # fmt: skip
     return Run(
         id=run_id,
         prompt_id=prompt_id,
@@ -323,4 +332,5 @@ def _run(row: tuple[Any, ...]) -> Run:
         first_token_ms=first,
         latency_ms=latency,
         created_at=created_at,
+        kind=kind or "prompt",
     )

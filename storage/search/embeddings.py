@@ -169,12 +169,13 @@ class EmbeddingService:
         """Migrate search to provider.model: embed what it lacks (the active model keeps
         serving meanwhile), then make it active once every live prompt has a current vector."""
         report = self.embed_missing(provider, batch_size, progress)
-        with self._db.write() as con:
-            left = con.execute(_NEEDING, [provider.model]).fetchall()
-            before = _config(con, ACTIVE_MODEL_KEY)
-            if left or before == provider.model:
-                return report
-            self._set_active(con, provider.model, before)
+        for tx in self._db.write_attempts("switch search model"):
+            with tx as con:
+                left = con.execute(_NEEDING, [provider.model]).fetchall()
+                before = _config(con, ACTIVE_MODEL_KEY)
+                if left or before == provider.model:
+                    return report
+                self._set_active(con, provider.model, before)
         return EmbedReport(
             report.model,
             report.provider,
@@ -239,38 +240,39 @@ class EmbeddingService:
                 "created_at": pa.array([now] * len(texts), pa.timestamp("us")),
             }
         )
-        with self._db.write() as con:
-            other = con.execute(
-                "SELECT dims FROM prompt_embeddings WHERE model = ? AND dims <> ? LIMIT 1",
-                [provider.model, provider.dims],
-            ).fetchone()
-            if other:
-                raise ValidationError(
-                    "dims",
-                    provider.dims,
-                    f"model {provider.model!r} already has {other[0]}-dimension vectors",
+        for tx in self._db.write_attempts("store vectors"):
+            with tx as con:
+                other = con.execute(
+                    "SELECT dims FROM prompt_embeddings WHERE model = ? AND dims <> ? LIMIT 1",
+                    [provider.model, provider.dims],
+                ).fetchone()
+                if other:
+                    raise ValidationError(
+                        "dims",
+                        provider.dims,
+                        f"model {provider.model!r} already has {other[0]}-dimension vectors",
+                    )
+                con.register("_vectors", table)
+                con.execute(
+                    "DELETE FROM prompt_embeddings WHERE model = ? "
+                    "AND prompt_id IN (SELECT prompt_id FROM _vectors)",
+                    [provider.model],
                 )
-            con.register("_vectors", table)
-            con.execute(
-                "DELETE FROM prompt_embeddings WHERE model = ? "
-                "AND prompt_id IN (SELECT prompt_id FROM _vectors)",
-                [provider.model],
-            )
-            # A prompt deleted by another process while the batch was embedded gets no vector.
-            con.execute(
-                "INSERT INTO prompt_embeddings SELECT * FROM _vectors "
-                "WHERE prompt_id IN (SELECT id FROM prompts)"
-            )
-            con.unregister("_vectors")
-            if _config(con, ACTIVE_MODEL_KEY) is None:
-                self._set_active(con, provider.model, None)
-            if audit:
-                self._db.audit(
-                    con,
-                    "embed",
-                    f"embeddings:{provider.model}",
-                    after={"provider": provider.name, "prompts": len(texts)},
+                # A prompt deleted by another process while the batch was embedded gets no vector.
+                con.execute(
+                    "INSERT INTO prompt_embeddings SELECT * FROM _vectors "
+                    "WHERE prompt_id IN (SELECT id FROM prompts)"
                 )
+                con.unregister("_vectors")
+                if _config(con, ACTIVE_MODEL_KEY) is None:
+                    self._set_active(con, provider.model, None)
+                if audit:
+                    self._db.audit(
+                        con,
+                        "embed",
+                        f"embeddings:{provider.model}",
+                        after={"provider": provider.name, "prompts": len(texts)},
+                    )
         return len(texts)
 
     def status(self) -> list[EmbeddingStatus]:

@@ -64,7 +64,12 @@ class Ranker:
         if not self._db.interactive:
             return self._text_once(query, where, limit, min_score, match_all, counted)
         cache = self._cache
-        with cache.lock:
+        if not cache.text_lock.acquire(blocking=cache.text is not None):
+            # Another thread is loading or building the index: rank in DuckDB meanwhile.
+            return self._text_once(
+                query, where, limit, min_score, match_all, counted, may_build=False
+            )
+        try:
             if not cache.ensure_text_index():
                 return self._word_match(
                     query, where, limit, min_score, "no text index yet and the library is "
@@ -76,7 +81,7 @@ class Ranker:
             with self._db.read() as con:
                 load_fts(con)
                 words = text_index.query_words(con, query)
-                key = ("text", index.build_id, where)
+                key = ("text", index.build_id, cache.generation, where)
                 if key not in cache.masks:
                     cache.masks[key] = (
                         index.docs_where(con, clause, params),
@@ -85,42 +90,59 @@ class Ranker:
             allowed, allowed_fresh = cache.masks[key]
             groups = [index.expand(word, delta) for word in words]
             indexed, fresh = index.score(groups, delta, match_all=match_all)
+        finally:
+            cache.text_lock.release()
         return _bm25_top(index, delta, (indexed, fresh), (allowed, allowed_fresh), min_score,
                          limit, words)  # fmt: skip
 
     def _text_once(
         self, query: str, where: PromptFilter, limit: int, min_score: float | None,
-        match_all: bool, counted: bool,
+        match_all: bool, counted: bool, *, may_build: bool = True,
     ) -> Ranking:  # fmt: skip
-        """BM25 for a one-shot process, ranked in DuckDB (storage/search/text_once.py):
-        nothing loaded whole, nothing kept, the scores the held index gives. The index is
-        built only when there is none or it is far behind, as the TUI builds it."""
-        with self._cache.lock:  # two searches at once (a picker's workers) build it once
-            for _ in range(2):
+        """BM25 ranked in DuckDB (storage/search/text_once.py): nothing loaded whole, nothing
+        kept, the scores the held index gives. For a one-shot process, and for an interactive
+        one while its index loads (`may_build` False: then a far-behind index still ranks,
+        and a missing one leaves word matching until the other thread has built it)."""
+        for _ in range(2):
+            with self._db.read() as con:
+                load_fts(con)
+                delta = self._once_delta(con)
+                if delta is not None and (not delta[1] or self._db.read_only or not may_build):
+                    return self._text_ranked(
+                        con, query, where, limit, min_score, match_all, counted, delta[0]
+                    )
+            if self._db.read_only:
+                break
+            if not may_build:
+                return self._word_match(
+                    query, where, limit, min_score, "the text index is being built: "
+                    "matching words until it is ready", match_all,
+                )  # fmt: skip
+            with self._cache.build_lock:  # two searches at once (a picker's workers) build once
                 with self._db.read() as con:
                     load_fts(con)
-                    if text_index.build_id(con) is not None:
-                        sizes = con.execute(
-                            f"SELECT (SELECT max(docid) + 1 FROM {text_index.FTS}.docs), "
-                            f"num_docs FROM {text_index.FTS}.stats"
-                        ).fetchone()
-                        n_docs, indexed = (int(sizes[0] or 0), int(sizes[1])) if sizes else (0, 0)
-                        if text_index.unchanged(con):
-                            delta = Delta.empty(n_docs)
-                        else:
-                            delta = text_index.delta_of(con, n_docs)
-                        behind = len(delta.ids) > max(REBUILD_AT, indexed // 10)
-                        if not behind or self._db.read_only:
-                            return self._text_ranked(
-                                con, query, where, limit, min_score, match_all, counted, delta
-                            )
-                if self._db.read_only:
-                    break
-                build_text_index(self._db)
+                    delta = self._once_delta(con)
+                if delta is None or delta[1]:
+                    build_text_index(self._db)
         return self._word_match(
             query, where, limit, min_score, "no text index yet and the library is "
             "read-only: matching words instead of BM25", match_all,
         )  # fmt: skip
+
+    def _once_delta(self, con: duckdb.DuckDBPyConnection) -> tuple[Delta, bool] | None:
+        """The changes since the file's index was built, and whether it is so far behind that
+        a rebuild is cheaper; None when there is no index."""
+        if text_index.build_id(con) is None:
+            return None
+        sizes = con.execute(
+            f"SELECT (SELECT max(docid) + 1 FROM {text_index.FTS}.docs), "
+            f"num_docs FROM {text_index.FTS}.stats"
+        ).fetchone()
+        n_docs, indexed = (int(sizes[0] or 0), int(sizes[1])) if sizes else (0, 0)
+        delta = (
+            Delta.empty(n_docs) if text_index.unchanged(con) else text_index.delta_of(con, n_docs)
+        )
+        return delta, len(delta.ids) > max(REBUILD_AT, indexed // 10)
 
     def _text_ranked(
         self, con: duckdb.DuckDBPyConnection, query: str, where: PromptFilter, limit: int,
@@ -195,8 +217,11 @@ class Ranker:
         engine: str | None,
         counted: Callable[[], VectorCounts] | None = None,
     ) -> Ranking:
-        """Cosine ranking. The SQL path (storage/search/vectors_once.py) takes `counted`, the
-        counts read elsewhere while the query was embedded (none with `min_score`)."""
+        """Cosine ranking: over the held vectors (exact, or through the ANN index above its
+        threshold: storage/search/vector_set.py), or in SQL (a one-shot process: faster than
+        opening the kept vectors, measured at 100k and 1M). The SQL path
+        (storage/search/vectors_once.py) takes `counted`, the counts read elsewhere while the
+        query was embedded (none with `min_score`)."""
         engine = self.engine(engine)
         if engine == "sql":
             with self._db.read() as con:
@@ -208,18 +233,15 @@ class Ranker:
                 return Ranking([], [], 0, _no_vectors(model))
             notice = _missing_notice(found.missing, model)
             return Ranking([i for i, _ in best], [s for _, s in best], found.total, notice)
-        matrix, allowed = self._cache.matrix(model, where)
-        if not len(matrix.ids):
+        vectors, allowed = self._cache.matrix(model, where)
+        if not vectors.stored:
             return Ranking([], [], 0, _no_vectors(model))
-        if len(vector) != matrix.dims:
+        if len(vector) != vectors.dims:
             raise ValidationError(
-                "dims", len(vector), f"model {model!r} stores {matrix.dims}-dimension vectors"
+                "dims", len(vector), f"model {model!r} stores {vectors.dims}-dimension vectors"
             )
-        positions, scores, total = matrix.top(
-            np.asarray(vector, np.float32), allowed, limit, min_score
-        )
-        notice = self._unembedded_notice(model)
-        return Ranking(list(matrix.ids[positions]), [float(s) for s in scores], total, notice)
+        ids, scores, total = vectors.top(np.asarray(vector, np.float32), allowed, limit, min_score)
+        return Ranking(ids, scores, total, self._unembedded_notice(model))
 
     def vector_counts(
         self, model: str, where: PromptFilter, min_score: float | None = None, vector: Any = None

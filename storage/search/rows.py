@@ -104,6 +104,16 @@ def fetch(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> tuple[pa.Table,
     return found.take(pa.array([at[ids[i]] for i in kept], pa.int64())), kept
 
 
+def ratings_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, float]:
+    """The average rating of each of these prompts that has one."""
+    found = con.execute(
+        "SELECT prompt_id, avg_rating FROM mart.prompt_ratings "
+        "WHERE prompt_id IN (SELECT unnest(CAST(? AS VARCHAR[])))",
+        [list(ids)],
+    ).fetchall()
+    return {pid: float(avg) for pid, avg in found if avg is not None}
+
+
 def scored(table: pa.Table, ratings_and_scores: Sequence[tuple[Any, float]]) -> pa.Table:
     """A page of rows with each row's (average rating or None, search score) filled in."""
     rated = pa.array([rating for rating, _ in ratings_and_scores], pa.float64())

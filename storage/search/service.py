@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -79,16 +80,24 @@ class SearchResult(Record):
 
 class SearchService:
     """On a team library `mirror` holds what search ranks in a local file (the text index
-    too); every call first brings it to the lake's latest snapshot (`catch_up`)."""
+    too); every call first brings it to the lake's latest snapshot (`catch_up`).
+    `cache_folder` is where the text index's arrays are kept between processes,
+    `vectors_folder` each model's vectors (and ANN index)."""
 
     def __init__(
-        self, db: Database, embeddings: EmbeddingService, mirror: LakeMirror | None = None
+        self,
+        db: Database,
+        embeddings: EmbeddingService,
+        mirror: LakeMirror | None = None,
+        *,
+        cache_folder: Path | None = None,
+        vectors_folder: Path | None = None,
     ) -> None:
         self._library = db  # references are resolved here (versions and labels)
         self._db = db if mirror is None else mirror.local  # what is ranked and shown
         self._mirror = mirror
         self._embeddings = embeddings
-        self._cache = SearchCache(self._db, embeddings)
+        self._cache = SearchCache(self._db, embeddings, cache_folder, vectors_folder)
         self._ranker = Ranker(self._db, self._cache)
 
     def catch_up(self) -> Refresh | None:
@@ -137,12 +146,16 @@ class SearchService:
             query, mode, where, offset + limit, min_score, provider, engine, match_all
         )
         ids, scores = ranking.ids[offset:], ranking.scores[offset:]
-        if self._db.interactive:  # every row held: no query
-            table, kept = self._cache.prompt_rows().take(ids)
-        else:  # loading every row would cost a one-shot call more than it saves
+        # Every row held: no query. A one-shot call (loading every row would cost it more
+        # than it saves), or one made while another thread loads them, reads its page.
+        held = self._cache.prompt_rows(wait=False) if self._db.interactive else None
+        ratings = self._cache.ratings(wait=False) if self._db.interactive else None
+        if held is not None and ratings is not None:
+            table, kept = held.take(ids)
+        else:
             with self._db.read() as con:
-                table, kept = rows.fetch(con, ids)
-        ratings = self._cache.ratings()
+                table, kept = held.take(ids) if held is not None else rows.fetch(con, ids)
+                ratings = ratings if ratings is not None else rows.ratings_of(con, ids)
         table = rows.scored(table, [(ratings.get(ids[i]), scores[i]) for i in kept])
         return PromptPage(table, ranking.total, offset, ranking.notice)
 
@@ -154,13 +167,13 @@ class SearchService:
         engine = self._ranker.engine(engine)
         provider = self._cache.query_provider(None)
         # An id of a prompt the held rows know needs no lookup (the browse preview's case).
-        known = self._db.interactive and ref in self._cache.prompt_rows().at
+        held = self._cache.prompt_rows(wait=False) if self._db.interactive else None
+        known = held is not None and ref in held.at
         prompt_id = ref if known else self._prompt(ref).id
         stored: Any = None
-        if engine == "numpy":  # the stored vector is a row of the (current) matrix
-            matrix, _ = self._cache.matrix(provider.model, PromptFilter())
-            at = matrix.position(prompt_id)
-            stored = None if at is None else matrix.matrix[at]
+        if engine == "numpy":  # the stored vector is one of the (current) held ones
+            vectors, _ = self._cache.matrix(provider.model, PromptFilter())
+            stored = vectors.vector(prompt_id)
         else:
             with self._db.read() as con:
                 row = con.execute(
@@ -196,7 +209,7 @@ class SearchService:
             with self._db.read() as con:
                 if not load_fts(con):
                     return "full-text search unavailable: matching words instead of BM25"
-            with self._cache.lock:
+            with self._cache.text_lock:
                 ready = self._cache.ensure_text_index()
             return None if ready else "no text index yet (read-only library): matching words"
         return self.search("prepare", mode, limit=1).notice

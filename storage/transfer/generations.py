@@ -103,13 +103,15 @@ class GenerationImportService:
         path = Path(path).expanduser()
         now = self._db.clock()
         checked = self._check_file(path, fmt, mapping, now)
-        with self._db.write() as con:
-            con.register("_rows", checked.rows)
-            try:
-                self._resolve_prompts(con, checked)
-                return self._insert(con, checked, now)
-            finally:
-                con.unregister("_rows")
+        for tx in self._db.write_attempts("import generations"):
+            with tx as con:
+                con.register("_rows", checked.rows)
+                try:
+                    self._resolve_prompts(con, checked)
+                    summary = self._insert(con, checked, now)
+                finally:
+                    con.unregister("_rows")
+        return summary
 
     # -- reading and checking -------------------------------------------------------------
 

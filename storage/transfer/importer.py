@@ -124,51 +124,52 @@ class ImportService:
         mapping: dict[str, str],
         ignored: tuple[str, ...],
     ) -> ImportSummary:
-        with self._db.write() as con:
-            started = self._db.clock()
-            con.register("_batch", cleaned)
-            # The rows to import, in file order: the first with each content, unless a live
-            # prompt already has it. They are taken out of the batch in Arrow, with their ids.
-            fresh = con.execute(
-                "SELECT _row FROM _batch b WHERE NOT EXISTS (SELECT 1 FROM prompts p "
-                "WHERE p.content_hash = b.content_hash AND p.archived_at IS NULL) "
-                "QUALIFY row_number() OVER (PARTITION BY content_hash ORDER BY _row) = 1 "
-                "ORDER BY _row"
-            ).to_arrow_table()
-            con.unregister("_batch")
-            positions = pc.index_in(fresh.column("_row"), value_set=cleaned.column("_row"))
-            new = cleaned.take(positions)
-            imported = new.num_rows
-            con.register("_new", new.append_column("id", new_ids(self._db.new_id, imported)))
-            columns = ", ".join(IMPORT_FIELDS)
-            con.execute(
-                f"INSERT INTO prompts (id, {columns}, content_hash, source_type, "
-                "current_version, created_at, updated_at) "
-                f"SELECT id, {columns}, content_hash, 'import', 1, $now, $now FROM _new",
-                {"now": started},
-            )
-            rollups.regroup(con, "id IN (SELECT id FROM _new)", [], sign=1, history=False)
-            snapshot = ", ".join(f"'{f}', {f}" for f in SNAPSHOT_FIELDS if f != "metadata")
-            con.execute(
-                "INSERT INTO prompt_versions (prompt_id, version, name, content, content_hash, "
-                '"metadata", change_message, created_at) '
-                f"SELECT id, 1, name, content, content_hash, "
-                f"json_object({snapshot}, 'metadata', metadata::JSON), $message, $now "
-                "FROM _new",
-                {"now": started, "message": f"imported from {source.path.name}"},
-            )
-            con.unregister("_new")
-            summary = ImportSummary(
-                session_id=self._db.new_id(),
-                source=source.format,
-                file=str(source.path),
-                imported=imported,
-                skipped=cleaned.num_rows - imported,
-                rejected=0,
-                mapping=mapping,
-                ignored_columns=ignored,
-            )
-            record_session(self._db, con, summary, started, "import")
+        for tx in self._db.write_attempts("import"):
+            with tx as con:
+                started = self._db.clock()
+                con.register("_batch", cleaned)
+                # The rows to import, in file order: the first with each content, unless a live
+                # prompt already has it. They are taken out of the batch in Arrow, with their ids.
+                fresh = con.execute(
+                    "SELECT _row FROM _batch b WHERE NOT EXISTS (SELECT 1 FROM prompts p "
+                    "WHERE p.content_hash = b.content_hash AND p.archived_at IS NULL) "
+                    "QUALIFY row_number() OVER (PARTITION BY content_hash ORDER BY _row) = 1 "
+                    "ORDER BY _row"
+                ).to_arrow_table()
+                con.unregister("_batch")
+                positions = pc.index_in(fresh.column("_row"), value_set=cleaned.column("_row"))
+                new = cleaned.take(positions)
+                imported = new.num_rows
+                con.register("_new", new.append_column("id", new_ids(self._db.new_id, imported)))
+                columns = ", ".join(IMPORT_FIELDS)
+                con.execute(
+                    f"INSERT INTO prompts (id, {columns}, content_hash, source_type, "
+                    "current_version, created_at, updated_at) "
+                    f"SELECT id, {columns}, content_hash, 'import', 1, $now, $now FROM _new",
+                    {"now": started},
+                )
+                rollups.regroup(con, "id IN (SELECT id FROM _new)", [], sign=1, history=False)
+                snapshot = ", ".join(f"'{f}', {f}" for f in SNAPSHOT_FIELDS if f != "metadata")
+                con.execute(
+                    "INSERT INTO prompt_versions (prompt_id, version, name, content, content_hash, "
+                    '"metadata", change_message, created_at) '
+                    f"SELECT id, 1, name, content, content_hash, "
+                    f"json_object({snapshot}, 'metadata', metadata::JSON), $message, $now "
+                    "FROM _new",
+                    {"now": started, "message": f"imported from {source.path.name}"},
+                )
+                con.unregister("_new")
+                summary = ImportSummary(
+                    session_id=self._db.new_id(),
+                    source=source.format,
+                    file=str(source.path),
+                    imported=imported,
+                    skipped=cleaned.num_rows - imported,
+                    rejected=0,
+                    mapping=mapping,
+                    ignored_columns=ignored,
+                )
+                record_session(self._db, con, summary, started, "import")
         return summary
 
 

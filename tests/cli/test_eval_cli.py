@@ -148,3 +148,24 @@ def test_analyse_and_show(cli: Cli, greet: str) -> None:
     assert (data["format"], data["valid"], data["variables"]) == ("json", False, ["who"])
     assert "not well formed: line 1" in cli.ok("show", "Greet")
     assert cli.json("show", "Greet@1")["analysis"]["format"] == "text"
+
+
+def test_a_model_that_answers_nothing_exits_1_and_case_errors_exit_3(
+    cli: Cli, greet: str, tmp_path: Path, config: Path, api: ChatApi
+) -> None:
+    """Exit codes for CI: 1 (one line) when the provider answered no case at all (a server
+    not running, a refused key), 3 when cases ran and some failed or could not run."""
+    cases = cases_file(tmp_path, PASSES, FAILS)
+    configure(config, "openai", "http://127.0.0.1:9")  # nothing listens there
+    said = cli.fails("eval", "Greet", "--cases", cases)
+    assert "cannot connect" in said and "no case was answered" in said, said
+    configure(config, "openai", api.url)
+    refused = Reply(401, body={"error": {"message": "bad key"}})
+    api.script(refused, refused)  # both cases
+    assert "no case was answered" in cli.fails("eval", "Greet")
+    api.script(Reply(500))  # the first case fails, the second answers: a case error
+    result = cli("eval", "Greet")
+    assert result.exit_code == 3, result.output
+    assert "ERROR" in result.stdout and "1 errors" in result.stdout
+    missing = cases_file(tmp_path, {"vars": {}, "assert": [{"type": "is-json"}]}, name="m.jsonl")
+    assert cli("eval", "Greet", "--cases", missing).exit_code == 3  # nothing sent: a case error

@@ -126,7 +126,8 @@ def main() -> int:
         ("first call: matrix + filter masks", f"{first_semantic:.0f} ms", "once per open", ""),
     ]
 
-    matrix = cache.vectors[provider.model].matrix
+    base = cache.vectors.held()[provider.model].base
+    matrix = np.asarray(base.vectors)
     vectors = {q: provider.embed([q])[0] for q in SEMANTIC_QUERIES}
 
     def brute(query: str) -> object:
@@ -156,8 +157,7 @@ def main() -> int:
     rows.append(row("hybrid top-10 (RRF)", hybrid_ms, "< 80 ms", ref, "brute"))
     rows.append(("  reference: numpy brute force", f"{ref:.1f} ms", "", "1.00x"))
 
-    ids = cache.vectors[provider.model].ids
-    at = {str(ids[i]): i for i in range(0, len(ids), len(ids) // 5)}  # five spread prompts
+    at = {base.prompt_id(i): i for i in range(0, base.meta.rows, base.meta.rows // 5)}
     similar_ms, ref = paired(
         list(at),
         lambda p: library.search.similar(p, 5).hits,

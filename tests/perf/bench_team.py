@@ -11,8 +11,9 @@ them (lingering). Each operation is timed on the lake right after the same on th
 median, the reference the file's, the ratio lake / file.
 
 Writers: each process opens the lake, says it is ready, and on the word of the parent does
-`--writes` writes (alternately: add a prompt, edit it), retrying a write that reports a
-conflict or a lock timeout (counted). Writes per second are all writes over the time from the
+`--writes` writes (alternately: add a prompt, edit it). Conflicts retried are the library's
+own (`db.conflicts_retried`: actions run again after a commit lost a conflict); a lock timeout
+is retried by the writer (counted). Writes per second are all writes over the time from the
 first start to the last end; the reference is one writer process alone. Lost writes: the
 writes the processes made minus the versions the lake holds afterwards (each add is version 1,
 each edit a new version): it must be 0, and no (prompt, version) twice."""
@@ -174,8 +175,10 @@ def found_after_write(lake_db: str, lake: Library, runs: int) -> Row:
 
 
 def writer(db: str, name: str, count: int) -> None:
-    """One writer process: ready, wait for the word, `count` writes, print what happened."""
-    conflicts = locked = 0
+    """One writer process: ready, wait for the word, `count` writes, print what happened.
+    A conflict is retried inside the library (its count is the library's); a lock timeout
+    is retried here, and an action that lost every attempt is counted as failed."""
+    locked = failed = 0
     with Library(db, actor=name, lock_timeout=120) as lib:
         print("ready", flush=True)
         sys.stdin.readline()
@@ -192,13 +195,15 @@ def writer(db: str, name: str, count: int) -> None:
                         lib.prompts.update(prompt_id, {"content": f"{name} edited {i}"})
                     break
                 except WriteConflict:
-                    conflicts += 1
+                    failed += 1
                 except LibraryLocked:
                     locked += 1
             else:
                 raise SystemExit(f"{name}: write {i} failed {RETRIES} times")
         end = time.time()
-    print(json.dumps({"start": start, "end": end, "conflicts": conflicts, "locked": locked}))
+        conflicts = lib.db.conflicts_retried
+    report = {"start": start, "end": end, "conflicts": conflicts, "locked": locked}
+    print(json.dumps({**report, "failed": failed}))
 
 
 def writers_run(db: str, data: Path, processes: int, count: int) -> dict[str, Any]:
@@ -241,6 +246,7 @@ def writers_run(db: str, data: Path, processes: int, count: int) -> dict[str, An
     return {
         "rate": writes / seconds,
         "conflicts": sum(r["conflicts"] for r in reports),
+        "failed": sum(r["failed"] for r in reports),
         "locked": sum(r["locked"] for r in reports),
         "lost": writes - versions,
         "doubled": versions - distinct,
@@ -323,7 +329,8 @@ def main() -> int:
                 )
             )
             verdicts.append(
-                f"{processes} writers x {args.writes}: conflicts retried {run['conflicts']}, "
+                f"{processes} writers x {args.writes}: conflicts retried {run['conflicts']} "
+                f"(actions that lost every attempt {run['failed']}), "
                 f"lock timeouts retried {run['locked']}, lost writes {run['lost']}, "
                 f"(prompt, version) twice {run['doubled']}, prompts {run['prompts']} "
                 f"(expected {run['expected_prompts']})"

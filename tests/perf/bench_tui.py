@@ -1,6 +1,9 @@
-"""Browse screen at 100,000 prompts: time to first paint and keystroke-to-updated-table.
+"""Browse screen: time to first paint and keystroke-to-updated-table, once the text index is
+ready and when typed one second after launch; the resident memory after the search.
 
-    python tests/perf/bench_tui.py [--prompts 100000] [--db PATH]
+    python tests/perf/bench_tui.py [--prompts 100000] [--db PATH [--db PATH]...]
+
+Each --db is a column (say, the 100k and the 1M libraries of tests/perf/generate.py).
 
 Measured with App.run_test (headless), on a library from tests/perf/generate.py. The
 reference is the naive way: the same search as an ILIKE over every row, all rows fetched."""
@@ -9,14 +12,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from textual.strip import Strip
+from textual.worker import WorkerCancelled
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
@@ -24,13 +30,17 @@ from storage import Library, PromptFilter  # noqa: E402
 from storage.models import PromptPage  # noqa: E402
 from tests.perf.generate import generate  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
+from tui.browse_query import MIN_SEARCH  # noqa: E402
 from tui.screens.browse import BrowseScreen  # noqa: E402
 from tui.shared.settings import Settings  # noqa: E402
 from tui.widgets.prompt_table import PromptTable  # noqa: E402
 
 QUERY = "review security"
 TARGET_FIRST_PAINT = 1.0
-TARGET_SEARCH_MS = 150.0
+TARGET_SEARCH_MS = 60.0  # median (issue 19: < 60 ms at a million prompts)
+TARGET_MAX_MS = 150.0
+TARGET_RSS_MB = 1536.0
+EARLY_TYPING = 1.0  # seconds after launch: the search typed before everything has loaded
 
 
 class PaintClock:
@@ -60,34 +70,78 @@ class PaintClock:
         PromptTable.render_line = render_line_and_note  # type: ignore[method-assign]
 
 
-async def measure(path: Path) -> tuple[float, float, list[float]]:
+async def _idle(pilot: Any) -> None:
+    """Wait for the workers (one superseded by a newer one of its group is cancelled)."""
+    for worker in list(pilot.app.workers):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
+
+
+async def _type(pilot: Any, clock: PaintClock, app: PromptdeckApp) -> tuple[list[float], bool]:
+    """QUERY typed key by key at a typist's pace: each key's latency to the painted table,
+    and whether every result shown was ranked (sorted by score)."""
+    latencies, ranked = [], True
+    for char in QUERY:
+        clock.painted.clear()
+        pressed = time.perf_counter()
+        await pilot.press(char if char != " " else "space")
+        await clock.painted.wait()  # the new rows are on the screen
+        latencies.append((clock.at - pressed) * 1000)
+        table = app.screen.query_one(PromptTable)
+        searched = len(QUERY[: len(latencies)].strip()) >= MIN_SEARCH
+        ranked = ranked and (not searched or table.sort_key == "score")
+        await _idle(pilot)
+        await pilot.pause(0.1)  # a typist's pause between keys
+    return latencies, ranked
+
+
+@dataclass
+class Figures:
+    first_paint: float = 0.0
+    prepared: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    early: list[float] = field(default_factory=list)  # typed 1 s after launch
+    early_ranked: bool = False
+    rss_settled_mb: float = 0.0
+
+
+async def measure(path: Path, *, early: bool) -> Figures:
+    """One launch: first paint, then either the search typed once the text index is ready,
+    or (`early`) typed EARLY_TYPING seconds after launch, whatever is still loading."""
     library = Library(path, linger=LINGER_SECONDS).open()
     clock = PaintClock()
+    figures = Figures()
     start = time.perf_counter()
     app = PromptdeckApp(library, settings=Settings(path.with_suffix(".toml")))
     async with app.run_test(size=(120, 40)) as pilot:
         await clock.painted.wait()
-        first_paint = clock.at - start
+        figures.first_paint = clock.at - start
         assert app.screen.query_one(PromptTable).row_count > 0
         browse = app.screen
         assert isinstance(browse, BrowseScreen)
-        # The text index loads (or builds) in the background.
-        while "text" not in browse.query_state.prepared:
-            await asyncio.sleep(0.01)
-        prepared = time.perf_counter() - start
-        await pilot.press("slash")
-        await pilot.app.workers.wait_for_complete()
-        latencies = []
-        for char in QUERY:
-            clock.painted.clear()
-            pressed = time.perf_counter()
-            await pilot.press(char if char != " " else "space")
-            await clock.painted.wait()  # the new rows are on the screen
-            latencies.append((clock.at - pressed) * 1000)
-            await pilot.app.workers.wait_for_complete()
-            await pilot.pause(0.1)  # a typist's pause between keys
+        if early:
+            await asyncio.sleep(max(0.0, EARLY_TYPING - (time.perf_counter() - start)))
+            await pilot.press("slash")
+            figures.early, figures.early_ranked = await _type(pilot, clock, app)
+        else:
+            # The text index loads (or builds) in the background.
+            while "text" not in browse.query_state.prepared:
+                await asyncio.sleep(0.01)
+            figures.prepared = time.perf_counter() - start
+            await pilot.press("slash")
+            await _idle(pilot)
+            figures.latencies, _ = await _type(pilot, clock, app)
+            await _idle(pilot)
+            figures.rss_settled_mb = rss_mb()
     library.close()
-    return first_paint, prepared, latencies
+    return figures
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def naive_search_ms(path: Path) -> float:
@@ -105,33 +159,57 @@ def naive_search_ms(path: Path) -> float:
     return statistics.median(times)
 
 
+def measure_library(path: Path) -> tuple[int, Figures, float]:
+    count = Library(path).open().prompts.count_prompts(PromptFilter())
+    figures = asyncio.run(measure(path, early=False))
+    early = asyncio.run(measure(path, early=True))
+    figures.early, figures.early_ranked = early.early, early.early_ranked
+    return count, figures, naive_search_ms(path)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--prompts", type=int, default=100_000)
-    parser.add_argument("--db", type=Path, help="reuse (or create) this library")
+    parser.add_argument(
+        "--db", type=Path, action="append", help="reuse (or create) this library; repeatable"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.db or Path(tmp) / "bench.duckdb"
-        if not path.exists():
-            with Library(path) as library:
-                generate(library, args.prompts)
-        count = Library(path).open().prompts.count_prompts(PromptFilter())
-        first_paint, prepared, latencies = asyncio.run(measure(path))
-        naive = naive_search_ms(path)
-    median = statistics.median(latencies)
+        paths = args.db or [Path(tmp) / "bench.duckdb"]
+        for path in paths:
+            if not path.exists():
+                with Library(path) as library:
+                    generate(library, args.prompts)
+        measured = [measure_library(path) for path in paths]
+    ok = True
+    header = ["figure", "target", *(f"{count:,} prompts" for count, _, _ in measured)]
     rows = [
-        ("first paint of browse (s)", f"{first_paint:.3f}", f"< {TARGET_FIRST_PAINT}", "", ""),
-        ("search keystroke -> table, median (ms)", f"{median:.1f}", f"< {TARGET_SEARCH_MS:.0f}",
-         f"{naive:.1f}", f"{naive / median:.1f}x faster"),
-        ("search keystroke -> table, max (ms)", f"{max(latencies):.1f}", "", "", ""),
-        ("text index ready after opening (s)", f"{prepared:.2f}", "", "", ""),
-    ]  # fmt: skip
-    print(f"\nbrowse screen, {count:,} live prompts, query {QUERY!r} typed key by key")
-    header = ("figure", "measured", "target", "naive ILIKE (ms)", "ratio")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
+        ["first paint of browse (s)", f"< {TARGET_FIRST_PAINT}"],
+        ["keystroke -> table, median (ms)", f"< {TARGET_SEARCH_MS:.0f}"],
+        ["keystroke -> table, max (ms)", f"< {TARGET_MAX_MS:.0f}"],
+        ["naive ILIKE, median (ms)", "reference"],
+        ["naive / keystroke median", ""],
+        ["text index ready after opening (s)", ""],
+        [f"typed {EARLY_TYPING:.0f} s after launch: median / max (ms)", ""],
+        [f"typed {EARLY_TYPING:.0f} s after launch: ranked by BM25", "yes"],
+        ["RSS settled after the search (MB)", f"< {TARGET_RSS_MB:,.0f}"],
+    ]
+    for _, f, naive in measured:
+        median = statistics.median(f.latencies)
+        values = [
+            f"{f.first_paint:.3f}", f"{median:.1f}", f"{max(f.latencies):.1f}", f"{naive:.1f}",
+            f"{naive / median:.1f}x", f"{f.prepared:.2f}",
+            f"{statistics.median(f.early):.0f} / {max(f.early):.0f}",
+            "yes" if f.early_ranked else "NO", f"{f.rss_settled_mb:,.0f}",
+        ]  # fmt: skip
+        for row, value in zip(rows, values, strict=True):
+            row.append(value)
+        ok = ok and f.first_paint < TARGET_FIRST_PAINT and median < TARGET_SEARCH_MS
+        ok = ok and max(f.latencies) < TARGET_MAX_MS and f.early_ranked
+    print(f"\nbrowse screen, query {QUERY!r} typed key by key (120x40, headless)")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
-    ok = first_paint < TARGET_FIRST_PAINT and median < TARGET_SEARCH_MS
     print("PASS" if ok else "MISS")
     return 0 if ok else 1
 

@@ -12,6 +12,7 @@ from storage import Library, Prompt
 from storage.db.rows import SUMMARY_COLUMNS
 from storage.errors import ValidationError
 from storage.models import SORT_KEYS, PromptFilter, PromptPage
+from storage.prompts.filters import SUMMARY_SELECT, filter_sql, order_sql
 
 
 def build_listed(library: Library) -> None:
@@ -238,3 +239,21 @@ def test_starting_with_is_what_a_shell_completes_a_ref_from(library: Library) ->
     assert named("no such") == []
     twin = library.prompts.create("Code review", "A second one, by the same name.").id
     assert named("", limit=1) == [("Code review", ids["Code review"]), ("Code review", twin)]
+
+
+@pytest.mark.parametrize("sort", SORT_KEYS)
+def test_prompt_table_pages_equal_one_scan_of_every_prompt(listed: Library, sort: str) -> None:
+    """Pages are cut before ratings are joined (except by rating): rows, ratings and totals
+    are those of one scan joined with mart.prompt_ratings."""
+    where = PromptFilter(tags=("code",)) if sort == "folder" else PromptFilter()
+    clause, params = filter_sql(where)
+    with listed.db.read() as con:
+        reference = con.execute(
+            f"{SUMMARY_SELECT} WHERE {clause} {order_sql(sort, True)}", params
+        ).to_arrow_table()
+    pages = [
+        listed.prompts.prompt_table(where, sort=sort, descending=True, offset=o, limit=2)
+        for o in range(0, 6, 2)
+    ]
+    assert [row for p in pages for row in p.table.to_pylist()] == reference.to_pylist()
+    assert {p.total for p in pages} == {reference.num_rows}

@@ -138,6 +138,7 @@ def test_fields_round_trip_through_update_and_restore(
             metadata,
         )
         assert updated.tags == tuple(dict.fromkeys(t.strip() for t in tags))
+        assert updated == library.prompts.get(prompt.id)  # returned as stored, not re-read
         restored = library.versions.restore(prompt.id, 1)
         assert (restored.content, restored.name, restored.tags, restored.metadata) == (
             first,

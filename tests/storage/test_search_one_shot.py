@@ -74,7 +74,7 @@ def test_a_one_shot_search_builds_no_memory_state(both: tuple[Library, Library])
     _, once = both
     once.search.search("linux terminal", "hybrid")
     cache = once.search._cache
-    assert cache.text is None and cache.vectors == {} and cache.rows is None
+    assert cache.text is None and cache.vectors.held() == {} and cache.rows is None
 
 
 def test_prompts_without_vectors_are_counted_alike(both: tuple[Library, Library]) -> None:

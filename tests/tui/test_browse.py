@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 from storage import Library, PromptFilter
 from tests.tui.conftest import Settle
 from tui.app import PromptdeckApp
 from tui.clipboard import osc52
-from tui.screens.browse import BrowseScreen
+from tui.demo import write_sample_library
+from tui.screens.browse import LOADING_SAID_AFTER, TEXT_LOADING, BrowseScreen
 from tui.screens.help import HelpScreen
 from tui.shared.settings import Settings
 from tui.widgets.prompt_preview import PromptPreview
@@ -206,3 +208,27 @@ async def test_worker_errors_reach_the_status_line(app: PromptdeckApp, settle: S
         await settle(pilot)
         status = str(app.screen.query_one("#status").render())
         assert "already archived" in status
+
+
+async def test_search_ranks_while_the_text_index_loads_and_says_so(
+    library_from: Callable[..., Library], settings: Settings
+) -> None:
+    library = library_from(write_sample_library, linger=60.0)
+    app = PromptdeckApp(library, settings=settings)
+    loading = library.search._cache.text_lock  # noqa: SLF001 - held: the index loads slowly
+    loading.acquire()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(LOADING_SAID_AFTER + 0.3)
+            assert str(app.screen.query_one("#status").render()) == TEXT_LOADING
+            await pilot.press("slash", *"code review")
+            await pilot.pause(0.5)
+            ranked = library.search.table("code review", match_all=True).table
+            assert _names(app) == ranked.column("name").to_pylist()  # BM25 order, not sorted
+            assert len(_names(app)) > 1
+            loading.release()
+            await pilot.pause(0.5)
+            assert str(app.screen.query_one("#status").render()) == "text search ready"
+    finally:
+        if loading.locked():
+            loading.release()

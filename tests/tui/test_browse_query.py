@@ -6,15 +6,13 @@ from storage.models import PromptFilter
 from tui.browse_query import SORT_CYCLE, BrowseQuery, ListRequest
 
 
-def test_text_searches_from_two_characters_and_ranks_once_text_search_is_ready() -> None:
+def test_text_searches_from_two_characters_ranked_from_the_first_keystroke() -> None:
     query = BrowseQuery()
     query.type_text(" r ")
     assert query.where.text is None and not query.filtered
     query.type_text("review ")
     assert query.where.text == "review" and query.filtered
-    assert query.ranking_mode is None  # the index is not loaded: filtered by the words
-    query.prepared.add("text")
-    assert query.ranking_mode == "text"
+    assert query.ranking_mode == "text"  # ranked even before the held index has loaded
     assert query.next_mode() == "semantic" and query.ranking_mode == "semantic"
     query.clear_text()
     assert query.ranking_mode is None

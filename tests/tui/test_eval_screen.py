@@ -45,15 +45,16 @@ def eval_library(library: Library) -> None:
     library.rubrics.add("Warm", [{"name": "warmth", "weight": 3}, {"name": "brevity"}])
 
 
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatApi]:
+def clocked_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatApi]:
+    """The local chat API, each eval's runs timed by a fixed clock (the `api` fixture of the
+    eval screen's tests)."""
     monkeypatch.setattr(run_worker, "make_clock", fixed_clock)
     with ChatApi() as server:
         yield server
 
 
-@pytest.fixture
-def lib(library_from: object, tmp_path: Path) -> Library:
+def cased_library(library_from: object, tmp_path: Path) -> Library:
+    """eval_library with CASES imported into Greet (the `lib` fixture of these tests)."""
     assert callable(library_from)
     found = library_from(eval_library)
     assert isinstance(found, Library)
@@ -61,6 +62,16 @@ def lib(library_from: object, tmp_path: Path) -> Library:
     cases.write_text("".join(json.dumps(case) + "\n" for case in CASES))
     assert found.cases.import_file("Greet", cases).added == len(CASES)
     return found
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatApi]:
+    yield from clocked_api(monkeypatch)
+
+
+@pytest.fixture
+def lib(library_from: object, tmp_path: Path) -> Library:
+    return cased_library(library_from, tmp_path)
 
 
 def judged(warmth: int, brevity: int) -> Reply:

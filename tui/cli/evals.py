@@ -69,7 +69,8 @@ def eval_(
     results and print the matrix (cases x versions/models) and a summary.
 
     Exit 0 when every assertion holds, 3 when any fails (or a case could not run), 1 on a
-    user error, 2 on a usage error. Each model call is recorded as a run."""
+    user error or when the model answered no case at all (unreachable, misconfigured), 2 on
+    a usage error. Each model call is recorded as a run."""
     lib = library()
     chat = chat_provider(provider)
     try:
@@ -95,9 +96,23 @@ def eval_(
             finished = _drive(runner)
     finally:
         chat.close()
+    _refuse_unanswered(lib, finished)
     report(lib, finished, as_json)
     if not finished.all_passed:
         raise click.exceptions.Exit(EXIT_FAILED)
+
+
+def _refuse_unanswered(lib: Library, found: EvalRun) -> None:
+    """The model could not be asked at all (unreachable, a bad key or URL: every case sent
+    failed, none answered): one line and exit 1, not a failed eval's 3."""
+    results = lib.evals.results(found.id)
+    sent = [r for r in results if r.run_id is not None]
+    if not sent or any(r.verdict != "error" for r in sent):
+        return
+    first = sent[0].error or "the model failed"
+    raise storage.PromptdeckError(
+        f"{first} (no case was answered; eval {short_id(found.id)} kept with {len(sent)} errors)"
+    )
 
 
 def _drive(runner: storage.EvalRunner) -> EvalRun:
@@ -247,7 +262,7 @@ def evals_list(ref: str | None, limit: int, as_json: bool) -> None:
             f"{e.passed}/{e.results}",
             e.failed,
             e.errors,
-            e.status if e.finished_at else "interrupted",
+            e.status,
         )
         for e in found
     ]

@@ -40,6 +40,8 @@ RANKED_PAGE = 100  # a search's first page: a screenful, fast; the rest follows 
 PREVIEW_DEBOUNCE = 0.03
 WIDE = 120  # from this width the preview sits beside the table, not under it
 NARROW = 100  # below this width the sidebar starts hidden (ctrl+b or f9 shows it)
+LOADING_SAID_AFTER = 0.5  # seconds: a text index that takes longer to load is announced
+TEXT_LOADING = "loading the text index… searches rank in the library file meanwhile"
 
 
 class BrowseScreen(DeckScreen[None]):
@@ -108,6 +110,7 @@ class BrowseScreen(DeckScreen[None]):
         self._loading: Worker[None] | None = None  # the list query in flight
         self._preview_timer: Timer | None = None
         self._sidebar_shown: bool | None = None  # None: decided by the terminal width
+        self._told_loading = False  # the status line said the text index is loading
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -131,6 +134,8 @@ class BrowseScreen(DeckScreen[None]):
         self.reload()
         self.load_sidebar()
         self.prepare_search("text")
+        if self.deck.library.db.interactive:  # only a held index loads (one-shot ranks in SQL)
+            self.set_timer(LOADING_SAID_AFTER, self._say_text_loading)
 
     def on_resize(self, event: Resize) -> None:
         self.query_one("#list-and-preview").set_class(event.size.width >= WIDE, "-wide")
@@ -307,6 +312,11 @@ class BrowseScreen(DeckScreen[None]):
     def prepare_search(self, mode: str) -> None:
         self.post_message(SearchPrepared(mode, self.deck.library.search.prepare(mode)))
 
+    def _say_text_loading(self) -> None:
+        if "text" not in self.query_state.prepared:
+            self._told_loading = True
+            self.post_message(StatusMessage(TEXT_LOADING))
+
     def on_search_prepared(self, message: SearchPrepared) -> None:
         query = self.query_state
         query.prepared.add(message.mode)
@@ -314,7 +324,7 @@ class BrowseScreen(DeckScreen[None]):
             return
         if message.notice:
             self.post_message(StatusMessage(message.notice))
-        elif message.mode != "text":
+        elif message.mode != "text" or self._told_loading:
             self.post_message(StatusMessage(f"{message.mode} search ready"))
         if query.where.text:
             self.reload()

@@ -1,7 +1,8 @@
 """Evals: a prompt's test cases against its latest eval (the matrix: cases x version and
 model, each verdict in its colour), run all or only those that failed with the progress as
 each case is checked (a thread worker, tui/eval_worker.py; esc stops it, kept as cancelled),
-enter shows a result whole, and the scorecard over time below."""
+or as set up (versions, models, repeat, judge); enter shows a result whole; cases written,
+changed and removed; the cases whose verdict changed; the scorecard over time below."""
 
 from __future__ import annotations
 
@@ -17,12 +18,27 @@ from textual.worker import Worker, get_current_worker
 
 from storage import EvalCase, EvalHistoryPoint, EvalRun
 from storage.models import short_id
-from tui.eval_worker import EvalJob, read_eval, run_eval
+from tui.case_worker import CaseDraft, draft_of, remove_case
+from tui.eval_worker import EvalJob, EvalSetup, read_changes, read_eval, run_eval
 from tui.keys import key
-from tui.messages import EvalEnded, EvalLoaded, EvalProgress, EvalStarted
+from tui.messages import (
+    CaseRefused,
+    CaseSaved,
+    ChangesLoaded,
+    EvalEnded,
+    EvalLoaded,
+    EvalProgress,
+    EvalStarted,
+    LibraryChanged,
+)
+from tui.run_worker import configured
 from tui.screens.base import DeckScreen
+from tui.screens.case_form import CaseFormScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.eval_changes import EvalChangesScreen
 from tui.screens.eval_result import EvalResultScreen
-from tui.widgets.eval_matrix import EvalMatrix
+from tui.screens.eval_setup import EvalSetupScreen
+from tui.widgets.eval_matrix import EvalMatrix, case_label
 from tui.widgets.status_line import StatusLine
 
 HISTORY_LINES = 3  # eval runs x targets shown in the scorecard
@@ -40,7 +56,8 @@ def summary(eval_run: EvalRun | None) -> str:
 
 
 def scorecard(history: list[EvalHistoryPoint]) -> Text:
-    """The newest eval runs per target, one line each: when, target, passed, rate, judge."""
+    """The newest eval runs per target, one line each: when, target, passed, rate, judge; an
+    eval that did not run every case to its end says so (the scorecard mart leaves it out)."""
     text = Text("Scorecard", style="bold")
     if not history:
         return text.append("  none yet", style="dim")
@@ -52,6 +69,9 @@ def scorecard(history: list[EvalHistoryPoint]) -> Text:
         style = "green" if point.pass_rate >= 1 else "red" if point.pass_rate < 0.5 else "yellow"
         text.append(f"{point.pass_rate:.0%}", style=style)
         text.append(judge + cost)
+        if not point.complete:  # not counted in the scorecard: say why
+            text.append(" · failed only" if point.only_failed else f" · {point.status}",
+                        style="dim")  # fmt: skip
     return text
 
 
@@ -64,6 +84,17 @@ class EvalsScreen(DeckScreen[None]):
             "Run every case against the prompt's current version and the [llm] model"),
         key("f", "run_failed", "Failed only", "evals.run_failed",
             "Run again only the cases that did not pass in the last eval"),
+        key("s", "setup", "Set up", "evals.setup",
+            "Choose versions, models, provider, repeat, the judge model, then run"),
+        key("n", "new_case", "New case", "evals.new_case",
+            "Write a test case: a value per variable and its assertions"),
+        key("e", "edit_case", "Change case", "evals.edit_case",
+            "Change the highlighted case's variables, assertions or description", show=False),
+        key("d", "remove_case", "Remove case", "evals.remove_case",
+            "Remove the highlighted case (asks first; its past results stay)", show=False),
+        key("c", "changes", "Changed", "evals.changes",
+            "The cases whose verdict changed: between the latest eval's targets, or since the "
+            "eval before it"),
         key("enter", "open", "Open", "evals.open",
             "The highlighted result whole: output, failed assertions, the judge's reasons"),
         key("escape", "stop_or_leave", "Stop/back", "evals.back",
@@ -80,6 +111,9 @@ class EvalsScreen(DeckScreen[None]):
         self._eval_worker: Worker[None] | None = None
         self._cancel_eval: Callable[[], None] | None = None
         self._ending_said = False
+        self.prompt_name = ""
+        self.variables: tuple[str, ...] = ()
+        self.setup = EvalSetup()  # what a and f run: at first the CLI's defaults
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -103,6 +137,7 @@ class EvalsScreen(DeckScreen[None]):
 
     def on_eval_loaded(self, message: EvalLoaded) -> None:
         self.cases = {case.id: case for case in message.cases}
+        self.prompt_name, self.variables = message.prompt_name, message.variables
         matrix = self.query_one(EvalMatrix)
         matrix.border_title = f"Evals of {message.prompt_name}"
         matrix.show(message.cases, message.targets, message.results)
@@ -111,7 +146,7 @@ class EvalsScreen(DeckScreen[None]):
         if self._ending_said:  # the line says how the last eval ended: keep it
             return
         if not message.cases:
-            said = "no cases yet: promptdeck cases import REF FILE adds them"
+            said = "no cases yet: n writes one (or promptdeck cases import REF FILE)"
         else:
             said = f"{len(message.cases)} cases · a runs all, f the failed ones"
         self.query_one(StatusLine).say(said)
@@ -129,7 +164,7 @@ class EvalsScreen(DeckScreen[None]):
             self.query_one(StatusLine).say("an eval is running: esc stops it")
             return
         self._ending_said = False
-        job = EvalJob(self.prompt_id, only_failed, dict(self.deck.settings.llm))
+        job = EvalJob(self.prompt_id, only_failed, dict(self.deck.settings.llm), self.setup)
         what = "the failed cases" if only_failed else "every case"
         self.query_one(StatusLine).say(f"running {what}…")
         self._eval_worker = self.run_cases(job)
@@ -194,3 +229,76 @@ class EvalsScreen(DeckScreen[None]):
 
     def action_reload(self) -> None:
         self.load_eval()
+
+    # -- choosing what runs ----------------------------------------------------------------------
+
+    def action_setup(self) -> None:
+        provider, model = configured(self.deck.settings.llm, self.setup.provider)
+
+        def chosen(answer: tuple[EvalSetup, bool] | None) -> None:
+            if answer is not None:
+                self.setup = answer[0]
+                self._start(only_failed=answer[1])
+
+        screen = EvalSetupScreen(self.setup, False, provider, model)
+        self.app.push_screen(screen, chosen)
+
+    # -- cases -----------------------------------------------------------------------------------
+
+    def action_new_case(self) -> None:
+        draft = CaseDraft(self.prompt_id, self.prompt_name, self.variables)
+        self.app.push_screen(CaseFormScreen(draft), self._case_kept)
+
+    def action_edit_case(self) -> None:
+        case = self._highlighted_case()
+        if case is not None:
+            draft = draft_of(case, self.prompt_name, self.variables)
+            self.app.push_screen(CaseFormScreen(draft), self._case_kept)
+
+    def _case_kept(self, case: EvalCase | None) -> None:
+        if case is not None:
+            self._ending_said = True
+            self.query_one(StatusLine).say(f"case {short_id(case.id)} kept")
+
+    def action_remove_case(self) -> None:
+        case = self._highlighted_case()
+        if case is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.drop_case(case.id)
+
+        question = f"Remove the case {case_label(case)!r}? Its past results stay."
+        self.app.push_screen(ConfirmScreen(question, yes="Remove"), answered)
+
+    @work(thread=True, exclusive=True, group="case-remove", exit_on_error=False)
+    def drop_case(self, case_id: str) -> None:
+        self.post_message(remove_case(self.deck.library, case_id))
+
+    def on_case_saved(self, message: CaseSaved) -> None:  # a removal (the form keeps its own)
+        self._ending_said = True
+        self.query_one(StatusLine).say(f"case {case_label(message.case)!r} removed")
+        self.app.post_message(LibraryChanged(select=self.prompt_id))
+
+    def on_case_refused(self, message: CaseRefused) -> None:
+        self.query_one(StatusLine).say(message.error, error=True)
+
+    def _highlighted_case(self) -> EvalCase | None:
+        case = self.cases.get(self.query_one(EvalMatrix).highlighted_case or "")
+        if case is None:
+            self.query_one(StatusLine).say("no case here: n writes one")
+        return case
+
+    # -- changed verdicts ------------------------------------------------------------------------
+
+    def action_changes(self) -> None:
+        self.load_changes()
+
+    @work(thread=True, exclusive=True, group="evals-changes", exit_on_error=False)
+    def load_changes(self) -> None:
+        self.post_message(read_changes(self.deck.library, self.prompt_id))
+
+    def on_changes_loaded(self, message: ChangesLoaded) -> None:
+        screen = EvalChangesScreen(message.title, message.changes, message.cases)
+        self.app.push_screen(screen)

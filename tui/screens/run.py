@@ -13,11 +13,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, get_current_worker
 
+from storage import Run
 from storage.models import Resolved, short_id
 from tui.keys import key
 from tui.messages import AnswerDelta, AnswerEnded, AnswerStarted, RunTargetLoaded
 from tui.run_worker import AnswerJob, configured, providers, stream_answer
 from tui.screens.base import DeckScreen
+from tui.screens.run_detail import keep_as_case
 from tui.widgets.answer_view import AnswerView
 from tui.widgets.model_choice import ModelChoice
 from tui.widgets.status_line import StatusLine
@@ -45,6 +47,8 @@ class RunScreen(DeckScreen[None]):
             "These variables through two versions or two models, side by side"),
         key("f8", "copy", "Copy answer", "run.copy",
             "Copy the answer to the clipboard (OSC 52, works over SSH)", show=False),
+        key("f9", "keep_case", "Keep as case", "run.keep_case",
+            "The last answer's variables and output as a test case of the prompt", show=False),
     ]
     # fmt: on
 
@@ -54,6 +58,7 @@ class RunScreen(DeckScreen[None]):
         self.ref = ref
         self.target: Resolved | None = None
         self._answering: Worker[None] | None = None
+        self.last_run: Run | None = None  # the answer shown, once recorded
 
     def compose(self) -> ComposeResult:
         provider, _ = configured(self.deck.settings.llm)
@@ -138,6 +143,7 @@ class RunScreen(DeckScreen[None]):
         self._answering = None
         run, error = message.run, message.error
         self.query_one(AnswerView).end(run, error)
+        self.last_run = run
         if run is not None:
             said = f"run {short_id(run.id)} recorded: {run.status}"
             self.query_one(StatusLine).say(said, error=run.status == "failed")
@@ -166,6 +172,12 @@ class RunScreen(DeckScreen[None]):
         self.deck.open_compare(
             self.target.prompt.id, values, version, chosen.provider, chosen.model
         )
+
+    def action_keep_case(self) -> None:
+        if self.last_run is None or self.answering:
+            self.query_one(StatusLine).say("no answer to keep yet: f5 runs the prompt")
+            return
+        keep_as_case(self, self.last_run)
 
     def action_copy(self) -> None:
         text = self.query_one(AnswerView).text

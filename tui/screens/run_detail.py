@@ -1,20 +1,32 @@
 """RunDetailScreen: one run whole: what was asked (model, version, variables, parameters), the
-messages sent, the output, and its figures."""
+messages sent, the output, and its figures; `c` keeps it as a test case (the case form)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from storage import Run
+from storage import EvalCase, Run
 from storage.models import short_id
+from tui.case_worker import draft_from_run
+from tui.screens.case_form import CaseFormScreen
 from tui.shared import formatting, run_format
+
+
+def keep_as_case(screen: Screen[Any], run: Run) -> None:
+    """Open the case form on the run's variables and output; say so when it is kept."""
+
+    def kept(case: EvalCase | None) -> None:
+        if case is not None:
+            screen.notify(f"Case {short_id(case.id)} kept for {run.prompt_name}", title="Evals")
+
+    screen.app.push_screen(CaseFormScreen(draft_from_run(run)), kept)
 
 
 def run_text(run: Run) -> Text:
@@ -54,6 +66,13 @@ class RunDetailScreen(ModalScreen[None]):
             id="run_detail.copy",
             tooltip="Copy the output to the clipboard (OSC 52, works over SSH)",
         ),
+        Binding(
+            "c",
+            "keep_case",
+            "Keep as case",
+            id="run_detail.keep_case",
+            tooltip="A test case of the prompt: this run's variables, checked against its output",
+        ),
     ]
     DEFAULT_CSS = """
     RunDetailScreen .dialog { width: 95%; height: 90%; }
@@ -74,7 +93,9 @@ class RunDetailScreen(ModalScreen[None]):
             )
             with VerticalScroll():
                 yield Static(run_text(run))
-            yield Static("j/k scroll · y copy the output · esc close", classes="hint")
+            yield Static(
+                "j/k scroll · y copy the output · c keep as a case · esc close", classes="hint"
+            )
 
     def action_scroll(self, lines: int) -> None:
         self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
@@ -82,6 +103,9 @@ class RunDetailScreen(ModalScreen[None]):
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.subject.output)
         self.notify(f"Output copied ({len(self.subject.output):,} characters)", title="Copy")
+
+    def action_keep_case(self) -> None:
+        keep_as_case(self, self.subject)
 
     def action_close(self) -> None:
         self.dismiss(None)

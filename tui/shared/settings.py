@@ -15,7 +15,7 @@ import platformdirs
 
 import storage
 from storage import MAX_NESTING, nesting_depth
-from storage.errors import PromptdeckError
+from storage.errors import PromptdeckError, ValidationError
 
 if TYPE_CHECKING:
     from storage import EmbeddingProvider, ProviderSettings
@@ -139,12 +139,13 @@ def _llm_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
     return dict(table)
 
 
-LIBRARY_KEYS = ("db", "lake_data", "actor")
+LIBRARY_KEYS = ("db", "lake_data", "actor", "write_attempts")
 
 
 def _library_table(path: Path, data: dict[str, Any]) -> dict[str, str]:
-    """[library]: which library to open (db), a new team library's data folder (lake_data)
-    and the name the audit log gives this user's actions (actor, default: the OS user)."""
+    """[library]: which library to open (db), a new team library's data folder (lake_data),
+    the name the audit log gives this user's actions (actor, default: the OS user) and how
+    many times a team library tries an action that lost a write conflict (write_attempts)."""
     table = data.get("library", {})
     if not isinstance(table, dict):
         raise ConfigError(f'{path}: [library] must be a table, e.g. actor = "ana"')
@@ -153,19 +154,29 @@ def _library_table(path: Path, data: dict[str, Any]) -> dict[str, str]:
             raise ConfigError(
                 f"{path}: [library] {key}: unknown (known: {', '.join(LIBRARY_KEYS)})"
             )
+        if key == "write_attempts" and isinstance(value, int) and not isinstance(value, bool):
+            continue
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{path}: [library] {key} must be a non-empty string")
-    return {k: v.strip() for k, v in table.items()}
+    return {k: str(v).strip() for k, v in table.items()}
 
 
 def library_options(settings: Settings, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """What Library takes from the settings: lake_data (PROMPTDECK_LAKE_DATA over the
-    config) and actor (the config's, else Library's default, the OS user)."""
+    config), actor (the config's, else Library's default, the OS user) and write_attempts
+    (PROMPTDECK_WRITE_ATTEMPTS over the config, else Library's default)."""
     env = os.environ if env is None else env
-    return {
+    options: dict[str, Any] = {
         "lake_data": env.get("PROMPTDECK_LAKE_DATA") or settings.library.get("lake_data"),
         "actor": settings.library.get("actor"),
     }
+    attempts = env.get("PROMPTDECK_WRITE_ATTEMPTS") or settings.library.get("write_attempts")
+    if attempts:
+        try:
+            options["write_attempts"] = int(attempts)
+        except ValueError:
+            raise ValidationError("write_attempts", attempts, "must be a whole number") from None
+    return options
 
 
 def _line_of(text: str, table: str, key: str) -> int | None:

@@ -67,6 +67,13 @@ class EvalMatrix(DataTable[Text]):
             self.update_cell(result.case_id, result.target.label, verdict_cell(result))
 
     @property
+    def highlighted_case(self) -> str | None:
+        """The id of the case on the cursor's row."""
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    @property
     def highlighted(self) -> EvalResult | None:
         """The result under the cursor (on a case's name: its first target's)."""
         if not self.row_count or not self.targets:

@@ -1,0 +1,137 @@
+"""The text index's arrays kept as .npy files in the user cache dir, opened memory-mapped:
+a new process has its index in milliseconds instead of fetching and sorting every posting
+from DuckDB (seconds at a million prompts). A cache: one folder per library file and index
+build (`Key`), written whole into a temporary folder and renamed into place; a folder that
+does not read back as written is deleted, and the index is loaded from the file again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from storage.search.text_index import TextIndex
+
+FORMAT = 1
+KEEP = 4  # folders kept (the newest): other libraries' and earlier builds' indexes
+ABANDONED = 3600.0
+_ARRAYS = ("terms", "termid", "df", "offsets", "post_docs", "post_tf", "doc_len", "doc_ids",
+           "doc_version")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    library: str  # the file's path
+    build_id: str
+    signature: object  # what the index was built from (text_index.signature)
+
+    @property
+    def name(self) -> str:
+        text = json.dumps([FORMAT, self.library, self.build_id, str(self.signature)])
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def open_kept(root: Path, key: Key) -> TextIndex | None:
+    """The index kept for `key`, memory-mapped; None when there is none or it is damaged
+    (then it is removed)."""
+    folder = root / key.name
+    if not folder.is_dir():
+        return None
+    try:
+        return _read(folder, key)
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+
+def keep(root: Path, key: Key, index: TextIndex) -> None:
+    """Write the index's arrays for `key` (best effort: a cache that cannot be written, on
+    a full or read-only disk, costs the next process a load, nothing else)."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=root))
+        try:
+            _write(staging, key, index)
+            os.replace(staging, root / key.name)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _prune(root)
+    except OSError:
+        return
+
+
+def _write(folder: Path, key: Key, index: TextIndex) -> None:
+    terms = np.array(index.terms, dtype=str)
+    arrays = {
+        "terms": terms,
+        "termid": np.array([index.termids[t] for t in index.terms], np.int64),
+        "df": index.df,
+        "offsets": index.offsets,
+        "post_docs": index.post_docs.astype(np.int32),
+        "post_tf": index.post_tf.astype(np.int32),
+        "doc_len": index.doc_len,
+        "doc_ids": np.array(index.doc_ids.tolist(), dtype=str),
+        "doc_version": index.doc_version,
+    }
+    for name, array in arrays.items():
+        np.save(folder / f"{name}.npy", array, allow_pickle=False)
+    manifest = {
+        "format": FORMAT,
+        "key": key.name,
+        "build_id": index.build_id,
+        "num_docs": index.num_docs,
+        "avgdl": index.avgdl,
+        "shapes": {name: list(array.shape) for name, array in arrays.items()},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _read(folder: Path, key: Key) -> TextIndex:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if manifest["format"] != FORMAT or manifest["key"] != key.name:
+        raise ValueError("another index")
+    a = {
+        name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS
+    }
+    if any(list(a[n].shape) != manifest["shapes"][n] for n in _ARRAYS):
+        raise ValueError("truncated")
+    offsets = a["offsets"]
+    if len(offsets) and (offsets[0] != 0 or offsets[-1] != len(a["post_docs"])):
+        raise ValueError("offsets do not span the postings")
+    terms = a["terms"].tolist()
+    return TextIndex(
+        build_id=str(manifest["build_id"]),
+        terms=terms,
+        termids=dict(zip(terms, a["termid"].tolist(), strict=True)),
+        df=a["df"],
+        offsets=offsets,
+        post_docs=a["post_docs"],
+        post_tf=a["post_tf"],
+        doc_len=a["doc_len"],
+        doc_ids=a["doc_ids"],
+        doc_version=a["doc_version"],
+        num_docs=int(manifest["num_docs"]),
+        avgdl=float(manifest["avgdl"]),
+    )
+
+
+def _prune(root: Path) -> None:
+    """Keep the KEEP newest folders; a temporary one is another process's write, unless it
+    was abandoned (older than ABANDONED seconds)."""
+    folders = sorted(
+        (p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    kept = [p for p in folders if not p.name.startswith(".writing-")][:KEEP]
+    for folder in folders:
+        writing = folder.name.startswith(".writing-")
+        if folder in kept or (writing and time.time() - folder.stat().st_mtime < ABANDONED):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,124 @@
+"""Search while its caches load: the text index's arrays kept in the user cache dir (opened by
+the next process, rebuilt when damaged), and text search that ranks by BM25 in DuckDB, without
+waiting, while another thread holds the index lock to load it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from storage import Library, PromptFilter
+from storage.search import text_postings
+from storage.search.service import SearchResult
+
+TOPICS = ("linux terminal", "sql database", "poetry rhymes", "security review", "travel guide")
+
+
+def topics(library: Library) -> None:
+    for i in range(60):
+        topic = TOPICS[i % len(TOPICS)]
+        library.prompts.create(
+            f"{topic} {i}",
+            f"Act as a {topic} helper number {i}. " + "Explain it step by step. " * (i % 4),
+            folder="tech" if i % 2 else "writing",
+            tags=("t",),
+        )
+
+
+@pytest.fixture
+def interactive(library_from: Callable[..., Library]) -> Library:
+    return library_from(topics, linger=60.0)
+
+
+def kept_folders() -> list[Path]:
+    root = Path(os.environ["XDG_CACHE_HOME"]) / "promptdeck" / "text-index"
+    return [p for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+
+
+def ranked(result: SearchResult) -> list[tuple[str, float]]:
+    return [(hit.name, round(hit.score, 9)) for hit in result.hits]
+
+
+def test_the_next_process_opens_the_kept_index(interactive: Library) -> None:
+    first = ranked(interactive.search.search("security revi"))
+    path = interactive.db.path
+    interactive.close()
+    folders = kept_folders()
+    found = [f for f in folders if (f / "manifest.json").is_file()]
+    assert found, "the index's arrays were kept"
+    with Library(path, linger=60.0) as again:
+        assert ranked(again.search.search("security revi")) == first
+        index = again.search._cache.text  # noqa: SLF001 - what was opened
+        assert index is not None and index.post_docs.base is not None  # memory-mapped
+
+
+@pytest.mark.parametrize("damage", ["truncate", "manifest", "remove"])
+def test_a_damaged_kept_index_is_loaded_again(interactive: Library, damage: str) -> None:
+    first = ranked(interactive.search.search("sql data", where=PromptFilter(folder="tech")))
+    path = interactive.db.path
+    interactive.close()
+    (folder,) = [f for f in kept_folders() if (f / "manifest.json").is_file()][-1:]
+    if damage == "truncate":
+        postings = folder / "post_docs.npy"
+        postings.write_bytes(postings.read_bytes()[:-8])
+    elif damage == "manifest":
+        (folder / "manifest.json").write_text("{not json")
+    else:
+        (folder / "terms.npy").unlink()
+    with Library(path, linger=60.0) as again:
+        result = again.search.search("sql data", where=PromptFilter(folder="tech"))
+        assert ranked(result) == first and result.notice is None
+    assert (folder / "manifest.json").is_file()  # written anew
+
+
+def test_an_unwritable_cache_dir_costs_nothing_but_the_keeping(
+    library_from: Callable[..., Library], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "cache-is-a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    library = library_from(topics, linger=60.0)
+    assert library.search.search("poetry").hits[0].name.startswith("poetry rhymes")
+
+
+def test_text_search_does_not_wait_for_an_index_being_loaded(interactive: Library) -> None:
+    expected = ranked(interactive.search.search("linux term", limit=10))
+    interactive.close()
+    with Library(interactive.db.path, linger=60.0) as again:
+        cache = again.search._cache  # noqa: SLF001 - another thread is loading the index
+        with cache.text_lock:
+            assert cache.text is None
+            result = again.search.search("linux term", limit=10)
+            page = again.search.table("linux term", limit=10)
+        assert ranked(result) == expected and result.notice is None  # BM25, from DuckDB
+        assert page.table.column("name").to_pylist() == [name for name, _ in expected]
+
+
+def test_while_the_index_is_first_built_words_are_matched(interactive: Library) -> None:
+    cache = interactive.search._cache  # noqa: SLF001
+    with cache.text_lock, cache.build_lock:  # another thread is building the first index
+        result = interactive.search.search("linux term")
+    assert result.notice is not None and "being built" in result.notice
+    assert result.hits and result.hits[0].name.startswith("linux terminal")
+
+
+def test_a_table_page_reads_its_rows_while_the_held_rows_load(interactive: Library) -> None:
+    interactive.usage.rate(interactive.prompts.get("poetry rhymes 2").id, 5)
+    cache = interactive.search._cache  # noqa: SLF001
+    with cache._rows_lock, cache._ratings_lock:  # noqa: SLF001 - loading elsewhere
+        page = interactive.search.table("poetry rhymes 2", limit=3)
+    assert page.table.column("name").to_pylist()[0] == "poetry rhymes 2"
+    assert page.table.column("rating").to_pylist()[0] == 5.0
+
+
+def test_keeping_prunes_to_the_newest_folders(tmp_path: Path, interactive: Library) -> None:
+    interactive.search.search("linux")
+    index = interactive.search._cache.text  # noqa: SLF001
+    assert index is not None
+    for n in range(text_postings.KEEP + 2):
+        key = text_postings.Key(f"/lib{n}.duckdb", index.build_id, n)
+        text_postings.keep(tmp_path, key, index)
+    assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == text_postings.KEEP

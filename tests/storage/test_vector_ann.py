@@ -1,0 +1,165 @@
+"""The kept vectors and their ANN index (storage/search/vector_cache.py and the modules it
+composes), on the awesome-chatgpt-prompts library with thresholds low enough that its 160-odd
+vectors take the index path: results equal exact search (DuckDB's cosine over the stored
+vectors, the one-shot path), after edits too, under filters, from damaged cache files, on a
+read-only library."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from storage import Library, PromptFilter
+from storage.prompts.filters import filter_sql
+from storage.search.embedding import LocalProvider
+from storage.search.vector_cache import VectorCache
+from storage.search.vector_set import VectorSet
+from tests.storage.test_search import DATASET, awesome
+
+QUERIES = ["linux terminal", "write a poem", "act as a travel guide", "sql", "doctor"]
+FILTERS = [PromptFilter(), PromptFilter(folder="tech"), PromptFilter(tags=("dataset",))]
+FORCED = {"ann_from": 10, "exact_up_to": 0}  # the index for every search, however small
+MODEL = LocalProvider().model
+
+
+@pytest.fixture
+def prompts(library_from: Callable[..., Library]) -> Library:
+    if not DATASET.is_file():
+        pytest.skip(f"{DATASET} is missing")
+    return library_from(awesome)
+
+
+def ranked(cache: VectorCache, library: Library, query: str, where: PromptFilter) -> list[str]:
+    vectors = cache.get(MODEL, generation=_next())
+    return _top(vectors, library, query, where)
+
+
+def _top(vectors: VectorSet, library: Library, query: str, where: PromptFilter) -> list[str]:
+    clause, params = filter_sql(where)
+    with library.db.read() as con:
+        allowed = vectors.allowed(con, clause, params)
+    vector = np.asarray(LocalProvider().embed([query])[0], np.float32)
+    return vectors.top(vector, allowed, 10)[0]
+
+
+def exact(library: Library, query: str, where: PromptFilter) -> list[str]:
+    hits = library.search.search(query, "semantic", where, 10, engine="sql").hits
+    return [hit.prompt_id for hit in hits]
+
+
+_generation = [0]
+
+
+def _next() -> int:
+    """A new generation: the cache looks at the library's vectors again."""
+    _generation[0] += 1
+    return _generation[0]
+
+
+def built(library: Library, folder: Path, **options: int) -> VectorCache:
+    cache = VectorCache(library.db, folder, **{**FORCED, **options})
+    cache.get(MODEL, _next())
+    cache.wait()  # the index, built in the background
+    assert cache.failure is None
+    return cache
+
+
+def test_the_index_gives_exact_search_results(prompts: Library, tmp_path: Path) -> None:
+    cache = built(prompts, tmp_path / "vectors")
+    assert cache.held()[MODEL].ann is not None
+    for where in FILTERS:
+        for query in QUERIES:
+            assert ranked(cache, prompts, query, where) == exact(prompts, query, where), query
+
+
+def test_a_new_process_opens_the_kept_index(prompts: Library, tmp_path: Path) -> None:
+    built(prompts, tmp_path / "vectors")
+    again = VectorCache(prompts.db, tmp_path / "vectors", **FORCED)
+    vectors = again.get(MODEL, _next())
+    assert vectors.ann is not None and vectors.base.folder is not None  # opened, not built
+    assert _top(vectors, prompts, "sql", PromptFilter()) == exact(prompts, "sql", PromptFilter())
+
+
+def test_edits_are_a_delta_not_a_rebuild(prompts: Library, tmp_path: Path) -> None:
+    cache = built(prompts, tmp_path / "vectors")
+    before = cache.held()[MODEL]
+    linux = prompts.prompts.get("Linux Terminal")
+    prompts.prompts.update(linux.id, {"content": "Write a limerick about databases."})
+    added = prompts.prompts.create("Shell poet", "Write a poem about a linux terminal.")
+    prompts.prompts.archive(prompts.prompts.get("Doctor").id)
+    prompts.prompts.delete(prompts.prompts.get("Poet").id)
+    prompts.embeddings.embed_missing(LocalProvider())
+    for where in FILTERS:
+        for query in [*QUERIES, "limerick about databases"]:
+            assert ranked(cache, prompts, query, where) == exact(prompts, query, where), query
+    after = cache.held()[MODEL]
+    assert after.base is before.base and after.ann is before.ann
+    assert set(after.delta.ids) == {linux.id, added.id}
+    assert int(after.delta.removed.sum()) == 2  # Linux Terminal's old vector, and Poet's
+
+
+def test_a_grown_delta_writes_a_new_base(prompts: Library, tmp_path: Path) -> None:
+    cache = built(prompts, tmp_path / "vectors", rebase_at=2)
+    before = cache.held()[MODEL]
+    for n in range(5):
+        prompts.prompts.create(f"Poet {n}", f"Write poem number {n} about the sea.")
+    prompts.embeddings.embed_missing(LocalProvider())
+    cache.get(MODEL, _next())  # sees the delta, starts the new base
+    cache.wait()
+    assert cache.failure is None
+    after = cache.get(MODEL, _next())
+    assert after.base is not before.base and after.delta.size == 0 and after.ann is not None
+    assert after.base.meta.rows == before.base.meta.rows + 5
+    for query in QUERIES:
+        assert _top(after, prompts, query, PromptFilter()) == exact(prompts, query, PromptFilter())
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garble", "index"])
+def test_a_damaged_cache_file_is_rebuilt(prompts: Library, tmp_path: Path, damage: str) -> None:
+    cache = built(prompts, tmp_path / "vectors")
+    folder = cache.held()[MODEL].base.folder
+    assert folder is not None
+    target = folder / ("index.faiss" if damage == "index" else "vectors.npy")
+    data = bytearray(target.read_bytes())
+    if damage == "truncate":
+        target.write_bytes(data[: len(data) // 2])
+    else:
+        data[len(data) // 2 :] = bytes(len(data) - len(data) // 2)  # zeros: no vector, no list
+        target.write_bytes(data)
+    again = built(prompts, tmp_path / "vectors")
+    assert again.held()[MODEL].ann is not None
+    everything = PromptFilter()
+    for query in QUERIES:
+        assert ranked(again, prompts, query, everything) == exact(prompts, query, everything)
+
+
+def test_a_read_only_library_keeps_its_vectors_too(prompts: Library, tmp_path: Path) -> None:
+    path = prompts.db.path
+    prompts.close()
+    with Library(path, read_only=True, linger=60.0) as library:
+        cache = built(library, tmp_path / "vectors")
+        assert cache.held()[MODEL].base.folder is not None
+        for query in QUERIES:
+            assert ranked(cache, library, query, PromptFilter()) == exact(
+                library, query, PromptFilter()
+            )
+
+
+def test_without_a_folder_the_vectors_are_held_in_memory(prompts: Library) -> None:
+    cache = built(prompts, Path("/proc/no-such-cache"))  # cannot be written
+    vectors = cache.held()[MODEL]
+    assert vectors.base.folder is None and vectors.ann is not None
+    assert ranked(cache, prompts, "sql", PromptFilter()) == exact(prompts, "sql", PromptFilter())
+
+
+def test_a_one_shot_process_never_builds(prompts: Library, tmp_path: Path) -> None:
+    path = prompts.db.path
+    prompts.close()
+    with Library(path, interactive=False) as library:
+        cache = VectorCache(library.db, tmp_path / "vectors", **FORCED)
+        assert cache.get(MODEL, _next()).ann is None
+        cache.wait()
+        assert cache.get(MODEL, _next()).ann is None
