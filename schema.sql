@@ -344,7 +344,7 @@ CREATE TABLE IF NOT EXISTS analysis_results (
     PRIMARY KEY (prompt_id, version)
 );
 
--- Rollups (schema version 8): the event tables summed per day, what the marts below read
+-- Rollups (schema version 9): the event tables summed per day, what the marts below read
 -- instead of millions of events. Kept by every writer of events in its own transaction, and
 -- rebuilt from the raw rows after bulk loads (storage/db/rollups.py). No keys (a team library
 -- has none): their one writer keeps one row per key and drops rows left with no event.

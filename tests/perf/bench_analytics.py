@@ -8,7 +8,7 @@ or a period key) to the report drawn, every period, median and max (the target i
 max). Each mart query is timed on a warm connection beside the naive reference: the same
 figures computed with numpy from the raw rows fetched out of DuckDB. The library's clock is
 pinned to the last generated event, so the periods hold the history. A library older than
-schema version 8 is upgraded first (its rollups built): that time is printed too."""
+schema version 9 is upgraded first (its rollups built): that time is printed too."""
 
 from __future__ import annotations
 
