@@ -20,10 +20,11 @@ from storage.db.connection import load_fts
 from storage.db.database import Database
 from storage.models import PromptFilter
 from storage.prompts.filters import filter_sql
-from storage.search import text_index, text_postings
+from storage.search import text_catch_up, text_index, text_postings
 from storage.search.embedding import EmbeddingProvider
 from storage.search.embeddings import EmbeddingService
-from storage.search.text_index import Delta, TextIndex, build_text_index
+from storage.search.prompt_keys import Changes, PromptKeys
+from storage.search.text_index import Bools, Delta, TextIndex, build_text_index
 
 if TYPE_CHECKING:  # imported where they are loaded (they import pyarrow: see `matrix`)
     from storage.search.rows import PromptRows
@@ -45,8 +46,13 @@ class SearchCache:
     """`text_lock` is held while the text index is brought up to date and while it scores;
     `build_lock` while the index is (re)built in the file; the rest have private locks.
     `refresh` only drops references, so a holder keeps scoring what it took. `generation`
-    counts the writes seen: what was loaded while it moved may predate the write, so the
-    loader looks again (`_settled`), and filter masks are keyed by it."""
+    counts the writes seen (vector masks are keyed by it), `resets` those that made the
+    prompt-derived caches stale whole: what was loaded while it moved may predate the write,
+    so the loader looks again (`_settled`).
+
+    An interactive library holds each prompt's key (storage/search/prompt_keys.py): after a
+    write, the prompts it added or changed are queued for the rows and the text delta and
+    masks, which take in just those when next asked (a deletion reloads the text side)."""
 
     def __init__(
         self,
@@ -69,10 +75,17 @@ class SearchCache:
         self._counts_lock = threading.Lock()
         self.stamp: tuple[int, ...] | None = None
         self.generation = 0
-        self.prompts: tuple[Any, ...] | None = None
+        self.resets = 0
+        self.prompts: tuple[Any, ...] | None = None  # a one-shot library's signature
+        self._keys: PromptKeys | None = None  # an interactive library's
+        self._rows_pending: set[str] | None = set()  # changed since the rows (None: all)
+        self._text_pending: set[str] = set()  # changed since the text delta
         self.text: TextIndex | None = None
         self.delta: Delta | None = None
-        self.masks: dict[tuple[Any, ...], Any] = {}
+        # By filter: which indexed docs and which delta prompts pass it (the delta they were
+        # made for); held under text_lock.
+        self.text_masks: dict[PromptFilter, tuple[Bools, Bools, Delta]] = {}
+        self.masks: dict[tuple[Any, ...], Any] = {}  # the vectors' filter masks
         self.rows: PromptRows | None = None
         self.rows_stamp: tuple[int, ...] | None = None  # the stamp the rows were brought up to
         self.feedback: tuple[Any, ...] | None = None
@@ -89,28 +102,49 @@ class SearchCache:
             if stamp == self.stamp:
                 return
             self.generation += 1  # each model's vectors look at their signature again
+            self.masks = {}  # the vectors' masks, keyed by the generation
             with self._db.read() as con:
-                prompts = tuple(con.execute(_PROMPTS_SIGNATURE).fetchone() or ())
+                changes = self._prompt_changes(con)
                 feedback = (
                     tuple(con.execute(_FEEDBACK_SIGNATURE).fetchone() or ())
                     if self.ratings_by_id is not None
                     else None
                 )
                 current = text_index.build_id(con) if self.text is not None else None
-            if prompts != self.prompts:
-                self.prompts, self.delta, self.masks = prompts, None, {}
+            if changes is None or changes.deleted:
+                self.resets += 1
+                self.delta, self.text_masks = None, {}
+                self._rows_pending = None if changes is None else self._rows_pending
+            if changes:
+                self._text_pending |= changes.ids
+                if self._rows_pending is not None:
+                    self._rows_pending |= changes.ids
             if feedback != self.feedback:
                 self.feedback, self.ratings_by_id = None, None
             self.provider = None
             self.unembedded_counts = {}
             if self.text is not None and self.text.build_id != current:
-                self.text, self.delta = None, None
+                self.resets += 1
+                self.text, self.delta, self.text_masks = None, None, {}
             self.stamp = stamp
 
-    def _settled(self, generation: int) -> bool:
-        """After a load begun at `generation`: True when no write was seen meanwhile; else
-        the next refresh looks at every signature again (what was loaded may be stale)."""
-        if generation == self.generation:
+    def _prompt_changes(self, con: Any) -> Changes | None:
+        """The prompts added or changed since the last look (None: unknown, all may have)."""
+        if not self._db.interactive:  # one look per process: a signature, no keys held
+            prompts = tuple(con.execute(_PROMPTS_SIGNATURE).fetchone() or ())
+            same = prompts == self.prompts
+            self.prompts = prompts
+            return Changes(frozenset(), deleted=False) if same else None
+        if self._keys is None:
+            self._keys = PromptKeys.load(con)
+            return None
+        self._keys, changes = self._keys.since(con)
+        return changes
+
+    def _settled(self, generation: int, counter: str = "generation") -> bool:
+        """After a load begun at `generation` (of `counter`): True when no write was seen
+        meanwhile; else the next refresh looks again (what was loaded may be stale)."""
+        if generation == getattr(self, counter):
             return True
         with self._stamp_lock:
             self.stamp = None
@@ -122,21 +156,26 @@ class SearchCache:
         the delta has grown past REBUILD_AT. False when none can exist."""
         while True:
             self.refresh()
-            generation = self.generation
+            resets = self.resets
             ready = self._update_text()
-            if self._settled(generation):
+            if self._settled(resets, "resets"):
                 return ready
             self.delta = None  # computed before a write: again
 
     def _update_text(self) -> bool:
+        with self._stamp_lock:
+            pending, self._text_pending = self._text_pending, set()
         if self.text is not None and self.delta is not None:
-            return True
+            if pending:
+                self._catch_up_text(pending)
+            if len(self.delta.ids) <= max(REBUILD_AT, self.text.num_docs // 10):
+                return True
         with self._db.read() as con:
             load_fts(con)
             if self.text is None:
                 self.text = self._open_text(con)
             if self.text is not None:
-                self.delta = self.text.delta(con)
+                self.delta, self.text_masks = self.text.delta(con), {}
         missing = self.text is None
         big = (
             self.text is not None
@@ -150,10 +189,36 @@ class SearchCache:
                 load_fts(con)
                 self.text = self._open_text(con)
                 assert self.text is not None
-                self.delta = self.text.delta(con)
-            self.masks = {k: v for k, v in self.masks.items() if k[0] != "text"}
+                self.delta, self.text_masks = self.text.delta(con), {}
             self.stamp = None  # the build wrote to the file
         return self.text is not None
+
+    def _catch_up_text(self, ids: set[str]) -> None:
+        """The delta and the filter masks with these changed prompts taken in."""
+        assert self.delta is not None
+        with self._db.read() as con:
+            load_fts(con)
+            self.delta = text_catch_up.updated(con, self.delta, ids)
+            for where, (allowed, fresh, delta) in list(self.text_masks.items()):
+                clause, params = filter_sql(where)
+                patched = text_catch_up.patch_allowed(con, allowed, ids, clause, params)
+                self.text_masks[where] = (patched, fresh, delta)
+
+    def text_allowed(self, con: Any, where: PromptFilter) -> tuple[Bools, Bools]:
+        """Which indexed docs and which delta prompts pass the filter (the caller holds
+        text_lock, and has brought the index up to date)."""
+        assert self.text is not None and self.delta is not None
+        clause, params = filter_sql(where)
+        held = self.text_masks.get(where)
+        if held is None:
+            allowed = self.text.docs_where(con, clause, params)
+        elif held[2] is self.delta:
+            return held[0], held[1]
+        else:
+            allowed = held[0]
+        fresh = text_catch_up.fresh_where(con, self.delta, clause, params)
+        self.text_masks[where] = (allowed, fresh, self.delta)
+        return allowed, fresh
 
     def _open_text(self, con: Any) -> TextIndex | None:
         """The file's index: its kept arrays when they are there, else loaded (and kept)."""
@@ -222,11 +287,19 @@ class SearchCache:
         if not self._rows_lock.acquire(blocking=wait):
             return None
         try:
-            seen = self.stamp
-            if self.rows is None or self.rows_stamp != seen:
+            with self._stamp_lock:
+                seen, pending = self.stamp, self._rows_pending
+                self._rows_pending = set()
+            if self.rows is None or pending is None:
                 with self._db.read() as con:
                     rows = PromptRows.load(con) if self.rows is None else self.rows.refreshed(con)
-                self.rows, self.rows_stamp = rows, seen
+                self.rows = rows
+            elif pending or (self._keys is None and self.rows_stamp != seen):
+                with self._db.read() as con:  # a one-shot library has no keys: compare all
+                    self.rows = (
+                        self.rows.updated(con, pending) if pending else self.rows.refreshed(con)
+                    )
+            self.rows_stamp = seen
             return self.rows
         finally:
             self._rows_lock.release()

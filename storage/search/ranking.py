@@ -18,6 +18,7 @@ from storage.models import PromptFilter
 from storage.prompts.filters import filter_sql
 from storage.search import text_index, text_once, vectors_once
 from storage.search.cache import REBUILD_AT, SearchCache
+from storage.search.text_catch_up import fresh_where
 from storage.search.text_index import Delta, QueryWord, TextIndex, build_text_index
 from storage.search.text_once import QueryTerms
 from storage.search.vectors_once import VectorCounts
@@ -77,17 +78,10 @@ class Ranker:
                 )  # fmt: skip
             index, delta = cache.text, cache.delta
             assert index is not None and delta is not None
-            clause, params = filter_sql(where)
             with self._db.read() as con:
                 load_fts(con)
                 words = text_index.query_words(con, query)
-                key = ("text", index.build_id, cache.generation, where)
-                if key not in cache.masks:
-                    cache.masks[key] = (
-                        index.docs_where(con, clause, params),
-                        _fresh_where(con, delta, clause, params),
-                    )
-            allowed, allowed_fresh = cache.masks[key]
+                allowed, allowed_fresh = cache.text_allowed(con, where)
             groups = [index.expand(word, delta) for word in words]
             indexed, fresh = index.score(groups, delta, match_all=match_all)
         finally:
@@ -160,7 +154,7 @@ class Ranker:
         )  # fmt: skip
         if delta.ids:
             fresh = delta.score(groups, partial(terms.idf, delta=delta), terms.avgdl, match_all)
-            passing = _fresh_where(con, delta, clause, params)
+            passing = fresh_where(con, delta, clause, params)
             extra = np.flatnonzero((fresh > 0) & passing & (fresh >= floor))
             best += [(delta.ids[i], float(fresh[i])) for i in extra]
             total += len(extra)
@@ -269,19 +263,6 @@ def _missing_notice(missing: int, model: str) -> str | None:
 
 def _no_vectors(model: str) -> str:
     return f"no prompt has a vector of model {model!r} yet: embed the library first"
-
-
-def _fresh_where(
-    con: duckdb.DuckDBPyConnection, delta: Delta, clause: str, params: Sequence[object]
-) -> Any:
-    """Which of the prompts changed since the index build pass a filter_sql clause."""
-    found = con.execute(
-        "SELECT p.id FROM prompts p WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
-        f"AND {clause}",
-        [list(delta.ids), *params],
-    ).fetchall()
-    passing = {row[0] for row in found}
-    return np.array([prompt_id in passing for prompt_id in delta.ids], bool)
 
 
 def _bm25_top(

@@ -195,20 +195,27 @@ def delta_of(con: duckdb.DuckDBPyConnection, n_docs: int) -> Delta:
     position = {prompt_id: i for i, prompt_id in enumerate(ids)}
     lengths = np.zeros(len(ids))
     tf: dict[str, dict[int, int]] = {}
-    if ids:
-        found = con.execute(
-            f"SELECT id, stem(w, 'porter') AS term, count(*) FROM ("
-            f"  SELECT p.id, unnest({_DOC_TOKENS}) AS w FROM prompts p "
-            "   WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[])))"
-            f") WHERE w <> '' AND w NOT IN (SELECT sw FROM {FTS}.stopwords) GROUP BY ALL",
-            [list(ids)],
-        ).fetchall()
-        for prompt_id, term, count in found:
-            i = position[prompt_id]
-            tf.setdefault(term, {})[i] = int(count)
-            lengths[i] += count
+    for prompt_id, term, count in doc_terms(con, ids):
+        i = position[prompt_id]
+        tf.setdefault(term, {})[i] = count
+        lengths[i] += count
     new_docs = sum(1 for _, docid in changed if docid is None)
     return Delta(stale, ids, lengths, tf, new_docs)
+
+
+def doc_terms(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[tuple[str, str, int]]:
+    """(prompt id, term, occurrences) of these prompts as they are now, tokenised as the
+    index was: its macro, stopwords and stemmer."""
+    if not ids:
+        return []
+    found = con.execute(
+        f"SELECT id, stem(w, 'porter') AS term, count(*) FROM ("
+        f"  SELECT p.id, unnest({_DOC_TOKENS}) AS w FROM prompts p "
+        "   WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+        f") WHERE w <> '' AND w NOT IN (SELECT sw FROM {FTS}.stopwords) GROUP BY ALL",
+        [list(ids)],
+    ).fetchall()
+    return [(str(prompt_id), str(term), int(count)) for prompt_id, term, count in found]
 
 
 def expand(

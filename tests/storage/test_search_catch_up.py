@@ -1,0 +1,128 @@
+"""An interactive library's search after writes: the prompts a write added or changed are
+taken in by the held rows, the text delta and the filter masks (storage/search/prompt_keys.py,
+text_catch_up.py), and every ranking equals BM25 ranked afresh in DuckDB, every row the file's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from storage import Library, PromptFilter
+from storage.search import prompt_keys, rows
+from storage.search.prompt_keys import PromptKeys
+
+QUERIES = ("security review", "zebra", "sql data", "travel guide helper")
+FILTERS = (
+    PromptFilter(),
+    PromptFilter(folder="tech"),
+    PromptFilter(tags=("extra",)),
+    PromptFilter(archived=True),
+)
+
+
+def topics(library: Library) -> None:
+    for i, topic in enumerate(("linux terminal", "sql database", "security review") * 8):
+        library.prompts.create(
+            f"{topic} {i}",
+            f"Act as a {topic} helper number {i}. " + "Explain it step by step. " * (i % 3),
+            folder="tech" if i % 2 else "writing",
+            tags=("t",),
+        )
+
+
+@pytest.fixture
+def interactive(library_from: Callable[..., Library]) -> Library:
+    library = library_from(topics, linger=60.0)
+    for where in FILTERS:  # every cache and mask held before the writes
+        library.search.table("security", where=where)
+    return library
+
+
+def assert_as_afresh(library: Library) -> None:
+    """Each query and filter ranked by the held index equals BM25 ranked in DuckDB, and the
+    held rows of the result equal the file's."""
+    ranker = library.search._ranker  # noqa: SLF001 - the held path against the one-shot path
+    for query in QUERIES:
+        for where in FILTERS:
+            held = ranker.text(query, where, 50, None)
+            afresh = ranker._text_once(query, where, 50, None, False, True)  # noqa: SLF001
+            assert held.ids == afresh.ids, (query, where)
+            assert held.scores == pytest.approx(afresh.scores), (query, where)
+            kept = library.search._cache.prompt_rows()  # noqa: SLF001
+            assert kept is not None
+            with library.db.read() as con:
+                from_file, _ = rows.fetch(con, held.ids)
+            assert kept.take(held.ids)[0].to_pylist() == from_file.to_pylist()
+
+
+def first(library: Library, name_part: str) -> str:
+    found = library.search.search(name_part, limit=1).hits
+    return found[0].prompt_id
+
+
+def test_each_kind_of_write_is_taken_in(interactive: Library) -> None:
+    edited = first(interactive, "security review 2")
+    interactive.prompts.update(edited, {"content": "A zebra crossing security checklist."})
+    assert_as_afresh(interactive)
+    interactive.prompts.update(edited, {"tags": ["t", "extra"]})  # DuckDB moves the row
+    assert_as_afresh(interactive)
+    archived = first(interactive, "sql database 1")
+    interactive.prompts.archive(archived)
+    assert_as_afresh(interactive)
+    interactive.prompts.unarchive(archived)
+    assert_as_afresh(interactive)
+    interactive.usage.use(first(interactive, "linux terminal"))
+    interactive.usage.rate(first(interactive, "linux terminal"), 5)
+    assert_as_afresh(interactive)
+    interactive.prompts.create("zebra travel", "A travel guide helper for zebra herds.")
+    assert_as_afresh(interactive)
+    interactive.prompts.delete(first(interactive, "linux terminal 3"))
+    assert_as_afresh(interactive)
+
+
+def test_the_delta_takes_in_only_what_changed(interactive: Library) -> None:
+    cache = interactive.search._cache  # noqa: SLF001 - what a write leaves to do
+    resets = cache.resets
+    edited = first(interactive, "linux terminal 0")
+    interactive.prompts.update(edited, {"description": "zebra"})
+    interactive.search.table("zebra")
+    assert cache.delta is not None and cache.delta.ids == (edited,)
+    interactive.usage.use(edited)  # a use: the row changes, the text does not
+    interactive.search.table("zebra")
+    assert cache.delta.ids == (edited,)
+    assert cache.resets == resets, "taken in, not reloaded"
+    assert_as_afresh(interactive)
+    interactive.prompts.delete(first(interactive, "sql database 1"))
+    interactive.search.table("zebra")
+    assert cache.resets == resets + 1, "a deletion reloads the text side"
+
+
+def test_many_changes_are_reloaded_whole(
+    interactive: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prompt_keys, "MAX_CHANGES", 2)
+    cache = interactive.search._cache  # noqa: SLF001 - what a write leaves to do
+    resets = cache.resets
+    edited = [first(interactive, f"sql database {i}") for i in range(3)]
+    for prompt_id in edited:
+        interactive.prompts.update(prompt_id, {"description": "zebra"})
+    assert_as_afresh(interactive)
+    assert cache.resets == resets + 1
+
+
+def test_keys_tell_changed_added_and_deleted_prompts(interactive: Library) -> None:
+    with interactive.db.read() as con:
+        keys = PromptKeys.load(con)
+    edited, gone = first(interactive, "sql database 1"), first(interactive, "linux terminal 0")
+    interactive.prompts.update(edited, {"tags": ["moved"]})
+    added = interactive.prompts.create("new one", "Something else entirely.").id
+    with interactive.db.read() as con:
+        keys, changes = keys.since(con)
+    assert changes is not None and changes.ids == {edited, added} and not changes.deleted
+    interactive.prompts.delete(gone)
+    with interactive.db.read() as con:
+        keys, changes = keys.since(con)
+        assert changes is not None and changes.ids == frozenset() and changes.deleted
+        _, unchanged = keys.since(con)
+    assert unchanged is not None and not unchanged
