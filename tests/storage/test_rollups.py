@@ -194,11 +194,15 @@ def test_the_migration_builds_them_from_an_older_library(tmp_path: Path) -> None
         assert report.kpis.generations == 1 and report.days[-1].day == date(2026, 1, 15)
 
 
+@pytest.mark.parametrize("lookups", [(1024, 1), (0, 256)], ids=["by-key-one-at-a-time", "scan"])
 def test_the_top_prompts_of_a_period_are_exact_when_the_first_candidates_do_not_settle_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lookups: tuple[int, int]
 ) -> None:
     """Prompts used most of all time are not the period's most used: the candidates grow
-    until no prompt left out can reach the list, and the lists equal the raw rows' own."""
+    until no prompt left out can reach the list, and the lists equal the raw rows' own,
+    whether the candidates' names are looked up by key (in batches) or by a scan."""
+    monkeypatch.setattr(top_prompts, "LOOKUPS", lookups[0])
+    monkeypatch.setattr(top_prompts, "BATCH", lookups[1])
     monkeypatch.setattr(top_prompts, "FIRST", 1)
     monkeypatch.setattr(top_prompts, "GROWTH", 2)
     monkeypatch.setattr(top_prompts, "TOP", 3)
