@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Container, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -128,6 +128,10 @@ class Delta:
     lengths: Floats
     tf: dict[str, dict[int, int]]
     new_docs: int  # of `ids`, how many the index does not hold at all
+    stale_docs: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stale_docs", np.flatnonzero(self.stale))
 
     @classmethod
     def empty(cls, n_docs: int) -> Delta:
@@ -317,8 +321,19 @@ class TextIndex:
         termid = self.termids.get(term)
         if termid is None:
             return delta.df(term)
+        return int(self.df[termid]) - self._stale_in(termid, delta) + delta.df(term)
+
+    def _stale_in(self, termid: int, delta: Delta) -> int:
+        """How many of the term's docs are stale: each stale doc looked up in the term's
+        postings (sorted by docid), not the postings scanned (a prefix like "re" stands for
+        terms with millions of postings, and each is ranked by its df as it is typed)."""
+        if not len(delta.stale_docs):
+            return 0
         docs = self.post_docs[self.offsets[termid] : self.offsets[termid + 1]]
-        return int(self.df[termid]) - int(delta.stale[docs].sum()) + delta.df(term)
+        if not len(docs):
+            return 0
+        at = np.minimum(np.searchsorted(docs, delta.stale_docs), len(docs) - 1)
+        return int(np.count_nonzero(docs[at] == delta.stale_docs))
 
     def score(
         self, groups: Sequence[Sequence[str]], delta: Delta, *, match_all: bool = False
