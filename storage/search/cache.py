@@ -73,6 +73,7 @@ class SearchCache:
         self._rows_lock = threading.Lock()
         self._ratings_lock = threading.Lock()
         self._counts_lock = threading.Lock()
+        self._keys_lock = threading.Lock()
         self.stamp: tuple[int, ...] | None = None
         self.generation = 0
         self.resets = 0
@@ -97,6 +98,7 @@ class SearchCache:
 
     def refresh(self) -> None:
         """Drop what a write since the last look made stale."""
+        self._load_keys()
         with self._stamp_lock:
             stamp = self._db.change_stamp()
             if stamp == self.stamp:
@@ -135,11 +137,29 @@ class SearchCache:
             same = prompts == self.prompts
             self.prompts = prompts
             return Changes(frozenset(), deleted=False) if same else None
-        if self._keys is None:
-            self._keys = PromptKeys.load(con)
+        if self._keys is None:  # being loaded: every write reloads whole meanwhile
             return None
         self._keys, changes = self._keys.since(con)
         return changes
+
+    def _load_keys(self) -> None:
+        """An interactive library's prompt keys, loaded once (0.15-0.7 s at a million
+        prompts) by the first caller, outside the stamp lock, so that the others (a
+        keystroke) go on meanwhile. They are kept only when no write landed between the
+        last look and now: else what was loaded before may predate a write they hold."""
+        if self._keys is not None or self.stamp is None or not self._db.interactive:
+            return  # (the first look comes first: the keys are kept only after one)
+        if not self._keys_lock.acquire(blocking=False):
+            return
+        try:
+            before = self._db.change_stamp()
+            with self._db.read() as con:
+                keys = PromptKeys.load(con)
+            with self._stamp_lock:
+                if self._keys is None and before == self.stamp == self._db.change_stamp():
+                    self._keys = keys
+        finally:
+            self._keys_lock.release()
 
     def _settled(self, generation: int, counter: str = "generation") -> bool:
         """After a load begun at `generation` (of `counter`): True when no write was seen
