@@ -1,8 +1,10 @@
-"""The README stays true to the code: set-up commands, every verb, every table and view."""
+"""The README stays true to the code: set-up commands, how the suite runs, every verb, every
+table and view."""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import click
@@ -25,6 +27,16 @@ def test_the_test_command_is_the_one_ci_runs() -> None:
     assert f"\n{ci_command}\n" in _section("Set up")
     run = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/promptdeck"
     assert f"\n{run}\n" in _section("Set up")
+
+
+def test_the_processes_the_suite_runs_in_are_the_ones_said() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    addopts = pyproject["tool"]["pytest"]["ini_options"]["addopts"].split()
+    processes = addopts[addopts.index("-n") + 1]
+    assert f"`-n {processes}` is in pyproject's pytest `addopts`" in _section("Set up")
+    dist = addopts[addopts.index("--dist") + 1]
+    architecture = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert f"`-n {processes} --dist {dist}`" in architecture
 
 
 def test_every_verb_has_an_example() -> None:

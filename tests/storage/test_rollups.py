@@ -121,7 +121,11 @@ def _act(library: Library, clock: TickingClock, folder: Path, action: tuple[Any,
 
 
 def _library(path: Path, clock: TickingClock) -> Library:
-    library = Library(path, clock=clock, new_id=sequential_ids(), actor="ana").open()
+    # One connection for all the actions (linger): the rollups are kept inside each writer's
+    # transaction either way, and a library per example costs far less.
+    library = Library(
+        path, clock=clock, new_id=sequential_ids(), actor="ana", linger=60.0, interactive=False
+    ).open()
     for n in range(_PROMPTS):
         library.prompts.create(f"Prompt {n}", f"Text number {n}", tags=["a", f"t{n % 2}"])
     return library

@@ -12,8 +12,9 @@ TOPICS = ["refund request", "security review", "newsletter teaser", "meeting not
 
 def test_search_never_stops_while_it_moves(tmp_path: Path) -> None:
     path = tmp_path / "old.duckdb"
-    with Library(path, embedder=LocalProvider()) as library:
-        for n, topic in enumerate(TOPICS * 40):
+    # One connection for the setup (a create and an embed per prompt); the move runs as in the CLI.
+    with Library(path, embedder=LocalProvider(), linger=60.0, interactive=False) as library:
+        for n, topic in enumerate(TOPICS * 20):
             library.embeddings.after_save(
                 library.prompts.create(f"{topic} {n}", f"About {topic} {n}.")
             )
@@ -30,7 +31,8 @@ def test_search_never_stops_while_it_moves(tmp_path: Path) -> None:
             hits = library.search.search("refund request", "semantic", limit=5).hits
             answers.append((library.embeddings.active_model(), len(hits)))
 
-        report = library.embeddings.reembed(WordLlamaProvider(), batch_size=50, progress=during)
+        # 101 prompts in batches of 25: search is asked between each of the five.
+        report = library.embeddings.reembed(WordLlamaProvider(), batch_size=25, progress=during)
         assert report.switched and report.active_model == "wordllama-l2-256"
         assert {model for model, _ in answers} == {"local-ngram-384"}
         assert all(count == 5 for _, count in answers) and len(answers) >= 4

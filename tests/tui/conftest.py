@@ -73,6 +73,16 @@ async def _settle(pilot: Pilot[None], rounds: int = 3) -> None:
             widget.cursor_blink = False
 
 
+async def wait_until(pilot: Pilot[None], done: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Pause until `done()` (or `seconds` pass; the test's own assert then says what is wrong).
+    For what `settle` cannot wait on: a cancelled thread worker reads as finished at once while
+    its thread still goes on (records the run, posts the message that it ended)."""
+    for _ in range(int(seconds / 0.05)):
+        if done():
+            return
+        await pilot.pause(0.05)
+
+
 @pytest.fixture
 def settle() -> Settle:
     """`await settle(pilot)`: wait for workers and the messages they post."""

@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from storage import Library
 from tests.storage.chat_api import MODEL, ChatApi, Reply
-from tests.tui.conftest import Settle, SnapCompare
+from tests.tui.conftest import Settle, SnapCompare, wait_until
 from tests.tui.run_library import fixed_clock, llm_table, runs_library
 from tests.tui.test_run_screen import make_app
 from tui import run_worker
@@ -178,6 +178,7 @@ async def test_escape_stops_an_eval_and_it_is_kept_cancelled(
             await pilot.pause(0.02)
         await pilot.pause(0.1)
         await pilot.press("escape")
+        await wait_until(pilot, lambda: "cancelled" in said(app))
         await settle(pilot, rounds=6)
         assert isinstance(app.screen, EvalsScreen)  # the first esc stops, it does not leave
         assert "cancelled" in said(app)

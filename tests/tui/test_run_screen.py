@@ -12,7 +12,7 @@ from textual.widgets import Input, TextArea
 
 from storage import Library
 from tests.storage.chat_api import KINDS, MODEL, ChatApi, Reply
-from tests.tui.conftest import Settle
+from tests.tui.conftest import Settle, wait_until
 from tests.tui.run_library import VALUES, llm_table
 from tui.app import PromptdeckApp
 from tui.screens.run import RunScreen
@@ -74,6 +74,7 @@ async def test_escape_stops_the_answer_and_it_is_recorded_cancelled(
         while not view.text:
             await pilot.pause(0.02)
         await pilot.press("escape")
+        await wait_until(pilot, lambda: figures(app).startswith("cancelled"))
         await settle(pilot, rounds=6)
         assert isinstance(app.screen, RunScreen)  # the first esc stops, it does not leave
         assert figures(app).startswith("cancelled")

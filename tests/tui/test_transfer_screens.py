@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from storage import Library
 from storage.transfer import verify_backup
-from tests.tui.conftest import Settle, SnapCompare
+from tests.tui.conftest import Settle, SnapCompare, wait_until
 from tui.app import PromptdeckApp
 from tui.screens.backup import BackupScreen
 from tui.screens.browse import BrowseScreen
@@ -132,6 +132,9 @@ def test_backup_snapshot(
         # The table scrolls to its last row after a refresh: let that happen on a busy machine
         # (6 rounds still lost the race under two other test suites).
         await settle(pilot, rounds=12)
+        table = pilot.app.screen.query_one("#backup-tables", DataTable)
+        await wait_until(pilot, lambda: table.scroll_y == table.max_scroll_y)
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
