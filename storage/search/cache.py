@@ -185,10 +185,11 @@ class SearchCache:
     def _update_text(self) -> bool:
         with self._stamp_lock:
             pending, self._text_pending = self._text_pending, set()
-        if self.text is not None and self.delta is not None:
+        text, delta = self.text, self.delta
+        if text is not None and delta is not None:
             if pending:
-                self._catch_up_text(pending)
-            if len(self.delta.ids) <= max(REBUILD_AT, self.text.num_docs // 10):
+                delta = self._catch_up_text(delta, pending)
+            if len(delta.ids) <= max(REBUILD_AT, text.num_docs // 10):
                 return True
         with self._db.read() as con:
             load_fts(con)
@@ -213,16 +214,25 @@ class SearchCache:
             self.stamp = None  # the build wrote to the file
         return self.text is not None
 
-    def _catch_up_text(self, ids: set[str]) -> None:
-        """The delta and the filter masks with these changed prompts taken in."""
-        assert self.delta is not None
+    def _catch_up_text(self, delta: Delta, ids: set[str]) -> Delta:
+        """The delta and the filter masks with these changed prompts taken in; kept unless a
+        write made them stale whole meanwhile (then the caller's `_settled` loads again)."""
+        masks = self.text_masks
         with self._db.read() as con:
             load_fts(con)
-            self.delta = text_catch_up.updated(con, self.delta, ids)
-            for where, (allowed, fresh, delta) in list(self.text_masks.items()):
-                clause, params = filter_sql(where)
-                patched = text_catch_up.patch_allowed(con, allowed, ids, clause, params)
-                self.text_masks[where] = (patched, fresh, delta)
+            updated = text_catch_up.updated(con, delta, ids)
+            patched = {
+                where: (
+                    text_catch_up.patch_allowed(con, allowed, ids, *filter_sql(where)),
+                    fresh,
+                    of,
+                )
+                for where, (allowed, fresh, of) in masks.items()
+            }
+        with self._stamp_lock:
+            if self.delta is delta and self.text_masks is masks:
+                self.delta, self.text_masks = updated, patched
+        return updated
 
     def text_allowed(self, con: Any, where: PromptFilter) -> tuple[Bools, Bools]:
         """Which indexed docs and which delta prompts pass the filter (the caller holds
