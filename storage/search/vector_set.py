@@ -129,6 +129,8 @@ class VectorSet:
         self, query: Floats, allowed: Mask, count: int, limit: int, min_score: float | None
     ) -> tuple[npt.NDArray[np.int64], Floats, int]:
         rows = np.flatnonzero(allowed)
+        if not len(rows):  # (an empty base has no dims: nothing to multiply)
+            return rows, np.zeros(0, np.float32), 0
         if count * 3 > self.base.meta.rows:  # one pass over the matrix, then the filter
             scores = (self.base.vectors @ query)[rows]
         else:  # a few rows: gather them

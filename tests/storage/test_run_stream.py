@@ -200,8 +200,8 @@ def test_ctrl_c_while_waiting_for_the_answer_records_it_cancelled(
 ) -> None:
     hold = threading.Event()
     api.script(Reply(hold=hold))
-    provider = make()
-    stream = RunStream(library.runs, prepare(library, provider), provider)
+    provider = make(timeout=30.0)  # ctrl+c, not the idle timeout, ends the wait (a loaded
+    stream = RunStream(library.runs, prepare(library, provider), provider)  # machine: late)
     assert next(stream) == TextDelta("Hello")
     assert api.holding.wait(2.0)
     timer = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT))
