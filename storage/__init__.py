@@ -3,50 +3,22 @@
 The TUI and the CLI import from here (and from storage.models and storage.errors) only:
 `Library` for behaviour, and the types its services take and return.
 
-The names of search, embedding and transfer come from modules that import numpy, pyarrow or
-httpx; they are imported the first time one is used (PEP 562 `__getattr__`), so a verb that
-lists or shows prompts does not pay for them. A module that names one at import time (`from
-storage import make_provider`) pays at once: the CLI reads them as `storage.make_provider`
-where it calls them, and imports the types under TYPE_CHECKING."""
+Most names are imported the first time one is used (PEP 562 `__getattr__`): those of search,
+embedding and transfer come from modules that import numpy, pyarrow or httpx, and those of
+analytics, evals, runs and lineage from modules that a verb listing, showing or searching
+prompts does not need (their dataclasses alone cost a one-shot process ~60 ms). A module
+that names one at import time (`from storage import make_provider`) pays at once: the CLI
+reads them as `storage.make_provider` where it calls them, and imports the types under
+TYPE_CHECKING."""
 
 from __future__ import annotations
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from storage.analytics.models import (
-    PERIODS,
-    ActorActivity,
-    AnalyticsReport,
-    GroupActivity,
-    Kpis,
-    ModelLatency,
-    ModelUsage,
-    TopPrompt,
-)
-from storage.analytics.scorecards import EvalHistoryPoint, EvalScore
 from storage.db.lake_spec import is_lake, parse_lake
 from storage.db.paths import default_library_path
 from storage.errors import PromptdeckError
-from storage.evals.models import (
-    ASSERTION_TYPES,
-    Assertion,
-    AssertionResult,
-    CaseFinished,
-    CaseImport,
-    CaseStarted,
-    Criterion,
-    CriterionScore,
-    EvalCase,
-    EvalEvent,
-    EvalFinished,
-    EvalPlan,
-    EvalResult,
-    EvalRun,
-    EvalTarget,
-    Rubric,
-    VerdictChange,
-)
 from storage.library import Library
 from storage.models import EMBEDDING_PROVIDERS as PROVIDERS
 from storage.models import (
@@ -60,14 +32,39 @@ from storage.models import (
 )
 from storage.models import SEARCH_MODES as MODES
 from storage.prompts import roles, templates
-from storage.prompts.analysis import Analysis
-from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
 from storage.prompts.validation import MAX_NESTING, clean_fields, nesting_depth
-from storage.runs.enhance import Proposal
-from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
-from storage.runs.phases import METHODS, PHASES, Enhancement, next_phase
 
 if TYPE_CHECKING:
+    from storage.analytics.models import (
+        PERIODS,
+        ActorActivity,
+        AnalyticsReport,
+        GroupActivity,
+        Kpis,
+        ModelLatency,
+        ModelUsage,
+        TopPrompt,
+    )
+    from storage.analytics.scorecards import EvalHistoryPoint, EvalScore
+    from storage.evals.models import (
+        ASSERTION_TYPES,
+        Assertion,
+        AssertionResult,
+        CaseFinished,
+        CaseImport,
+        CaseStarted,
+        Criterion,
+        CriterionScore,
+        EvalCase,
+        EvalEvent,
+        EvalFinished,
+        EvalPlan,
+        EvalResult,
+        EvalRun,
+        EvalTarget,
+        Rubric,
+        VerdictChange,
+    )
     from storage.evals.runner import EvalRunner
     from storage.llm import (
         CHAT_PROVIDERS,
@@ -79,6 +76,11 @@ if TYPE_CHECKING:
         llm_settings_from,
         make_chat_provider,
     )
+    from storage.prompts.analysis import Analysis
+    from storage.prompts.lineage_graph import LineageGraph, LineageLink, LineageNode
+    from storage.runs.enhance import Proposal
+    from storage.runs.models import RUN_STATUSES, PreparedRun, Run, RunOutcome
+    from storage.runs.phases import METHODS, PHASES, Enhancement, next_phase
     from storage.runs.runner import RunStream
     from storage.search.embedding import (
         EmbeddingProvider,
@@ -105,6 +107,46 @@ if TYPE_CHECKING:
 
 # Each name imported on first use, from its module.
 _ON_USE = {
+    "PERIODS": "storage.analytics.models",
+    "ActorActivity": "storage.analytics.models",
+    "AnalyticsReport": "storage.analytics.models",
+    "GroupActivity": "storage.analytics.models",
+    "Kpis": "storage.analytics.models",
+    "ModelLatency": "storage.analytics.models",
+    "ModelUsage": "storage.analytics.models",
+    "TopPrompt": "storage.analytics.models",
+    "EvalHistoryPoint": "storage.analytics.scorecards",
+    "EvalScore": "storage.analytics.scorecards",
+    "ASSERTION_TYPES": "storage.evals.models",
+    "Assertion": "storage.evals.models",
+    "AssertionResult": "storage.evals.models",
+    "CaseFinished": "storage.evals.models",
+    "CaseImport": "storage.evals.models",
+    "CaseStarted": "storage.evals.models",
+    "Criterion": "storage.evals.models",
+    "CriterionScore": "storage.evals.models",
+    "EvalCase": "storage.evals.models",
+    "EvalEvent": "storage.evals.models",
+    "EvalFinished": "storage.evals.models",
+    "EvalPlan": "storage.evals.models",
+    "EvalResult": "storage.evals.models",
+    "EvalRun": "storage.evals.models",
+    "EvalTarget": "storage.evals.models",
+    "Rubric": "storage.evals.models",
+    "VerdictChange": "storage.evals.models",
+    "Analysis": "storage.prompts.analysis",
+    "LineageGraph": "storage.prompts.lineage_graph",
+    "LineageLink": "storage.prompts.lineage_graph",
+    "LineageNode": "storage.prompts.lineage_graph",
+    "Proposal": "storage.runs.enhance",
+    "RUN_STATUSES": "storage.runs.models",
+    "PreparedRun": "storage.runs.models",
+    "Run": "storage.runs.models",
+    "RunOutcome": "storage.runs.models",
+    "METHODS": "storage.runs.phases",
+    "PHASES": "storage.runs.phases",
+    "Enhancement": "storage.runs.phases",
+    "next_phase": "storage.runs.phases",
     "CHAT_PROVIDERS": "storage.llm",
     "ChatEvent": "storage.llm",
     "ChatProvider": "storage.llm",

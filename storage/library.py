@@ -9,10 +9,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, Self, TypeVar, overload
 
-from storage.analytics.costs import CostService
-from storage.analytics.lifecycle import LifecycleService
-from storage.analytics.reports import AnalyticsService
-from storage.analytics.settings import SettingsService
 from storage.db.audit_log import AuditLog
 from storage.db.clock import Clock, utc_now
 from storage.db.database import Database
@@ -21,19 +17,23 @@ from storage.db.ids import IdFactory, uuid7
 from storage.db.lake_spec import is_lake
 from storage.db.paths import cache_home, data_home
 from storage.db.retry import RetryPolicy
-from storage.evals import CaseService, EvalService, RubricService
-from storage.prompts.analysis import AnalysisService
 from storage.prompts.lineage import LineageService
 from storage.prompts.service import PromptService
 from storage.prompts.tags import TagService
 from storage.prompts.usage import UsageService
 from storage.prompts.versions import VersionService
 from storage.prompts.writer import PromptWriter
-from storage.runs.service import RunService
 
 if TYPE_CHECKING:
+    from storage.analytics.costs import CostService
+    from storage.analytics.lifecycle import LifecycleService
+    from storage.analytics.reports import AnalyticsService
+    from storage.analytics.settings import SettingsService
     from storage.db.lake_mirror import LakeMirror
+    from storage.evals import CaseService, EvalService, RubricService
+    from storage.prompts.analysis import AnalysisService
     from storage.runs.enhance import EnhanceService
+    from storage.runs.service import RunService
     from storage.search.embedding import EmbeddingProvider
     from storage.search.embeddings import EmbeddingService
     from storage.search.service import SearchService
@@ -75,7 +75,7 @@ class Library:
     from storage.errors, and do each user action in one transaction that also writes the audit
     log. `embedder`, when given, is what `embeddings.after_save` embeds saved prompts with;
     `make_embedder` makes it when the embeddings are first used, for a caller that may never
-    use them (a CLI verb). Seven services are built on first use (see _BuiltOnUse).
+    use them (a CLI verb). Most services are built on first use (see _BuiltOnUse).
     `linger` keeps the file open through bursts of actions; `interactive` (default: when
     lingering) keeps search's state in memory between calls, which an app wants and a
     one-shot process (the CLI) does not pay for.
@@ -134,15 +134,6 @@ class Library:
         self.tags = TagService(self.db, writer)
         self.lineage = LineageService(self.db, writer)
         self.usage = UsageService(self.db)
-        self.analytics = AnalyticsService(self.db)
-        self.costs = CostService(self.db)
-        self.runs = RunService(self.db)
-        self.cases = CaseService(self.db)
-        self.rubrics = RubricService(self.db)
-        self.evals = EvalService(self.db)
-        self.analysis = AnalysisService(self.db)
-        self.lifecycle = LifecycleService(self.db)
-        self.settings = SettingsService(self.db)
         self.audit = AuditLog(self.db)
         self._embedder = embedder
         self._make_embedder = make_embedder
@@ -151,8 +142,63 @@ class Library:
         self._mirror: LakeMirror | None = None
         self._building = threading.RLock()
 
-    # Imported on use: a verb that lists, shows or renders prompts must not pay for numpy and
-    # pyarrow (and httpx, through the embedding providers).
+    # Imported on use: a verb that lists, shows, renders or searches prompts must not pay for
+    # the modules of analytics, runs and evals (their dataclasses cost a one-shot process
+    # ~60 ms), nor for numpy and pyarrow (and httpx, through the embedding providers).
+
+    @_BuiltOnUse
+    def analytics(self) -> AnalyticsService:
+        from storage.analytics.reports import AnalyticsService
+
+        return AnalyticsService(self.db)
+
+    @_BuiltOnUse
+    def costs(self) -> CostService:
+        from storage.analytics.costs import CostService
+
+        return CostService(self.db)
+
+    @_BuiltOnUse
+    def lifecycle(self) -> LifecycleService:
+        from storage.analytics.lifecycle import LifecycleService
+
+        return LifecycleService(self.db)
+
+    @_BuiltOnUse
+    def settings(self) -> SettingsService:
+        from storage.analytics.settings import SettingsService
+
+        return SettingsService(self.db)
+
+    @_BuiltOnUse
+    def runs(self) -> RunService:
+        from storage.runs.service import RunService
+
+        return RunService(self.db)
+
+    @_BuiltOnUse
+    def cases(self) -> CaseService:
+        from storage.evals import CaseService
+
+        return CaseService(self.db)
+
+    @_BuiltOnUse
+    def rubrics(self) -> RubricService:
+        from storage.evals import RubricService
+
+        return RubricService(self.db)
+
+    @_BuiltOnUse
+    def evals(self) -> EvalService:
+        from storage.evals import EvalService
+
+        return EvalService(self.db)
+
+    @_BuiltOnUse
+    def analysis(self) -> AnalysisService:
+        from storage.prompts.analysis import AnalysisService
+
+        return AnalysisService(self.db)
 
     @_BuiltOnUse
     def embeddings(self) -> EmbeddingService:

@@ -91,7 +91,10 @@ REF_PARAMS = ("ref", "source", "target", "parent", "child")
 
 def _verbs(group: click.Group, path: str = "") -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             found += _verbs(command, f"{path}{name} ")
         else:

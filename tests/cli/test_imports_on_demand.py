@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import storage
+from tui.cli.verbs import VERBS, verb_command
 
 HEAVY = ("numpy", "pyarrow", "httpx", "textual")
 
@@ -105,3 +106,35 @@ def test_every_facade_name_is_there_when_asked_for() -> None:
     assert set(storage._ON_USE) <= set(storage.__all__) <= set(dir(storage))
     with pytest.raises(AttributeError, match="no_such_name"):
         storage.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("list",), ("show", "Summarise"), ("search", "summarise", "--mode", "hybrid")],
+)
+def test_a_prompt_verb_imports_no_other_verbs_or_services(
+    tmp_path: Path, db: Path, sample: dict[str, str], args: tuple[str, ...]
+) -> None:
+    """Verbs are imported when they run (tui.cli.verbs) and the Library builds analytics,
+    runs and evals on first use: a verb on prompts loads none of their modules."""
+    _, modules = _run(tmp_path, db, *args)
+    assert f"tui.cli.{VERBS[args[0]]}" in modules
+    others = ("tui.cli.analytics", "tui.cli.evals", "tui.cli.runs", "tui.cli.transfer")
+    assert [m for m in modules if m.startswith(others)] == []
+    unused = (
+        "storage.analytics.models",
+        "storage.analytics.reports",
+        "storage.evals",
+        "storage.runs",
+    )
+    assert [m for m in modules if m.startswith(unused)] == []
+
+
+def test_every_verb_is_found_in_the_module_named_for_it() -> None:
+    """VERBS names each command's module; every module's COMMANDS are in it."""
+    found: dict[str, str] = {}
+    for module in sorted(set(VERBS.values())):
+        for command in import_module(f"tui.cli.{module}").COMMANDS:
+            found[str(command.name)] = module
+    assert found == VERBS
+    assert all(verb_command(name).name == name for name in VERBS)

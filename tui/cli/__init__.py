@@ -13,25 +13,10 @@ from typing import Protocol
 import click
 from click.shell_completion import add_completion_class
 
-from tui.cli import (
-    analytics,
-    cases,
-    enhance,
-    evals,
-    lineage,
-    organise,
-    pick,
-    prompts,
-    reports,
-    runs,
-    search,
-    show,
-    transfer,
-    usage,
-)
-from tui.cli.common import Group, LibraryLocation, Seconds, State, library_path
+from tui.cli.common import LibraryLocation, Seconds, State, library_path
 from tui.cli.completion import EscapingBashComplete
 from tui.cli.pick import RUN_PICK, RunPick
+from tui.cli.verbs import VerbGroup
 
 __all__ = ["OpenTui", "RunPick", "build"]
 
@@ -45,11 +30,11 @@ class OpenTui(Protocol):
 
 
 def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
-    """The `promptdeck` group with every verb; with no verb it calls `open_tui`; `pick`
-    calls `run_pick`."""
+    """The `promptdeck` group with every verb (each imported when it runs: tui.cli.verbs);
+    with no verb it calls `open_tui`; `pick` calls `run_pick`."""
 
     @click.group(
-        cls=Group,
+        cls=VerbGroup,
         invoke_without_command=True,
         context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     )
@@ -98,24 +83,5 @@ def build(open_tui: OpenTui, run_pick: RunPick) -> click.Group:
             return
         open_tui(path, demo=demo, read_only=read_only, lock_timeout=lock_timeout)
 
-    modules = (
-        prompts,
-        show,
-        lineage,
-        usage,
-        runs,
-        enhance,
-        evals,
-        cases,
-        pick,
-        organise,
-        reports,
-        search,
-        transfer,
-        analytics,
-    )
-    for module in modules:
-        for command in module.COMMANDS:
-            main.add_command(command)
     add_completion_class(EscapingBashComplete)  # _PROMPTDECK_COMPLETE=bash_... uses it
     return main

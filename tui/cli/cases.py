@@ -239,13 +239,6 @@ def analyse(ref: str, as_json: bool) -> None:
     click.echo(fields_block(analysis_pairs(found)))
 
 
-def analysis_line(found: Analysis) -> str:
-    """The analysis in one line, as `show` prints it."""
-    language = f"language {found.language}" if found.language else "language unknown"
-    valid = "well formed" if found.valid else f"not well formed: {found.problem}"
-    return f"~{found.tokens_estimated:,} tokens, {language}, {found.format} {valid}"
-
-
 def analysis_pairs(found: Analysis) -> list[tuple[str, Any]]:
     """The analysis as `analyse` prints it."""
     validity = "well formed" if found.valid else f"not well formed: {found.problem}"

@@ -6,10 +6,9 @@ from typing import Any
 
 import click
 
-from storage import Library, Prompt, templates
+from storage import Analysis, Library, Prompt, templates
 from storage.errors import NotFound
 from storage.models import SNAPSHOT_FIELDS, PromptVersion, Relationship, short_id
-from tui.cli.cases import analysis_line
 from tui.cli.common import json_option, library
 from tui.cli.completion import prompt_refs
 from tui.cli.output import cell, echo_text, emit_json, fields_block
@@ -124,6 +123,13 @@ def _link_line(lib: Library, prompt: Prompt, link: Relationship) -> str:
     if link.strength != 1.0:
         text += f" strength {link.strength:g}"
     return text + (f": {cell(link.context)}" if link.context else "")
+
+
+def analysis_line(found: Analysis) -> str:
+    """The analysis in one line, as `show` prints it."""
+    language = f"language {found.language}" if found.language else "language unknown"
+    valid = "well formed" if found.valid else f"not well formed: {found.problem}"
+    return f"~{found.tokens_estimated:,} tokens, {language}, {found.format} {valid}"
 
 
 COMMANDS = (show,)
