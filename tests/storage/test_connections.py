@@ -88,6 +88,24 @@ def test_a_lingering_library_frees_the_file(tmp_path: Path) -> None:
     assert _file_is_free(path)
 
 
+def test_a_lingering_library_bounds_duckdbs_memory(tmp_path: Path) -> None:
+    """An app's connection caps DuckDB's memory (its block cache grew to 1.2 GB at 1M
+    prompts); a one-shot action keeps DuckDB's default, and big work still runs under the
+    cap (it spills)."""
+    path = tmp_path / "memory.duckdb"
+    with Library(path, linger=60) as library, library.db.read() as con:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        assert limit == ("732.4 MiB",)  # LINGERING_MEMORY_LIMIT, 768 MB, as DuckDB shows it
+        sorted_rows = con.execute(
+            "SELECT count(*) FROM (SELECT i, md5(i::VARCHAR) AS h FROM range(3000000) t(i) "
+            "ORDER BY h)"
+        ).fetchone()
+        assert sorted_rows == (3_000_000,)
+    with Library(path) as library, library.db.read() as con:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        assert limit is not None and limit != ("732.4 MiB",)
+
+
 def test_query_works_on_a_lingering_library(tmp_path: Path) -> None:
     """Regression: query() opens a read-only connection, which DuckDB refused while the
     lingering read-write one was open (a misleading 'not a promptdeck library')."""
