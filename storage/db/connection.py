@@ -55,19 +55,15 @@ def _is_closing_race(error: duckdb.Error) -> bool:
 
 
 def connect(
-    path: Path, *, read_only: bool = False, lock_timeout: float = 5.0, memory_limit: str = ""
+    path: Path, *, read_only: bool = False, lock_timeout: float = 5.0
 ) -> duckdb.DuckDBPyConnection:
-    """Open the file, retrying with backoff while another process holds its lock.
-    `memory_limit` caps DuckDB's memory (its cache of the file's blocks among it); "" keeps
-    DuckDB's default (80% of RAM)."""
+    """Open the file, retrying with backoff while another process holds its lock."""
     deadline = time.monotonic() + lock_timeout
     delay = 0.02
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": "false",
         "autoload_known_extensions": "false",
     }
-    if memory_limit:
-        config["memory_limit"] = memory_limit
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only, config=config)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 BURST_CHECKPOINT = "1GB"  # the log a burst may grow before DuckDB checkpoints on its own
 # DuckDB's memory while an app keeps the file open (its cache of the file's blocks grows to
 # 80% of RAM by default: 1.2 GB after one browse session at 1M prompts, on top of the search
-# caches' 0.5 GB); what needs more spills to disk. One-shot connections keep the default.
+# caches' 0.5 GB); what needs more spills to disk.
 LINGERING_MEMORY_LIMIT = "768MB"
 
 
@@ -136,11 +136,11 @@ class DuckDBFile:
                 self._release_timer = None
             if self._shared is None:
                 self._shared = connect(
-                    self.path,
-                    read_only=self.read_only,
-                    lock_timeout=self.lock_timeout,
-                    memory_limit=LINGERING_MEMORY_LIMIT,
+                    self.path, read_only=self.read_only, lock_timeout=self.lock_timeout
                 )
+                # Set, not given as config: DuckDB refuses a second connection to the file in
+                # this process (a one-shot action's) whose config differs.
+                self._shared.execute(f"SET memory_limit = '{LINGERING_MEMORY_LIMIT}'")
             self._shared_users += 1
             cursor = self._shared.cursor()
         try:

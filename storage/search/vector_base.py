@@ -31,6 +31,7 @@ FORMAT = 1
 _ABANDONED = 3600.0  # a folder still being written after an hour was left by a dead process
 _BATCH = 65_536
 _SAMPLED = 16  # rows compared with the library when a kept base is opened
+GATHER_READS = 1024  # rows gathered with a read each; more are read through the map
 
 Floats = npt.NDArray[np.float32]
 Keys = npt.NDArray[np.uint64]
@@ -104,6 +105,22 @@ class VectorBase:
             for start in range(0, rows, size):
                 n = min(size, rows - start)
                 yield start, np.fromfile(f, np.float32, n * dims).reshape(n, dims)
+
+    def gather(self, rows: Positions) -> Floats:
+        """The vectors of these rows. A few are read from the file rather than through the
+        map: a read through the map leaves the file's pages around each row resident (the
+        kernel maps page cache a large folio at a time), ~0.4 GB after a session of
+        re-ranked semantic searches at 1M prompts."""
+        vectors = self.vectors
+        if not isinstance(vectors, np.memmap) or len(rows) > GATHER_READS:
+            return np.asarray(vectors[rows])
+        width = self.meta.dims * vectors.itemsize
+        out = np.empty((len(rows), self.meta.dims), np.float32)
+        with open(str(vectors.filename), "rb", buffering=0) as file:
+            for i, row in enumerate(rows.tolist()):
+                if os.preadv(file.fileno(), [out[i]], vectors.offset + row * width) != width:
+                    raise OSError(f"{vectors.filename}: row {row} cut short")
+        return out
 
     def positions_of_hashes(self, hashes: Keys) -> Positions:
         """The rows whose hash(prompt_id) is among `hashes`."""

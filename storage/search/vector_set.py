@@ -65,7 +65,8 @@ class VectorSet:
         at = self.base.position(prompt_id)
         if at is None or self.delta.removed[at]:
             return None
-        return np.asarray(self.base.vectors[at])
+        vector: Floats = self.base.gather(np.array([at]))[0]
+        return vector
 
     def allowed(
         self, con: duckdb.DuckDBPyConnection, clause: str, params: Sequence[object]
@@ -122,7 +123,7 @@ class VectorSet:
             rows = self.ann.candidates(query, allowed, limit + _MARGIN)
             if len(rows) >= min(limit, count):
                 rows = np.sort(rows)  # the map read in order
-                return _best(rows, self.base.vectors[rows] @ query, limit) + (count,)
+                return _best(rows, self.base.gather(rows) @ query, limit) + (count,)
         return self._exact(query, allowed, count, limit, min_score)
 
     def _exact(
@@ -134,7 +135,7 @@ class VectorSet:
         if count * 3 > self.base.meta.rows:  # one pass over the matrix, then the filter
             scores = (self.base.vectors @ query)[rows]
         else:  # a few rows: gather them
-            scores = self.base.vectors[rows] @ query
+            scores = self.base.gather(rows) @ query
         if min_score is not None:
             keep = np.flatnonzero(scores >= min_score)
             rows, scores = rows[keep], scores[keep]

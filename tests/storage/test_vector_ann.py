@@ -83,6 +83,16 @@ def test_a_new_process_opens_the_kept_index(prompts: Library, tmp_path: Path) ->
     assert _top(vectors, prompts, "sql", PromptFilter()) == exact(prompts, "sql", PromptFilter())
 
 
+def test_rows_gathered_by_reads_equal_the_mapped_rows(prompts: Library, tmp_path: Path) -> None:
+    """A kept base's few rows are read from its file (the re-ranking's candidates, a
+    prompt's own vector): the same floats as through the map, in the order asked."""
+    base = built(prompts, tmp_path / "vectors").held()[MODEL].base
+    assert isinstance(base.vectors, np.memmap)
+    rows = np.array([5, 0, base.meta.rows - 1, 5])
+    assert np.array_equal(base.gather(rows), np.asarray(base.vectors[rows]))
+    assert base.gather(np.zeros(0, np.int64)).shape == (0, base.meta.dims)
+
+
 def test_edits_are_a_delta_not_a_rebuild(prompts: Library, tmp_path: Path) -> None:
     cache = built(prompts, tmp_path / "vectors")
     before = cache.held()[MODEL]
