@@ -58,6 +58,7 @@ class DuckDBFile:
         self._opened = False
         self._shared: duckdb.DuckDBPyConnection | None = None
         self._shared_users = 0
+        self._shared_uses = 0  # actions that took the lingering connection, ever
         self._shared_lock = threading.Lock()
         self._open_close = threading.Lock()  # a one-shot connection opening or closing
         # Write transactions of this process take turns: two at once (the TUI's workers: two
@@ -142,6 +143,7 @@ class DuckDBFile:
                 # this process (a one-shot action's) whose config differs.
                 self._shared.execute(f"SET memory_limit = '{LINGERING_MEMORY_LIMIT}'")
             self._shared_users += 1
+            self._shared_uses += 1
             cursor = self._shared.cursor()
         try:
             yield cursor
@@ -150,14 +152,41 @@ class DuckDBFile:
             with self._shared_lock:
                 self._shared_users -= 1
                 if self._shared_users == 0:
-                    self._release_timer = threading.Timer(self.linger, self._release_when_idle)
-                    self._release_timer.daemon = True
-                    self._release_timer.start()
+                    self._start_release_timer()
+
+    def _start_release_timer(self) -> None:
+        """Close after `linger` idle seconds (caller holds _shared_lock)."""
+        self._release_timer = threading.Timer(self.linger, self._release_when_idle)
+        self._release_timer.daemon = True
+        self._release_timer.start()
 
     def _release_when_idle(self) -> None:
+        """Close the idle lingering connection. What the writes left in DuckDB's log is
+        checkpointed first, on a cursor and with no lock held: actions go on meanwhile (reads
+        alongside, writes after it). Closing checkpoints under the lock, which held the next
+        keystroke 1-2 s after an edit at 1M prompts; after this it has nothing to write."""
         with self._shared_lock:
-            if self._shared_users == 0:
-                self._release_shared()
+            if self._release_timer is not threading.current_thread():
+                return  # superseded: used since, and a newer timer runs
+            self._release_timer = None
+            if self._shared_users or self._shared is None:
+                return
+            self._shared_users += 1
+            uses = self._shared_uses
+            cursor = self._shared.cursor()
+        try:
+            if not self.read_only:
+                with suppress(duckdb.Error):  # a write transaction runs: closing checkpoints
+                    cursor.execute("CHECKPOINT")
+        finally:
+            cursor.close()
+            with self._shared_lock:
+                self._shared_users -= 1
+                if self._shared_users == 0 and self._release_timer is None:
+                    if self._shared_uses == uses:
+                        self._release_shared()
+                    else:  # used meanwhile: idle from now
+                        self._start_release_timer()
 
     def _release_shared(self) -> None:
         """Close the lingering connection (caller holds _shared_lock)."""

@@ -149,3 +149,41 @@ def test_queries_and_actions_from_several_threads(tmp_path: Path) -> None:
         assert library.prompts.get(prompt.id).usage_count == 15
     finally:
         library.close()
+
+
+def test_letting_the_file_go_checkpoints_while_actions_go_on(tmp_path: Path) -> None:
+    """A lingering connection idle for `linger` checkpoints on a cursor, with no lock held,
+    then closes: actions from other threads meanwhile (reads and writes, while it lets go
+    over and over) all succeed and all count, and the file is let go at the end with its
+    log written in."""
+    path = tmp_path / "release.duckdb"
+    library = Library(path, linger=0.01).open()
+    prompt = library.prompts.create("A", "a")
+    errors: list[BaseException] = []
+
+    def run(action: Any, times: int) -> None:
+        try:
+            for _ in range(times):
+                action()
+                time.sleep(0.012)  # about the linger: the file is let go between actions
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=run, args=(lambda: library.usage.record(prompt.id), 20)),
+        threading.Thread(target=run, args=(lambda: library.prompts.get(prompt.id), 40)),
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        assert library.prompts.get(prompt.id).usage_count == 20
+        deadline = time.monotonic() + 5
+        while not _file_is_free(path):
+            assert time.monotonic() < deadline, "the lingering connection was never released"
+            time.sleep(0.05)
+        assert not path.with_name(path.name + ".wal").exists()  # checkpointed
+    finally:
+        library.close()
