@@ -13,18 +13,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from rich.console import RenderableType
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from storage import Library, WordLlamaProvider
+from storage import Library
 from tui import embed_worker, prompt_worker
 from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
-from tui.demo import write_sample_library
-from tui.keys import unknown_ids
+from tui.demo import write_demo_library
+from tui.keys import keymap_warning
 from tui.messages import (
     ArchiveAsked,
     EnhancementKept,
@@ -98,6 +99,7 @@ class PromptdeckApp(App[None]):
         self.sub_title = library.db.name
         self.generation = 0
         self.last_written: str | None = None
+        self.leaving = False  # quit was asked: keys typed since are dropped
 
     def on_mount(self) -> None:
         # What is alive once the app has started (modules, Textual's machinery, the library)
@@ -108,15 +110,8 @@ class PromptdeckApp(App[None]):
             self.theme = self.settings.theme
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-            if unknown := unknown_ids(self.settings.keymap):
-                names = ", ".join(unknown)
-                self.notify(
-                    f"[keymap] names no binding: {names} (the ids are in help, ? or f1)",
-                    title="Config",
-                    severity="warning",
-                    timeout=10,
-                    markup=False,
-                )
+            if warning := keymap_warning(self.settings.keymap):
+                self.notify(warning, title="Config", severity="warning", timeout=10, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         if self.config_error:
             self.notify(f"{self.config_error}; using defaults", title="Config", severity="error")
@@ -143,6 +138,18 @@ class PromptdeckApp(App[None]):
         self._clipboard = text
         if self._driver is not None:
             self._driver.write(osc52(text))
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        self.leaving = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed after quit (a word typed into the list, a paste) are not acted on: a
+        screen they opened would mount while the app closes, and fail."""
+        if not (self.leaving and isinstance(event, events.InputEvent)):
+            await super().on_event(event)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -374,9 +381,7 @@ def run_app(
     if demo:
         workdir = Path(tempfile.mkdtemp(prefix="promptdeck-demo-"))
         path = workdir / "demo.duckdb"
-        with Library(path) as seed:
-            write_sample_library(seed)
-            seed.embeddings.embed_missing(WordLlamaProvider())  # offline: semantic search works
+        write_demo_library(path)
     settings, config_error = load_settings()
     embedder, embedder_error = configured_embedder(settings)
     if embedder_error:
