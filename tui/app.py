@@ -9,22 +9,23 @@ from __future__ import annotations
 import gc
 import shutil
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from rich.console import RenderableType
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from storage import Library, PromptdeckError, WordLlamaProvider, offline_provider, templates
+from storage import Library
+from tui import embed_worker, prompt_worker
 from tui.clipboard import osc52
 from tui.commands import PromptdeckCommands
-from tui.demo import write_sample_library
-from tui.keys import unknown_ids
+from tui.demo import write_demo_library
+from tui.keys import keymap_warning
 from tui.messages import (
     ArchiveAsked,
     EnhancementKept,
@@ -52,13 +53,11 @@ from tui.screens.rate import RateScreen
 from tui.screens.run import RunScreen
 from tui.screens.runs import RunsScreen
 from tui.screens.variables import VariablesScreen
-from tui.shared.formatting import embed_summary
+from tui.shared.formatting import error_line
 from tui.shared.settings import Settings, configured_embedder, library_options, load_settings
 from tui.widgets.model_choice import Choice
 
 LINGER_SECONDS = 2.0
-EMBED_BATCH = 1024  # a batch is embedded with the file let go: about half a second offline
-PROGRESS_EVERY = 0.2  # seconds between progress updates on the status line
 
 
 class PromptdeckApp(App[None]):
@@ -100,6 +99,7 @@ class PromptdeckApp(App[None]):
         self.sub_title = library.db.name
         self.generation = 0
         self.last_written: str | None = None
+        self.leaving = False  # quit was asked: keys typed since are dropped
 
     def on_mount(self) -> None:
         # What is alive once the app has started (modules, Textual's machinery, the library)
@@ -110,15 +110,8 @@ class PromptdeckApp(App[None]):
             self.theme = self.settings.theme
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-            if unknown := unknown_ids(self.settings.keymap):
-                names = ", ".join(unknown)
-                self.notify(
-                    f"[keymap] names no binding: {names} (the ids are in help, ? or f1)",
-                    title="Config",
-                    severity="warning",
-                    timeout=10,
-                    markup=False,
-                )
+            if warning := keymap_warning(self.settings.keymap):
+                self.notify(warning, title="Config", severity="warning", timeout=10, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         if self.config_error:
             self.notify(f"{self.config_error}; using defaults", title="Config", severity="error")
@@ -126,22 +119,37 @@ class PromptdeckApp(App[None]):
             self.notify(warning, title="Config", severity="warning")
         if self.library.db.created:  # a mistyped --db shows at once, not as an empty library
             self.notify(f"created a new library at {self.library.db.path}", title="Library")
-        self.offer_search_model()
+        self.offer_search_model(tuple(self.settings.told))
 
     def _remember_theme(self, theme: object) -> None:
         if self.settings.theme != self.theme and self.config_error is None:
             # A broken file is left for the user to mend, never overwritten with defaults.
             self.settings.theme = self.theme
-            try:
-                self.settings.save()
-            except OSError as error:
-                self.notify(f"cannot save settings: {error}", severity="error")
+            self._save_settings()
+
+    def _save_settings(self) -> None:
+        try:
+            self.settings.save()
+        except OSError as error:
+            self.notify(f"cannot save settings: {error}", severity="error")
 
     def copy_to_clipboard(self, text: str) -> None:
         """OSC 52 (wrapped for tmux inside tmux): reaches the user's own machine over SSH."""
         self._clipboard = text
         if self._driver is not None:
             self._driver.write(osc52(text))
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        self.leaving = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed after quit (a word typed into the list, a paste) are not acted on: a
+        screen they opened would mount while the app closes, and fail."""
+        if not (self.leaving and isinstance(event, events.InputEvent)):
+            await super().on_event(event)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -235,12 +243,7 @@ class PromptdeckApp(App[None]):
         """The app's own workers' errors reach the status line, as storage worded them."""
         error = event.worker.error
         if event.state is WorkerState.ERROR and error is not None:
-            text = (
-                str(error)
-                if isinstance(error, PromptdeckError)
-                else f"{type(error).__name__}: {error}"
-            )
-            self.post_message(Notice(text, error=True))
+            self.post_message(Notice(error_line(error), error=True))
 
     def on_notice(self, message: Notice) -> None:
         for screen in reversed(self.screen_stack):
@@ -252,9 +255,7 @@ class PromptdeckApp(App[None]):
 
     @work(thread=True, group="prompt-action", exit_on_error=False)
     def copy_prompt(self, prompt_id: str) -> None:
-        prompt = self.library.prompts.get(prompt_id)
-        self.library.usage.record(prompt_id, "copied")
-        self.post_message(PromptCopied(prompt))
+        self.post_message(prompt_worker.copy(self.library, prompt_id))
 
     def on_prompt_copied(self, message: PromptCopied) -> None:
         prompt = message.prompt
@@ -265,12 +266,7 @@ class PromptdeckApp(App[None]):
     @work(thread=True, group="prompt-action", exit_on_error=False)
     def use_prompt(self, prompt_id: str) -> None:
         """Render and copy; a prompt with variables asks for their values first."""
-        prompt = self.library.prompts.get(prompt_id)
-        names = templates.variables(prompt.content)
-        if names:
-            self.post_message(VariablesNeeded(prompt, names))
-        else:
-            self._record_use(prompt_id, {})
+        self.post_message(prompt_worker.use(self.library, prompt_id, None))
 
     def on_variables_needed(self, message: VariablesNeeded) -> None:
         prompt = message.prompt
@@ -283,11 +279,7 @@ class PromptdeckApp(App[None]):
 
     @work(thread=True, group="prompt-action", exit_on_error=False)
     def use_with(self, prompt_id: str, values: dict[str, str]) -> None:
-        self._record_use(prompt_id, values)
-
-    def _record_use(self, prompt_id: str, values: dict[str, str]) -> None:
-        text = self.library.usage.use(prompt_id, values)
-        self.post_message(PromptUsed(prompt_id, text))
+        self.post_message(prompt_worker.use(self.library, prompt_id, values))
 
     def on_prompt_used(self, message: PromptUsed) -> None:
         self.copy_to_clipboard(message.text)
@@ -305,8 +297,7 @@ class PromptdeckApp(App[None]):
 
     @work(thread=True, group="prompt-action", exit_on_error=False)
     def save_rating(self, prompt_id: str, rating: int, comment: str | None) -> None:
-        self.library.usage.rate(prompt_id, rating, comment=comment)
-        self.post_message(Notice(f"rated {rating}/5"))
+        self.post_message(prompt_worker.rate(self.library, prompt_id, rating, comment))
         self.post_message(LibraryChanged(select=prompt_id))
 
     @work(thread=True, group="prompt-action", exit_on_error=False)
@@ -332,10 +323,7 @@ class PromptdeckApp(App[None]):
 
     @work(thread=True, group="prompt-action", exit_on_error=False)
     def save_archived(self, prompt_id: str, restoring: bool) -> None:
-        prompts = self.library.prompts
-        prompt = prompts.unarchive(prompt_id) if restoring else prompts.archive(prompt_id)
-        verb = "restored" if restoring else "archived (restore it from Archived in the sidebar)"
-        self.post_message(Notice(f"{prompt.name!r} {verb}"))
+        self.post_message(prompt_worker.archive(self.library, prompt_id, restoring))
         self.post_message(LibraryChanged())
 
     # -- whole-library actions -------------------------------------------------------------
@@ -358,49 +346,13 @@ class PromptdeckApp(App[None]):
 
     @work(thread=True, exclusive=True, group="embed", exit_on_error=False)
     def embed_missing(self) -> None:
-        self._embed()
-
-    def _embed(self) -> None:
-        """(In a worker) embed what lacks a current vector, or move search to the configured
-        model, saying how far it got. The file is let go between batches (see embed_missing),
-        so the CLI can write meanwhile."""
-        embeddings = self.library.embeddings
-        embedder = embeddings.embedder
-        assert embedder is not None
-        active = embeddings.active_model()
-        moving = active not in (None, embedder.model)
-        doing = (
-            f"moving search to {embedder.model} (search uses {active} until done)"
-            if moving
-            else f"embedding with {embedder.model}"
-        )
-        shown = [0.0]
-
-        def progress(done: int, total: int) -> None:
-            if done == total or time.monotonic() - shown[0] > PROGRESS_EVERY:
-                shown[0] = time.monotonic()
-                self.post_message(Notice(f"{doing}: {done:,} of {total:,}"))
-
-        if moving:
-            report = embeddings.reembed(embedder, batch_size=EMBED_BATCH, progress=progress)
-        else:
-            report = embeddings.embed_missing(embedder, batch_size=EMBED_BATCH, progress=progress)
-        summary = embed_summary(
-            report.embedded, report.model, report.up_to_date, report.active_model
-        )
-        self.post_message(Notice(summary))
-        self.post_message(LibraryChanged())
+        embed_worker.embed(self.library, self.post_message)
 
     @work(thread=True, group="startup", exit_on_error=False)
-    def offer_search_model(self) -> None:
-        """(In a worker) when search uses an offline model older than the configured offline
-        one (a library made before the bundled model), say so once, with the key that moves."""
-        embedder = self.library.embeddings.embedder
-        if embedder is None or not embedder.offline or embedder.model in self.settings.told:
-            return
-        active = self.library.embeddings.active_model()
-        if active is not None and active != embedder.model and offline_provider(active):
-            self.post_message(SearchModelOffered(active, embedder.model))
+    def offer_search_model(self, told: tuple[str, ...]) -> None:
+        """Say once when search uses an older offline model than the configured one."""
+        if offer := embed_worker.search_model_offer(self.library, told):
+            self.post_message(offer)
 
     def on_search_model_offered(self, message: SearchModelOffered) -> None:
         key = self.settings.keymap.get("browse.embed", "E")
@@ -414,20 +366,11 @@ class PromptdeckApp(App[None]):
         )
         self.settings.told.append(message.better)
         if self.config_error is None:  # a broken file is left for the user to mend
-            try:
-                self.settings.save()
-            except OSError as error:
-                self.notify(f"cannot save settings: {error}", severity="error")
+            self._save_settings()
 
     @work(thread=True, exclusive=True, group="embed", exit_on_error=False)
     def load_sample(self) -> None:
-        """The sample prompts, embedded at once when embedding is local."""
-        write_sample_library(self.library)
-        self.post_message(Notice("sample library loaded"))
-        self.post_message(LibraryChanged())
-        embedder = self.library.embeddings.embedder
-        if embedder is not None and embedder.offline:
-            self._embed()
+        embed_worker.load_sample(self.library, self.post_message)
 
 
 def run_app(
@@ -438,9 +381,7 @@ def run_app(
     if demo:
         workdir = Path(tempfile.mkdtemp(prefix="promptdeck-demo-"))
         path = workdir / "demo.duckdb"
-        with Library(path) as seed:
-            write_sample_library(seed)
-            seed.embeddings.embed_missing(WordLlamaProvider())  # offline: semantic search works
+        write_demo_library(path)
     settings, config_error = load_settings()
     embedder, embedder_error = configured_embedder(settings)
     if embedder_error:

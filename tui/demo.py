@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from storage import Library
+from storage import Library, WordLlamaProvider
 from storage.models import Prompt, UsageEvent
 from tui.demo_prompts import PROMPTS
 
@@ -209,6 +210,14 @@ def write_sample_library(library: Library) -> None:
         _replay(lib, clock, start)
     finally:
         lib.close()
+
+
+def write_demo_library(path: Path) -> None:
+    """`promptdeck --demo`'s library at `path`: the sample, embedded with the bundled model
+    (offline), so that semantic search works at once."""
+    with Library(path) as seed:
+        write_sample_library(seed)
+        seed.embeddings.embed_missing(WordLlamaProvider())
 
 
 def _replay(lib: Library, clock: _ReplayClock, start: datetime) -> None:

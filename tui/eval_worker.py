@@ -148,11 +148,7 @@ def run_eval(
             judge_model=setup.judge_model,
         )
         if not plan.cases:
-            error = (
-                "nothing to run: every case passed in the last eval"
-                if job.only_failed
-                else "no cases yet: import some (promptdeck cases import REF FILE)"
-            )
+            error = _nothing_to_run(library, job.prompt_id)
             return
         needs_embedder = any(a.type == "similar" for c in plan.cases for a in c.asserts)
         embedder = library.embeddings.embedder if needs_embedder else None
@@ -172,3 +168,13 @@ def run_eval(
         post(EvalEnded(ended, error))
         if ended is not None:
             post_to_app(LibraryChanged(select=job.prompt_id))
+
+
+def _nothing_to_run(library: Library, prompt_id: str) -> str:
+    """Why an eval found no case to run, as it is: the prompt has none, no eval ran to its end
+    to take the failed ones from, or every case passed in the last that did."""
+    if not library.cases.list_cases(prompt_id):
+        return "no cases yet: n writes one (or promptdeck cases import REF FILE)"
+    if not any(run.status == "done" for run in library.evals.list_runs(prompt_id, EARLIER)):
+        return "no eval has run to its end yet: a runs every case"
+    return "nothing to run: every case passed in the last eval"

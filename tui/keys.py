@@ -50,6 +50,13 @@ def unknown_ids(keymap: Iterable[str]) -> list[str]:
     return sorted(binding_id for binding_id in keymap if binding_id not in known)
 
 
+def keymap_warning(keymap: Iterable[str]) -> str | None:
+    """What to say of a keymap that names bindings no screen has (None: nothing)."""
+    if unknown := unknown_ids(keymap):
+        return f"[keymap] names no binding: {', '.join(unknown)} (the ids are in help, ? or f1)"
+    return None
+
+
 def declared_place(node: DOMNode, binding: Binding) -> int:
     """Where `binding` is declared among its node's bindings (by id, else by action)."""
     declared = _declared(type(node))

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerError, WorkerState, get_current_worker
 
-from storage import Library, PromptdeckError, templates
+from storage import Library, templates
 from storage.models import PromptFilter
 from tui.browse_query import ListRequest
 from tui.keys import in_declared_order, key
@@ -31,6 +31,7 @@ from tui.messages import (
 )
 from tui.pick.pages import PickPage, first_request, library_total, new_query, read_page
 from tui.pick.variables import PickVariablesScreen
+from tui.shared.formatting import error_line
 from tui.widgets.pick_list import PickList
 
 # Renders a prompt with the values given and records the use; returns the text.
@@ -123,10 +124,7 @@ class PickScreen(Screen[None]):
         error = worker.error
         if event.state is not WorkerState.ERROR or error is None:
             return
-        if isinstance(error, PromptdeckError):
-            text = str(error)
-        else:
-            text = f"{type(error).__name__}: {error}"
+        text = error_line(error)
         if worker.group in ("use", "finish") or self._shown is None:
             # the use was not recorded, or the library could not be read: end with the error
             self.app.post_message(PickFailed(text))

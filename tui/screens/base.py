@@ -13,10 +13,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerFailed, WorkerState
 
-from storage.errors import PromptdeckError
 from tui.deck import Deck
 from tui.keys import declared_place
 from tui.messages import StatusMessage
+from tui.shared.formatting import error_line
 from tui.widgets.status_line import StatusLine
 
 ResultType = TypeVar("ResultType")
@@ -79,12 +79,8 @@ class DeckScreen(Screen[ResultType]):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         """Every worker error reaches the status line, worded as storage worded it."""
         error = event.worker.error
-        if event.state is not WorkerState.ERROR or error is None:
-            return
-        if isinstance(error, PromptdeckError):
-            self.post_message(StatusMessage(str(error), error=True))
-        else:
-            self.post_message(StatusMessage(f"{type(error).__name__}: {error}", error=True))
+        if event.state is WorkerState.ERROR and error is not None:
+            self.post_message(StatusMessage(error_line(error), error=True))
 
     def on_status_message(self, message: StatusMessage) -> None:
         message.stop()

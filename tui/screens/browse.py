@@ -1,21 +1,21 @@
 """Browse (home): sidebar, search, the prompt table and a preview of the highlighted prompt.
-What the list shows is a BrowseQuery; actions on a prompt are the app's (tui/deck.py)."""
+What the list shows is a BrowseQuery; the list side is a PromptBrowser; what the workers read
+is tui/browse_worker.py; actions on a prompt are the app's (tui/deck.py)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Container, Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.events import Resize
-from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static, Tree
+from textual.widgets import Footer, Header, Input, Tree
 from textual.worker import Worker, get_current_worker
 
-from storage.models import PromptFilter, PromptPage
+from storage.models import PromptFilter
+from tui import browse_worker
 from tui.browse_query import BrowseQuery, ListRequest
 from tui.keys import key
 from tui.messages import (
@@ -28,16 +28,11 @@ from tui.messages import (
 )
 from tui.screens.base import DeckScreen
 from tui.screens.filters import FilterScreen
-from tui.widgets.empty_hint import EmptyHint
 from tui.widgets.library_tree import LibraryTree, Scope
-from tui.widgets.prompt_preview import PromptPreview
+from tui.widgets.prompt_browser import PromptBrowser
 from tui.widgets.prompt_table import PromptTable
 from tui.widgets.status_line import StatusLine
 
-SIMILAR_IN_PREVIEW = 5
-PAGE_SIZE = 500  # rows fetched at a time; more are fetched as the cursor nears the end
-RANKED_PAGE = 100  # a search's first page: a screenful, fast; the rest follows in pages
-PREVIEW_DEBOUNCE = 0.03
 WIDE = 120  # from this width the preview sits beside the table, not under it
 NARROW = 100  # below this width the sidebar starts hidden (ctrl+b or f9 shows it)
 LOADING_SAID_AFTER = 0.5  # seconds: a text index that takes longer to load is announced
@@ -108,7 +103,6 @@ class BrowseScreen(DeckScreen[None]):
         self.query_state = BrowseQuery()
         self.total = 0
         self._loading: Worker[None] | None = None  # the list query in flight
-        self._preview_timer: Timer | None = None
         self._sidebar_shown: bool | None = None  # None: decided by the terminal width
         self._told_loading = False  # the status line said the text index is loading
 
@@ -116,21 +110,12 @@ class BrowseScreen(DeckScreen[None]):
         yield Header()
         with Horizontal(id="browse-body"):
             yield LibraryTree(id="sidebar")
-            with Vertical(id="main"):
-                with Horizontal(id="search-row"):
-                    yield Static("Text search:", id="search-label")
-                    yield Input(placeholder="press / and type", id="search")
-                    yield Static(id="result-count")
-                with Container(id="list-and-preview"):
-                    yield PromptTable(id="prompts")
-                    yield PromptPreview(id="preview")
-                yield EmptyHint(id="empty-hint")
+            yield PromptBrowser(id="main")
         yield StatusLine(id="status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#sidebar").border_title = "Library"
-        self.query_one("#preview").border_title = "Preview"
         self.reload()
         self.load_sidebar()
         self.prepare_search("text")
@@ -176,28 +161,9 @@ class BrowseScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="prompts", exit_on_error=False)
     def load_prompts(self, request: ListRequest) -> None:
-        page = self._page(request, 0)
-        if get_current_worker().is_cancelled:
-            return
-        where = request.where
-        total = self.deck.library.prompts.count_prompts() if where != PromptFilter() else page.total
-        self.post_message(PromptsLoaded(page, where, total, request.select, request.mode))
-
-    def _page(self, request: ListRequest, offset: int) -> PromptPage:
-        library, where = self.deck.library, request.where
-        if request.mode is not None and where.text:
-            limit = RANKED_PAGE if offset == 0 else PAGE_SIZE
-            return library.search.table(
-                where.text,
-                request.mode,
-                replace(where, text=None),
-                limit=limit,
-                offset=offset,
-                match_all=True,
-            )
-        return library.prompts.prompt_table(
-            where, sort=request.sort, descending=request.descending, offset=offset, limit=PAGE_SIZE
-        )
+        loaded = browse_worker.read_list(self.deck.library, request, _cancelled)
+        if loaded is not None:
+            self.post_message(loaded)
 
     @on(PromptTable.NeedMore)
     def _need_more(self, event: PromptTable.NeedMore) -> None:
@@ -205,88 +171,52 @@ class BrowseScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="more", exit_on_error=False)
     def load_more(self, request: ListRequest, offset: int) -> None:
-        page = self._page(request, offset)
-        if not get_current_worker().is_cancelled:
-            self.post_message(PromptsLoaded(page, request.where, -1, mode=request.mode))
+        loaded = browse_worker.read_more(self.deck.library, request, offset)
+        if not _cancelled():
+            self.post_message(loaded)
 
     def on_prompts_loaded(self, message: PromptsLoaded) -> None:
-        table = self.query_one(PromptTable)
-        if not self.query_state.is_current(message.where, message.mode):
+        query = self.query_state
+        if not query.is_current(message.where, message.mode):
             return  # a page of a result the user has moved on from
         if message.page.offset:
-            table.append(message.page)
+            self.query_one(PromptTable).append(message.page)
             return
-        filtered = message.where != PromptFilter()
-        table.empty_text = "No prompts match." if filtered else ""
         ranked = message.mode is not None
-        if ranked:
-            table.set_sort("score", True)
-            if message.page.notice:
-                self.post_message(StatusMessage(message.page.notice))
-        else:
-            table.set_sort(self.query_state.sort, self.query_state.descending)
-        # A new ranking starts at its best match; a sorted list keeps the cursor's prompt.
-        table.set_data(message.page, keep=message.select, keep_current=not ranked)
+        if ranked and message.page.notice:
+            self.post_message(StatusMessage(message.page.notice))
+        self.query_one(PromptBrowser).show_result(
+            message.page,
+            message.library_total,
+            sort=None if ranked else (query.sort, query.descending),
+            keep=message.select,
+            filtered=message.where != PromptFilter(),
+            label=query.filter_label(),
+        )
         self.total = message.library_total
         self.sub_title = f"{self.deck.library.db.name} · {message.library_total:,} prompts"
-        matched = message.page.total
-        count = f"{matched:,} of {message.library_total:,}" if filtered else f"{matched:,}"
-        label = self.query_state.filter_label()
-        self.query_one("#result-count", Static).update(f"{count} · {label}" if label else count)
-        self._show_empty_hint(message.library_total == 0 and not filtered)
-        if matched == 0:
-            self.query_one(PromptPreview).show(None)
-
-    def _show_empty_hint(self, empty: bool) -> None:
-        hint = self.query_one("#empty-hint")
-        rows = self.query_one("#list-and-preview")
-        arrived = not empty and not rows.display  # the first rows of an empty library
-        hint.display = empty
-        rows.display = not empty
-        if arrived:
-            self.action_focus_list()  # the table was hidden, so nothing had focus
 
     @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
     def load_sidebar(self) -> None:
-        prompts = self.deck.library.prompts
-        total = prompts.count_prompts()
-        archived = prompts.count_prompts(PromptFilter(archived=True))
-        self.post_message(
-            SidebarLoaded(total, archived, prompts.folders(), self.deck.library.tags.all())
-        )
+        self.post_message(browse_worker.read_sidebar(self.deck.library))
 
     def on_sidebar_loaded(self, message: SidebarLoaded) -> None:
         self.query_one(LibraryTree).populate(
             message.total, message.archived, message.folders, message.tags
         )
 
-    @on(PromptTable.Highlighted)
-    def _highlighted(self, event: PromptTable.Highlighted) -> None:
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
-        if event.prompt_id is None:
-            self.query_one(PromptPreview).show(None)
-            return
-        prompt_id = event.prompt_id
-        self._preview_timer = self.set_timer(PREVIEW_DEBOUNCE, lambda: self.load_preview(prompt_id))
+    @on(PromptBrowser.PreviewWanted)
+    def _preview_wanted(self, event: PromptBrowser.PreviewWanted) -> None:
+        self.load_preview(event.prompt_id)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def load_preview(self, prompt_id: str) -> None:
-        library = self.deck.library
-        prompt = library.prompts.get(prompt_id)
-        rating, ratings = library.usage.rating(prompt_id)
-        if get_current_worker().is_cancelled:
-            return
-        self.post_message(PromptLoaded(prompt, rating, ratings))
-        similar = tuple(library.search.similar(prompt_id, limit=SIMILAR_IN_PREVIEW).hits)
-        if similar and not get_current_worker().is_cancelled:
-            self.post_message(PromptLoaded(prompt, rating, ratings, similar))
+        browse_worker.read_preview(self.deck.library, prompt_id, self.post_message, _cancelled)
 
     def on_prompt_loaded(self, message: PromptLoaded) -> None:
-        if message.prompt.id == self.query_one(PromptTable).highlighted_id:
-            self.query_one(PromptPreview).show(
-                message.prompt, message.rating, message.ratings, message.similar
-            )
+        self.query_one(PromptBrowser).show_preview(
+            message.prompt, message.rating, message.ratings, message.similar
+        )
 
     # -- search and filters ----------------------------------------------------------------
 
@@ -310,7 +240,7 @@ class BrowseScreen(DeckScreen[None]):
 
     @work(thread=True, group="prepare", exit_on_error=False)
     def prepare_search(self, mode: str) -> None:
-        self.post_message(SearchPrepared(mode, self.deck.library.search.prepare(mode)))
+        self.post_message(browse_worker.prepare_search(self.deck.library, mode))
 
     def _say_text_loading(self) -> None:
         if "text" not in self.query_state.prepared:
@@ -332,7 +262,7 @@ class BrowseScreen(DeckScreen[None]):
     def action_cycle_search_mode(self) -> None:
         query = self.query_state
         mode = query.next_mode()
-        self.query_one("#search-label", Static).update(f"{mode.capitalize()} search:")
+        self.query_one(PromptBrowser).show_mode(mode)
         if mode not in query.prepared:
             if mode != "text":
                 self.post_message(StatusMessage(f"loading vectors for {mode} search…"))
@@ -459,3 +389,8 @@ class BrowseScreen(DeckScreen[None]):
             self.deck.load_sample()
         else:
             self.post_message(StatusMessage("the sample loads only into an empty library"))
+
+
+def _cancelled() -> bool:
+    """(In a worker) whether a newer query or preview replaced this one."""
+    return get_current_worker().is_cancelled

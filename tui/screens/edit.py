@@ -1,7 +1,8 @@
 """Edit: content editor, metadata form, variables with live render, versions; save = new version.
 
 One screen for three jobs: editing a prompt, writing a new one, and deriving a child. The
-rendered text of a saved prompt can be copied, which records a `rendered` use of it."""
+rendered text of a saved prompt can be copied, which records a `rendered` use of it. The fields
+are a PromptForm (tui/widgets/prompt_form.py); what the workers do is tui/edit_worker.py."""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
-from textual.widgets import Footer, Header, TabbedContent, TabPane, TextArea
+from textual.widgets import Footer, Header, TabbedContent
 
 from storage import clean_fields
 from storage.errors import PromptdeckError
 from storage.models import Prompt, short_id
+from tui import edit_worker
 from tui.keys import key
 from tui.messages import (
     LibraryChanged,
@@ -34,15 +34,11 @@ from tui.screens.change_message import ChangeMessageScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.diff import DiffScreen
 from tui.screens.version import VersionScreen
-from tui.widgets.content_editor import ContentEditor
-from tui.widgets.content_error import ContentError
 from tui.widgets.metadata_form import MetadataForm, normal_value, prompt_values
-from tui.widgets.roles_strip import RolesStrip
+from tui.widgets.prompt_form import PromptForm
 from tui.widgets.status_line import StatusLine
 from tui.widgets.variables_panel import VariablesPanel
 from tui.widgets.versions_panel import VersionsPanel
-
-VARIABLES_DEBOUNCE = 0.2
 
 
 class EditScreen(DeckScreen[None]):
@@ -90,7 +86,6 @@ class EditScreen(DeckScreen[None]):
         self.prompt: Prompt | None = None  # what is saved (for derive: the parent)
         self.baseline: dict[str, Any] = {"content": ""}
         self.saved_id: str | None = None
-        self._variables_timer: Timer | None = None
         self._loaded = prompt_id is None and parent_id is None
         self._run_after_save = False
         self._stale = False  # the library changed this prompt: read it again (refresh_library)
@@ -103,26 +98,7 @@ class EditScreen(DeckScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="edit-body"):
-            with Vertical(id="editor-pane", classes="pane"):
-                # tab_behavior="focus": tab moves on and escape leaves, as on every screen.
-                yield ContentEditor.code_editor(
-                    "",
-                    language="markdown",
-                    id="content",
-                    show_line_numbers=False,
-                    soft_wrap=True,
-                    tab_behavior="focus",
-                )
-                yield ContentError(id="error-content")
-                yield RolesStrip(id="roles")
-            with TabbedContent(id="side", initial="details"):
-                with TabPane("Details", id="details"):
-                    yield MetadataForm(id="form")
-                with TabPane("Variables", id="variables"):
-                    yield VariablesPanel(id="variables-panel")
-                with TabPane("Versions", id="versions"):
-                    yield VersionsPanel(id="versions-list")
+        yield PromptForm(id="edit-body")
         yield StatusLine(id="status")
         yield Footer(compact=True)
 
@@ -149,10 +125,7 @@ class EditScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="edit-load", exit_on_error=False)
     def load(self, ref: str) -> None:
-        library = self.deck.library
-        prompt = library.prompts.get(ref)
-        versions = library.versions.history(prompt.id)
-        self.post_message(Loaded(prompt, versions))
+        self.post_message(edit_worker.read_prompt(self.deck.library, ref))
 
     def refresh_library(self, select: str | None) -> None:
         """Another screen (an enhancement kept as a version) or the CLI wrote the prompt open
@@ -172,18 +145,13 @@ class EditScreen(DeckScreen[None]):
         )
         self._stale = False
         if not self._loaded or stale:
-            self.query_one(MetadataForm).load(values)
-            editor = self.query_one(ContentEditor)
-            editor.load_text(message.prompt.content)
-            if self.mode == "derive":  # a child usually adds to its parent's text
-                editor.action_document_end()
-            self.query_one(RolesStrip).follow(message.prompt.content)
-            await self.query_one(VariablesPanel).update_content(message.prompt.content)
+            form = self.query_one(PromptForm)
+            await form.load(values, message.prompt.content, at_end=self.mode == "derive")
             self._loaded = True
         self.baseline = {**values, "content": message.prompt.content}
         if self.mode == "derive":
             self.baseline["name"] = message.prompt.name  # the derived name is a change
-        self.query_one(VersionsPanel).show(
+        self.query_one(PromptForm).show_versions(
             message.versions if self.mode == "edit" else [], message.prompt.current_version
         )
         self._set_titles()
@@ -191,10 +159,7 @@ class EditScreen(DeckScreen[None]):
     # -- state -----------------------------------------------------------------------------
 
     def _current_values(self) -> dict[str, Any]:
-        return {
-            **self.query_one(MetadataForm).values(),
-            "content": self.query_one("#content", TextArea).text,
-        }
+        return self.query_one(PromptForm).values()
 
     def _changes(self) -> dict[str, Any]:
         current = self._current_values()
@@ -208,33 +173,17 @@ class EditScreen(DeckScreen[None]):
     def is_dirty(self) -> bool:
         return self._loaded and bool(self._changes())
 
-    @on(TextArea.Changed, "#content")
-    def _content_changed(self) -> None:
-        self.query_one(ContentError).text_changed(self.query_one("#content", TextArea).text)
-        if self._variables_timer is not None:
-            self._variables_timer.stop()
-        self._variables_timer = self.set_timer(VARIABLES_DEBOUNCE, self._refresh_variables)
-
-    async def _refresh_variables(self) -> None:
-        text = self.query_one("#content", TextArea).text
-        self.query_one(RolesStrip).follow(text)
-        await self.query_one(VariablesPanel).update_content(text)
-
     # -- actions ---------------------------------------------------------------------------
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
-        pane = self.query_one(f"#{tab}", TabPane)
-        focusable = pane.query_one_optional("Input, OptionList, Select")
-        if focusable is not None:
-            focusable.focus()
+        self.query_one(PromptForm).show_tab(tab)
 
     def action_focus_editor(self) -> None:
-        self.query_one("#content", TextArea).focus()
+        self.query_one(PromptForm).focus_text()
 
     def action_diff(self) -> None:
         saved = self.baseline.get("content", "")
-        text = self.query_one("#content", TextArea).text
+        text = self.query_one(PromptForm).text
         label = {"edit": "saved", "derive": "parent", "new": "empty"}[self.mode]
         diff = "\n".join(
             difflib.unified_diff(
@@ -257,7 +206,7 @@ class EditScreen(DeckScreen[None]):
         if self.mode == "edit" and not changes:
             self.query_one(StatusLine).say("nothing to save")
             return
-        self._clear_errors()
+        self.query_one(PromptForm).clear_errors()
         default = {"edit": "edited", "new": "created", "derive": "derived"}[self.mode]
 
         # The worker gets plain values: in new-prompt mode, every field as the form holds it.
@@ -279,43 +228,17 @@ class EditScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="edit-save", exit_on_error=False)
     def save(self, fields: dict[str, Any], message: str) -> None:
-        """Save, then embed the saved prompt: two steps, the second never undoing the first."""
-        library = self.deck.library
-        try:
-            if self.mode == "edit":
-                assert self.prompt_id is not None
-                prompt = library.prompts.update(self.prompt_id, fields, message)
-            elif self.mode == "derive":
-                assert self.parent_id is not None
-                prompt = library.lineage.derive(self.parent_id, message=message, **fields)
-            else:
-                values = dict(fields)
-                prompt = library.prompts.create(
-                    values.pop("name"), values.pop("content"), message=message, **values
-                )
-        except PromptdeckError as error:
-            self.post_message(SaveFailed(error))
-            return
-        self.post_message(PromptSaved(prompt, library.embeddings.after_save(prompt)))
-        self.app.post_message(LibraryChanged(select=prompt.id))
+        ref = self.prompt_id if self.mode == "edit" else self.parent_id
+        saved = edit_worker.save(self.deck.library, self.mode, ref, fields, message)
+        self.post_message(saved)
+        if isinstance(saved, PromptSaved):
+            self.app.post_message(LibraryChanged(select=saved.prompt.id))
 
     def on_save_failed(self, message: SaveFailed) -> None:
         """Inline next to the field it names; nothing was written; the typed text stays."""
-        error = message.error
         self._run_after_save = False
-        self.query_one(StatusLine).say(str(error), error=True)
-        if error.field == "content":
-            text = self.query_one("#content", TextArea).text
-            if self.query_one(RolesStrip).error != str(error):  # not said twice
-                self.query_one(ContentError).show(str(error), text)
-            self.query_one("#content", TextArea).focus()
-        elif error.field:
-            self.query_one(TabbedContent).active = "details"
-            self.query_one(MetadataForm).show_error(error.field, str(error))
-
-    def _clear_errors(self) -> None:
-        self.query_one(MetadataForm).clear_errors()
-        self.query_one(ContentError).clear()
+        self.query_one(StatusLine).say(str(message.error), error=True)
+        self.query_one(PromptForm).refuse(message.error)
 
     def on_prompt_saved(self, message: PromptSaved) -> None:
         prompt = message.prompt
@@ -339,16 +262,7 @@ class EditScreen(DeckScreen[None]):
     @work(thread=True, exclusive=True, group="edit-load", exit_on_error=False)
     def open_version(self, number: int) -> None:
         assert self.prompt_id is not None
-        library = self.deck.library
-        version = library.versions.get(self.prompt_id, number)
-        current = library.prompts.get(self.prompt_id).current_version
-        diff = (
-            library.versions.diff(self.prompt_id, number, current).as_text()
-            if number != current
-            else ""
-        )
-
-        self.post_message(VersionRead(version, diff, current))
+        self.post_message(edit_worker.read_version(self.deck.library, self.prompt_id, number))
 
     def on_version_read(self, message: VersionRead) -> None:
         number = message.version.version
@@ -379,9 +293,9 @@ class EditScreen(DeckScreen[None]):
     @work(thread=True, exclusive=True, group="edit-save", exit_on_error=False)
     def restore(self, number: int) -> None:
         assert self.prompt_id is not None
-        prompt = self.deck.library.versions.restore(self.prompt_id, number)
-        self.post_message(Restored(prompt))
-        self.app.post_message(LibraryChanged(select=prompt.id))
+        restored = edit_worker.restore(self.deck.library, self.prompt_id, number)
+        self.post_message(restored)
+        self.app.post_message(LibraryChanged(select=restored.prompt.id))
 
     def on_restored(self, message: Restored) -> None:
         prompt = message.prompt
@@ -405,13 +319,10 @@ class EditScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="edit-render", exit_on_error=False)
     def copy_rendered(self, prompt_id: str, values: dict[str, str]) -> None:
-        try:
-            text = self.deck.library.usage.use(prompt_id, values, event_type="rendered")
-        except PromptdeckError as error:
-            self.post_message(RenderFailed(error))
-            return
-        self.post_message(RenderCopied(text))
-        self.app.post_message(LibraryChanged(select=prompt_id))
+        rendered = edit_worker.render(self.deck.library, prompt_id, values)
+        self.post_message(rendered)
+        if isinstance(rendered, RenderCopied):
+            self.app.post_message(LibraryChanged(select=prompt_id))
 
     def on_render_copied(self, message: RenderCopied) -> None:
         text = message.text

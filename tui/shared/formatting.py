@@ -1,10 +1,12 @@
-"""How values read in the TUI and the CLI: dates, ratings, tags, sizes."""
+"""How values read in the TUI and the CLI: dates, ratings, tags, sizes, errors."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
+
+from storage.errors import PromptdeckError
 
 
 def date(value: datetime | None) -> str:
@@ -67,3 +69,10 @@ def embed_summary(embedded: int, model: str, up_to_date: int, active_model: str 
     if active_model is None:
         return f"{ran}; no model is active for search yet"
     return f"{ran}; search uses {active_model}"
+
+
+def error_line(error: BaseException) -> str:
+    """A worker's error in one line: as storage worded it, else its type and text."""
+    if isinstance(error, PromptdeckError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

@@ -3,6 +3,7 @@ rows of two) or the current one alone, framed and drawn by one widget to its siz
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -52,14 +53,29 @@ def bar_lines(
     room = max(width - label_width - text_width - 2, 1)
     top = max((b.value for b in rows), default=0) or 1
     lines = []
-    for item in rows:
-        line = fit(Text(item.label), label_width)
+    for item, label in zip(rows, _labels([b.label for b in rows], label_width), strict=True):
+        line = label
         line.append(" ")
         drawn = bar(item.value / top, room)
         line.append(drawn, style=bar_style)
         line.append(" " * (room - len(drawn) + 1) + item.text.rjust(text_width), style=muted)
         lines.append(line)
     return lines
+
+
+def _labels(labels: list[str], width: int) -> list[Text]:
+    """Each label in `width` cells, cut at its end; but where that would make two read the same
+    ("anthropic/claud…" twice), cut in the middle, keeping the ends that tell them apart."""
+    cut = [fit(Text(label), width) for label in labels]
+    seen = Counter(text.plain for text in cut)
+    head = (width - 1) // 2
+    tail = width - 1 - head
+    return [
+        fit(Text(f"{label[:head]}…{label[-tail:]}"), width)
+        if seen[text.plain] > 1 and cell_len(label) > width and tail > 0
+        else text
+        for label, text in zip(labels, cut, strict=True)
+    ]
 
 
 class Breakdowns(DrawnWidget):

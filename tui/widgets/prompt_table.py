@@ -242,8 +242,10 @@ class PromptTable(ScrollView, can_focus=True):
         segments = [Segment(" ", style)]
         for column, column_width in self._columns:
             label = column.label
-            if column.sort == self.sort_key:
-                label += " ▼" if self.descending else " ▲"
+            if column.sort == self.sort_key:  # the arrow always shows, the label gives way
+                arrow = "▼" if self.descending else "▲"
+                fits = len(label) + 2 <= column_width
+                label = f"{label} {arrow}" if fits else f"{label[: column_width - 1]}{arrow}"
             text = formatting.fit(label, column_width, right=column.right)
             segments += [Segment(text, style), Segment(" ", style)]
         return Strip(segments).adjust_cell_length(width, style + Style())
