@@ -22,7 +22,7 @@ def test_two_clients_lose_no_rollup_increment(lake: Lake) -> None:
         lib.prompts.create("gone", "a prompt used, then deleted")
         lib.usage.record("gone")
         lib.costs.log_generation(
-            "gone", provider="openai", model="gpt-4o", tokens_in=5, tokens_out=9
+            "gone", provider="openai", model="gpt-4o", tokens_in=5, tokens_out=9, latency_ms=700
         )
     writers = [
         subprocess.Popen(
