@@ -417,6 +417,7 @@ CREATE TABLE IF NOT EXISTS rollup_latency_daily (
     provider VARCHAR NOT NULL,
     model    VARCHAR NOT NULL,
     measure  VARCHAR NOT NULL,
+    series   BIGINT NOT NULL,    -- provider, model and measure as a number (63 bits of md5)
     ms       INTEGER NOT NULL,
     events   BIGINT NOT NULL
 );
@@ -519,15 +520,15 @@ GROUP BY ALL;
 -- the values at ranks floor and ceil of q * (n - 1) (the first millisecond whose running count
 -- passes the rank), interpolated as quantile_cont does (to the same double).
 CREATE OR REPLACE MACRO mart.latency_by_model(since) AS TABLE
-WITH counts AS (
-    SELECT provider, model, measure, ms, sum(events) AS n
+WITH counts AS (  -- grouped by the number `series`, not by three strings: 2-3 times faster
+    SELECT series, ms, sum(events) AS n
     FROM rollup_latency_daily
     WHERE since IS NULL OR day >= CAST(since AS DATE)
-    GROUP BY provider, model, measure, ms
+    GROUP BY series, ms
 ),
 running AS (
-    SELECT *, sum(n) OVER (PARTITION BY provider, model, measure ORDER BY ms) AS upto,
-           sum(n) OVER (PARTITION BY provider, model, measure) AS total
+    SELECT *, sum(n) OVER (PARTITION BY series ORDER BY ms) AS upto,
+           sum(n) OVER (PARTITION BY series) AS total
     FROM counts
 ),
 ranks AS (
@@ -535,7 +536,7 @@ ranks AS (
     FROM running
 ),
 bounds AS (
-    SELECT provider, model, measure,
+    SELECT series,
            CAST(any_value(total) AS BIGINT)           AS total,
            any_value(r50) - floor(any_value(r50))     AS f50,
            any_value(r95) - floor(any_value(r95))     AS f95,
@@ -544,25 +545,35 @@ bounds AS (
            min(ms) FILTER (WHERE upto > floor(r95))   AS lo95,
            min(ms) FILTER (WHERE upto > ceil(r95))    AS hi95
     FROM ranks
-    GROUP BY provider, model, measure
+    GROUP BY series
 ),
 percentiles AS (
-    SELECT provider, model, measure, total,
+    SELECT series, total,
            CAST(lo50 AS DOUBLE) * (1 - f50) + CAST(hi50 AS DOUBLE) * f50 AS p50,
            CAST(lo95 AS DOUBLE) * (1 - f95) + CAST(hi95 AS DOUBLE) * f95 AS p95
     FROM bounds
+),
+-- Each provider and model that has generations (rollup_daily: a few hundred rows) with the
+-- series of its two measures (the expression rollups.series_key writes).
+models AS (
+    SELECT provider, model,
+           CAST(md5_number_lower(provider || chr(0) || model || chr(0) || 'total') >> 1
+                AS BIGINT) AS total_series,
+           CAST(md5_number_lower(provider || chr(0) || model || chr(0) || 'first_token') >> 1
+                AS BIGINT) AS first_series
+    FROM (SELECT DISTINCT provider, model FROM rollup_daily WHERE kind = 'generation')
 )
-SELECT t.provider,
-       t.model,
+SELECT m.provider,
+       m.model,
        t.total                   AS timed,
        t.p50                     AS p50_ms,
        t.p95                     AS p95_ms,
        coalesce(f.total, 0)      AS runs,
        f.p50                     AS first_token_p50_ms,
        f.p95                     AS first_token_p95_ms
-FROM (SELECT * FROM percentiles WHERE measure = 'total') t
-LEFT JOIN (SELECT * FROM percentiles WHERE measure = 'first_token') f
-  ON f.provider = t.provider AND f.model = t.model;
+FROM models m
+JOIN percentiles t ON t.series = m.total_series
+LEFT JOIN percentiles f ON f.series = m.first_series;
 
 -- Per actor (who did it; '' for events recorded before schema version 7), from a day on
 -- (`since`, inclusive; NULL: all time): uses, ratings and their average, generations with

@@ -61,7 +61,7 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "rollup_prompt_totals": ("prompt_id",),
     "rollup_group_daily": ("day", "dim", "key"),
     "rollup_group_prompts": ("dim", "key"),
-    "rollup_latency_daily": ("day", "provider", "model", "measure", "ms"),
+    "rollup_latency_daily": ("day", "provider", "model", "measure", "ms"),  # series follows
 }
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]

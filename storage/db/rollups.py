@@ -142,18 +142,32 @@ GROUP_DAILY = Rollup(
     "JOIN ({groups}) g ON g.id = p.prompt_id GROUP BY p.day, g.dim, g.key",
 )
 GROUP_PROMPTS = Rollup("rollup_group_prompts", ("dim", "key"), ("prompts",), "prompts = 0", None)
+
+
+def series_key(provider: str, model: str, measure: str) -> str:
+    """SQL: rollup_latency_daily's `series` of a provider, model and measure (columns or
+    literals); schema.sql's mart.latency_by_model spells the same expression."""
+    return (
+        f"CAST(md5_number_lower({provider} || chr(0) || {model} || chr(0) || {measure}) >> 1 "
+        "AS BIGINT)"
+    )
+
+
 # Per day, provider, model, measure ('total': latency_ms; 'first_token': the run's
 # first_token_ms) and millisecond: the timed generations (schema version 10).
 _TIMED = "FROM ({events}) e WHERE kind = 'generation' AND latency_ms IS NOT NULL"
+_TOTAL = series_key("provider", "model", "'total'")
+_FIRST = series_key("provider", "model", "'first_token'")
 LATENCY = Rollup(
     "rollup_latency_daily",
-    ("day", "provider", "model", "measure", "ms"),
+    ("day", "provider", "model", "measure", "series", "ms"),
     ("events",),
     "events = 0",
-    f"SELECT day, provider, model, 'total' AS measure, latency_ms AS ms, {{sign}} * count(*) "
-    f"AS events {_TIMED} GROUP BY day, provider, model, latency_ms UNION ALL "
-    f"SELECT day, provider, model, 'first_token', first_token_ms, {{sign}} * count(*) {_TIMED} "
-    "AND first_token_ms IS NOT NULL GROUP BY day, provider, model, first_token_ms",
+    f"SELECT day, provider, model, 'total' AS measure, {_TOTAL} AS series, latency_ms AS ms, "
+    f"{{sign}} * count(*) AS events {_TIMED} GROUP BY day, provider, model, latency_ms "
+    f"UNION ALL SELECT day, provider, model, 'first_token', {_FIRST}, first_token_ms, "
+    f"{{sign}} * count(*) {_TIMED} AND first_token_ms IS NOT NULL "
+    "GROUP BY day, provider, model, first_token_ms",
 )
 ROLLUPS = (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY, GROUP_PROMPTS, LATENCY)
 # The rollups each schema version added (its migration builds them).
