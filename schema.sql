@@ -408,6 +408,20 @@ CREATE TABLE IF NOT EXISTS rollup_group_prompts (
     prompts BIGINT NOT NULL
 );
 
+-- Per day, provider, model, measure and millisecond (schema version 10): how many timed
+-- generations took `ms` in total (measure 'total', their latency_ms), and how many of them,
+-- being runs, had their first token after `ms` (measure 'first_token'). Latencies are whole
+-- milliseconds, so the percentiles of any period are exact (mart.latency_by_model).
+CREATE TABLE IF NOT EXISTS rollup_latency_daily (
+    day      DATE NOT NULL,
+    provider VARCHAR NOT NULL,
+    model    VARCHAR NOT NULL,
+    measure  VARCHAR NOT NULL,
+    series   BIGINT NOT NULL,    -- provider, model and measure as a number (63 bits of md5)
+    ms       INTEGER NOT NULL,
+    events   BIGINT NOT NULL
+);
+
 -- Analytics: the analytics screen and `promptdeck stats` read only these views (which read the rollups
 -- above, not the events, wherever a sum will do). Views with a
 -- `day` column are daily series: a period is a filter on `day`, summed.
@@ -501,22 +515,65 @@ GROUP BY ALL;
 
 -- Per provider and model, from a day on (`since`, inclusive; NULL: all time): how long answers
 -- took, as percentiles over the generations that were timed (total latency) and over the runs
--- among them (time to the first token). A table macro, not a daily view: percentiles of a
--- period cannot be summed from per-day rows.
+-- among them (time to the first token). Read from the histogram in rollup_latency_daily, and
+-- exactly what quantile_cont gives over the generations: for each percentile q of n values,
+-- the values at ranks floor and ceil of q * (n - 1) (the first millisecond whose running count
+-- passes the rank), interpolated as quantile_cont does (to the same double).
 CREATE OR REPLACE MACRO mart.latency_by_model(since) AS TABLE
-SELECT g.provider,
-       g.model,
-       count(*)                                AS timed,
-       quantile_cont(g.latency_ms, 0.5)        AS p50_ms,
-       quantile_cont(g.latency_ms, 0.95)       AS p95_ms,
-       count(r.first_token_ms)                 AS runs,
-       quantile_cont(r.first_token_ms, 0.5)    AS first_token_p50_ms,
-       quantile_cont(r.first_token_ms, 0.95)   AS first_token_p95_ms
-FROM generations g
-LEFT JOIN runs r ON r.id = g.id
-WHERE g.latency_ms IS NOT NULL
-  AND (since IS NULL OR g.created_at >= CAST(since AS TIMESTAMP))
-GROUP BY g.provider, g.model;
+WITH counts AS (  -- grouped by the number `series`, not by three strings: 2-3 times faster
+    SELECT series, ms, sum(events) AS n
+    FROM rollup_latency_daily
+    WHERE since IS NULL OR day >= CAST(since AS DATE)
+    GROUP BY series, ms
+),
+running AS (
+    SELECT *, sum(n) OVER (PARTITION BY series ORDER BY ms) AS upto,
+           sum(n) OVER (PARTITION BY series) AS total
+    FROM counts
+),
+ranks AS (
+    SELECT *, CAST(total - 1 AS DOUBLE) * 0.5 AS r50, CAST(total - 1 AS DOUBLE) * 0.95 AS r95
+    FROM running
+),
+bounds AS (
+    SELECT series,
+           CAST(any_value(total) AS BIGINT)           AS total,
+           any_value(r50) - floor(any_value(r50))     AS f50,
+           any_value(r95) - floor(any_value(r95))     AS f95,
+           min(ms) FILTER (WHERE upto > floor(r50))   AS lo50,
+           min(ms) FILTER (WHERE upto > ceil(r50))    AS hi50,
+           min(ms) FILTER (WHERE upto > floor(r95))   AS lo95,
+           min(ms) FILTER (WHERE upto > ceil(r95))    AS hi95
+    FROM ranks
+    GROUP BY series
+),
+percentiles AS (
+    SELECT series, total,
+           CAST(lo50 AS DOUBLE) * (1 - f50) + CAST(hi50 AS DOUBLE) * f50 AS p50,
+           CAST(lo95 AS DOUBLE) * (1 - f95) + CAST(hi95 AS DOUBLE) * f95 AS p95
+    FROM bounds
+),
+-- Each provider and model that has generations (rollup_daily: a few hundred rows) with the
+-- series of its two measures (the expression rollups.series_key writes).
+models AS (
+    SELECT provider, model,
+           CAST(md5_number_lower(provider || chr(0) || model || chr(0) || 'total') >> 1
+                AS BIGINT) AS total_series,
+           CAST(md5_number_lower(provider || chr(0) || model || chr(0) || 'first_token') >> 1
+                AS BIGINT) AS first_series
+    FROM (SELECT DISTINCT provider, model FROM rollup_daily WHERE kind = 'generation')
+)
+SELECT m.provider,
+       m.model,
+       t.total                   AS timed,
+       t.p50                     AS p50_ms,
+       t.p95                     AS p95_ms,
+       coalesce(f.total, 0)      AS runs,
+       f.p50                     AS first_token_p50_ms,
+       f.p95                     AS first_token_p95_ms
+FROM models m
+JOIN percentiles t ON t.series = m.total_series
+LEFT JOIN percentiles f ON f.series = m.first_series;
 
 -- Per actor (who did it; '' for events recorded before schema version 7), from a day on
 -- (`since`, inclusive; NULL: all time): uses, ratings and their average, generations with

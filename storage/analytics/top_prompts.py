@@ -14,7 +14,12 @@ rated on a day is rated about once, so a rollup per day and prompt would be as l
 rollup_prompt_daily, by day, would be read whole for the few rated rows), and only the best
 of them by average and number of ratings (and every prompt tied with the last) are looked up
 by id for their names and whether they are live, more of them while archived ones leave the
-list short."""
+list short.
+
+Both look prompts up with their ids or keys written into the SQL as literals: DuckDB turns a
+literal IN list into a lookup in the prompts' key index (or a filter inside the scan of
+rollup_prompt_daily), where a list passed as parameters becomes a join over every row (5-10
+times slower at a million prompts)."""
 
 from __future__ import annotations
 
@@ -34,19 +39,20 @@ GROWTH = 4
 _MOST_USED = (
     "SELECT prompt_id, uses FROM rollup_prompt_totals ORDER BY uses DESC, prompt_id LIMIT ?"
 )
-# Uses and ratings of the prompts `?` (a list) of all time; in the period (from day `?`), of
-# the prompts whose key is one of `?` (the caller keeps the ids it asked for: filtering ids
-# here would compare every row's id, where the keys are numbers).
+# Uses and ratings of the prompts `?` (a list) of all time; in the period (from day `?`), per
+# key of the prompts whose key is one of `{keys}` (numbers: only the keys are read, not the
+# ids, which would be read for every row of the period; two prompts share a 63-bit key with a
+# chance of about 1e-11 at a million prompts).
 _ALL_TIME = """
 SELECT prompt_id, uses, ratings, rating_sum FROM rollup_prompt_totals
 WHERE prompt_id IN (SELECT unnest(?::VARCHAR[]))
 """
 _PERIOD = """
-SELECT prompt_id, sum(uses), sum(ratings), sum(rating_sum) FROM rollup_prompt_daily
+SELECT prompt_key, sum(uses), sum(ratings), sum(rating_sum) FROM rollup_prompt_daily
 WHERE day >= ? AND prompt_key IN ({keys})
-GROUP BY prompt_key, prompt_id
+GROUP BY prompt_key
 """
-_KEYS = f"SELECT list({prompt_key('i')}) FROM unnest(?::VARCHAR[]) AS t(i)"
+_KEYS = f"SELECT i, {prompt_key('i')} FROM unnest(?::VARCHAR[]) AS t(i)"
 # The `$k` best rated prompts of the period by average and number of ratings, and every one
 # tied with the last of them (names break ties, and are read only for these).
 _BEST_RATED = """
@@ -65,10 +71,10 @@ SELECT prompt_id, ratings, rating_sum FROM ranked
 WHERE NOT EXISTS (SELECT 1 FROM edge)
    OR (average, ratings) >= (SELECT (average, ratings) FROM edge)
 """
-# Up to LOOKUPS prompts are looked up by id alone, so that the key's index finds each (any
-# other condition in the WHERE makes DuckDB scan them all: 40-190 ms at a million prompts for
-# 5-900 ids), a BATCH at a time; more (~0.12 ms each) are found by one scan (~135 ms).
-LOOKUPS, BATCH = 1024, 256
+# Up to LOOKUPS prompts are looked up in the key index by literal IN lists, a BATCH at a time:
+# DuckDB uses the index for a list of up to about a thousandth of the rows (~0.05 ms an id at
+# a million prompts; past that it scans them all, 140-370 ms); more are found by one scan.
+LOOKUPS, BATCH = 4096, 512
 
 
 def top_prompts(
@@ -121,12 +127,11 @@ def _live_rows(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[tuple[str
         ).fetchall()
         return [(prompt_id, name, used) for prompt_id, name, used in rows]
     found: list[tuple[str, str, Any]] = []
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start : start + BATCH]
-        marks = ", ".join("?" * len(batch))
+    ordered = sorted(ids)  # the index's order: neighbours share the blocks read
+    for start in range(0, len(ordered), BATCH):
+        batch = ", ".join(_literal(i) for i in ordered[start : start + BATCH])
         rows = con.execute(
-            f"SELECT id, name, last_used_at, archived_at FROM prompts WHERE id IN ({marks})",
-            batch,
+            f"SELECT id, name, last_used_at, archived_at FROM prompts WHERE id IN ({batch})"
         ).fetchall()
         found += [
             (prompt_id, name, used) for prompt_id, name, used, archived in rows if not archived
@@ -145,14 +150,21 @@ def _described(
     if since is None:
         found = con.execute(_ALL_TIME, [ids]).fetchall()
     else:
-        keys = con.execute(_KEYS, [ids]).fetchone()[0]  # type: ignore[index]
-        marks = ", ".join("?" * len(keys))
-        found = con.execute(_PERIOD.format(keys=marks), [since, *keys]).fetchall()
+        keys = dict(con.execute(_KEYS, [ids]).fetchall())
+        numbers = ", ".join(str(int(key)) for key in keys.values())
+        period = con.execute(_PERIOD.format(keys=numbers), [since]).fetchall()
+        by_key = {row[0]: row[1:] for row in period}
+        found = [(i, *by_key[key]) for i, key in keys.items() if key in by_key]
     sums = {row[0]: row[1:] for row in found}
     return [
         _top(prompt_id, name, last_used, sums.get(prompt_id))
         for prompt_id, name, last_used in _live_rows(con, ids)
     ]
+
+
+def _literal(text: str) -> str:
+    """`text` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _top(prompt_id: str, name: str, last_used: Any, sums: Any) -> TopPrompt:

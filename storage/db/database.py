@@ -50,6 +50,7 @@ TABLES: tuple[str, ...] = (
     "rollup_prompt_totals",
     "rollup_group_daily",
     "rollup_group_prompts",
+    "rollup_latency_daily",
     "schema_migrations",
 )
 # The key of a table that declares none in schema.sql (kept unique by its writer).
@@ -60,6 +61,7 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "rollup_prompt_totals": ("prompt_id",),
     "rollup_group_daily": ("day", "dim", "key"),
     "rollup_group_prompts": ("dim", "key"),
+    "rollup_latency_daily": ("day", "provider", "model", "measure", "ms"),  # series follows
 }
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]

@@ -7,12 +7,16 @@ Every writer keeps them current inside its own transaction:
   and `regroup(..., sign=1)` after (a prompt's uses count under the tags it has now);
   a new prompt, `regroup(..., sign=1)` after the insert;
 * before deleting prompts, `forget_prompts` (their events and their groups go).
-Bulk paths (a bulk insert, a restore of an older backup, the migration that created them)
+Bulk paths (a bulk insert, a restore of an older backup, the migrations that created them)
 call `rebuild`. No keys (a team library has none): rows are matched by their key columns,
 and rows left with nothing in them are removed. A lake's writers run one at a time under its
 advisory lock, so no increment is lost between two clients.
 
-Latency percentiles are not rolled up: a period's percentiles cannot be summed from days."""
+Latency percentiles cannot be summed from days, but they can be read from a histogram: the
+latency rollup counts the timed generations per day, provider, model and millisecond (latencies
+are whole milliseconds), so a period's percentiles are exact (mart.latency_by_model). A run's
+time to the first token is counted with its generation, which the run service writes after
+the run (bulk paths rebuild)."""
 
 from __future__ import annotations
 
@@ -24,19 +28,23 @@ import duckdb
 # table filtered to the rows an increment is made of.
 _COLUMNS = (
     "day, kind, prompt_id, actor, provider, model, rating, tokens_in, tokens_out, cost_usd, "
-    "latency_ms"
+    "latency_ms, first_token_ms"
 )
+_NONE = "NULL::INTEGER, 0, 0, NULL::DOUBLE, NULL::INTEGER, NULL::INTEGER"
 EVENTS: dict[str, str] = {
-    table: f"SELECT * FROM (SELECT {values} FROM {{source}}) AS e({_COLUMNS})"
+    table: f"SELECT * FROM (SELECT {values}) AS e({_COLUMNS})"
     for table, values in {
         "usage_events": "CAST(created_at AS DATE), 'use', prompt_id, coalesce(actor, ''), '', "
-        "'', NULL::INTEGER, 0, 0, NULL::DOUBLE, NULL::INTEGER",
+        f"'', {_NONE} FROM {{source}}",
         "feedback": "CAST(created_at AS DATE), 'rating', prompt_id, coalesce(actor, ''), '', '', "
-        "rating, 0, 0, NULL::DOUBLE, NULL::INTEGER",
-        "generations": "CAST(created_at AS DATE), 'generation', prompt_id, coalesce(actor, ''), "
-        "provider, model, NULL::INTEGER, tokens_in, tokens_out, cost_usd, latency_ms",
+        "rating, 0, 0, NULL::DOUBLE, NULL::INTEGER, NULL::INTEGER FROM {source}",
+        # A generation that is a run: with the run's time to the first token.
+        "generations": "CAST(g.created_at AS DATE), 'generation', g.prompt_id, "
+        "coalesce(g.actor, ''), g.provider, g.model, NULL::INTEGER, g.tokens_in, g.tokens_out, "
+        "g.cost_usd, g.latency_ms, r.first_token_ms FROM {source} AS g "
+        "LEFT JOIN runs r ON r.id = g.id",
         "runs": "CAST(created_at AS DATE), 'run', prompt_id, coalesce(actor, ''), '', '', "
-        "NULL::INTEGER, 0, 0, NULL::DOUBLE, NULL::INTEGER",
+        f"{_NONE} FROM {{source}}",
     }.items()
 }
 _LOOKUPS = 100  # an increment of more prompts than this joins them instead of looking them up
@@ -134,7 +142,43 @@ GROUP_DAILY = Rollup(
     "JOIN ({groups}) g ON g.id = p.prompt_id GROUP BY p.day, g.dim, g.key",
 )
 GROUP_PROMPTS = Rollup("rollup_group_prompts", ("dim", "key"), ("prompts",), "prompts = 0", None)
-ROLLUPS = (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY, GROUP_PROMPTS)
+
+
+def series_key(provider: str, model: str, measure: str) -> str:
+    """SQL: rollup_latency_daily's `series` of a provider, model and measure (columns or
+    literals); schema.sql's mart.latency_by_model spells the same expression."""
+    return (
+        f"CAST(md5_number_lower({provider} || chr(0) || {model} || chr(0) || {measure}) >> 1 "
+        "AS BIGINT)"
+    )
+
+
+# Per day, provider, model, measure ('total': latency_ms; 'first_token': the run's
+# first_token_ms) and millisecond: the timed generations (schema version 10).
+_TIMED = "FROM ({events}) e WHERE kind = 'generation' AND latency_ms IS NOT NULL"
+_TOTAL = series_key("provider", "model", "'total'")
+_FIRST = series_key("provider", "model", "'first_token'")
+LATENCY = Rollup(
+    "rollup_latency_daily",
+    ("day", "provider", "model", "measure", "series", "ms"),
+    ("events",),
+    "events = 0",
+    f"SELECT day, provider, model, 'total' AS measure, {_TOTAL} AS series, latency_ms AS ms, "
+    f"{{sign}} * count(*) AS events {_TIMED} GROUP BY day, provider, model, latency_ms "
+    f"UNION ALL SELECT day, provider, model, 'first_token', {_FIRST}, first_token_ms, "
+    f"{{sign}} * count(*) {_TIMED} AND first_token_ms IS NOT NULL "
+    "GROUP BY day, provider, model, first_token_ms",
+)
+ROLLUPS = (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY, GROUP_PROMPTS, LATENCY)
+# The rollups each schema version added (its migration builds them).
+ADDED_IN = {9: ROLLUPS[:5], 10: (LATENCY,)}
+# The rollups each event table adds to (generations and runs are neither uses nor ratings).
+_ADDS_TO = {
+    "usage_events": (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY),
+    "feedback": (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY),
+    "generations": (DAILY, LATENCY),
+    "runs": (DAILY,),
+}
 
 _LIVE_GROUPS = (
     "SELECT dim, key, {sign} * count(*) AS prompts FROM ({groups}) g WHERE live GROUP BY dim, key"
@@ -152,18 +196,23 @@ def from_raw(rollup: Rollup) -> str:
     groups = _GROUPS.format(where="true")
     if rollup.from_events is None:
         return _LIVE_GROUPS.format(sign=1, groups=groups)
-    return rollup.from_events.format(sign=1, events=_ALL_EVENTS, groups=groups)
+    events = _ALL_EVENTS
+    if rollup is LATENCY:  # the generations alone, not every event table
+        events = EVENTS["generations"].format(source="generations")
+    return rollup.from_events.format(sign=1, events=events, groups=groups)
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Every rollup recomputed from the raw rows (after a bulk load or a restore)."""
-    for statement in REBUILD:
+    for statement in rebuild_statements(ROLLUPS):
         con.execute(statement)
 
 
-def _rebuild_statements() -> tuple[str, ...]:
+def rebuild_statements(chosen: tuple[Rollup, ...]) -> tuple[str, ...]:
+    """SQL: the rollups `chosen` recomputed from the raw rows (what the migrations that add
+    them run)."""
     statements: list[str] = []
-    for rollup in ROLLUPS:
+    for rollup in chosen:
         columns = ", ".join((*rollup.key, *rollup.sums))
         statements.append(f"DELETE FROM {rollup.name}")
         statements.append(  # ordered by the key, day first: a day's rows stay together
@@ -171,10 +220,6 @@ def _rebuild_statements() -> tuple[str, ...]:
             f"ORDER BY {', '.join(rollup.key)}"
         )
     return tuple(statements)
-
-
-# Every rollup recomputed from the raw rows (the migration to schema version 9 runs these).
-REBUILD = _rebuild_statements()
 
 
 def add(
@@ -194,9 +239,7 @@ def add(
     else:
         where, ids = "id IN (SELECT prompt_id FROM _events)", []
     groups = _GROUPS.format(where=where)
-    for rollup in (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY):
-        if table in ("generations", "runs") and rollup is not DAILY:
-            continue  # neither a use nor a rating
+    for rollup in _ADDS_TO[table]:
         assert rollup.from_events is not None
         delta = rollup.from_events.format(sign=1, events="SELECT * FROM _events", groups=groups)
         _merge(con, rollup, delta, [*ids, *ids] if rollup is GROUP_DAILY else [],
@@ -231,9 +274,12 @@ def forget_prompts(con: duckdb.DuckDBPyConnection, where: str, params: list[obje
     chosen = f"prompt_id IN (SELECT id FROM prompts WHERE {where})"
     for table, events in EVENTS.items():
         source = f"(SELECT * FROM {table} WHERE {chosen})"
-        assert DAILY.from_events is not None
-        delta = DAILY.from_events.format(sign=-1, events=events.format(source=source), groups="")
-        _merge(con, DAILY, delta, params, remove_empty=True)
+        for rollup in (DAILY, LATENCY) if table == "generations" else (DAILY,):
+            assert rollup.from_events is not None
+            delta = rollup.from_events.format(sign=-1, events=events.format(source=source),
+                                              groups="")  # fmt: skip
+            uses = rollup.from_events.count("{events}")  # each use of the events: `where` again
+            _merge(con, rollup, delta, params * uses, remove_empty=True)
     for rollup in (PROMPT_DAILY, PROMPT_TOTALS):
         con.execute(f"DELETE FROM {rollup.name} WHERE {chosen}", params)
 

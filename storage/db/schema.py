@@ -28,7 +28,9 @@ from storage.errors import SchemaError
 # Version 9: the rollups (rollup_daily, rollup_prompt_daily, rollup_prompt_totals,
 # rollup_group_daily, rollup_group_prompts), built from the events, which the marts and the
 # analytics report read instead of the events.
-SCHEMA_VERSION = 9
+# Version 10: rollup_latency_daily (the timed generations per day, model and millisecond), from
+# which mart.latency_by_model reads a period's exact percentiles.
+SCHEMA_VERSION = 10
 # The version that added each table added after version 1 (what an older backup lacks).
 TABLE_ADDED_IN: dict[str, int] = {
     "prompt_labels": 2,
@@ -45,6 +47,7 @@ TABLE_ADDED_IN: dict[str, int] = {
     "rollup_prompt_totals": 9,
     "rollup_group_daily": 9,
     "rollup_group_prompts": 9,
+    "rollup_latency_daily": 10,
 }
 APP_VERSION = "0.1.0"
 
@@ -72,7 +75,8 @@ AFTER_SCHEMA: dict[int, tuple[str, ...]] = {
         "INSERT INTO prompt_embeddings SELECT * FROM prompt_embeddings_v3",
         "DROP TABLE prompt_embeddings_v3",
     ),
-    9: rollups.REBUILD,
+    9: rollups.rebuild_statements(rollups.ADDED_IN[9]),
+    10: rollups.rebuild_statements(rollups.ADDED_IN[10]),
 }
 
 

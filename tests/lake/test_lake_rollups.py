@@ -1,6 +1,6 @@
 """The rollups of a team library: two clients adding to the same rollup rows at once lose no
 increment (each write adds inside its advisory-locked transaction), and a delete takes its
-events away, as on a library file."""
+events away (the latency histogram's too), as on a library file."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_two_clients_lose_no_rollup_increment(lake: Lake) -> None:
         lib.prompts.create("gone", "a prompt used, then deleted")
         lib.usage.record("gone")
         lib.costs.log_generation(
-            "gone", provider="openai", model="gpt-4o", tokens_in=5, tokens_out=9
+            "gone", provider="openai", model="gpt-4o", tokens_in=5, tokens_out=9, latency_ms=700
         )
     writers = [
         subprocess.Popen(
@@ -37,6 +37,8 @@ def test_two_clients_lose_no_rollup_increment(lake: Lake) -> None:
     outputs = [w.communicate(timeout=300) for w in writers]
     assert [w.returncode for w in writers] == [0, 0], [err for _, err in outputs]
     with Library(lake.db, lake_data=str(lake.data)) as lib:
+        latency = [(m.model, m.timed, m.p50_ms) for m in lib.analytics.latency()]
+        assert latency == [("gpt-4o", 1, 700.0)]  # from the lake's latency histogram
         lib.prompts.delete("gone")
         with lib.db.read() as con:
             assert rollup_mismatches(con) == []
@@ -47,3 +49,4 @@ def test_two_clients_lose_no_rollup_increment(lake: Lake) -> None:
         assert found == (2 * USES, 2 * USES)
         assert lib.analytics.kpis("all").uses == 2 * USES
         assert lib.analytics.kpis("all").generations == 0
+        assert lib.analytics.latency() == []

@@ -1,7 +1,8 @@
 """The rollups never disagree with the raw rows: after any sequence of writes (add, use,
 record, rate, log a generation, run, import generations, archive, delete, purge), after a
-restore, a bulk insert and the migration that builds them, every rollup row equals the same
-sums recomputed from the events, and the marts read from them equal the raw aggregates."""
+restore, a bulk insert and the migrations that build them, every rollup row equals the same
+sums recomputed from the events, and the marts read from them equal the raw aggregates (the
+latency percentiles to the last bit of quantile_cont's)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,12 @@ ACTIONS = st.one_of(
         st.none() | st.floats(0, 2),
         st.integers(0, 40),  # days before now
     ),
-    st.tuples(st.just("run"), st.integers(0, _PROMPTS - 1), st.sampled_from(["ok", "failed"])),
+    st.tuples(
+        st.just("run"),
+        st.integers(0, _PROMPTS - 1),
+        st.sampled_from(["ok", "failed"]),
+        st.integers(0, 60),  # milliseconds to the first token
+    ),
     st.tuples(st.just("import"), st.integers(0, _PROMPTS - 1), st.integers(1, 3)),
     st.tuples(st.just("archive"), st.integers(0, _PROMPTS - 1)),
     st.tuples(st.just("unarchive"), st.integers(0, _PROMPTS - 1)),
@@ -64,6 +70,24 @@ def _check(library: Library) -> None:
             "GROUP BY ALL ORDER BY ALL"
         ).fetchall()
         assert len(usage) == len(raw) and all(map(same_row, usage, raw))
+        for period in ("7d", "all"):
+            since = {"since": library.analytics.period(period).since}
+            latency = con.execute(
+                "SELECT * FROM mart.latency_by_model(CAST($since AS DATE)) ORDER BY ALL", since
+            ).fetchall()
+            assert latency == con.execute(_RAW_LATENCY, since).fetchall()
+
+
+# The latency percentiles as the generations themselves give them (the macro before the
+# histogram rollup).
+_RAW_LATENCY = """
+SELECT g.provider, g.model, count(*), quantile_cont(g.latency_ms, 0.5),
+       quantile_cont(g.latency_ms, 0.95), count(r.first_token_ms),
+       quantile_cont(r.first_token_ms, 0.5), quantile_cont(r.first_token_ms, 0.95)
+FROM generations g LEFT JOIN runs r ON r.id = g.id
+WHERE g.latency_ms IS NOT NULL AND ($since IS NULL OR g.created_at >= CAST($since AS TIMESTAMP))
+GROUP BY g.provider, g.model ORDER BY ALL
+"""
 
 
 def _act(library: Library, clock: TickingClock, folder: Path, action: tuple[Any, ...]) -> None:
@@ -99,7 +123,7 @@ def _act(library: Library, clock: TickingClock, folder: Path, action: tuple[Any,
         )  # fmt: skip
     elif kind == "run":
         prepared = library.runs.prepare(ref, provider="openai", default_model="gpt-4o")
-        outcome = RunOutcome(action[2], "an answer", 12, 30, False, 250, 40)
+        outcome = RunOutcome(action[2], "an answer", 12, 30, False, 200 + action[3], action[3])
         library.runs.record(prepared, outcome)
     elif kind == "import":
         path = folder / f"calls-{clock.peek():%H%M%S}.csv"
@@ -184,7 +208,7 @@ def test_the_migration_builds_them_from_an_older_library(tmp_path: Path) -> None
     clock = TickingClock()
     path = tmp_path / "lib.duckdb"
     with _library(path, clock) as library:
-        for action in [("use", 0), ("use", 0), ("rate", 1, 2), ("run", 3, "ok")]:
+        for action in [("use", 0), ("use", 0), ("rate", 1, 2), ("run", 3, "ok", 40)]:
             _act(library, clock, tmp_path, action)
     con = connect(path)  # as a version 7 library left it: no rollups
     con.execute("DROP TABLE rollup_daily")
@@ -196,6 +220,22 @@ def test_the_migration_builds_them_from_an_older_library(tmp_path: Path) -> None
         report = library.analytics.report("all")
         assert report.kpis.uses == 3 and report.kpis.ratings == 1
         assert report.kpis.generations == 1 and report.days[-1].day == date(2026, 1, 15)
+
+
+def test_the_migration_to_version_10_builds_the_latency_histogram(tmp_path: Path) -> None:
+    clock = TickingClock()
+    path = tmp_path / "lib.duckdb"
+    with _library(path, clock) as library:
+        for action in [("generation", 0, "claude", None, 3), ("run", 1, "ok", 25)]:
+            _act(library, clock, tmp_path, action)
+    con = connect(path)  # as a version 9 library left it: no latency histogram
+    con.execute("DROP TABLE rollup_latency_daily")
+    con.execute("DELETE FROM schema_migrations WHERE version >= 10")
+    con.close()
+    with Library(path, clock=clock).open() as library:
+        _check(library)
+        latency = {(m.model, m.p50_ms, m.first_token_p50_ms) for m in library.analytics.latency()}
+        assert latency == {("claude", 303.0, None), ("gpt-4o", 225.0, 25.0)}
 
 
 @pytest.mark.parametrize("lookups", [(1024, 1), (0, 256)], ids=["by-key-one-at-a-time", "scan"])
