@@ -168,7 +168,7 @@ class SearchService:
         provider = self._cache.query_provider(None)
         # An id of a prompt the held rows know needs no lookup (the browse preview's case).
         held = self._cache.prompt_rows(wait=False) if self._db.interactive else None
-        known = held is not None and ref in held.at
+        known = held is not None and held.row(ref) is not None
         prompt_id = ref if known else self._prompt(ref).id
         stored: Any = None
         if engine == "numpy":  # the stored vector is one of the (current) held ones

@@ -21,7 +21,7 @@ def file_rows(library: Library) -> pa.Table:
 def held_rows(library: Library, rows: PromptRows) -> tuple[PromptRows, pa.Table]:
     with library.db.read() as con:
         rows = rows.refreshed(con)
-    ids = sorted(rows.at)
+    ids = sorted(rows.ids())
     table, kept = rows.take(ids)
     assert kept == list(range(len(ids)))
     return rows, table
@@ -63,3 +63,29 @@ def test_replaced_rows_are_compacted(library: Library, monkeypatch: pytest.Monke
     library.prompts.update(a.id, {"name": "Alpha 3"})
     rows, table = held_rows(library, rows)
     assert rows.table.num_rows == 2 and table == file_rows(library)
+
+
+def test_rows_taken_in_by_id_count_and_compact_what_is_live(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catch-up path (`updated`, by the ids prompt_keys found) after a deletion seen by
+    `refreshed`: the held count follows, and a compaction keeps exactly the live rows."""
+    a = library.prompts.create("Alpha", "First prompt.")
+    b = library.prompts.create("Beta", "Second prompt.")
+    with library.db.read() as con:
+        rows = PromptRows.load(con)
+    library.prompts.delete(b.id)
+    rows, _ = held_rows(library, rows)
+    assert rows.live == 1 and rows.row(b.id) is None
+    gamma = library.prompts.create("Gamma", "Third prompt.")
+    library.prompts.update(a.id, {"name": "Alpha 2"})
+    with library.db.read() as con:
+        rows = rows.updated(con, {gamma.id, a.id})
+    assert rows.live == 2 and rows.table.num_rows == 4  # Alpha's old row and Beta's, unused
+    monkeypatch.setattr(search_rows, "COMPACT_ROWS", 0)
+    library.prompts.update(gamma.id, {"name": "Gamma 2"})
+    with library.db.read() as con:
+        rows = rows.updated(con, {gamma.id})
+    assert rows.table.num_rows == 2 and rows.moved == {}
+    table, kept = rows.take(sorted(rows.ids()))
+    assert kept == [0, 1] and table == file_rows(library)
