@@ -114,15 +114,18 @@ def ranked(
     if not query:
         return [], 0
     clause, params = where
-    # TextIndex.score's sum, word by word: 0 + best of word 0 + best of word 1 ...
+    # TextIndex.score's sum, word by word: 0 + best of word 0 + best of word 1 ... of weights
+    # rounded to float32 as the held index's are, so that both give the same scores.
     score = " + ".join(
-        f"coalesce(max(weight) FILTER (WHERE word = {g}), 0.0)" for g in range(len(groups))
+        f"coalesce(CAST(max(weight) FILTER (WHERE word = {g}) AS DOUBLE), 0.0)"
+        for g in range(len(groups))
     )
     steps = f"""
         WITH q AS (SELECT unnest(CAST(? AS INTEGER[])) AS word, unnest(CAST(? AS BIGINT[]))
                           AS termid, unnest(CAST(? AS DOUBLE[])) AS idf),
-        w AS (SELECT t.docid, q.word, q.idf * ((CAST(t.tf AS DOUBLE) * ?) / (CAST(t.tf AS DOUBLE)
-                     + ? * (? + ((? * CAST(d.len AS DOUBLE)) / ?)))) AS weight
+        w AS (SELECT t.docid, q.word, CAST(q.idf AS FLOAT) * CAST((CAST(t.tf AS DOUBLE) * ?)
+                     / (CAST(t.tf AS DOUBLE) + ? * (? + ((? * CAST(d.len AS DOUBLE)) / ?)))
+                     AS FLOAT) AS weight
               FROM {FTS}.postings t JOIN q USING (termid) JOIN {FTS}.docs d USING (docid)
               WHERE t.docid NOT IN (SELECT unnest(CAST(? AS BIGINT[])))),
         s AS (SELECT docid, {score} AS score, count(DISTINCT word) AS words

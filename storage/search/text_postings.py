@@ -19,10 +19,10 @@ import numpy as np
 
 from storage.search.text_index import TextIndex
 
-FORMAT = 1
+FORMAT = 2  # 2: each posting's weight kept in place of its tf and its doc's length
 KEEP = 4  # folders kept (the newest): other libraries' and earlier builds' indexes
 ABANDONED = 3600.0
-_ARRAYS = ("terms", "termid", "df", "offsets", "post_docs", "post_tf", "doc_len", "doc_ids",
+_ARRAYS = ("terms", "termid", "df", "offsets", "post_docs", "post_weight", "doc_ids",
            "doc_version")  # fmt: skip
 
 
@@ -76,8 +76,7 @@ def _write(folder: Path, key: Key, index: TextIndex) -> None:
         "df": index.df,
         "offsets": index.offsets,
         "post_docs": index.post_docs.astype(np.int32),
-        "post_tf": index.post_tf.astype(np.int32),
-        "doc_len": index.doc_len,
+        "post_weight": index.post_weight,
         "doc_ids": np.array(index.doc_ids.tolist(), dtype=str),
         "doc_version": index.doc_version,
     }
@@ -98,8 +97,10 @@ def _read(folder: Path, key: Key) -> TextIndex:
     manifest = json.loads((folder / "manifest.json").read_text())
     if manifest["format"] != FORMAT or manifest["key"] != key.name:
         raise ValueError("another index")
+    # Plain arrays over the maps: a memmap's slice costs a Python-level __getitem__.
     a = {
-        name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS
+        name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+        for name in _ARRAYS
     }
     if any(list(a[n].shape) != manifest["shapes"][n] for n in _ARRAYS):
         raise ValueError("truncated")
@@ -114,8 +115,7 @@ def _read(folder: Path, key: Key) -> TextIndex:
         df=a["df"],
         offsets=offsets,
         post_docs=a["post_docs"],
-        post_tf=a["post_tf"],
-        doc_len=a["doc_len"],
+        post_weight=a["post_weight"],
         doc_ids=a["doc_ids"],
         doc_version=a["doc_version"],
         num_docs=int(manifest["num_docs"]),
