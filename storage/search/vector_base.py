@@ -225,29 +225,31 @@ def _consistent(base: VectorBase) -> bool:
 
 
 def _samples_match(con: duckdb.DuckDBPyConnection, base: VectorBase) -> bool:
-    """A few rows (spread, and the last) compared with the library: a base of another library
-    at this path, or one whose bytes were damaged, is seldom right about all of them. A row
-    the library has replaced or deleted since is no mismatch (the delta handles it)."""
+    """A few rows (spread, and the last) compared with the library by key, and the vector of
+    the newest of them that the library still holds: a base of another library at this path,
+    or one whose bytes were damaged, is seldom right about all of them. A row the library has
+    replaced or deleted since is no mismatch (the delta handles it). One vector only: DuckDB
+    reads a vector by reading its row group's (16 spread rows: 0.85 s at 1M prompts)."""
     n = base.meta.rows
     if not n:
         return True
     picks = sorted({int(i) for i in np.linspace(0, n - 1, _SAMPLED)})
     ids = [base.prompt_id(i) for i in picks]
     found = con.execute(
-        f"SELECT prompt_id, {KEY_SQL}, embedding FROM prompt_embeddings "
-        "WHERE model = ? AND prompt_id IN (SELECT unnest(CAST(? AS VARCHAR[])))",
-        [base.meta.model, ids],
+        f"SELECT prompt_id, {KEY_SQL} FROM prompt_embeddings "
+        f"WHERE model = ? AND prompt_id IN ({', '.join('?' * len(ids))})",
+        [base.meta.model, *ids],
     ).fetchall()
-    current = {row[0]: (int(row[1]), row[2]) for row in found}
-    seen = 0
-    for at, prompt_id in zip(picks, ids, strict=True):
-        if prompt_id not in current or current[prompt_id][0] != int(base.keys[at]):
-            continue
-        seen += 1
-        stored = np.asarray(current[prompt_id][1], np.float32)
-        if not np.array_equal(stored, base.vectors[at]):
-            return False
-    return seen > 0 or len(found) == 0
+    current = {str(row[0]): int(row[1]) for row in found}
+    same = [at for at, i in zip(picks, ids, strict=True) if current.get(i) == int(base.keys[at])]
+    if not same:
+        return len(found) == 0
+    at = same[-1]
+    row = con.execute(
+        "SELECT embedding FROM prompt_embeddings WHERE model = ? AND prompt_id = ?",
+        [base.meta.model, base.prompt_id(at)],
+    ).fetchone()
+    return row is not None and np.array_equal(np.asarray(row[0], np.float32), base.vectors[at])
 
 
 def _fixed_width(array: Any, width: int) -> npt.NDArray[np.bytes_]:
