@@ -126,25 +126,14 @@ def test_query_works_on_a_lingering_library(tmp_path: Path) -> None:
 def test_queries_and_actions_from_several_threads(tmp_path: Path) -> None:
     library = Library(tmp_path / "threads.duckdb", linger=60).open()
     prompt = library.prompts.create("A", "a")
-    errors: list[BaseException] = []
-
-    def run(action: Any, times: int) -> None:
-        try:
-            for _ in range(times):
-                action()
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [
-        threading.Thread(target=run, args=(lambda: library.usage.record(prompt.id), 15)),
-        threading.Thread(target=run, args=(lambda: library.prompts.get(prompt.id), 15)),
-        threading.Thread(target=run, args=(lambda: library.db.query("SELECT 1"), 8)),
-    ]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        errors = _run_together(
+            [
+                (lambda: library.usage.record(prompt.id), 15),
+                (lambda: library.prompts.get(prompt.id), 15),
+                (lambda: library.db.query("SELECT 1"), 8),
+            ]
+        )
         assert errors == []
         assert library.prompts.get(prompt.id).usage_count == 15
     finally:
@@ -159,25 +148,14 @@ def test_letting_the_file_go_checkpoints_while_actions_go_on(tmp_path: Path) -> 
     path = tmp_path / "release.duckdb"
     library = Library(path, linger=0.01).open()
     prompt = library.prompts.create("A", "a")
-    errors: list[BaseException] = []
-
-    def run(action: Any, times: int) -> None:
-        try:
-            for _ in range(times):
-                action()
-                time.sleep(0.012)  # about the linger: the file is let go between actions
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [
-        threading.Thread(target=run, args=(lambda: library.usage.record(prompt.id), 20)),
-        threading.Thread(target=run, args=(lambda: library.prompts.get(prompt.id), 40)),
-    ]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        errors = _run_together(
+            [
+                (lambda: library.usage.record(prompt.id), 20),
+                (lambda: library.prompts.get(prompt.id), 40),
+            ],
+            pause=0.012,  # about the linger: the file is let go between actions
+        )
         assert errors == []
         assert library.prompts.get(prompt.id).usage_count == 20
         deadline = time.monotonic() + 5
@@ -187,3 +165,26 @@ def test_letting_the_file_go_checkpoints_while_actions_go_on(tmp_path: Path) -> 
         assert not path.with_name(path.name + ".wal").exists()  # checkpointed
     finally:
         library.close()
+
+
+def _run_together(
+    actions: list[tuple[Callable[[], object], int]], pause: float = 0.0
+) -> list[BaseException]:
+    """Each action repeated its number of times on a thread of its own, all at once; what
+    they raised."""
+    errors: list[BaseException] = []
+
+    def run(action: Callable[[], object], times: int) -> None:
+        try:
+            for _ in range(times):
+                action()
+                time.sleep(pause)
+        except BaseException as error:  # noqa: BLE001 - reported to the caller
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=pair) for pair in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
