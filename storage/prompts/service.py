@@ -17,7 +17,14 @@ from storage.models import (
     Resolved,
 )
 from storage.prompts import references as refs
-from storage.prompts.filters import SUMMARY_SELECT, filter_sql, order_sql, page_sql
+from storage.prompts.filters import (
+    SUMMARY_SELECT,
+    cut_sql,
+    filter_sql,
+    order_sql,
+    page_sql,
+    within_cut,
+)
 from storage.prompts.validation import clean_fields
 from storage.prompts.writer import PromptWriter
 
@@ -112,7 +119,14 @@ class PromptService:
         order = order_sql(sort, descending)
         if sort != "rating":  # the page first, then its ratings; the count on its own
             with self._db.read() as con:
-                table = con.execute(page_sql(clause, order, page), params).to_arrow_table()
+                narrowed, narrowing = clause, params
+                if limit and not where.text:  # a text filter would scan the content twice
+                    cut = con.execute(cut_sql(clause, sort, descending, offset + limit), params)
+                    value = cut.fetchone()
+                    if value is not None and value[0] is not None:
+                        narrowed = within_cut(clause, sort, descending)
+                        narrowing = [*params, value[0]]
+                table = con.execute(page_sql(narrowed, order, page), narrowing).to_arrow_table()
                 found = con.execute(
                     f"SELECT count(*) FROM prompts p WHERE {clause}", params
                 ).fetchone()

@@ -241,19 +241,24 @@ def test_starting_with_is_what_a_shell_completes_a_ref_from(library: Library) ->
     assert named("", limit=1) == [("Code review", ids["Code review"]), ("Code review", twin)]
 
 
+@pytest.mark.parametrize("size", [1, 2, 3])
+@pytest.mark.parametrize("descending", [True, False])
 @pytest.mark.parametrize("sort", SORT_KEYS)
-def test_prompt_table_pages_equal_one_scan_of_every_prompt(listed: Library, sort: str) -> None:
-    """Pages are cut before ratings are joined (except by rating): rows, ratings and totals
-    are those of one scan joined with mart.prompt_ratings."""
+def test_prompt_table_pages_equal_one_scan_of_every_prompt(
+    listed: Library, sort: str, descending: bool, size: int
+) -> None:
+    """Pages are cut before ratings are joined (except by rating), and scan only the prompts
+    up to their last row's sort value: rows, ratings and totals are those of one scan joined
+    with mart.prompt_ratings, through ties and empty values, in either direction."""
     where = PromptFilter(tags=("code",)) if sort == "folder" else PromptFilter()
     clause, params = filter_sql(where)
     with listed.db.read() as con:
         reference = con.execute(
-            f"{SUMMARY_SELECT} WHERE {clause} {order_sql(sort, True)}", params
+            f"{SUMMARY_SELECT} WHERE {clause} {order_sql(sort, descending)}", params
         ).to_arrow_table()
     pages = [
-        listed.prompts.prompt_table(where, sort=sort, descending=True, offset=o, limit=2)
-        for o in range(0, 6, 2)
+        listed.prompts.prompt_table(where, sort=sort, descending=descending, offset=o, limit=size)
+        for o in range(0, reference.num_rows + size, size)
     ]
     assert [row for p in pages for row in p.table.to_pylist()] == reference.to_pylist()
     assert {p.total for p in pages} == {reference.num_rows}
