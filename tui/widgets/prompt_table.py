@@ -19,7 +19,6 @@ from storage.models import PromptPage
 from tui.shared import formatting
 
 _WINDOW = 128  # rows converted from Arrow to Python at a time
-_PREFETCH = 100  # ask for the next page when the cursor comes this close to the last row
 
 
 @dataclass(frozen=True)
@@ -152,6 +151,7 @@ class PromptTable(ScrollView, can_focus=True):
             return
         self._data = pa.concat_tables([self._data, page.table])
         self._ids += page.table.column("id").to_pylist()
+        self._window.clear()  # the last window was cut short by the end of the rows before
         self.total = page.total
         self._asked_for = None
         self._resize_virtual()
@@ -162,9 +162,12 @@ class PromptTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self._width, len(self._ids) + 1 + more)
 
     def _maybe_ask_for_more(self) -> None:
+        # A screenful ahead of the last loaded row: a page down finds its rows there, and a
+        # search's first page (100 rows) does not rank again for its next one at every key.
         loaded = len(self._ids)
         bottom = max(self.cursor, self.scroll_offset.y + self.size.height)
-        if loaded < self.total and bottom + _PREFETCH >= loaded and self._asked_for != loaded:
+        ahead = max(self.size.height, 1)
+        if loaded < self.total and bottom + ahead >= loaded and self._asked_for != loaded:
             self._asked_for = loaded
             self.post_message(self.NeedMore(loaded))
 
