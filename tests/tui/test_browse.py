@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from storage import Library, PromptFilter
 from tests.tui.conftest import Settle
+from tui import browse_worker
 from tui.app import PromptdeckApp
+from tui.browse_query import ListRequest
 from tui.clipboard import osc52
 from tui.demo import write_sample_library
 from tui.screens.browse import LOADING_SAID_AFTER, TEXT_LOADING, BrowseScreen
@@ -54,6 +59,34 @@ async def test_search_as_you_type_narrows_the_table(app: PromptdeckApp, settle: 
         assert 0 < len(_names(app)) < len(narrowed)
         await pilot.press("enter")  # back to the list
         assert isinstance(app.focused, PromptTable)
+
+
+async def test_a_key_that_leaves_the_search_as_it_was_queries_nothing(
+    app: PromptdeckApp, settle: Settle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first letter, a space, one letter of the next word: the list (and its scroll and
+    preview) stays as it is, with no query behind the next key's."""
+    searched: list[str | None] = []
+    read_list = browse_worker.read_list
+
+    def counted(library: Library, request: ListRequest, cancelled: Callable[[], bool]) -> Any:
+        searched.append(request.where.text)
+        return read_list(library, request, cancelled)
+
+    monkeypatch.setattr(browse_worker, "read_list", counted)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "r")
+        await settle(pilot)
+        await pilot.press(*"eview")
+        await settle(pilot)
+        shown, searched[:] = _names(app), []
+        await pilot.press("space", "s")
+        await settle(pilot)
+        assert searched == [] and _names(app) == shown
+        await pilot.press("e")
+        await settle(pilot)
+        assert searched == ["review se"]
 
 
 def _content(app: PromptdeckApp, name: str) -> str:

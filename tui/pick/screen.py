@@ -187,8 +187,8 @@ class PickScreen(Screen[None]):
 
     @on(Input.Changed, "#pick-query")
     def _query_changed(self, event: Input.Changed) -> None:
-        self.query_state.type_text(event.value)
-        self.reload()
+        if self.query_state.type_text(event.value):
+            self.reload()
 
     @work(thread=True, group="prepare", exit_on_error=False)
     def prepare_search(self, mode: str) -> None:
@@ -237,9 +237,7 @@ class PickScreen(Screen[None]):
 
     def _pick(self) -> None:
         query = self.query_state
-        where = query.where
-        query.type_text(self.query_one("#pick-query", Input).value)  # Changed may be on its way
-        if query.where != where:
+        if query.type_text(self.query_one("#pick-query", Input).value):  # Changed on its way
             self.reload()
         shown = self._shown
         if shown is None or not query.is_current(*shown):

@@ -105,6 +105,7 @@ class BrowseScreen(DeckScreen[None]):
         self._loading: Worker[None] | None = None  # the list query in flight
         self._sidebar_shown: bool | None = None  # None: decided by the terminal width
         self._told_loading = False  # the status line said the text index is loading
+        self._rest_loading = False  # the sidebar and the text index (after the first page)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,6 +118,12 @@ class BrowseScreen(DeckScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#sidebar").border_title = "Library"
         self.reload()
+
+    def _load_the_rest(self) -> None:
+        """After the list's first page (which the first paint waits for, and which the
+        sidebar's counts and the search's loading would otherwise slow: 0.5 -> 0.3 s at a
+        million prompts): the sidebar and the text index."""
+        self._rest_loading = True
         self.load_sidebar()
         self.prepare_search("text")
         if self.deck.library.db.interactive:  # only a held index loads (one-shot ranks in SQL)
@@ -148,6 +155,8 @@ class BrowseScreen(DeckScreen[None]):
     @on(Worker.StateChanged)
     def _list_query_ended(self, event: Worker.StateChanged) -> None:
         if event.worker is self._loading and event.worker.is_finished:
+            if not self._rest_loading:
+                self._load_the_rest()
             request = self.query_state.finished()
             if request is not None:
                 self._loading = self.load_prompts(request)
@@ -222,8 +231,8 @@ class BrowseScreen(DeckScreen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.query_state.type_text(event.value)
-        self.reload()
+        if self.query_state.type_text(event.value):
+            self.reload()
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
