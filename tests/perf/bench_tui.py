@@ -81,22 +81,33 @@ async def _idle(pilot: Any) -> None:
             await worker.wait()
 
 
-async def _type(pilot: Any, clock: PaintClock, app: PromptdeckApp) -> tuple[list[float], bool]:
-    """QUERY typed key by key at a typist's pace: each key's latency to the painted table,
-    and whether every result shown was ranked (sorted by score)."""
-    latencies, ranked = [], True
+async def _type(
+    pilot: Any, clock: PaintClock, app: PromptdeckApp
+) -> tuple[list[float], list[bool], bool]:
+    """QUERY typed key by key at a typist's pace: each key's latency to the painted table
+    (a key that leaves the search as it was, like the first letter, starts no query: its
+    latency is the key's handling), whether it started a query, and whether every result
+    shown was ranked (sorted by score)."""
+    latencies, queried, ranked = [], [], True
+    browse = app.screen
+    assert isinstance(browse, BrowseScreen)
     for char in QUERY:
         clock.painted.clear()
+        shown = browse.query_state.where
         pressed = time.perf_counter()
         await pilot.press(char if char != " " else "space")
-        await clock.painted.wait()  # the new rows are on the screen
-        latencies.append((clock.at - pressed) * 1000)
+        if browse.query_state.where == shown:
+            await pilot.pause()  # the search box's Changed may still be on its way
+        queried.append(browse.query_state.where != shown)
+        if queried[-1]:
+            await clock.painted.wait()  # the new rows are on the screen
+        latencies.append(((clock.at if queried[-1] else time.perf_counter()) - pressed) * 1000)
         table = app.screen.query_one(PromptTable)
         searched = len(QUERY[: len(latencies)].strip()) >= MIN_SEARCH
         ranked = ranked and (not searched or table.sort_key == "score")
         await _idle(pilot)
         await pilot.pause(0.1)  # a typist's pause between keys
-    return latencies, ranked
+    return latencies, queried, ranked
 
 
 async def _after_edit(pilot: Any, clock: PaintClock, library: Library) -> float:
@@ -116,6 +127,7 @@ class Figures:
     first_paint: float = 0.0
     prepared: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    queried: list[bool] = field(default_factory=list)  # which keys started a list query
     early: list[float] = field(default_factory=list)  # typed 1 s after launch
     early_ranked: bool = False
     rss_settled_mb: float = 0.0
@@ -143,7 +155,7 @@ async def measure(path: Path, *, early: bool) -> Figures:
         if early:
             await asyncio.sleep(max(0.0, EARLY_TYPING - (time.perf_counter() - start)))
             await pilot.press("slash")
-            figures.early, figures.early_ranked = await _type(pilot, clock, app)
+            figures.early, _, figures.early_ranked = await _type(pilot, clock, app)
         else:
             # The text index loads (or builds) in the background.
             while "text" not in browse.query_state.prepared:
@@ -151,7 +163,7 @@ async def measure(path: Path, *, early: bool) -> Figures:
             figures.prepared = time.perf_counter() - start
             await pilot.press("slash")
             await _idle(pilot)
-            figures.latencies, _ = await _type(pilot, clock, app)
+            figures.latencies, figures.queried, _ = await _type(pilot, clock, app)
             await _idle(pilot)
             await asyncio.sleep(LINGER_SECONDS + 0.5)  # idle: the app lets the file go
             figures.rss_settled_mb, figures.rss_file_mb = rss_mb(), rss_mb("RssFile")
@@ -213,9 +225,10 @@ def main() -> int:
     rows = [
         ["first paint of browse (s)", f"< {TARGET_FIRST_PAINT}"],
         ["keystroke -> table, median (ms)", f"< {TARGET_SEARCH_MS:.0f}"],
+        ["  keys that searched: of all / their median (ms)", f"< {TARGET_SEARCH_MS:.0f}"],
         ["keystroke -> table, max (ms)", f"< {TARGET_MAX_MS:.0f}"],
         ["naive ILIKE, median (ms)", "reference"],
-        ["naive / keystroke median", ""],
+        ["naive / median of keys that searched", ""],
         ["text index ready after opening (s)", ""],
         [f"typed {EARLY_TYPING:.0f} s after launch: median / max (ms)", ""],
         [f"typed {EARLY_TYPING:.0f} s after launch: ranked by BM25", "yes"],
@@ -226,9 +239,12 @@ def main() -> int:
     ]
     for _, f, naive in measured:
         median = statistics.median(f.latencies)
+        searched = [ms for ms, queried in zip(f.latencies, f.queried, strict=True) if queried]
         values = [
-            f"{f.first_paint:.3f}", f"{median:.1f}", f"{max(f.latencies):.1f}", f"{naive:.1f}",
-            f"{naive / median:.1f}x", f"{f.prepared:.2f}",
+            f"{f.first_paint:.3f}", f"{median:.1f}",
+            f"{len(searched)} of {len(f.latencies)} / {statistics.median(searched):.1f}",
+            f"{max(f.latencies):.1f}", f"{naive:.1f}",
+            f"{naive / statistics.median(searched):.1f}x", f"{f.prepared:.2f}",
             f"{statistics.median(f.early):.0f} / {max(f.early):.0f}",
             "yes" if f.early_ranked else "NO", f"{f.rss_settled_mb:,.0f}",
             f"{f.rss_file_mb:,.0f}", f"{f.rss_peak_mb:,.0f}", f"{f.after_edit:.0f}",
@@ -236,6 +252,7 @@ def main() -> int:
         for row, value in zip(rows, values, strict=True):
             row.append(value)
         ok = ok and f.first_paint < TARGET_FIRST_PAINT and median < TARGET_SEARCH_MS
+        ok = ok and statistics.median(searched) < TARGET_SEARCH_MS
         ok = ok and max(f.latencies) < TARGET_MAX_MS and f.early_ranked
         ok = ok and f.after_edit < TARGET_AFTER_EDIT_MS
         ok = ok and f.rss_settled_mb < TARGET_RSS_MB and f.rss_peak_mb < TARGET_PEAK_MB
