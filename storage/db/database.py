@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -130,6 +130,17 @@ class Database(Protocol):
 
     def change_stamp(self) -> tuple[int, ...]:
         """Changes whenever a transaction commits: caches compare it to know they are stale."""
+        ...
+
+    def declare_changed(self, prompt_ids: Iterable[str]) -> None:
+        """Inside a write: the transaction adds or changes these prompts and no others, and
+        deletes none (a write that declares nothing may have changed any)."""
+        ...
+
+    def changed_since(self, stamp: tuple[int, ...] | None) -> frozenset[str] | None:
+        """The prompts this process's writes declared since the change stamp was `stamp`,
+        when they alone moved it; None when anything else may have (another process, a
+        write that declared nothing): then every prompt must be compared."""
         ...
 
     def query(self, sql: str, limit: int = 10_000) -> Rows:

@@ -7,7 +7,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from storage.db.connection import connect
 from storage.db.database import Rows, to_json, user_name
 from storage.db.ids import IdFactory, uuid7
 from storage.db.schema import ensure_schema, library_version, refuse_foreign, refuse_newer
+from storage.db.write_journal import WriteJournal
 from storage.errors import PromptdeckError, QueryError, SchemaError, ValidationError
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class DuckDBFile:
         # runs recorded side by side, a save while an embedding batch is stored) would
         # otherwise make DuckDB refuse the second with "Conflict on update".
         self._write_turn = threading.RLock()
+        self._journal = WriteJournal()
+        self._declared: set[str] | None = None  # the write in progress's declared prompts
         self._release_timer: threading.Timer | None = None
 
     @property
@@ -176,8 +179,10 @@ class DuckDBFile:
             cursor = self._shared.cursor()
         try:
             if not self.read_only:
-                with suppress(duckdb.Error):  # a write transaction runs: closing checkpoints
+                with self._write_turn, suppress(duckdb.Error):  # a write runs: closing does it
+                    before = self.change_stamp()
                     cursor.execute("CHECKPOINT")
+                    self._journal.note(before, self.change_stamp(), ())
         finally:
             cursor.close()
             with self._shared_lock:
@@ -194,8 +199,10 @@ class DuckDBFile:
             self._release_timer.cancel()
             self._release_timer = None
         if self._shared is not None:
+            before = self.change_stamp()  # no action of ours runs: closing changes no prompt
             self._shared.close()
             self._shared = None
+            self._journal.note(before, self.change_stamp(), ())
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -215,14 +222,25 @@ class DuckDBFile:
         if self.read_only:
             raise PromptdeckError(f"{self.path}: library is open read-only", file=str(self.path))
         with self._write_turn, self._typed_errors(), self._connection() as con:
+            before, self._declared = self.change_stamp(), None
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
             except BaseException:
                 with suppress(duckdb.Error):  # a failed commit or a broken file rolled back
                     con.execute("ROLLBACK")
+                self._journal.note(before, self.change_stamp(), None)
                 raise
             con.execute("COMMIT")
+            self._journal.note(before, self.change_stamp(), self._declared)
+
+    def declare_changed(self, prompt_ids: Iterable[str]) -> None:
+        if self._declared is None:
+            self._declared = set()
+        self._declared.update(prompt_ids)
+
+    def changed_since(self, stamp: tuple[int, ...] | None) -> frozenset[str] | None:
+        return self._journal.changed_since(stamp, self.change_stamp())
 
     @contextmanager
     def _typed_errors(self) -> Iterator[None]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -315,6 +315,12 @@ class DuckLake:
         with self.read() as con:
             row = con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()
         return (int(row[0]) if row else 0,)
+
+    def declare_changed(self, prompt_ids: Iterable[str]) -> None:
+        """Other clients write the lake at any time: what ours declare tells nothing alone."""
+
+    def changed_since(self, stamp: tuple[int, ...] | None) -> frozenset[str] | None:
+        return None
 
     def query(self, sql: str, limit: int = 10_000) -> Rows:
         """A read-only query, run on a copy of the tables it reads in a database that never

@@ -102,6 +102,7 @@ class LineageService:
                 if child.parent_id:
                     self._detach_parent(con, child)
                 con.execute("UPDATE prompts SET parent_id = ? WHERE id = ?", [parent.id, child.id])
+                self._db.declare_changed([child.id])
                 self._writer.add_derivation(con, child, parent, method, None)
                 self._db.audit(
                     con,
@@ -122,6 +123,7 @@ class LineageService:
             [child.id, child.parent_id],
         )
         con.execute("UPDATE prompts SET parent_id = NULL WHERE id = ?", [child.id])
+        self._db.declare_changed([child.id])
         self._writer.recount_children(con, child.parent_id)
 
     def link(
@@ -188,6 +190,7 @@ class LineageService:
             current = refs.prompt_by_id(con, child.parent_id)
             raise AlreadyDerived(child.name, current.name if current else child.parent_id)
         con.execute("UPDATE prompts SET parent_id = ? WHERE id = ?", [parent.id, child.id])
+        self._db.declare_changed([child.id])
         self._writer.add_derivation(
             con, child, parent, "manual", None, strength=strength, context=context
         )

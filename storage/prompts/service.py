@@ -219,6 +219,7 @@ class PromptService:
                 con.execute("UPDATE prompts SET archived_at = ? WHERE id = ?", [now, prompt.id])
                 rollups.regroup(con, "id = ?", [prompt.id], sign=1, history=False)
                 self._db.audit(con, "archive", f"prompt:{prompt.id}", after={"archived_at": now})
+                self._db.declare_changed([prompt.id])
                 archived = refs.prompt_by_id(con, prompt.id)
         assert archived is not None
         return archived
@@ -241,6 +242,7 @@ class PromptService:
                     f"prompt:{prompt.id}",
                     before={"archived_at": prompt.archived_at},
                 )
+                self._db.declare_changed([prompt.id])
                 restored = refs.prompt_by_id(con, prompt.id)
         assert restored is not None
         return restored

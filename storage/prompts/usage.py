@@ -53,6 +53,7 @@ class UsageService:
             self._db.new_id(), prompt.id, resolved.number, kind, score, self._db.clock()
         )
         insert_use(con, event, values, self._db.actor)
+        self._db.declare_changed([prompt.id])  # its usage_count and last use
         self._db.audit(
             con, kind, f"prompt:{prompt.id}", after={"event": event.id, "version": event.version}
         )

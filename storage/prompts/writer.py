@@ -59,6 +59,7 @@ class PromptWriter:
             [rows.db_value(c, record[c]) for c in columns],
         )
         rollups.regroup(con, "id = ?", [record["id"]], sign=1, history=False)
+        self._db.declare_changed([record["id"]])
         prompt = refs.prompt_by_id(con, record["id"])
         assert prompt is not None
         self.insert_version(con, prompt, message)
@@ -121,6 +122,7 @@ class PromptWriter:
         )
         if regroups:
             rollups.regroup(con, "id = ?", [before.id], sign=1)
+        self._db.declare_changed([before.id])
         # The row as the UPDATE left it, without reading it back: a scan of prompts is a
         # good part of a save on a lake (which has no UPDATE ... RETURNING).
         after = replace(before, **record)
@@ -201,3 +203,4 @@ class PromptWriter:
             "(SELECT count(*) FROM prompts c WHERE c.parent_id = $id) WHERE id = $id",
             {"id": parent_id},
         )
+        self._db.declare_changed([parent_id])

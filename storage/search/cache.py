@@ -20,7 +20,7 @@ from storage.db.connection import load_fts
 from storage.db.database import Database
 from storage.models import PromptFilter
 from storage.prompts.filters import filter_sql
-from storage.search import text_catch_up, text_index, text_postings
+from storage.search import prompt_keys, text_catch_up, text_index, text_postings
 from storage.search.embedding import EmbeddingProvider
 from storage.search.embeddings import EmbeddingService
 from storage.search.prompt_keys import Changes, PromptKeys
@@ -139,6 +139,11 @@ class SearchCache:
             return Changes(frozenset(), deleted=False) if same else None
         if self._keys is None:  # being loaded: every write reloads whole meanwhile
             return None
+        declared = self._db.changed_since(self.stamp)
+        if declared is not None:  # only our own writes since: the keys need not be read
+            if len(declared) > prompt_keys.MAX_CHANGES:
+                return None
+            return Changes(declared, deleted=False)  # (held keys behind: they show it again)
         self._keys, changes = self._keys.since(con)
         return changes
 

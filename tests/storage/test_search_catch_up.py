@@ -4,7 +4,10 @@ text_catch_up.py), and every ranking equals BM25 ranked afresh in DuckDB, every 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +129,55 @@ def test_keys_tell_changed_added_and_deleted_prompts(interactive: Library) -> No
         assert changes is not None and changes.ids == frozenset() and changes.deleted
         _, unchanged = keys.since(con)
     assert unchanged is not None and not unchanged
+
+
+def _keys_not_read(self: PromptKeys, con: object) -> object:
+    raise AssertionError("every prompt's key was read")
+
+
+def test_our_own_writes_are_taken_in_without_reading_every_key(
+    interactive: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edits, uses, archives and new prompts of this process, with the file let go and taken
+    again between them (a checkpoint), declare what they changed: no key is compared."""
+    monkeypatch.setattr(PromptKeys, "since", _keys_not_read)
+    edited = first(interactive, "security review 2")
+    interactive.prompts.update(edited, {"content": "A zebra crossing security checklist."})
+    assert_as_afresh(interactive)
+    interactive.db.release()
+    interactive.usage.use(edited)
+    interactive.prompts.archive(first(interactive, "sql database 1"))
+    interactive.prompts.create("zebra travel", "A travel guide helper for zebra herds.")
+    assert_as_afresh(interactive)
+
+
+def test_a_write_of_another_process_is_found_by_the_keys(
+    interactive: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between our writes the file was let go and another process edited a prompt: the
+    journal's stamps do not chain, and every key is compared."""
+    compared: list[int] = []
+    since = PromptKeys.since
+
+    def counted(self: PromptKeys, con: object) -> object:
+        compared.append(1)
+        return since(self, con)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PromptKeys, "since", counted)
+    ours, theirs = first(interactive, "security review 2"), first(interactive, "sql database 1")
+    interactive.prompts.update(ours, {"description": "edited here"})
+    interactive.search.table("security")
+    interactive.db.release()
+    edit = (
+        "import sys; from storage import Library; "
+        "Library(sys.argv[1]).open().prompts.update(sys.argv[2], {'content': 'zebra data sql'})"
+    )
+    subprocess.run(
+        [sys.executable, "-c", edit, str(interactive.db.path), theirs],
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    interactive.prompts.update(ours, {"description": "edited here again"})
+    assert_as_afresh(interactive)
+    assert compared and "zebra" in interactive.prompts.get(theirs).content
+    assert first(interactive, "zebra data sql") == theirs
