@@ -49,14 +49,10 @@ class BrowseQuery:
         return self.where != PromptFilter()
 
     def type_text(self, typed: str) -> bool:
-        """The search box changed; whether what the list searches for did. One letter would
-        match a third of a big library (and no BM25 term): the list is searched from
-        MIN_SEARCH characters, and a word is searched for once MIN_SEARCH of it are typed
-        ("review s" searches "review": the list stays as it is until the next key)."""
-        words = typed.split()
-        if len(words) > 1 and len(words[-1]) < MIN_SEARCH:
-            words.pop()
-        text = " ".join(words)
+        """The search box changed; whether what the list searches for did (a space typed
+        after a word leaves it as it was). One letter would match a third of a big library
+        (and no BM25 term): the list is searched from MIN_SEARCH characters."""
+        text = typed.strip()
         before = self.where
         self.where = replace(self.where, text=text if len(text) >= MIN_SEARCH else None)
         return self.where != before

@@ -21,6 +21,8 @@ from tests.storage.chat_api import ChatApi
 from tests.tui.run_library import runs_library
 from tui.app import PromptdeckApp
 from tui.shared.settings import Settings
+from tui.widgets import prompt_browser
+from tui.widgets.prompt_browser import PREVIEW_DEBOUNCE
 
 
 class Settle(Protocol):
@@ -40,6 +42,14 @@ class SnapCompare(Protocol):
         terminal_size: tuple[int, int] = (80, 24),
         run_before: Callable[[Pilot[None]], Awaitable[None] | None] | None = None,
     ) -> bool: ...
+
+
+@pytest.fixture(autouse=True)
+def _preview_after_typing_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview waits for a pause in the typing (TYPING_PREVIEW_DEBOUNCE); `settle` waits
+    for workers, not timers, so tests preview as soon as the cursor rests, as in the list
+    (test_browse.py tests the pause itself)."""
+    monkeypatch.setattr(prompt_browser, "TYPING_PREVIEW_DEBOUNCE", PREVIEW_DEBOUNCE)
 
 
 @pytest.fixture(autouse=True)

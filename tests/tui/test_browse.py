@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from storage import Library, PromptFilter
-from tests.tui.conftest import Settle
+from tests.tui.conftest import Settle, wait_until
 from tui import browse_worker
 from tui.app import PromptdeckApp
 from tui.browse_query import ListRequest
@@ -18,6 +18,7 @@ from tui.demo import write_sample_library
 from tui.screens.browse import LOADING_SAID_AFTER, TEXT_LOADING, BrowseScreen
 from tui.screens.help import HelpScreen
 from tui.shared.settings import Settings
+from tui.widgets import prompt_browser
 from tui.widgets.prompt_preview import PromptPreview
 from tui.widgets.prompt_table import PromptTable
 
@@ -64,8 +65,8 @@ async def test_search_as_you_type_narrows_the_table(app: PromptdeckApp, settle: 
 async def test_a_key_that_leaves_the_search_as_it_was_queries_nothing(
     app: PromptdeckApp, settle: Settle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The first letter, a space, one letter of the next word: the list (and its scroll and
-    preview) stays as it is, with no query behind the next key's."""
+    """The first letter, a space after a word: the list (and its scroll and preview) stays
+    as it is, with no query behind the next key's."""
     searched: list[str | None] = []
     read_list = browse_worker.read_list
 
@@ -81,12 +82,42 @@ async def test_a_key_that_leaves_the_search_as_it_was_queries_nothing(
         await pilot.press(*"eview")
         await settle(pilot)
         shown, searched[:] = _names(app), []
-        await pilot.press("space", "s")
+        await pilot.press("space")
         await settle(pilot)
         assert searched == [] and _names(app) == shown
-        await pilot.press("e")
+        await pilot.press("s")
         await settle(pilot)
-        assert searched == ["review se"]
+        assert searched == ["review s"]
+
+
+async def test_the_preview_waits_for_a_pause_in_the_typing(
+    app: PromptdeckApp, settle: Settle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each key moves the highlight to a new best match: the preview (and its similar
+    prompts) is read once the typing pauses, not for every key; in the list at once."""
+    monkeypatch.setattr(prompt_browser, "TYPING_PREVIEW_DEBOUNCE", 2.0)  # a slow machine's
+    previewed: list[str] = []
+    read_preview = browse_worker.read_preview
+
+    def counted(library: Library, prompt_id: str, *args: Any) -> None:
+        previewed.append(prompt_id)
+        read_preview(library, prompt_id, *args)
+
+    monkeypatch.setattr(browse_worker, "read_preview", counted)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        previewed.clear()
+        await pilot.press("slash", *"rev")
+        await settle(pilot)
+        await pilot.press(*"iew")
+        await settle(pilot)
+        assert previewed == []  # the list changed with each key, the preview waits
+        await wait_until(pilot, lambda: bool(previewed), seconds=10)
+        await settle(pilot)
+        assert previewed == [_table(app).highlighted_id]
+        await pilot.press("ctrl+l", "j")
+        await settle(pilot)
+        assert previewed[1:] == [_table(app).highlighted_id]
 
 
 def _content(app: PromptdeckApp, name: str) -> str:
