@@ -11,8 +11,8 @@ def test_notes_that_chain_give_the_prompts_they_declared() -> None:
     journal.note((1,), (2,), ["a"])
     journal.note((2,), (3,), ())  # a checkpoint: the file changed, no prompt
     journal.note((3,), (4,), ["b"])
-    assert journal.changed_since((1,), (4,)) == {"a", "b"}
-    assert journal.changed_since((3,), (4,)) == {"b"}
+    assert journal.changed_since((1,), (4,)) == frozenset({"a", "b"})
+    assert journal.changed_since((3,), (4,)) == frozenset({"b"})
     assert journal.changed_since((4,), (4,)) == frozenset()
 
 
@@ -21,11 +21,11 @@ def test_a_gap_or_an_undeclared_write_is_unknown() -> None:
     journal.note((1,), (2,), ["a"])
     journal.note((3,), (4,), ["b"])  # 2 -> 3: another process wrote
     assert journal.changed_since((1,), (4,)) is None
-    assert journal.changed_since((3,), (4,)) == {"b"}
+    assert journal.changed_since((3,), (4,)) == frozenset({"b"})
     journal.note((4,), (5,), None)  # a write that declared nothing
     assert journal.changed_since((3,), (5,)) is None
     assert journal.changed_since(None, (5,)) is None  # a cache that never looked
-    assert journal.changed_since((1,), (2,)) == {"a"}
+    assert journal.changed_since((1,), (2,)) == frozenset({"a"})
 
 
 def test_only_the_last_notes_are_kept() -> None:
@@ -33,4 +33,4 @@ def test_only_the_last_notes_are_kept() -> None:
     for stamp in range(KEPT + 1):
         journal.note((stamp,), (stamp + 1,), [str(stamp)])
     assert journal.changed_since((0,), (KEPT + 1,)) is None
-    assert journal.changed_since((1,), (KEPT + 1,)) == {str(s) for s in range(1, KEPT + 1)}
+    assert journal.changed_since((1,), (KEPT + 1,)) == frozenset(str(s) for s in range(1, KEPT + 1))
