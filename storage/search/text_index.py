@@ -116,10 +116,6 @@ def query_words(con: duckdb.DuckDBPyConnection, query: str) -> list[QueryWord]:
     ).fetchone()
     pairs = [(raw, stem) for raw, stem in (row[0] if row else []) if raw]
     typing = bool(query) and not query[-1].isspace()
-    if typing and len(pairs) > 1 and len(pairs[-1][0]) < 2:
-        # One letter typed after other words stands for nothing yet (as a prefix it would
-        # stand for most of the dictionary): "review s" ranks as "review " until more comes.
-        pairs, typing = pairs[:-1], False
     words: dict[str, QueryWord] = {}
     for i, (raw, stem) in enumerate(pairs):
         word = QueryWord(raw, stem, typing and i == len(pairs) - 1)

@@ -66,19 +66,6 @@ def test_the_last_word_is_a_prefix_while_typing(prompts: Library) -> None:
     assert names(prompts.search.search("javascript cons").hits)[0] == "JavaScript Console"
 
 
-def test_one_letter_typed_after_a_word_waits_for_the_next(prompts: Library) -> None:
-    """"linux t" ranks as "linux " (a finished word) until a second letter narrows the prefix,
-    not as a word "t" that no prompt holds (which left the typed list empty for a key)."""
-
-    def ids(query: str) -> list[str]:
-        page = prompts.search.table(query, "text", PromptFilter(), 20, match_all=True)
-        return list(page.table["id"].to_pylist())
-
-    assert ids("linux t") == ids("linux ") != []
-    assert prompts.search.search("linux t").hits == prompts.search.search("linux ").hits
-    assert names(prompts.search.search("linux te").hits)[0] == "Linux Terminal"
-
-
 def test_text_search_applies_the_filters(prompts: Library) -> None:
     in_tech = prompts.search.search("terminal", where=PromptFilter(folder="tech"))
     assert sorted(names(in_tech.hits)) == ["Linux Terminal", "SQL terminal"]
