@@ -179,10 +179,12 @@ class DuckDBFile:
             cursor = self._shared.cursor()
         try:
             if not self.read_only:
-                with self._write_turn, suppress(duckdb.Error):  # a write runs: closing does it
-                    before = self.change_stamp()
+                with (
+                    self._write_turn,
+                    suppress(duckdb.Error),  # a write runs: closing checkpoints
+                    self._journal.checkpoint(self.change_stamp),
+                ):
                     cursor.execute("CHECKPOINT")
-                    self._journal.note(before, self.change_stamp(), ())
         finally:
             cursor.close()
             with self._shared_lock:
@@ -199,10 +201,9 @@ class DuckDBFile:
             self._release_timer.cancel()
             self._release_timer = None
         if self._shared is not None:
-            before = self.change_stamp()  # no action of ours runs: closing changes no prompt
-            self._shared.close()
+            with self._journal.checkpoint(self.change_stamp):  # no action of ours runs
+                self._shared.close()
             self._shared = None
-            self._journal.note(before, self.change_stamp(), ())
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -311,7 +312,7 @@ class DuckDBFile:
                 stamp += [0, 0]
             else:
                 stamp += [info.st_mtime_ns, info.st_size]
-        return tuple(stamp)
+        return self._journal.read(tuple(stamp))
 
     # -- whole-library actions --------------------------------------------------------------
 

@@ -2,17 +2,20 @@
 takes in just those instead of comparing every prompt's key with the file's (0.2-0.25 s at a
 million prompts, the larger part of the first keystroke after an edit).
 
-Each write transaction (and each checkpoint of ours, which changes the file but no prompt)
-is noted with the file's change stamp before and after it, and the prompts it declared. The
-writes from a stamp to now are known when the notes chain from one to the other: a stamp
-that moved with no note of ours between (another process wrote while we had let the file
-go, a write declared nothing) breaks the chain, and the caller compares every key."""
+Each write transaction is noted with the file's change stamp before and after it and the
+prompts it declared; each checkpoint or close of ours (which changes the file but no prompt)
+with its stamps and every stamp read while it ran (a cache that looked meanwhile saw the file
+half written). The writes from a stamp to now are known when the notes chain from one to the
+other: a stamp that moved with no note of ours between (another process wrote while we had
+let the file go, a write declared nothing) breaks the chain, and the caller compares every
+key."""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 Stamp = tuple[int, ...]
@@ -24,18 +27,43 @@ class Note:
     before: Stamp
     after: Stamp
     prompts: frozenset[str] | None  # None: the write declared nothing (it may change any)
+    seen: frozenset[Stamp] = frozenset()  # read while a checkpoint ran: as good as `before`
 
 
 class WriteJournal:
     def __init__(self) -> None:
         self._notes: deque[Note] = deque(maxlen=KEPT)
         self._lock = threading.Lock()
+        self._seen: set[Stamp] | None = None  # stamps read while a checkpoint of ours runs
 
     def note(self, before: Stamp, after: Stamp, prompts: Iterable[str] | None) -> None:
         if before == after:
             return  # the file did not change: nothing to chain
         with self._lock:
             self._notes.append(Note(before, after, None if prompts is None else frozenset(prompts)))
+
+    def read(self, stamp: Stamp) -> Stamp:
+        """A stamp just read from the file (remembered while a checkpoint runs)."""
+        with self._lock:
+            if self._seen is not None:
+                self._seen.add(stamp)
+        return stamp
+
+    @contextmanager
+    def checkpoint(self, stamp: Callable[[], Stamp]) -> Iterator[None]:
+        """A checkpoint or close of ours (the caller keeps writes out): the file changes, no
+        prompt does."""
+        before = stamp()
+        with self._lock:
+            self._seen = set()
+        try:
+            yield
+        finally:
+            after = stamp()
+            with self._lock:
+                seen, self._seen = frozenset(self._seen or ()), None
+                if before != after:
+                    self._notes.append(Note(before, after, frozenset(), seen))
 
     def changed_since(self, stamp: Stamp | None, now: Stamp) -> frozenset[str] | None:
         """The prompts declared by the notes leading from `stamp` to `now`; None when they
@@ -49,7 +77,7 @@ class WriteJournal:
         for _ in notes:
             if at == now:
                 return frozenset(changed)
-            step = next((n for n in reversed(notes) if n.before == at), None)
+            step = next((n for n in reversed(notes) if at == n.before or at in n.seen), None)
             if step is None or step.prompts is None:
                 return None
             changed |= step.prompts

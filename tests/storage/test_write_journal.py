@@ -34,3 +34,16 @@ def test_only_the_last_notes_are_kept() -> None:
         journal.note((stamp,), (stamp + 1,), [str(stamp)])
     assert journal.changed_since((0,), (KEPT + 1,)) is None
     assert journal.changed_since((1,), (KEPT + 1,)) == frozenset(str(s) for s in range(1, KEPT + 1))
+
+
+def test_a_stamp_read_while_a_checkpoint_ran_stands_for_the_one_before() -> None:
+    """A cache may look while our checkpoint half wrote the file: what it read chains on."""
+    journal = WriteJournal()
+    stamps = iter([(2,), (3,)])
+    journal.note((1,), (2,), ["a"])
+    with journal.checkpoint(lambda: next(stamps)):
+        assert journal.read((2, 5)) == (2, 5)  # the file half written
+    journal.note((3,), (4,), ["b"])
+    assert journal.changed_since((2, 5), (4,)) == frozenset({"b"})
+    assert journal.changed_since((1,), (4,)) == frozenset({"a", "b"})
+    assert journal.read((9,)) == (9,) and journal.changed_since((9,), (4,)) is None
