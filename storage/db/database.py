@@ -17,6 +17,7 @@ import duckdb
 
 from storage.db.clock import Clock
 from storage.db.ids import IdFactory
+from storage.db.write_journal import Declared
 
 if TYPE_CHECKING:
     import pyarrow as pa  # type: ignore[import-untyped]
@@ -132,15 +133,16 @@ class Database(Protocol):
         """Changes whenever a transaction commits: caches compare it to know they are stale."""
         ...
 
-    def declare_changed(self, prompt_ids: Iterable[str]) -> None:
-        """Inside a write: the transaction adds or changes these prompts and no others, and
-        deletes none (a write that declares nothing may have changed any)."""
+    def declare_changed(self, prompt_ids: Iterable[str], *, feedback: bool = False) -> None:
+        """Inside a write: the transaction adds or changes these prompts and no others,
+        deletes none, and writes feedback only if `feedback` (a write that declares nothing
+        may have changed anything)."""
         ...
 
-    def changed_since(self, stamp: tuple[int, ...] | None) -> frozenset[str] | None:
-        """The prompts this process's writes declared since the change stamp was `stamp`,
-        when they alone moved it; None when anything else may have (another process, a
-        write that declared nothing): then every prompt must be compared."""
+    def changed_since(self, stamp: tuple[int, ...] | None) -> Declared | None:
+        """What this process's writes declared since the change stamp was `stamp`, when they
+        alone moved it; None when anything else may have (another process, a write that
+        declared nothing): then every prompt and the feedback must be compared."""
         ...
 
     def query(self, sql: str, limit: int = 10_000) -> Rows:

@@ -20,7 +20,7 @@ from storage.db.connection import connect
 from storage.db.database import Rows, to_json, user_name
 from storage.db.ids import IdFactory, uuid7
 from storage.db.schema import ensure_schema, library_version, refuse_foreign, refuse_newer
-from storage.db.write_journal import WriteJournal
+from storage.db.write_journal import Declared, WriteJournal
 from storage.errors import PromptdeckError, QueryError, SchemaError, ValidationError
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class DuckDBFile:
         # otherwise make DuckDB refuse the second with "Conflict on update".
         self._write_turn = threading.RLock()
         self._journal = WriteJournal()
-        self._declared: set[str] | None = None  # the write in progress's declared prompts
+        self._declared: Declared | None = None  # what the write in progress declared
         self._release_timer: threading.Timer | None = None
 
     @property
@@ -235,12 +235,11 @@ class DuckDBFile:
             con.execute("COMMIT")
             self._journal.note(before, self.change_stamp(), self._declared)
 
-    def declare_changed(self, prompt_ids: Iterable[str]) -> None:
-        if self._declared is None:
-            self._declared = set()
-        self._declared.update(prompt_ids)
+    def declare_changed(self, prompt_ids: Iterable[str], *, feedback: bool = False) -> None:
+        declared = Declared(frozenset(prompt_ids), feedback)
+        self._declared = declared if self._declared is None else self._declared | declared
 
-    def changed_since(self, stamp: tuple[int, ...] | None) -> frozenset[str] | None:
+    def changed_since(self, stamp: tuple[int, ...] | None) -> Declared | None:
         return self._journal.changed_since(stamp, self.change_stamp())
 
     @contextmanager

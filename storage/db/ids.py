@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 IdFactory = Callable[[], str]
 
@@ -20,3 +20,10 @@ def uuid7(unix_ms: int | None = None) -> str:
     value |= 0b10 << 62  # variant
     value |= rand & ((1 << 62) - 1)  # rand_b: 62 bits
     return str(uuid.UUID(int=value))
+
+
+def literal_list(ids: Iterable[str]) -> str:
+    """Ids as a list of SQL string literals, for `id IN (...)`: DuckDB looks a literal list up
+    in the table's key index, where a list passed as a parameter is joined with every row
+    (a scan: 50 ms at a million prompts, for a handful of ids)."""
+    return ", ".join("'" + i.replace("'", "''") + "'" for i in ids)

@@ -35,6 +35,7 @@ from storage.db.lake_spec import LakeSpec, parse_lake
 from storage.db.retry import RetryPolicy
 from storage.db.schema import AFTER_SCHEMA, APP_VERSION, MIGRATIONS, SCHEMA_VERSION, schema_sql
 from storage.db.schema import refuse_newer as refuse_newer_version
+from storage.db.write_journal import Declared
 from storage.errors import (
     LibraryLocked,
     PromptdeckError,
@@ -316,10 +317,10 @@ class DuckLake:
             row = con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()
         return (int(row[0]) if row else 0,)
 
-    def declare_changed(self, prompt_ids: Iterable[str]) -> None:
+    def declare_changed(self, prompt_ids: Iterable[str], *, feedback: bool = False) -> None:
         """Other clients write the lake at any time: what ours declare tells nothing alone."""
 
-    def changed_since(self, stamp: tuple[int, ...] | None) -> frozenset[str] | None:
+    def changed_since(self, stamp: tuple[int, ...] | None) -> Declared | None:
         return None
 
     def query(self, sql: str, limit: int = 10_000) -> Rows:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -23,10 +23,22 @@ KEPT = 64  # notes kept: a cache looks again after every few writes
 
 
 @dataclass(frozen=True, slots=True)
+class Declared:
+    """What writes declared: the prompts they added or changed, and whether any of them
+    wrote feedback (ratings)."""
+
+    prompts: frozenset[str] = frozenset()
+    feedback: bool = False
+
+    def __or__(self, other: Declared) -> Declared:
+        return Declared(self.prompts | other.prompts, self.feedback or other.feedback)
+
+
+@dataclass(frozen=True, slots=True)
 class Note:
     before: Stamp
     after: Stamp
-    prompts: frozenset[str] | None  # None: the write declared nothing (it may change any)
+    declared: Declared | None  # None: the write declared nothing (it may change anything)
     seen: frozenset[Stamp] = frozenset()  # read while a checkpoint ran: as good as `before`
 
 
@@ -36,11 +48,11 @@ class WriteJournal:
         self._lock = threading.Lock()
         self._seen: set[Stamp] | None = None  # stamps read while a checkpoint of ours runs
 
-    def note(self, before: Stamp, after: Stamp, prompts: Iterable[str] | None) -> None:
+    def note(self, before: Stamp, after: Stamp, declared: Declared | None) -> None:
         if before == after:
             return  # the file did not change: nothing to chain
         with self._lock:
-            self._notes.append(Note(before, after, None if prompts is None else frozenset(prompts)))
+            self._notes.append(Note(before, after, declared))
 
     def read(self, stamp: Stamp) -> Stamp:
         """A stamp just read from the file (remembered while a checkpoint runs)."""
@@ -63,23 +75,23 @@ class WriteJournal:
             with self._lock:
                 seen, self._seen = frozenset(self._seen or ()), None
                 if before != after:
-                    self._notes.append(Note(before, after, frozenset(), seen))
+                    self._notes.append(Note(before, after, Declared(), seen))
 
-    def changed_since(self, stamp: Stamp | None, now: Stamp) -> frozenset[str] | None:
-        """The prompts declared by the notes leading from `stamp` to `now`; None when they
-        do not lead there (or one of them declared nothing)."""
+    def changed_since(self, stamp: Stamp | None, now: Stamp) -> Declared | None:
+        """What the notes leading from `stamp` to `now` declared; None when they do not lead
+        there (or one of them declared nothing)."""
         if stamp is None:
             return None
         with self._lock:
             notes = list(self._notes)
-        changed: set[str] = set()
+        changed = Declared()
         at = stamp
         for _ in notes:
             if at == now:
-                return frozenset(changed)
+                return changed
             step = next((n for n in reversed(notes) if at == n.before or at in n.seen), None)
-            if step is None or step.prompts is None:
+            if step is None or step.declared is None:
                 return None
-            changed |= step.prompts
+            changed |= step.declared
             at = step.after
-        return frozenset(changed) if at == now else None
+        return changed if at == now else None

@@ -106,6 +106,7 @@ class UsageService:
                 )
                 rollups.add(con, "feedback", "id = ?", [item.id])
                 self._db.audit(con, "rate", f"prompt:{prompt.id}", after=item.to_dict())
+                self._db.declare_changed([], feedback=True)  # no prompt row changes
         return item
 
     def feedback(self, ref: str) -> list[Feedback]:

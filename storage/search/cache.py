@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from storage.db.connection import load_fts
 from storage.db.database import Database
+from storage.db.write_journal import Declared
 from storage.models import PromptFilter
 from storage.prompts.filters import filter_sql
 from storage.search import prompt_keys, text_catch_up, text_index, text_postings
@@ -105,12 +106,13 @@ class SearchCache:
                 return
             self.generation += 1  # each model's vectors look at their signature again
             self.masks = {}  # the vectors' masks, keyed by the generation
+            declared = self._db.changed_since(self.stamp) if self._db.interactive else None
             with self._db.read() as con:
-                changes = self._prompt_changes(con)
+                changes = self._prompt_changes(con, declared)
                 feedback = (
                     tuple(con.execute(_FEEDBACK_SIGNATURE).fetchone() or ())
-                    if self.ratings_by_id is not None
-                    else None
+                    if self.ratings_by_id is not None and (declared is None or declared.feedback)
+                    else self.feedback  # (none held, or no feedback written since)
                 )
                 current = text_index.build_id(con) if self.text is not None else None
             if changes is None or changes.deleted:
@@ -130,8 +132,9 @@ class SearchCache:
                 self.text, self.delta, self.text_masks = None, None, {}
             self.stamp = stamp
 
-    def _prompt_changes(self, con: Any) -> Changes | None:
-        """The prompts added or changed since the last look (None: unknown, all may have)."""
+    def _prompt_changes(self, con: Any, declared: Declared | None) -> Changes | None:
+        """The prompts added or changed since the last look (None: unknown, all may have):
+        what our own writes declared, when they alone wrote since."""
         if not self._db.interactive:  # one look per process: a signature, no keys held
             prompts = tuple(con.execute(_PROMPTS_SIGNATURE).fetchone() or ())
             same = prompts == self.prompts
@@ -139,11 +142,10 @@ class SearchCache:
             return Changes(frozenset(), deleted=False) if same else None
         if self._keys is None:  # being loaded: every write reloads whole meanwhile
             return None
-        declared = self._db.changed_since(self.stamp)
         if declared is not None:  # only our own writes since: the keys need not be read
-            if len(declared) > prompt_keys.MAX_CHANGES:
+            if len(declared.prompts) > prompt_keys.MAX_CHANGES:
                 return None
-            return Changes(declared, deleted=False)  # (held keys behind: they show it again)
+            return Changes(declared.prompts, deleted=False)  # (held keys behind: see again)
         self._keys, changes = self._keys.since(con)
         return changes
 

@@ -9,7 +9,12 @@ from collections.abc import Collection, Sequence
 import duckdb
 import numpy as np
 
+from storage.db.ids import literal_list
 from storage.search.text_index import FTS, Bools, Delta, doc_terms
+
+# Up to this many prompts are looked up by key: DuckDB uses the index for a literal list of up
+# to about a thousandth of the rows, and scans them all past it.
+LOOKUPS = 512
 
 
 def updated(con: duckdb.DuckDBPyConnection, delta: Delta, ids: Collection[str]) -> Delta:
@@ -22,7 +27,7 @@ def updated(con: duckdb.DuckDBPyConnection, delta: Delta, ids: Collection[str]) 
     current = {
         str(prompt_id): int(version)
         for prompt_id, version in con.execute(
-            f"SELECT id, current_version FROM prompts WHERE id IN ({marks})", wanted
+            f"SELECT id, current_version FROM prompts WHERE id IN ({literal_list(wanted)})"
         ).fetchall()
     }
     docs = {
@@ -71,12 +76,24 @@ def updated(con: duckdb.DuckDBPyConnection, delta: Delta, ids: Collection[str]) 
 def fresh_where(
     con: duckdb.DuckDBPyConnection, delta: Delta, clause: str, params: Sequence[object]
 ) -> Bools:
-    """Which of the delta's prompts pass a filter_sql clause (over alias p)."""
-    found = con.execute(
-        "SELECT p.id FROM prompts p WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
-        f"AND {clause}",
-        [list(delta.ids), *params],
-    ).fetchall()
+    """Which of the delta's prompts pass a filter_sql clause (over alias p): a few looked up
+    by key first (the delta after an edit; with the clause beside the list DuckDB scans every
+    prompt instead: 30-50 ms at a million, 3.5 ms this way), many joined."""
+    if not delta.ids:
+        return np.zeros(0, bool)
+    if len(delta.ids) <= LOOKUPS:
+        found = con.execute(
+            "WITH p AS MATERIALIZED "
+            f"(SELECT * FROM prompts WHERE id IN ({literal_list(delta.ids)})) "
+            f"SELECT p.id FROM p WHERE {clause}",
+            list(params),
+        ).fetchall()
+    else:
+        found = con.execute(
+            "SELECT p.id FROM prompts p WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
+            f"AND {clause}",
+            [list(delta.ids), *params],
+        ).fetchall()
     passing = {row[0] for row in found}
     return np.array([prompt_id in passing for prompt_id in delta.ids], bool)
 

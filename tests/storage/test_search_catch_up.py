@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from storage import Library, PromptFilter
-from storage.search import prompt_keys, rows
+from storage.search import prompt_keys, rows, text_catch_up
 from storage.search.prompt_keys import PromptKeys
 
 QUERIES = ("security review", "zebra", "sql data", "travel guide helper")
@@ -149,6 +149,11 @@ def test_our_own_writes_are_taken_in_without_reading_every_key(
     interactive.prompts.archive(first(interactive, "sql database 1"))
     interactive.prompts.create("zebra travel", "A travel guide helper for zebra herds.")
     assert_as_afresh(interactive)
+    interactive.usage.rate(edited, 2)  # a rating declares feedback: the ratings reload
+    interactive.usage.rate(edited, 5)
+    page = interactive.search.table("zebra crossing", limit=1)
+    assert page.table["id"].to_pylist() == [edited]
+    assert page.table["rating"].to_pylist() == [interactive.usage.rating(edited)[0]]
 
 
 def test_a_write_of_another_process_is_found_by_the_keys(
@@ -181,3 +186,14 @@ def test_a_write_of_another_process_is_found_by_the_keys(
     assert_as_afresh(interactive)
     assert compared and "zebra" in interactive.prompts.get(theirs).content
     assert first(interactive, "zebra data sql") == theirs
+
+
+@pytest.mark.parametrize("lookups", [0, 512])  # joined with every prompt / looked up by key
+def test_the_delta_passes_the_filters_either_way(
+    interactive: Library, monkeypatch: pytest.MonkeyPatch, lookups: int
+) -> None:
+    monkeypatch.setattr(text_catch_up, "LOOKUPS", lookups)
+    interactive.prompts.update(first(interactive, "sql database 1"), {"folder": "tech/db"})
+    interactive.prompts.update(first(interactive, "linux terminal 0"), {"tags": ["extra"]})
+    interactive.prompts.archive(first(interactive, "security review 2"))
+    assert_as_afresh(interactive)
