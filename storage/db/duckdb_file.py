@@ -267,7 +267,11 @@ class DuckDBFile:
             finally:
                 if not self.read_only:
                     held.execute("RESET checkpoint_threshold")
-                    with suppress(duckdb.Error):  # another transaction runs: it checkpoints later
+                    with (
+                        self._write_turn,
+                        suppress(duckdb.Error),  # another transaction runs: it checkpoints later
+                        self._journal.checkpoint(self.change_stamp),
+                    ):
                         held.execute("CHECKPOINT")
 
     def release(self) -> None:

@@ -24,10 +24,13 @@ def updated(con: duckdb.DuckDBPyConnection, delta: Delta, ids: Collection[str]) 
     if not wanted:
         return delta
     marks = ", ".join("?" * len(wanted))
+    by_key = len(wanted) <= LOOKUPS  # a few looked up by key, many joined
     current = {
         str(prompt_id): int(version)
         for prompt_id, version in con.execute(
-            f"SELECT id, current_version FROM prompts WHERE id IN ({literal_list(wanted)})"
+            "SELECT id, current_version FROM prompts WHERE id IN "
+            + (f"({literal_list(wanted)})" if by_key else "(SELECT unnest(CAST(? AS VARCHAR[])))"),
+            [] if by_key else [wanted],
         ).fetchall()
     }
     docs = {

@@ -1,4 +1,4 @@
-"""The table asks for its next page a screenful before the last loaded row: a search's first
+"""The table asks for its next page half a screenful before the last row: a search's first
 page (100 rows) is not followed at once by a second ranking for the next (which shared the
 two cores with the next keystroke), and a page down still finds its rows loaded. Rows after
 the first page are drawn from the page appended."""
@@ -29,7 +29,7 @@ def page(start: int, rows: int, total: int) -> PromptPage:
     return PromptPage(pa.table({"id": ids, "name": ids}), total, start)
 
 
-async def test_the_next_page_is_asked_for_a_screenful_ahead() -> None:
+async def test_the_next_page_is_asked_for_half_a_screenful_ahead() -> None:
     app = TableApp()
     async with app.run_test(size=(80, 30)) as pilot:
         table = app.query_one(PromptTable)
@@ -40,7 +40,7 @@ async def test_the_next_page_is_asked_for_a_screenful_ahead() -> None:
         await pilot.press("pagedown", "pagedown")  # a page is 28 rows: the cursor on row 56
         await pilot.pause()
         assert app.asked == []  # rows 28 .. 56 on screen, 43 more below them
-        await pilot.press("pagedown")  # row 84: the last loaded row is a screenful away
+        await pilot.press("pagedown")  # row 84: the last loaded row is 14 rows below the screen
         await pilot.pause()
         assert app.asked == [100]
         table.append(page(100, 100, 5000))

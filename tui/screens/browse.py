@@ -120,9 +120,7 @@ class BrowseScreen(DeckScreen[None]):
         self.reload()
 
     def _load_the_rest(self) -> None:
-        """After the list's first page (which the first paint waits for, and which the
-        sidebar's counts and the search's loading would otherwise slow: 0.5 -> 0.3 s at a
-        million prompts): the sidebar and the text index."""
+        """The sidebar and the text index, after the list's first page (the first paint)."""
         self._rest_loading = True
         self.load_sidebar()
         self.prepare_search("text")

@@ -162,11 +162,12 @@ class PromptTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self._width, len(self._ids) + 1 + more)
 
     def _maybe_ask_for_more(self) -> None:
-        # A screenful ahead of the last loaded row: a page down finds its rows there, and a
-        # search's first page (100 rows) does not rank again for its next one at every key.
+        # Half a screenful below the last row shown: the next page is on its way before a page
+        # down needs it, and a search's first page (100 rows) does not rank again for its
+        # next one at every key (up to a table 66 rows tall).
         loaded = len(self._ids)
         bottom = max(self.cursor, self.scroll_offset.y + self.size.height)
-        ahead = max(self.size.height, 1)
+        ahead = max(self.size.height // 2, 1)
         if loaded < self.total and bottom + ahead >= loaded and self._asked_for != loaded:
             self._asked_for = loaded
             self.post_message(self.NeedMore(loaded))
