@@ -264,6 +264,7 @@ class EmbeddingService:
                     "WHERE prompt_id IN (SELECT id FROM prompts)"
                 )
                 con.unregister("_vectors")
+                self._db.declare_changed([])  # vectors only: no prompt row, no rating
                 if _config(con, ACTIVE_MODEL_KEY) is None:
                     self._set_active(con, provider.model, None)
                 if audit:

@@ -13,6 +13,7 @@ import pytest
 
 from storage import Library, PromptFilter
 from storage.search import prompt_keys, rows, text_catch_up
+from storage.search.embedding import LocalProvider
 from storage.search.prompt_keys import PromptKeys
 
 QUERIES = ("security review", "zebra", "sql data", "travel guide helper")
@@ -148,6 +149,8 @@ def test_our_own_writes_are_taken_in_without_reading_every_key(
     interactive.usage.use(edited)
     interactive.prompts.archive(first(interactive, "sql database 1"))
     interactive.prompts.create("zebra travel", "A travel guide helper for zebra herds.")
+    assert_as_afresh(interactive)
+    interactive.embeddings.embed_missing(LocalProvider())  # vectors only
     assert_as_afresh(interactive)
     interactive.usage.rate(edited, 2)  # a rating declares feedback: the ratings reload
     interactive.usage.rate(edited, 5)
