@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 
 from storage.analytics.models import TopPrompt
+from storage.db.ids import literal_list
 from storage.db.rollups import prompt_key
 
 TOP = 10  # rows of each list
@@ -129,7 +130,7 @@ def _live_rows(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[tuple[str
     found: list[tuple[str, str, Any]] = []
     ordered = sorted(ids)  # the index's order: neighbours share the blocks read
     for start in range(0, len(ordered), BATCH):
-        batch = ", ".join(_literal(i) for i in ordered[start : start + BATCH])
+        batch = literal_list(ordered[start : start + BATCH])
         rows = con.execute(
             f"SELECT id, name, last_used_at, archived_at FROM prompts WHERE id IN ({batch})"
         ).fetchall()
@@ -160,11 +161,6 @@ def _described(
         _top(prompt_id, name, last_used, sums.get(prompt_id))
         for prompt_id, name, last_used in _live_rows(con, ids)
     ]
-
-
-def _literal(text: str) -> str:
-    """`text` as an SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _top(prompt_id: str, name: str, last_used: Any, sums: Any) -> TopPrompt:

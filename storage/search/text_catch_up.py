@@ -17,6 +17,14 @@ from storage.search.text_index import FTS, Bools, Delta, doc_terms
 LOOKUPS = 512
 
 
+def _among(ids: Sequence[str]) -> tuple[str, list[object]]:
+    """`(...)` of these prompt ids for `id IN`, and its parameters: a few as literals (looked
+    up by key), many as one list parameter (joined)."""
+    if len(ids) <= LOOKUPS:
+        return f"({literal_list(ids)})", []
+    return "(SELECT unnest(CAST(? AS VARCHAR[])))", [list(ids)]
+
+
 def updated(con: duckdb.DuckDBPyConnection, delta: Delta, ids: Collection[str]) -> Delta:
     """`delta` with the prompts `ids` as they are now: in it when their indexed doc is
     missing or of another version, out of it (their doc current) otherwise."""
@@ -24,13 +32,11 @@ def updated(con: duckdb.DuckDBPyConnection, delta: Delta, ids: Collection[str]) 
     if not wanted:
         return delta
     marks = ", ".join("?" * len(wanted))
-    by_key = len(wanted) <= LOOKUPS  # a few looked up by key, many joined
+    among, among_params = _among(wanted)
     current = {
         str(prompt_id): int(version)
         for prompt_id, version in con.execute(
-            "SELECT id, current_version FROM prompts WHERE id IN "
-            + (f"({literal_list(wanted)})" if by_key else "(SELECT unnest(CAST(? AS VARCHAR[])))"),
-            [] if by_key else [wanted],
+            f"SELECT id, current_version FROM prompts WHERE id IN {among}", among_params
         ).fetchall()
     }
     docs = {
@@ -79,24 +85,17 @@ def updated(con: duckdb.DuckDBPyConnection, delta: Delta, ids: Collection[str]) 
 def fresh_where(
     con: duckdb.DuckDBPyConnection, delta: Delta, clause: str, params: Sequence[object]
 ) -> Bools:
-    """Which of the delta's prompts pass a filter_sql clause (over alias p): a few looked up
-    by key first (the delta after an edit; with the clause beside the list DuckDB scans every
-    prompt instead: 30-50 ms at a million, 3.5 ms this way), many joined."""
+    """Which of the delta's prompts pass a filter_sql clause (over alias p). The prompts are
+    found first, the clause applied to them after: beside the clause DuckDB scans every
+    prompt for even a few ids (30-50 ms at a million, 3.5 ms this way)."""
     if not delta.ids:
         return np.zeros(0, bool)
-    if len(delta.ids) <= LOOKUPS:
-        found = con.execute(
-            "WITH p AS MATERIALIZED "
-            f"(SELECT * FROM prompts WHERE id IN ({literal_list(delta.ids)})) "
-            f"SELECT p.id FROM p WHERE {clause}",
-            list(params),
-        ).fetchall()
-    else:
-        found = con.execute(
-            "SELECT p.id FROM prompts p WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
-            f"AND {clause}",
-            [list(delta.ids), *params],
-        ).fetchall()
+    among, among_params = _among(delta.ids)
+    found = con.execute(
+        f"WITH p AS MATERIALIZED (SELECT * FROM prompts WHERE id IN {among}) "
+        f"SELECT p.id FROM p WHERE {clause}",
+        [*among_params, *params],
+    ).fetchall()
     passing = {row[0] for row in found}
     return np.array([prompt_id in passing for prompt_id in delta.ids], bool)
 
