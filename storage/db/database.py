@@ -133,10 +133,13 @@ class Database(Protocol):
         """Changes whenever a transaction commits: caches compare it to know they are stale."""
         ...
 
-    def declare_changed(self, prompt_ids: Iterable[str], *, feedback: bool = False) -> None:
+    def declare_changed(
+        self, prompt_ids: Iterable[str], *, feedback: bool = False, embedded: Iterable[str] = ()
+    ) -> None:
         """Inside a write: the transaction adds or changes these prompts and no others,
-        deletes none, and writes feedback only if `feedback` (a write that declares nothing
-        may have changed anything)."""
+        deletes none, writes feedback only if `feedback`, and stores or replaces the vectors
+        of the prompts `embedded` and no others (a write that declares nothing may have
+        changed anything)."""
         ...
 
     def changed_since(self, stamp: tuple[int, ...] | None) -> Declared | None:

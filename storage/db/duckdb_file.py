@@ -235,8 +235,10 @@ class DuckDBFile:
             con.execute("COMMIT")
             self._journal.note(before, self.change_stamp(), self._declared)
 
-    def declare_changed(self, prompt_ids: Iterable[str], *, feedback: bool = False) -> None:
-        declared = Declared(frozenset(prompt_ids), feedback)
+    def declare_changed(
+        self, prompt_ids: Iterable[str], *, feedback: bool = False, embedded: Iterable[str] = ()
+    ) -> None:
+        declared = Declared(frozenset(prompt_ids), feedback, frozenset(embedded))
         self._declared = declared if self._declared is None else self._declared | declared
 
     def changed_since(self, stamp: tuple[int, ...] | None) -> Declared | None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 IdFactory = Callable[[], str]
+
+# Up to this many prompts are looked up by key: DuckDB uses the index for a literal list of up
+# to about a thousandth of the rows, and scans them all past it.
+LOOKUPS = 512
 
 
 def uuid7(unix_ms: int | None = None) -> str:
@@ -27,3 +31,11 @@ def literal_list(ids: Iterable[str]) -> str:
     in the table's key index, where a list passed as a parameter is joined with every row
     (a scan: 50 ms at a million prompts, for a handful of ids)."""
     return ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
+
+
+def among(ids: Sequence[str]) -> tuple[str, list[object]]:
+    """`(...)` of these ids for `id IN`, and its parameters: a few as literals (looked up by
+    key), many as one list parameter (joined)."""
+    if len(ids) <= LOOKUPS:
+        return f"({literal_list(ids)})", []
+    return "(SELECT unnest(CAST(? AS VARCHAR[])))", [list(ids)]

@@ -317,7 +317,9 @@ class DuckLake:
             row = con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()
         return (int(row[0]) if row else 0,)
 
-    def declare_changed(self, prompt_ids: Iterable[str], *, feedback: bool = False) -> None:
+    def declare_changed(
+        self, prompt_ids: Iterable[str], *, feedback: bool = False, embedded: Iterable[str] = ()
+    ) -> None:
         """Other clients write the lake at any time: what ours declare tells nothing alone."""
 
     def changed_since(self, stamp: tuple[int, ...] | None) -> Declared | None:

@@ -24,14 +24,19 @@ KEPT = 64  # notes kept: a cache looks again after every few writes
 
 @dataclass(frozen=True, slots=True)
 class Declared:
-    """What writes declared: the prompts they added or changed, and whether any of them
-    wrote feedback (ratings)."""
+    """What writes declared: the prompts they added or changed, whether any of them wrote
+    feedback (ratings), and the prompts whose vectors (of any model) they stored."""
 
     prompts: frozenset[str] = frozenset()
     feedback: bool = False
+    embedded: frozenset[str] = frozenset()
 
     def __or__(self, other: Declared) -> Declared:
-        return Declared(self.prompts | other.prompts, self.feedback or other.feedback)
+        return Declared(
+            self.prompts | other.prompts,
+            self.feedback or other.feedback,
+            self.embedded | other.embedded,
+        )
 
 
 @dataclass(frozen=True, slots=True)

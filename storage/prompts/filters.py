@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
+import duckdb
+
+from storage.db.ids import among
 from storage.errors import ValidationError
 from storage.models import SORT_KEYS, PromptFilter
 from storage.prompts.validation import clean_folder
@@ -104,3 +108,18 @@ def within_cut(clause: str, sort: str, descending: bool) -> str:
     """`clause` narrowed to the prompts at or before the cut (cut_sql's value, a parameter
     after `clause`'s own)."""
     return f"{clause} AND {_SORT_SQL[sort]} {'>=' if descending else '<='} ?"
+
+
+def passing(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str], clause: str, params: Sequence[object]
+) -> set[str]:
+    """Which of these prompts pass a filter_sql clause. The prompts are found first, the
+    clause applied to them after: beside the clause DuckDB scans every prompt for even a few
+    ids (30-50 ms at a million, 3.5 ms this way)."""
+    listed, listed_params = among(ids)
+    found = con.execute(
+        f"WITH p AS MATERIALIZED (SELECT * FROM prompts WHERE id IN {listed}) "
+        f"SELECT p.id FROM p WHERE {clause}",
+        [*listed_params, *params],
+    ).fetchall()
+    return {row[0] for row in found}

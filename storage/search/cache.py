@@ -107,6 +107,8 @@ class SearchCache:
             self.generation += 1  # each model's vectors look at their signature again
             self.masks = {}  # the vectors' masks, keyed by the generation
             declared = self._db.changed_since(self.stamp) if self._db.interactive else None
+            if self._vector_cache is not None:
+                self._vector_cache.note(self.generation, declared)
             with self._db.read() as con:
                 changes = self._prompt_changes(con, declared)
                 feedback = (

@@ -264,7 +264,8 @@ class EmbeddingService:
                     "WHERE prompt_id IN (SELECT id FROM prompts)"
                 )
                 con.unregister("_vectors")
-                self._db.declare_changed([])  # vectors only: no prompt row, no rating
+                # Vectors only: no prompt row, no rating.
+                self._db.declare_changed([], embedded=(i for i, _ in texts))
                 if _config(con, ACTIVE_MODEL_KEY) is None:
                     self._set_active(con, provider.model, None)
                 if audit:

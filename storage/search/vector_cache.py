@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from storage.db.database import Database
+from storage.db.write_journal import Declared
 from storage.errors import PromptdeckError
 from storage.search import vector_base, vector_delta
 from storage.search.vector_base import VectorBase
@@ -55,6 +56,11 @@ class VectorCache:
         self._lock = threading.Lock()  # the sets
         self._sets: dict[str, VectorSet] = {}
         self._checked: dict[str, int] = {}  # the generation each set was last brought up to
+        # Per model: the generation the notes reach, and the prompts whose vectors our own
+        # writes stored since its set was last brought up to date (None: unknown, another
+        # write may have changed any). Its own lock: a note must not wait for a set loading.
+        self._stored: dict[str, tuple[int, frozenset[str] | None]] = {}
+        self._stored_lock = threading.Lock()
         self._work_lock = threading.Lock()
         self._work: threading.Thread | None = None
         self.failure: str | None = None  # why the last background work failed (search goes on)
@@ -62,22 +68,48 @@ class VectorCache:
     def held(self) -> dict[str, VectorSet]:
         return dict(self._sets)
 
+    def note(self, generation: int, declared: Declared | None) -> None:
+        """The writes SearchCache saw as `generation` declared this (None: unknown)."""
+        with self._stored_lock:
+            for model, (reached, stored) in self._stored.items():
+                merged = None
+                if stored is not None and declared is not None and generation == reached + 1:
+                    merged = stored | declared.embedded
+                self._stored[model] = (generation, merged)
+
     def get(self, model: str, generation: int) -> VectorSet:
         """The model's vectors as of `generation` (SearchCache's count of writes seen)."""
         with self._lock:
             held = self._sets.get(model)
             if held is None or self._checked.get(model) != generation:
+                with self._stored_lock:  # taken before the read: a later write is seen later
+                    reached, stored = self._stored.get(model, (-1, None))
+                    self._stored[model] = (generation, frozenset())
+                    stored = stored if reached == generation else None  # a note missed
                 with self._db.read() as con, _transaction(con):
-                    now = vector_delta.signature(con, model)
-                    if held is None:
-                        held = self._open(con, model, now)
-                    else:
-                        delta = vector_delta.compute(con, held.base, now, held.delta)
-                        held = replace(held, delta=delta)
+                    held = self._current(con, model, held, stored)
                 self._sets[model], self._checked[model] = held, generation
         if self._db.interactive:
             self._start_work(model, held)
         return held
+
+    def _current(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        model: str,
+        held: VectorSet | None,
+        stored: frozenset[str] | None,
+    ) -> VectorSet:
+        """`held` brought up to date: by the prompts our writes `stored` vectors of when that
+        is known, else by the library's signature (opened the first time)."""
+        if held is not None and stored is not None:
+            delta = vector_delta.declared(con, held.base, held.delta, stored)
+            if delta is not None:
+                return replace(held, delta=delta)
+        now = vector_delta.signature(con, model)
+        if held is None:
+            return self._open(con, model, now)
+        return replace(held, delta=vector_delta.compute(con, held.base, now, held.delta))
 
     def _behind(self, base: VectorBase) -> int:
         return max(self._rebase_at, base.meta.rows // 50)
@@ -170,6 +202,8 @@ class VectorCache:
         with self._lock:  # the next get brings the delta up to date against the new base
             self._sets[model] = VectorSet(base, vector_delta.empty(base), ann, self._exact_up_to)
             self._checked.pop(model, None)
+            with self._stored_lock:  # by its signature: the base was read in its own snapshot
+                self._stored[model] = (-1, None)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
+from storage.prompts.filters import passing
 from storage.search.vector_base import Floats, VectorBase
 from storage.search.vector_delta import VectorDelta
 
@@ -76,8 +77,8 @@ class VectorSet:
         found = con.execute(
             f"SELECT count(*) FILTER (WHERE {clause}), count(*) FROM prompts p", list(params)
         ).fetchone()
-        passing, every = (int(found[0]), int(found[1])) if found else (0, 0)
-        wanted = passing <= every - passing
+        passed, every = (int(found[0]), int(found[1])) if found else (0, 0)
+        wanted = passed <= every - passed
         side = f"({clause})" if wanted else f"({clause}) IS NOT TRUE"
         hashes = con.execute(f"SELECT hash(p.id) AS h FROM prompts p WHERE {side}", list(params))
         rows = self.base.positions_of_hashes(np.asarray(hashes.fetchnumpy()["h"], np.uint64))
@@ -86,12 +87,7 @@ class VectorSet:
         base &= ~self.delta.removed
         delta = np.zeros(len(self.delta.ids), np.bool_)
         if self.delta.ids:
-            passed = con.execute(
-                "SELECT p.id FROM prompts p WHERE p.id IN (SELECT unnest(CAST(? AS VARCHAR[]))) "
-                f"AND {clause}",
-                [list(self.delta.ids), *params],
-            ).fetchall()
-            ok = {row[0] for row in passed}
+            ok = passing(con, self.delta.ids, clause, params)
             delta = np.array([i in ok for i in self.delta.ids], np.bool_)
         return Allowed(base, delta, int(base.sum()) + int(delta.sum()))
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from storage import Library, PromptFilter
-from storage.search import prompt_keys, rows, text_catch_up
+from storage.db import ids
+from storage.search import prompt_keys, rows
 from storage.search.embedding import LocalProvider
 from storage.search.prompt_keys import PromptKeys
 
@@ -195,7 +196,7 @@ def test_a_write_of_another_process_is_found_by_the_keys(
 def test_the_delta_passes_the_filters_either_way(
     interactive: Library, monkeypatch: pytest.MonkeyPatch, lookups: int
 ) -> None:
-    monkeypatch.setattr(text_catch_up, "LOOKUPS", lookups)
+    monkeypatch.setattr(ids, "LOOKUPS", lookups)
     interactive.prompts.update(first(interactive, "sql database 1"), {"folder": "tech/db"})
     interactive.prompts.update(first(interactive, "linux terminal 0"), {"tags": ["extra"]})
     interactive.prompts.archive(first(interactive, "security review 2"))

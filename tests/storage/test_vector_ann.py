@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
 
 from storage import Library, PromptFilter
 from storage.prompts.filters import filter_sql
+from storage.search import vector_delta
 from storage.search.embedding import LocalProvider
 from storage.search.vector_cache import VectorCache
 from storage.search.vector_set import VectorSet
@@ -173,3 +175,40 @@ def test_a_one_shot_process_never_builds(prompts: Library, tmp_path: Path) -> No
         assert cache.get(MODEL, _next()).ann is None
         cache.wait()
         assert cache.get(MODEL, _next()).ann is None
+
+
+def test_our_own_vectors_are_taken_in_by_id(
+    prompts: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After our writes alone, the held vectors take in the prompts the embedding run
+    declared without reading the library's signature; another write is found by it."""
+
+    def ranks(query: str) -> list[str]:
+        hits = prompts.search.search(query, "semantic", PromptFilter(), 10, engine="numpy").hits
+        return [hit.prompt_id for hit in hits]
+
+    signatures: list[str] = []
+    read = vector_delta.signature
+
+    def counted(con: duckdb.DuckDBPyConnection, model: str) -> tuple[int, int]:
+        signatures.append(model)
+        return read(con, model)
+
+    monkeypatch.setattr(vector_delta, "signature", counted)
+    ranks("sql")  # the first search opens the vectors by their signature
+    assert signatures == [MODEL]
+    linux = prompts.prompts.get("Linux Terminal")
+    prompts.prompts.update(linux.id, {"content": "Write a limerick about databases."})
+    added = prompts.prompts.create("Shell poet", "Write a poem about a linux terminal.")
+    prompts.embeddings.embed_missing(LocalProvider())
+    for query in [*QUERIES, "limerick about databases"]:
+        assert ranks(query) == exact(prompts, query, PromptFilter()), query
+    assert signatures == [MODEL]
+    delta = prompts.search._cache.vectors.held()[MODEL].delta
+    assert set(delta.ids) == {linux.id, added.id} and int(delta.removed.sum()) == 1
+    with prompts.db.read() as con:
+        assert delta.signature == read(con, MODEL)  # what the library's would be
+    prompts.prompts.delete(prompts.prompts.get("Poet").id)  # declares nothing
+    for query in QUERIES:
+        assert ranks(query) == exact(prompts, query, PromptFilter()), query
+    assert signatures == [MODEL, MODEL]
