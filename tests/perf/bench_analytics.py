@@ -3,14 +3,15 @@ screen and each mart query.
 
     python tests/perf/bench_analytics.py [--prompts 100000] [--db PATH] [--rounds 5]
 
-The screen is measured with App.run_test (headless, 160x48): from the key (`t` from browse,
-or a period key) to the report drawn, every period, median and max (the target is on the
-max). The first open is timed alone, as soon as the list is drawn: browse is still loading
-its text index then (seconds at 1M), on the same two cores; the rounds start once it is
-loaded. Each mart query is timed on a warm connection beside the naive reference: the same
-figures computed with numpy from the raw rows fetched out of DuckDB. The library's clock is
-pinned to the last generated event, so the periods hold the history. A library older than
-schema version 9 is upgraded first (its rollups built): that time is printed too."""
+The screen is measured with App.run_test (headless, 160x48): from the key (`t` from browse, or
+a period key) to the report drawn (the first line painted after the screen took it in), every
+period, median and max (the target is on the max). The first open is timed alone, as soon as
+the list is drawn: browse is still loading its text index then (seconds at 1M), on the same two
+cores; the rounds start once it is loaded. Each mart query is timed on a warm connection beside
+the naive reference: the same figures computed with numpy from the raw rows fetched out of
+DuckDB. The library's clock is pinned to the last generated event, so the periods hold the
+history. A library older than schema version 9 is upgraded first (its rollups built): that
+time is printed too."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+from textual.strip import Strip
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
@@ -38,6 +40,7 @@ from tui.messages import PromptsLoaded, SearchPrepared  # noqa: E402
 from tui.screens.analytics import AnalyticsScreen, ReportLoaded  # noqa: E402
 from tui.shared.settings import Settings  # noqa: E402
 from tui.widgets.analytics_bars import Breakdowns  # noqa: E402
+from tui.widgets.analytics_box import DrawnWidget  # noqa: E402
 from tui.widgets.analytics_kpis import KpiBoxes, kpi_values  # noqa: E402
 from tui.widgets.analytics_series import SeriesCharts  # noqa: E402
 from tui.widgets.analytics_top import TopPrompts  # noqa: E402
@@ -56,15 +59,42 @@ def check_drawn(screen: object, period: str) -> None:
     assert screen.query_one(TopPrompts).rows == report.top_by_use
 
 
+class DrawClock:
+    """Notes when the screen first draws a line after taking in a report: the moment the
+    user sees it (the key's handling by the test harness waits for the whole process to go
+    idle, background loading included)."""
+
+    def __init__(self) -> None:
+        self.drawn = asyncio.Event()
+        self.at = 0.0
+        self._waiting = False
+        clock = self
+        take_in, render_line = AnalyticsScreen.on_report_loaded, DrawnWidget.render_line
+
+        # Methods of the screen and of its widgets (`self` is theirs) that also tell the clock.
+        def take_in_and_watch(self: AnalyticsScreen, message: ReportLoaded) -> None:
+            take_in(self, message)
+            clock._waiting = self.report is message.report
+
+        def render_line_and_note(self: DrawnWidget, y: int) -> Strip:
+            if clock._waiting:
+                clock._waiting = False
+                clock.at = time.perf_counter()
+                clock.drawn.set()
+            return render_line(self, y)
+
+        AnalyticsScreen.on_report_loaded = take_in_and_watch  # type: ignore[method-assign]
+        DrawnWidget.render_line = render_line_and_note  # type: ignore[method-assign]
+
+
 async def measure_screen(library: Library, rounds: int) -> dict[str, list[float]]:
     """Milliseconds from a key to the analytics screen drawn, per period."""
-    loaded, drawn, settled = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    loaded, settled = asyncio.Event(), asyncio.Event()
+    clock = DrawClock()
 
     def hook(message: object) -> None:
         if isinstance(message, PromptsLoaded):
             loaded.set()
-        if isinstance(message, ReportLoaded):
-            drawn.set()
         if isinstance(message, SearchPrepared):
             settled.set()
 
@@ -81,12 +111,12 @@ async def measure_screen(library: Library, rounds: int) -> dict[str, list[float]
         await pilot.pause()
 
         async def timed(key: str, name: str, period: str) -> None:
-            drawn.clear()
+            clock.drawn.clear()
             started = time.perf_counter()
             await pilot.press(key)
-            await drawn.wait()
-            await pilot.pause()  # the message handled and the screen refreshed
-            times[name].append((time.perf_counter() - started) * 1000)
+            await clock.drawn.wait()
+            times[name].append((clock.at - started) * 1000)
+            await pilot.pause()
             check_drawn(app.screen, period)
 
         await timed("t", "first open (30d), browse loading its index", "30d")

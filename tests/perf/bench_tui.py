@@ -6,8 +6,9 @@ file let go) and its peak over each library's runs; the first keystroke after an
 
 Each --db is a column (say, the 100k and the 1M libraries of tests/perf/generate.py).
 
-Measured with App.run_test (headless), on a library from tests/perf/generate.py. The
-reference is the naive way: the same search as an ILIKE over every row, all rows fetched."""
+Measured with App.run_test (headless), on a library from tests/perf/generate.py, each launch
+in a process of its own. The reference is the naive way: the same search as an ILIKE over
+every row, all rows fetched."""
 
 from __future__ import annotations
 
@@ -15,15 +16,18 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import multiprocessing
 import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from textual.strip import Strip
+from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
@@ -48,17 +52,21 @@ EARLY_TYPING = 1.0  # seconds after launch: the search typed before everything h
 
 
 class PaintClock:
-    """Notes when the table first draws a line after receiving new rows: the moment the
-    user sees the updated result."""
+    """Notes when the table first draws a line after receiving new rows, and when the search
+    box first draws a line after its value changed: the moments the user sees the updated
+    result, or the letter typed."""
 
     def __init__(self) -> None:
         self.painted = asyncio.Event()
         self.at = 0.0
-        self._waiting = False
+        self.typed = asyncio.Event()
+        self.typed_at = 0.0
+        self._waiting = self._typing = False
         clock = self
         set_data, render_line = PromptTable.set_data, PromptTable.render_line
+        watch_value, render_input = Input._watch_value, Input.render_line
 
-        # PromptTable methods (so `self` is the table) that also tell the clock.
+        # PromptTable and Input methods (so `self` is the widget) that also tell the clock.
         def set_data_and_watch(self: PromptTable, page: PromptPage, **kwargs: Any) -> None:
             set_data(self, page, **kwargs)
             clock._waiting = True
@@ -70,8 +78,21 @@ class PaintClock:
                 clock.painted.set()
             return render_line(self, y)
 
+        def watch_value_and_note(self: Input, value: str) -> None:
+            watch_value(self, value)
+            clock._typing = True
+
+        def render_input_and_note(self: Input, y: int) -> Strip:
+            if clock._typing:
+                clock._typing = False
+                clock.typed_at = time.perf_counter()
+                clock.typed.set()
+            return render_input(self, y)
+
         PromptTable.set_data = set_data_and_watch  # type: ignore[method-assign]
         PromptTable.render_line = render_line_and_note  # type: ignore[method-assign]
+        Input._watch_value = watch_value_and_note  # type: ignore[method-assign]
+        Input.render_line = render_input_and_note  # type: ignore[method-assign]
 
 
 async def _idle(pilot: Any) -> None:
@@ -86,18 +107,19 @@ async def _type(
 ) -> tuple[list[float], list[bool], bool]:
     """QUERY typed key by key at a typist's pace: each key's latency to the painted table
     (a key that leaves the search as it was, like the first letter, starts no query: its
-    latency is the key's handling), whether it started a query, and whether every result
-    shown was ranked (sorted by score)."""
+    latency is to the letter painted in the search box), whether it started a query, and
+    whether every result shown was ranked (sorted by score)."""
     latencies, queried, ranked = [], [], True
     typed = BrowseQuery()  # what the screen's query does with each key, known beforehand
     for end, char in enumerate(QUERY, 1):
         clock.painted.clear()
+        clock.typed.clear()
         queried.append(typed.type_text(QUERY[:end]))
         pressed = time.perf_counter()
         await pilot.press(char if char != " " else "space")
-        if queried[-1]:
-            await clock.painted.wait()  # the new rows are on the screen
-        latencies.append(((clock.at if queried[-1] else time.perf_counter()) - pressed) * 1000)
+        seen = clock.painted if queried[-1] else clock.typed  # the new rows, or the letter
+        await seen.wait()
+        latencies.append(((clock.at if queried[-1] else clock.typed_at) - pressed) * 1000)
         table = app.screen.query_one(PromptTable)
         searched = len(QUERY[: len(latencies)].strip()) >= MIN_SEARCH
         ranked = ranked and (not searched or table.sort_key == "score")
@@ -201,10 +223,22 @@ def naive_search_ms(path: Path) -> float:
     return statistics.median(times)
 
 
+def launch(path: Path, early: bool) -> Figures:
+    return asyncio.run(measure(path, early=early))
+
+
+def in_own_process(path: Path, *, early: bool) -> Figures:
+    """One launch in a process of its own, as a user starts the app: its memory is the
+    app's alone, not what earlier launches left in the allocator."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        return pool.submit(launch, path, early).result()
+
+
 def measure_library(path: Path) -> tuple[int, Figures, float]:
     count = Library(path).open().prompts.count_prompts(PromptFilter())
-    figures = asyncio.run(measure(path, early=False))
-    early = asyncio.run(measure(path, early=True))
+    figures = in_own_process(path, early=False)
+    early = in_own_process(path, early=True)
     figures.early, figures.early_ranked = early.early, early.early_ranked
     figures.early_queried = early.early_queried
     figures.rss_peak_mb = max(figures.rss_peak_mb, early.rss_peak_mb)
@@ -265,6 +299,9 @@ def main() -> int:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+    for count, f, _ in measured:
+        keys = " | ".join(f"{QUERY[: n + 1]!r} {ms:.0f}" for n, ms in enumerate(f.latencies))
+        print(f"each key at {count:,} prompts (ms): {keys}")
     print("PASS" if ok else "MISS")
     return 0 if ok else 1
 

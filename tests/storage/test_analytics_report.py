@@ -131,7 +131,7 @@ def test_top_prompts_of_a_period(lib: Library, days: int | None) -> None:
     stars = {p["id"]: ratings_of({p["id"]}, since) for p in live}
     rated = sorted(
         (p for p in live if stars[p["id"]]),
-        key=lambda p: (-sum(stars[p["id"]]) / len(stars[p["id"]]), -len(stars[p["id"]]), p["name"]),
+        key=lambda p: (-sum(stars[p["id"]]) / len(stars[p["id"]]), -len(stars[p["id"]]), p["id"]),
     )
     assert [t.name for t in report.top_by_rating] == [p["name"] for p in rated[:10]]
 

@@ -273,7 +273,7 @@ def test_the_top_prompts_of_a_period_are_exact_when_the_first_candidates_do_not_
 
 def _raw_top(library: Library, since: date | None, by: str) -> list[Any]:
     """The top prompts as the raw events give them (the macro over the events it replaced)."""
-    order = "uses DESC, name, id" if by == "use" else "avg_rating DESC, ratings DESC, name, id"
+    order = "uses DESC, name, id" if by == "use" else "avg_rating DESC, ratings DESC, id"
     with library.db.read() as con:
         rows = con.execute(
             "WITH a AS (SELECT prompt_id, count(*) FILTER (WHERE k = 'u') AS uses, "
