@@ -41,6 +41,7 @@ MAX_EXPANSIONS = 64  # dictionary terms the last, still-typed query word may sta
 # ... and the postings they may hold together: a keystroke's time is its postings scored, and
 # at a million prompts a two-letter prefix's 64 most frequent terms hold 3.6M ("re": 110 ms).
 MAX_EXPANDED_POSTINGS = 2_000_000
+POSTINGS_BATCH = 1 << 20  # postings read at a time when the index is loaded from the file
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -285,9 +286,6 @@ class TextIndex:
         n_terms = int(words["termid"].max()) + 1 if len(words["termid"]) else 0
         df = np.zeros(n_terms, np.int64)
         df[words["termid"].astype(np.int64)] = words["df"]
-        post = con.execute(f"SELECT termid, docid, tf FROM {FTS}.postings").fetchnumpy()
-        termid = np.asarray(post["termid"], np.int64)
-        order = np.argsort(termid, kind="stable")  # stored sorted; make sure
         docs = con.execute(
             f"SELECT d.docid, d.name, d.len, v.version FROM {FTS}.docs d "
             f"JOIN {FTS}.doc_versions v USING (docid)"
@@ -296,17 +294,16 @@ class TextIndex:
         doc_len, doc_ids, doc_version = _doc_arrays(docs, n_docs)
         stats = con.execute(f"SELECT num_docs, avgdl FROM {FTS}.stats").fetchone()
         avgdl = float(stats[1]) if stats and stats[1] is not None else 0.0
-        post_docs = np.asarray(post["docid"], np.int64)[order]
-        post_tf = np.asarray(post["tf"], np.float64)[order]
+        offsets, post_docs, post_weight = _postings(con, n_terms, doc_len, avgdl)
         terms = [str(t) for t in words["term"]]
         return cls(
             build_id=build_id,
             terms=terms,
             termids=dict(zip(terms, (int(t) for t in words["termid"]), strict=True)),
             df=df,
-            offsets=np.searchsorted(termid[order], np.arange(n_terms + 1)).astype(np.int64),
+            offsets=offsets,
             post_docs=post_docs,
-            post_weight=bm25_weight(post_tf, doc_len[post_docs], avgdl).astype(np.float32),
+            post_weight=post_weight,
             doc_ids=doc_ids,
             doc_version=doc_version,
             num_docs=int(stats[0]) if stats else 0,
@@ -391,6 +388,37 @@ class TextIndex:
         allowed = np.zeros(len(self.doc_ids), bool)
         allowed[np.asarray(found["docid"], np.int64)] = True
         return allowed
+
+
+def _postings(
+    con: duckdb.DuckDBPyConnection, n_terms: int, doc_len: Floats, avgdl: float
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+    """The postings by term: where each term's start (offsets), their docs and weights. Read
+    a batch at a time into the arrays they fill: at a million prompts the whole result
+    fetched at once, widened to 64 bits and sorted again held ~3 GB at its peak, for 0.5 GB
+    of arrays kept."""
+    row = con.execute(f"SELECT count(*) FROM {FTS}.postings").fetchone()
+    total = int(row[0]) if row else 0
+    termids = np.empty(total, np.int32)
+    post_docs = np.empty(total, np.int32)
+    post_weight = np.empty(total, np.float32)
+    reader = con.execute(
+        f"SELECT CAST(termid AS INTEGER), CAST(docid AS INTEGER), tf FROM {FTS}.postings"
+    ).to_arrow_reader(POSTINGS_BATCH)
+    at = 0
+    for batch in reader:
+        end = at + batch.num_rows
+        termids[at:end] = batch.column(0).to_numpy()
+        docs = batch.column(1).to_numpy()
+        post_docs[at:end] = docs
+        tf = batch.column(2).to_numpy().astype(np.float64)
+        post_weight[at:end] = bm25_weight(tf, doc_len[docs], avgdl)
+        at = end
+    if total and np.any(termids[1:] < termids[:-1]):  # stored sorted by term; make sure
+        order = np.lexsort((post_docs, termids))
+        termids, post_docs, post_weight = termids[order], post_docs[order], post_weight[order]
+    offsets = np.searchsorted(termids, np.arange(n_terms + 1)).astype(np.int64)
+    return offsets, post_docs, post_weight
 
 
 def _doc_arrays(

@@ -5,14 +5,17 @@ waiting, while another thread holds the index lock to load it."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from storage import Library, PromptFilter
-from storage.search import text_postings
+from storage.search import text_index, text_postings
 from storage.search.service import SearchResult
+from storage.search.text_index import TextIndex
 
 TOPICS = ("linux terminal", "sql database", "poetry rhymes", "security review", "travel guide")
 
@@ -122,3 +125,31 @@ def test_keeping_prunes_to_the_newest_folders(tmp_path: Path, interactive: Libra
         key = text_postings.Key(f"/lib{n}.duckdb", index.build_id, n)
         text_postings.keep(tmp_path, key, index)
     assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == text_postings.KEEP
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_the_postings_load_a_batch_at_a_time_in_any_order(
+    interactive: Library, monkeypatch: pytest.MonkeyPatch, shuffled: bool
+) -> None:
+    """Loaded from the file a few postings at a time (the whole result held at once was 3 GB
+    at a million prompts), stored sorted by term or not: the same index, the same ranking."""
+    first = ranked(interactive.search.search("sql data", where=PromptFilter(folder="tech")))
+    held = interactive.search._cache.text  # noqa: SLF001
+    assert held is not None
+    monkeypatch.setattr(text_index, "POSTINGS_BATCH", 7)
+    with interactive.db.write() as con:
+        if shuffled:
+            con.execute(
+                f"CREATE OR REPLACE TABLE {text_index.FTS}.postings AS "
+                f"SELECT * FROM {text_index.FTS}.postings ORDER BY hash(termid, docid)"
+            )
+        index = TextIndex.load(con, held.build_id)
+    for name in ("offsets", "post_docs", "post_weight", "df", "doc_version"):
+        assert np.array_equal(getattr(index, name), getattr(held, name)), name
+    path = interactive.db.path
+    interactive.close()
+    for folder in kept_folders():
+        shutil.rmtree(folder)  # the next process loads the index from the file
+    with Library(path, linger=60.0) as again:
+        result = again.search.search("sql data", where=PromptFilter(folder="tech"))
+        assert ranked(result) == first
