@@ -70,8 +70,7 @@ def build(base: VectorBase, trained: AnnIndex | None = None) -> AnnIndex:
     k-means), else trained on a sample of the base. The vectors are read in chunks."""
     rows, dims = base.meta.rows, base.meta.dims
     if trained is not None:
-        index = faiss.clone_index(trained.index)
-        index.reset()
+        index = _untrained_copy(trained, dims)
     else:
         nlist = nlist_for(rows)
         index = faiss.index_factory(dims, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
@@ -82,6 +81,17 @@ def build(base: VectorBase, trained: AnnIndex | None = None) -> AnnIndex:
     for start, chunk in base.chunks(_ADD_BATCH):
         index.add_with_ids(chunk, np.arange(start, start + len(chunk), dtype=np.int64))
     return _indexed(index)
+
+
+def _untrained_copy(trained: AnnIndex, dims: int) -> Any:
+    """An empty index with `trained`'s clusters and codes. Copied by hand: faiss cannot clone
+    the lists of an index opened memory-mapped (a kept one, in any later process)."""
+    index: Any = faiss.index_factory(dims, f"IVF{trained.nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
+    clusters = faiss.extract_index_ivf(trained.index).quantizer
+    index.quantizer.add(clusters.reconstruct_n(0, trained.nlist))
+    index.sq.trained = trained.index.sq.trained  # the scalar quantizer's ranges
+    index.is_trained = True
+    return index
 
 
 def keep(index: AnnIndex, folder: Path) -> None:

@@ -212,3 +212,22 @@ def test_our_own_vectors_are_taken_in_by_id(
     for query in QUERIES:
         assert ranks(query) == exact(prompts, query, PromptFilter()), query
     assert signatures == [MODEL, MODEL]
+
+
+def test_a_kept_index_reused_for_a_new_base(prompts: Library, tmp_path: Path) -> None:
+    """A later process opens the kept index memory-mapped; its clusters still train the
+    index of a new base (faiss cannot clone an index whose lists are mapped)."""
+    built(prompts, tmp_path / "vectors")
+    cache = built(prompts, tmp_path / "vectors", rebase_at=2)
+    before = cache.held()[MODEL]
+    for n in range(5):
+        prompts.prompts.create(f"Poet {n}", f"Write poem number {n} about the sea.")
+    prompts.embeddings.embed_missing(LocalProvider())
+    cache.get(MODEL, _next())
+    cache.wait()
+    assert cache.failure is None
+    after = cache.get(MODEL, _next())
+    assert after.base is not before.base and after.ann is not None
+    assert after.base.meta.trained_rows == before.base.meta.trained_rows  # not trained again
+    for query in QUERIES:
+        assert _top(after, prompts, query, PromptFilter()) == exact(prompts, query, PromptFilter())
