@@ -12,6 +12,7 @@ written) the same arrays are held in memory."""
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 import tempfile
@@ -105,6 +106,13 @@ class VectorBase:
             for start in range(0, rows, size):
                 n = min(size, rows - start)
                 yield start, np.fromfile(f, np.float32, n * dims).reshape(n, dims)
+
+    def release(self) -> None:
+        """Let the pages of the map that a pass over it left resident go (they stay in the
+        page cache): once an index answers, only a few rows are read, from the file."""
+        mapped = getattr(self.vectors, "_mmap", None)  # np.memmap's own mmap
+        if isinstance(mapped, mmap.mmap):
+            mapped.madvise(mmap.MADV_DONTNEED)
 
     def gather(self, rows: Positions) -> Floats:
         """The vectors of these rows. A few are read from the file rather than through the
