@@ -109,7 +109,7 @@ class VectorBase:
 
     def release(self) -> None:
         """Let the pages of the map that a pass over it left resident go (they stay in the
-        page cache): once an index answers, only a few rows are read, from the file."""
+        page cache, and come back by the next pass's minor faults)."""
         mapped = getattr(self.vectors, "_mmap", None)  # np.memmap's own mmap
         if isinstance(mapped, mmap.mmap):
             mapped.madvise(mmap.MADV_DONTNEED)

@@ -185,7 +185,6 @@ class VectorCache:
             current = self._sets.get(model)
             if current is not None and current.base is held.base:
                 self._sets[model] = replace(current, base=base, ann=ann)
-        held.base.release()  # searched by brute force until now: the whole map resident
 
     def _rebase(self, model: str, held: VectorSet) -> None:
         from storage.search import ann_index

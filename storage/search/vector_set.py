@@ -25,6 +25,9 @@ if TYPE_CHECKING:  # faiss: imported where an index is opened or built (vector_c
 Mask = npt.NDArray[np.bool_]
 EXACT_UP_TO = 20_000  # allowed base rows: fewer are scanned exactly (a few milliseconds)
 _MARGIN = 40  # candidates beyond the limit the index proposes for the exact re-ranking
+# A pass over a larger base lets its map's pages go: before its index exists (a first launch
+# at a million prompts, the preview's similar prompts) it left 1 GB resident.
+MAPPED_AT_MOST = 256 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,8 @@ class VectorSet:
             return rows, np.zeros(0, np.float32), 0
         if count * 3 > self.base.meta.rows:  # one pass over the matrix, then the filter
             scores = (self.base.vectors @ query)[rows]
+            if self.base.vectors.nbytes > MAPPED_AT_MOST:  # (20 ms more for the next pass)
+                self.base.release()
         else:  # a few rows: gather them
             scores = self.base.gather(rows) @ query
         if min_score is not None:
