@@ -129,10 +129,15 @@ def test_backup_snapshot(
         await settle(pilot)
         await pilot.press("b")
         await _submit(pilot, "#backup-folder", "backup", settle)
-        # The table scrolls to its last row after a refresh: let that happen on a busy machine
-        # (6 rounds still lost the race under two other test suites).
-        await settle(pilot, rounds=12)
-        table = pilot.app.screen.query_one("#backup-tables", DataTable)
+        # Wait for the backup itself, not for rounds of idle: on a busy machine the worker can
+        # still be writing after any fixed number of them (CI once drew it mid-way).
+        screen = pilot.app.screen
+        assert isinstance(screen, BackupScreen)
+        summary = screen.query_one("#backup-summary", Static)
+        await wait_until(pilot, lambda: not screen.running and "Done." in str(summary.render()))
+        # Then the table scrolls to its last row after a refresh.
+        await settle(pilot)
+        table = screen.query_one("#backup-tables", DataTable)
         await wait_until(pilot, lambda: table.scroll_y == table.max_scroll_y)
         await pilot.pause()
 
