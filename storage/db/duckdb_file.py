@@ -182,7 +182,7 @@ class DuckDBFile:
                 with (
                     self._write_turn,
                     suppress(duckdb.Error),  # a write runs: closing checkpoints
-                    self._journal.checkpoint(self.change_stamp),
+                    self._journal.watched(self.change_stamp, Declared),
                 ):
                     cursor.execute("CHECKPOINT")
         finally:
@@ -201,7 +201,7 @@ class DuckDBFile:
             self._release_timer.cancel()
             self._release_timer = None
         if self._shared is not None:
-            with self._journal.checkpoint(self.change_stamp):  # no action of ours runs
+            with self._journal.watched(self.change_stamp, Declared):  # no action of ours runs
                 self._shared.close()
             self._shared = None
 
@@ -223,17 +223,19 @@ class DuckDBFile:
         if self.read_only:
             raise PromptdeckError(f"{self.path}: library is open read-only", file=str(self.path))
         with self._write_turn, self._typed_errors(), self._connection() as con:
-            before, self._declared = self.change_stamp(), None
-            con.execute("BEGIN TRANSACTION")
-            try:
-                yield con
-            except BaseException:
-                with suppress(duckdb.Error):  # a failed commit or a broken file rolled back
-                    con.execute("ROLLBACK")
-                self._journal.note(before, self.change_stamp(), None)
-                raise
-            con.execute("COMMIT")
-            self._journal.note(before, self.change_stamp(), self._declared)
+            self._declared, committed = None, False
+            with self._journal.watched(
+                self.change_stamp, lambda: self._declared if committed else None
+            ):
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                except BaseException:
+                    with suppress(duckdb.Error):  # a failed commit or a broken file rolled back
+                        con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+                committed = True
 
     def declare_changed(
         self, prompt_ids: Iterable[str], *, feedback: bool = False, embedded: Iterable[str] = ()
@@ -272,7 +274,7 @@ class DuckDBFile:
                     with (
                         self._write_turn,
                         suppress(duckdb.Error),  # another transaction runs: it checkpoints later
-                        self._journal.checkpoint(self.change_stamp),
+                        self._journal.watched(self.change_stamp, Declared),
                     ):
                         held.execute("CHECKPOINT")
 

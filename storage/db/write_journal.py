@@ -4,11 +4,11 @@ million prompts, the larger part of the first keystroke after an edit).
 
 Each write transaction is noted with the file's change stamp before and after it and the
 prompts it declared; each checkpoint or close of ours (which changes the file but no prompt)
-with its stamps and every stamp read while it ran (a cache that looked meanwhile saw the file
-half written). The writes from a stamp to now are known when the notes chain from one to the
-other: a stamp that moved with no note of ours between (another process wrote while we had
-let the file go, a write declared nothing) breaks the chain, and the caller compares every
-key."""
+likewise, declaring nothing changed; each with every stamp read while it ran (a cache that
+looked meanwhile saw the file half written). The writes from a stamp to now are known when
+the notes chain from one to the other: a stamp that moved with no note of ours between
+(another process wrote while we had let the file go, a write declared nothing) breaks the
+chain, and the caller compares every key."""
 
 from __future__ import annotations
 
@@ -53,23 +53,33 @@ class WriteJournal:
         self._lock = threading.Lock()
         self._seen: set[Stamp] | None = None  # stamps read while a checkpoint of ours runs
 
-    def note(self, before: Stamp, after: Stamp, declared: Declared | None) -> None:
+    def note(
+        self,
+        before: Stamp,
+        after: Stamp,
+        declared: Declared | None,
+        seen: frozenset[Stamp] = frozenset(),
+    ) -> None:
         if before == after:
             return  # the file did not change: nothing to chain
         with self._lock:
-            self._notes.append(Note(before, after, declared))
+            self._notes.append(Note(before, after, declared, seen))
 
     def read(self, stamp: Stamp) -> Stamp:
-        """A stamp just read from the file (remembered while a checkpoint runs)."""
+        """A stamp just read from the file (remembered while a write or checkpoint runs)."""
         with self._lock:
             if self._seen is not None:
                 self._seen.add(stamp)
         return stamp
 
     @contextmanager
-    def checkpoint(self, stamp: Callable[[], Stamp]) -> Iterator[None]:
-        """A checkpoint or close of ours (the caller keeps writes out): the file changes, no
-        prompt does."""
+    def watched(
+        self, stamp: Callable[[], Stamp], declared: Callable[[], Declared | None]
+    ) -> Iterator[None]:
+        """A write, checkpoint or close of ours (the caller keeps the others out), noted with
+        what `declared()` gives once it ended. The stamps read meanwhile stand for the one
+        before: the file was half written (DuckDB writes a large transaction's blocks before
+        its commit, and a checkpoint's one by one) and nothing of it was committed yet."""
         before = stamp()
         with self._lock:
             self._seen = set()
@@ -79,8 +89,7 @@ class WriteJournal:
             after = stamp()
             with self._lock:
                 seen, self._seen = frozenset(self._seen or ()), None
-                if before != after:
-                    self._notes.append(Note(before, after, Declared(), seen))
+            self.note(before, after, declared(), seen)
 
     def changed_since(self, stamp: Stamp | None, now: Stamp) -> Declared | None:
         """What the notes leading from `stamp` to `now` declared; None when they do not lead

@@ -220,7 +220,6 @@ class SearchCache:
                 self.text = self._open_text(con)
                 assert self.text is not None
                 self.delta, self.text_masks = self.text.delta(con), {}
-            self.stamp = None  # the build wrote to the file
         return self.text is not None
 
     def _catch_up_text(self, delta: Delta, ids: set[str]) -> Delta:

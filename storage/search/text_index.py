@@ -86,6 +86,7 @@ def build_text_index(db: Database) -> int:
     with db.write() as con:
         if not load_fts(con):
             return 0
+        db.declare_changed(())  # no prompt, rating or vector: caches take it in unreloaded
         return build(con, db.new_id())
 
 

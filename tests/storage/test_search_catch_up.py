@@ -13,6 +13,7 @@ import pytest
 
 from storage import Library, PromptFilter
 from storage.db import ids
+from storage.search import cache as search_cache
 from storage.search import prompt_keys, rows
 from storage.search.embedding import LocalProvider
 from storage.search.prompt_keys import PromptKeys
@@ -158,6 +159,25 @@ def test_our_own_writes_are_taken_in_without_reading_every_key(
     page = interactive.search.table("zebra crossing", limit=1)
     assert page.table["id"].to_pylist() == [edited]
     assert page.table["rating"].to_pylist() == [interactive.usage.rating(edited)[0]]
+
+
+def test_a_build_of_the_text_index_is_taken_in_without_reading_every_key(
+    interactive: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build writes the file but declares no prompt changed: the search that built it and
+    the ones after read no key (at a million prompts, reading them made the first keystroke
+    after a first launch's build 150 ms)."""
+    monkeypatch.setattr(PromptKeys, "since", _keys_not_read)
+    cache = interactive.search._cache  # noqa: SLF001 - what a build leaves to do
+    built = cache.text.build_id if cache.text else None
+    monkeypatch.setattr(search_cache, "REBUILD_AT", 0)
+    for i in range(4):  # a delta past a tenth of the docs: the next search rebuilds
+        interactive.prompts.update(first(interactive, f"sql database {i * 3 + 1}"), {"tags": []})
+    assert_as_afresh(interactive)
+    assert cache.text is not None and cache.text.build_id != built
+    interactive.search.build_text_index()  # as `promptdeck index` does, beside the held one
+    assert_as_afresh(interactive)
+    assert cache.text.build_id != built
 
 
 def test_a_write_of_another_process_is_found_by_the_keys(
