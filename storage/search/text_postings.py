@@ -104,6 +104,7 @@ def _read(folder: Path, key: Key) -> TextIndex:
     }
     if any(list(a[n].shape) != manifest["shapes"][n] for n in _ARRAYS):
         raise ValueError("truncated")
+    _read_ahead([folder / "post_docs.npy", folder / "post_weight.npy"])
     offsets = a["offsets"]
     if len(offsets) and (offsets[0] != 0 or offsets[-1] != len(a["post_docs"])):
         raise ValueError("offsets do not span the postings")
@@ -135,3 +136,17 @@ def _prune(root: Path) -> None:
         if folder in kept or (writing and time.time() - folder.stat().st_mtime < ABANDONED):
             continue
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_ahead(paths: list[Path]) -> None:
+    """Have the kernel read the postings into its page cache, in the background and not into
+    this process's memory: after a reboot the first keystrokes' postings were read from disk
+    a page fault at a time (0.4 s at a million prompts)."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        finally:
+            os.close(fd)
