@@ -2,9 +2,12 @@
 ready and when typed one second after launch; the resident memory once the app is idle (its
 file let go) and its peak over each library's runs; the first keystroke after an edit.
 
-    python tests/perf/bench_tui.py [--prompts 100000] [--db PATH [--db PATH]...]
+    python tests/perf/bench_tui.py [--prompts 100000] [--db PATH [--db PATH]...] [--first-launch]
 
-Each --db is a column (say, the 100k and the 1M libraries of tests/perf/generate.py).
+Each --db is a column (say, the 100k and the 1M libraries of tests/perf/generate.py); with
+--first-launch, the last library also has a column of its first launch: a copy of it with no
+text index and an empty cache dir (no kept postings or vectors), as generate.py leaves it, so
+the index and the vectors' index are built while the search is typed.
 
 Measured with App.run_test (headless), on a library from tests/perf/generate.py, each launch
 in a process of its own. The reference is the naive way: the same search as an ILIKE over
@@ -17,6 +20,8 @@ import asyncio
 import contextlib
 import gc
 import multiprocessing
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -26,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from textual.strip import Strip
 from textual.widgets import Input
 from textual.worker import WorkerCancelled
@@ -34,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage import Library, PromptFilter  # noqa: E402
 from storage.models import PromptPage  # noqa: E402
+from storage.search.text_index import FTS  # noqa: E402
 from tests.perf.generate import generate  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.browse_query import MIN_SEARCH, BrowseQuery  # noqa: E402
@@ -205,6 +212,13 @@ async def _let_go(library: Library, longest: float = 300.0) -> None:
         await asyncio.sleep(0.2)
 
 
+def _early(f: Figures) -> str:
+    """Typed one second after launch: the median of the keys that searched / the max."""
+    if not f.early:
+        return "-"  # (a first launch is measured once the index is ready)
+    return f"{statistics.median(_searched(f.early, f.early_queried)):.0f} / {max(f.early):.0f}"
+
+
 def _searched(latencies: list[float], queried: list[bool]) -> list[float]:
     """The latencies of the keys that started a query."""
     return [ms for ms, started in zip(latencies, queried, strict=True) if started]
@@ -234,16 +248,31 @@ def naive_search_ms(path: Path) -> float:
     return statistics.median(times)
 
 
-def launch(path: Path, early: bool) -> Figures:
+def launch(path: Path, early: bool, cache: Path | None) -> Figures:
+    if cache is not None:
+        os.environ["XDG_CACHE_HOME"] = str(cache)  # the kept postings and vectors: none
     return asyncio.run(measure(path, early=early))
 
 
-def in_own_process(path: Path, *, early: bool) -> Figures:
+def in_own_process(path: Path, *, early: bool, cache: Path | None = None) -> Figures:
     """One launch in a process of its own, as a user starts the app: its memory is the
     app's alone, not what earlier launches left in the allocator."""
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-        return pool.submit(launch, path, early).result()
+        return pool.submit(launch, path, early, cache).result()
+
+
+def measure_first_launch(path: Path) -> tuple[int, Figures, float]:
+    """A launch on a copy of the library without its text index, with an empty cache dir."""
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".first-launch-") as tmp:
+        copy = Path(tmp) / path.name
+        shutil.copyfile(path, copy)
+        with duckdb.connect(str(copy)) as con:
+            con.execute(f"DROP SCHEMA IF EXISTS {FTS} CASCADE")
+            con.execute("CHECKPOINT")
+        count = Library(copy).open().prompts.count_prompts(PromptFilter())
+        figures = in_own_process(copy, early=False, cache=Path(tmp) / "cache")
+        return count, figures, naive_search_ms(copy)
 
 
 def measure_library(path: Path) -> tuple[int, Figures, float]:
@@ -262,6 +291,9 @@ def main() -> int:
     parser.add_argument(
         "--db", type=Path, action="append", help="reuse (or create) this library; repeatable"
     )
+    parser.add_argument(
+        "--first-launch", action="store_true", help="and the last library's first launch"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         paths = args.db or [Path(tmp) / "bench.duckdb"]
@@ -270,8 +302,12 @@ def main() -> int:
                 with Library(path) as library:
                     generate(library, args.prompts)
         measured = [measure_library(path) for path in paths]
+        if args.first_launch:
+            measured.append(measure_first_launch(paths[-1]))
     ok = True
     header = ["figure", "target", *(f"{count:,} prompts" for count, _, _ in measured)]
+    if args.first_launch:
+        header[-1] += ", first launch"
     rows = [
         ["first paint of browse (s)", f"< {TARGET_FIRST_PAINT}"],
         ["keystroke -> table, median (ms)", f"< {TARGET_SEARCH_MS:.0f}"],
@@ -295,24 +331,24 @@ def main() -> int:
             f"{len(searched)} of {len(f.latencies)} / {statistics.median(searched):.1f}",
             f"{max(f.latencies):.1f}", f"{naive:.1f}",
             f"{naive / statistics.median(searched):.1f}x", f"{f.prepared:.2f}",
-            f"{statistics.median(_searched(f.early, f.early_queried)):.0f} / {max(f.early):.0f}",
-            "yes" if f.early_ranked else "NO", f"{f.rss_settled_mb:,.0f}",
+            _early(f), ("yes" if f.early_ranked else "NO") if f.early else "-",
+            f"{f.rss_settled_mb:,.0f}",
             f"{f.rss_file_mb:,.0f}", f"{f.rss_peak_mb:,.0f}", f"{f.after_edit:.0f}",
         ]  # fmt: skip
         for row, value in zip(rows, values, strict=True):
             row.append(value)
         ok = ok and f.first_paint < TARGET_FIRST_PAINT and median < TARGET_SEARCH_MS
         ok = ok and statistics.median(searched) < TARGET_SEARCH_MS
-        ok = ok and max(f.latencies) < TARGET_MAX_MS and f.early_ranked
+        ok = ok and max(f.latencies) < TARGET_MAX_MS and (f.early_ranked or not f.early)
         ok = ok and f.after_edit < TARGET_AFTER_EDIT_MS
         ok = ok and f.rss_settled_mb < TARGET_RSS_MB and f.rss_peak_mb < TARGET_PEAK_MB
     print(f"\nbrowse screen, query {QUERY!r} typed key by key (120x40, headless)")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
-    for count, f, _ in measured:
+    for column, (_, f, _) in zip(header[2:], measured, strict=True):
         keys = " | ".join(f"{QUERY[: n + 1]!r} {ms:.0f}" for n, ms in enumerate(f.latencies))
-        print(f"each key at {count:,} prompts (ms): {keys}")
+        print(f"each key, {column} (ms): {keys}")
     print("PASS" if ok else "MISS")
     return 0 if ok else 1
 
