@@ -10,6 +10,8 @@ here only: a process that never searches by meaning above the threshold never lo
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +69,25 @@ class AnnIndex:
 
 def build(base: VectorBase, trained: AnnIndex | None = None) -> AnnIndex:
     """An index of every row of `base`; `trained`'s clusters and codes reused when given (no
-    k-means), else trained on a sample of the base. The vectors are read in chunks."""
+    k-means), else trained on a sample of the base. The vectors are read in chunks. On one
+    core: a build runs in the background, and on two cores it took both from the keystrokes
+    (at a million vectors 10.4 s on one core, 7.5 s on two)."""
+    with _one_core():
+        return _build(base, trained)
+
+
+@contextmanager
+def _one_core() -> Iterator[None]:
+    """faiss's OpenMP threads for the calling thread only (a per-thread setting): one."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
+def _build(base: VectorBase, trained: AnnIndex | None) -> AnnIndex:
     rows, dims = base.meta.rows, base.meta.dims
     if trained is not None:
         index = _untrained_copy(trained, dims)

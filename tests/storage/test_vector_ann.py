@@ -6,17 +6,19 @@ read-only library."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
+import faiss
 import numpy as np
 import pytest
 
 from storage import Library, PromptFilter
 from storage.prompts.filters import filter_sql
-from storage.search import vector_delta
+from storage.search import ann_index, vector_delta
 from storage.search.embedding import LocalProvider
+from storage.search.vector_base import Floats, VectorBase
 from storage.search.vector_cache import VectorCache
 from storage.search.vector_set import VectorSet
 from tests.storage.test_search import DATASET, awesome
@@ -231,3 +233,23 @@ def test_a_kept_index_reused_for_a_new_base(prompts: Library, tmp_path: Path) ->
     assert after.base.meta.trained_rows == before.base.meta.trained_rows  # not trained again
     for query in QUERIES:
         assert _top(after, prompts, query, PromptFilter()) == exact(prompts, query, PromptFilter())
+
+
+def test_an_index_is_built_on_one_core(
+    prompts: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build (in the background) leaves the other core to the keystrokes; the thread that
+    built keeps its own setting for what it does next."""
+    cores: list[int] = []
+    chunks = VectorBase.chunks
+
+    def noted(self: VectorBase, size: int) -> Iterator[tuple[int, Floats]]:
+        cores.append(faiss.omp_get_max_threads())
+        return chunks(self, size)
+
+    monkeypatch.setattr(VectorBase, "chunks", noted)
+    faiss.omp_set_num_threads(2)
+    built(prompts, tmp_path / "vectors")
+    ann_index.build(VectorCache(prompts.db, tmp_path / "vectors").get(MODEL, _next()).base)
+    assert cores and set(cores) == {1}
+    assert faiss.omp_get_max_threads() == 2
