@@ -180,6 +180,16 @@ def test_a_build_of_the_text_index_is_taken_in_without_reading_every_key(
     assert cache.text.build_id != built
 
 
+def test_a_build_is_checkpointed_by_itself(interactive: Library) -> None:
+    """Its log (1.8 GB at a million prompts) is written into the file by the build, in the
+    background, not by the next idle release beside the keystrokes the new index answers."""
+    interactive.prompts.update(first(interactive, "sql database 1"), {"tags": ["moved"]})
+    log = Path(f"{interactive.db.path}.wal")
+    assert log.exists() and log.stat().st_size > 0
+    interactive.search.build_text_index()
+    assert not log.exists() or log.stat().st_size == 0
+
+
 def test_a_write_of_another_process_is_found_by_the_keys(
     interactive: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
