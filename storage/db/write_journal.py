@@ -51,7 +51,7 @@ class WriteJournal:
     def __init__(self) -> None:
         self._notes: deque[Note] = deque(maxlen=KEPT)
         self._lock = threading.Lock()
-        self._seen: set[Stamp] | None = None  # stamps read while a checkpoint of ours runs
+        self._seen: set[Stamp] | None = None  # stamps read while a write or checkpoint runs
 
     def note(
         self,
