@@ -202,8 +202,8 @@ async def measure(path: Path, *, early: bool) -> Figures:
 
 
 async def _let_go(library: Library, longest: float = 300.0) -> None:
-    """Idle until the app has let the file go: LINGER_SECONDS, then its checkpoint (seconds
-    after the text index was built in this launch)."""
+    """Idle until the app has let the file go: LINGER_SECONDS, then the checkpoint of what
+    its writes left in the log, and the close."""
     await asyncio.sleep(LINGER_SECONDS + 0.5)
     waited = time.perf_counter()
     while getattr(library.db, "_shared", None) is not None:  # (DuckDBFile's held connection)
