@@ -151,13 +151,15 @@ def _read_ahead(paths: list[Path]) -> None:
 
 
 def _advise(paths: list[Path]) -> None:
+    """A hint only: an error (a file removed meanwhile, a file system that refuses the
+    advice) ends it quietly, where a thread's own would be printed over the app's screen."""
     for path in paths:
         try:
             fd = os.open(path, os.O_RDONLY)
+            try:
+                for start in range(0, os.fstat(fd).st_size, _READ_AHEAD):
+                    os.posix_fadvise(fd, start, _READ_AHEAD, os.POSIX_FADV_WILLNEED)
+            finally:
+                os.close(fd)
         except OSError:
-            continue  # (removed meanwhile: the next open finds it missing)
-        try:
-            for start in range(0, os.fstat(fd).st_size, _READ_AHEAD):
-                os.posix_fadvise(fd, start, _READ_AHEAD, os.POSIX_FADV_WILLNEED)
-        finally:
-            os.close(fd)
+            return

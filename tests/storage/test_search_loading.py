@@ -77,6 +77,25 @@ def test_a_damaged_kept_index_is_loaded_again(interactive: Library, damage: str)
     assert (folder / "manifest.json").is_file()  # written anew
 
 
+def test_a_refused_read_ahead_costs_nothing(
+    interactive: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-ahead is a hint: a file system that refuses it (or a file gone meanwhile)
+    ends it quietly, and the kept index is opened and searched as ever."""
+    first = ranked(interactive.search.search("security revi"))
+    path = interactive.db.path
+    interactive.close()
+
+    def refused(fd: int, offset: int, length: int, advice: int) -> None:
+        raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(os, "posix_fadvise", refused)
+    folder = [f for f in kept_folders() if (f / "manifest.json").is_file()][-1]
+    text_postings._advise([folder / "gone.npy", folder / "post_docs.npy"])  # noqa: SLF001
+    with Library(path, linger=60.0) as again:
+        assert ranked(again.search.search("security revi")) == first
+
+
 def test_an_unwritable_cache_dir_costs_nothing_but_the_keeping(
     library_from: Callable[..., Library], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
