@@ -16,6 +16,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from storage.db.background import Pause
 from storage.db.lake_spec import is_lake, parse_lake
 from storage.db.paths import default_library_path
 from storage.errors import PromptdeckError
@@ -223,6 +224,7 @@ __all__ = [
     "METHODS",
     "MODES",
     "PERIODS",
+    "Pause",
     "PHASES",
     "PROVIDERS",
     "REQUIRED_FIELDS",

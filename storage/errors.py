@@ -128,6 +128,11 @@ class VectorsChanged(PromptdeckError):
     written in the middle of the read): the next search reads them again."""
 
 
+class Paused(Exception):
+    """Not an error: a background job's read gave way to the screen in front
+    (storage/db/background.py); never shown, the job is taken up again later."""
+
+
 class QueryError(PromptdeckError):
     """A read-only SQL query failed or tried to write."""
 

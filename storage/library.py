@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Generic, Self, TypeVar, overload
 
 from storage.db.audit_log import AuditLog
+from storage.db.background import Pause, run_aside
 from storage.db.clock import Clock, utc_now
 from storage.db.database import Database
 from storage.db.duckdb_file import DuckDBFile
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from storage.transfer.importer import ImportService
 
 S = TypeVar("S")
+T = TypeVar("T")
 
 
 class _BuiltOnUse(Generic[S]):
@@ -259,6 +261,12 @@ class Library:
         from storage.transfer.exporter import ExportService
 
         return ExportService(self.db)
+
+    def aside(self, pause: Pause, job: Callable[[], T], cancelled: Callable[[], bool]) -> T | None:
+        """`job` (loading ahead of need) giving way to the screen in front while `pause` is
+        held: its reads paused, the job begun again once released (storage/db/background.py).
+        None when `cancelled` first."""
+        return run_aside(self.db.background, pause, job, cancelled)
 
     def open(self) -> Self:
         """Create the library if needed and bring its schema to this version."""

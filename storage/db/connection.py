@@ -34,6 +34,8 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         return False
     try:
         con.execute(f"LOAD '{path.as_posix()}'")
+    except duckdb.InterruptException:  # a background read paused: not a missing extension
+        raise
     except duckdb.Error:
         return False
     return True

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 
+from storage.db.background import Background
 from storage.db.clock import Clock
 from storage.db.ids import IdFactory
 from storage.db.write_journal import Declared
@@ -77,6 +78,7 @@ class Database(Protocol):
     lock_timeout: float
     created: bool  # open() made a new library where there was no file
     conflicts_retried: int  # actions run again after a write conflict (a lake's; a file: 0)
+    background: Background  # which threads' reads give way to the screen in front
 
     @property
     def name(self) -> str: ...

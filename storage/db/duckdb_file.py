@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from storage.db import tables
+from storage.db.background import Background
 from storage.db.clock import Clock, utc_now
 from storage.db.connection import connect
 from storage.db.database import Rows, to_json, user_name
@@ -69,6 +70,7 @@ class DuckDBFile:
         self._journal = WriteJournal()
         self._declared: Declared | None = None  # what the write in progress declared
         self._release_timer: threading.Timer | None = None
+        self.background = Background()
 
     @property
     def name(self) -> str:
@@ -208,7 +210,7 @@ class DuckDBFile:
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self._require_open()
-        with self._typed_errors(), self._connection() as con:
+        with self._typed_errors(), self._connection() as con, self.background.watching(con):
             yield con
 
     def write_attempts(

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from storage.db import retry, tables
+from storage.db.background import Background
 from storage.db.clock import Clock, utc_now
 from storage.db.connection import load_extension
 from storage.db.database import Rows, to_json, user_name
@@ -89,6 +90,7 @@ class DuckLake:
         self._writing = threading.Lock()  # one writer per process; the advisory lock across
         self._idle: list[duckdb.DuckDBPyConnection] = []  # cursors that did USE lake, free
         self._pool_lock = threading.Lock()
+        self.background = Background()
 
     @property
     def name(self) -> str:
@@ -209,7 +211,7 @@ class DuckLake:
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._typed_errors(), self._pooled() as cursor:
+        with self._typed_errors(), self._pooled() as cursor, self.background.watching(cursor):
             yield cursor
 
     @contextmanager

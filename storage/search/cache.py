@@ -197,7 +197,12 @@ class SearchCache:
         text, delta = self.text, self.delta
         if text is not None and delta is not None:
             if pending:
-                delta = self._catch_up_text(delta, pending)
+                try:
+                    delta = self._catch_up_text(delta, pending)
+                except BaseException:  # (a paused read, say) they are still to take in
+                    with self._stamp_lock:
+                        self._text_pending |= pending
+                    raise
             if len(delta.ids) <= max(REBUILD_AT, text.num_docs // 10):
                 return True
         with self._db.read() as con:
@@ -321,8 +326,6 @@ class SearchCache:
     def prompt_rows(self, *, wait: bool = True) -> PromptRows | None:
         """Every prompt's prompt_table columns, brought up to date after a write; None when
         `wait` is False and another thread is loading them."""
-        from storage.search.rows import PromptRows  # see `matrix`
-
         self.refresh()
         if not self._rows_lock.acquire(blocking=wait):
             return None
@@ -330,19 +333,30 @@ class SearchCache:
             with self._stamp_lock:
                 seen, pending = self.stamp, self._rows_pending
                 self._rows_pending = set()
-            if self.rows is None or pending is None:
-                with self._db.read() as con:
-                    rows = PromptRows.load(con) if self.rows is None else self.rows.refreshed(con)
-                self.rows = rows
-            elif pending or (self._keys is None and self.rows_stamp != seen):
-                with self._db.read() as con:  # a one-shot library has no keys: compare all
-                    self.rows = (
-                        self.rows.updated(con, pending) if pending else self.rows.refreshed(con)
-                    )
+            try:
+                self._update_rows(seen, pending)
+            except BaseException:  # (a paused read, say) they are still to take in
+                with self._stamp_lock:
+                    if self._rows_pending is not None:
+                        self._rows_pending = (
+                            None if pending is None else self._rows_pending | pending
+                        )
+                raise
             self.rows_stamp = seen
             return self.rows
         finally:
             self._rows_lock.release()
+
+    def _update_rows(self, seen: tuple[int, ...] | None, pending: set[str] | None) -> None:
+        from storage.search.rows import PromptRows  # see `matrix`
+
+        if self.rows is None or pending is None:
+            with self._db.read() as con:
+                rows = PromptRows.load(con) if self.rows is None else self.rows.refreshed(con)
+            self.rows = rows
+        elif pending or (self._keys is None and self.rows_stamp != seen):
+            with self._db.read() as con:  # a one-shot library has no keys: compare all
+                self.rows = self.rows.updated(con, pending) if pending else self.rows.refreshed(con)
 
     def ratings(self, *, wait: bool = True) -> dict[str, float] | None:
         """Average rating by prompt id, reloaded only after feedback changed; None when

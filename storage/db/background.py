@@ -1,0 +1,109 @@
+"""Work done ahead of need gives way to what the user waits for. A thread loading caches
+(browse preparing its text index) runs `stepping_aside(pause)`; while the app holds the pause
+(another screen is in front), a query of that thread's is interrupted and a read it begins is
+refused, both as `Paused`, so the two cores go to the screen in front. `run_aside` waits for
+the release and takes the job up again from its start: what it had loaded is kept, only the
+step it was in is done again. Writes are never interrupted."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TypeVar
+
+import duckdb
+
+from storage.errors import Paused
+
+T = TypeVar("T")
+
+POLL_SECONDS = 0.1  # how often a paused job looks whether it was cancelled
+
+
+class Pause:
+    """Held while a background job's results are not wanted yet; the queries it runs are
+    interrupted at the hold."""
+
+    def __init__(self) -> None:
+        self._released = threading.Event()
+        self._released.set()
+        self._lock = threading.Lock()
+        self._running: set[duckdb.DuckDBPyConnection] = set()
+        self._interrupted: set[duckdb.DuckDBPyConnection] = set()  # by a hold, running still
+
+    @property
+    def held(self) -> bool:
+        return not self._released.is_set()
+
+    def hold(self) -> None:
+        with self._lock:
+            self._released.clear()
+            for con in self._running:
+                con.interrupt()
+            self._interrupted |= self._running
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wait_out(self, cancelled: Callable[[], bool]) -> bool:
+        """Wait while held; False when `cancelled` says so first."""
+        while not self._released.wait(POLL_SECONDS):
+            if cancelled():
+                return False
+        return True
+
+    @contextmanager
+    def watching(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """A read on `con`: refused while held, interrupted by a hold."""
+        with self._lock:
+            if self.held:
+                raise Paused
+            self._running.add(con)
+        try:
+            yield
+        except duckdb.InterruptException as error:
+            with self._lock:
+                ours = con in self._interrupted  # (released again since, perhaps)
+            if ours:
+                raise Paused from error
+            raise
+        finally:
+            with self._lock:
+                self._running.discard(con)
+                self._interrupted.discard(con)
+
+
+class Background:
+    """A database's threads that step aside, and for which pause (one per thread)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def stepping_aside(self, pause: Pause) -> Iterator[None]:
+        self._local.pause = pause
+        try:
+            yield
+        finally:
+            self._local.pause = None
+
+    def watching(self, con: duckdb.DuckDBPyConnection) -> AbstractContextManager[None]:
+        """What a read of this thread's on `con` runs under."""
+        pause: Pause | None = getattr(self._local, "pause", None)
+        return nullcontext() if pause is None else pause.watching(con)
+
+
+def run_aside(
+    background: Background, pause: Pause, job: Callable[[], T], cancelled: Callable[[], bool]
+) -> T | None:
+    """`job` stepping aside; each time it is paused, waited for and begun again. None when
+    `cancelled` says so first (the app closing while the pause is held)."""
+    while not cancelled():
+        try:
+            with background.stepping_aside(pause):
+                return job()
+        except Paused:
+            if not pause.wait_out(cancelled):
+                return None
+    return None

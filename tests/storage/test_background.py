@@ -1,0 +1,147 @@
+"""Loading ahead of need gives way to the screen in front (storage/db/background.py): a read of
+a thread stepping aside is interrupted by a hold, or refused while held, as Paused; other
+threads and writes go on; and search, paused at any of its reads and then asked again, answers
+as if it never was (what a write queued for the caches is not lost with the paused step)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import duckdb
+import pytest
+
+from storage import Library
+from storage.db.background import Pause, run_aside
+from storage.db.database import Database
+from storage.errors import Paused
+from tests.storage.test_search_loading import TOPICS, topics
+
+FOREVER = "SELECT count(*) FROM range(100_000_000_000) t(i) WHERE i % 7 = 3"
+
+
+class PausedAtRead(Pause):
+    """A pause held as the `at`-th read (counting from 1) of the thread stepping aside begins."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+        self.reads = 0
+
+    @contextmanager
+    def watching(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        self.reads += 1
+        if self.reads == self.at:
+            self.hold()
+        with super().watching(con):
+            yield
+
+
+@pytest.fixture
+def interactive(library_from: Callable[..., Library]) -> Library:
+    return library_from(topics)  # lingering, as in the TUI
+
+
+def interrupted(db: Database, pause: Pause, *, released_at_once: bool) -> BaseException | None:
+    """What a read of a thread stepping aside raises when `pause` is held while its query
+    runs (and released again at once, before the thread sees the interrupt)."""
+    outcome: list[BaseException | None] = []
+
+    def background() -> None:
+        try:
+            with db.background.stepping_aside(pause), db.read() as con:
+                con.execute(FOREVER).fetchall()
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=background)
+    worker.start()
+    while not pause._running and worker.is_alive():  # noqa: SLF001 - its read has begun
+        time.sleep(0.01)
+    # A hold between the read's start and its query's is lost on DuckDB's side (the query
+    # then runs to its end, the next read is refused): held again until the query stops.
+    for _ in range(30):
+        pause.release()
+        pause.hold()
+        if released_at_once:
+            pause.release()
+        worker.join(timeout=2)
+        if not worker.is_alive():
+            break
+    assert not worker.is_alive(), "the query went on"
+    return outcome[0]
+
+
+def test_a_hold_interrupts_the_query_of_a_thread_stepping_aside(interactive: Library) -> None:
+    db, pause = interactive.db, Pause()
+    assert isinstance(interrupted(db, pause, released_at_once=False), Paused)
+    pause.release()
+    with db.background.stepping_aside(pause), db.read() as con:  # the connection still serves
+        assert con.execute("SELECT count(*) FROM prompts").fetchone() == (60,)
+    # Released before the thread saw it: still a pause, never an "Interrupted!" error.
+    assert isinstance(interrupted(db, Pause(), released_at_once=True), Paused)
+
+
+def test_only_the_thread_stepping_aside_is_refused(interactive: Library) -> None:
+    db, pause = interactive.db, Pause()
+    pause.hold()
+    with db.background.stepping_aside(pause), pytest.raises(Paused), db.read():
+        pass
+    with db.read() as con:  # this thread, no longer stepping aside
+        assert con.execute("SELECT 1").fetchone() == (1,)
+    with db.background.stepping_aside(pause):  # a user action's write is never paused
+        interactive.prompts.update("linux terminal 0", {"description": "written while held"})
+    assert interactive.prompts.get("linux terminal 0").description == "written while held"
+
+
+def test_run_aside_begins_again_after_the_release(interactive: Library) -> None:
+    db, pause = interactive.db, Pause()
+    pause.hold()
+    runs: list[int] = []
+
+    def job() -> int:
+        runs.append(1)
+        with db.read() as con:
+            row = con.execute("SELECT count(*) FROM prompts").fetchone()
+        return int(row[0]) if row else -1
+
+    threading.Timer(0.3, pause.release).start()
+    assert run_aside(db.background, pause, job, lambda: False) == 60
+    assert len(runs) == 2  # refused once while held, then whole again
+
+    pause.hold()
+    cancelled = threading.Event()
+    threading.Timer(0.3, cancelled.set).start()
+    assert run_aside(db.background, pause, job, cancelled.is_set) is None  # the app closed
+
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def test_text_search_paused_at_any_read_loses_no_edit(interactive: Library) -> None:
+    """Each round renames a prompt to a new word (the write queues it for the text delta and
+    the held rows), searches for it with a pause landing on the round's read of the search,
+    then asks again: the renamed prompt is found, named as it is now."""
+    search = interactive.search
+    search.prepare("text")
+    assert search.table("travel", "text", limit=5).total > 0  # rows held, index loaded
+
+    def names(word: str) -> list[str]:
+        return [str(name) for name in search.table(word, "text", limit=5).table["name"]]
+
+    for at in range(1, 40):
+        word = f"zq{LETTERS[at // 26]}{LETTERS[at % 26]}x"
+        interactive.prompts.update(f"{TOPICS[at % 5]} {at}", {"name": word})
+        try:
+            with interactive.db.background.stepping_aside(PausedAtRead(at)):
+                names(word)
+        except Paused:
+            assert names(word) == [word], f"paused at read {at}"  # asked again, released
+            continue
+        assert names(word) == [word]
+        assert at > 2, "the search reads the file"
+        return
+    raise AssertionError("never ran through")
