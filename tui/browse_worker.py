@@ -1,15 +1,18 @@
 """What the browse screen's workers do, in plain values: a page of the list (ranked by a
 search, or sorted) with the library's count, the pages after it, the sidebar's folders and
-tags, the highlighted prompt's preview, and a search mode made ready. No widgets here."""
+tags, the highlighted prompt's preview, and a search mode made ready. What loads ahead of
+need gives way while another screen covers browse (`covered`: storage/db/background.py).
+No widgets here."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from textual.message import Message
 
-from storage import Library
+from storage import Library, Pause
 from storage.models import PromptFilter, PromptPage
 from tui.browse_query import ListRequest
 from tui.messages import PromptLoaded, PromptsLoaded, SearchPrepared, SidebarLoaded
@@ -53,7 +56,13 @@ def read_more(library: Library, request: ListRequest, offset: int) -> PromptsLoa
     return PromptsLoaded(page, request.where, -1, mode=request.mode)
 
 
-def read_sidebar(library: Library) -> SidebarLoaded:
+def read_sidebar(
+    library: Library, covered: Pause, cancelled: Callable[[], bool]
+) -> SidebarLoaded | None:
+    return library.aside(covered, partial(_sidebar, library), cancelled)
+
+
+def _sidebar(library: Library) -> SidebarLoaded:
     prompts = library.prompts
     total = prompts.count_prompts()
     archived = prompts.count_prompts(PromptFilter(archived=True))
@@ -64,19 +73,29 @@ def read_preview(
     library: Library,
     prompt_id: str,
     post: Callable[[Message], object],
+    covered: Pause,
     cancelled: Callable[[], bool],
 ) -> None:
-    """The prompt and its rating at once, then again with its nearest prompts (slower)."""
+    """The prompt and its rating at once, then again with its nearest prompts (slower: not
+    while another screen covers browse)."""
     prompt = library.prompts.get(prompt_id)
     rating, ratings = library.usage.rating(prompt_id)
     if cancelled():
         return
     post(PromptLoaded(prompt, rating, ratings))
+    if not covered.wait_out(cancelled):
+        return
     similar = tuple(library.search.similar(prompt_id, limit=SIMILAR_IN_PREVIEW).hits)
     if similar and not cancelled():
         post(PromptLoaded(prompt, rating, ratings, similar))
 
 
-def prepare_search(library: Library, mode: str) -> SearchPrepared:
+def prepare_search(
+    library: Library, mode: str, covered: Pause, cancelled: Callable[[], bool]
+) -> SearchPrepared | None:
     """Load what `mode` ranks with (the text index, the vectors), with its notice if any."""
-    return SearchPrepared(mode, library.search.prepare(mode))
+
+    def prepare() -> SearchPrepared:
+        return SearchPrepared(mode, library.search.prepare(mode))
+
+    return library.aside(covered, prepare, cancelled)

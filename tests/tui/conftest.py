@@ -20,6 +20,7 @@ from storage import Library
 from tests.storage.chat_api import ChatApi
 from tests.tui.run_library import runs_library
 from tui.app import PromptdeckApp
+from tui.screens.base import DeckScreen
 from tui.shared.settings import Settings
 from tui.widgets import prompt_browser
 from tui.widgets.prompt_browser import PREVIEW_DEBOUNCE
@@ -71,9 +72,12 @@ def app(sample_library: Library, settings: Settings) -> PromptdeckApp:
 
 
 async def _settle(pilot: Pilot[None], rounds: int = 3) -> None:
-    """Wait until workers are done and the messages they posted are handled."""
+    """Wait until workers are done and the messages they posted are handled: those of a
+    screen another screen covers wait for it to be in front again (tui/screens/base.py)."""
     for _ in range(rounds):
         for worker in list(pilot.app.workers):
+            if isinstance(worker.node, DeckScreen) and worker.node.covered.held:
+                continue
             # A worker superseded by a newer one of its exclusive group is cancelled by design.
             with contextlib.suppress(WorkerCancelled):
                 await worker.wait()

@@ -1,18 +1,20 @@
 """DeckScreen: what every full screen shares: the app (as a Deck), worker errors shown on
-the status line, and catching up with library changes when the screen is shown again."""
+the status line, catching up with library changes when the screen is shown again, and a
+pause its background loading gives way to while another screen covers it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from textual import on, work
 from textual.binding import ActiveBinding
-from textual.events import ScreenResume
+from textual.events import ScreenResume, ScreenSuspend
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerFailed, WorkerState
 
+from storage import Pause
 from tui.deck import Deck
 from tui.keys import declared_place
 from tui.messages import StatusMessage
@@ -25,6 +27,12 @@ MessageType = TypeVar("MessageType", bound=Message)
 
 class DeckScreen(Screen[ResultType]):
     _seen_generation: int | None = None  # the library generation this screen last showed
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Held while another screen is in front: workers loading ahead of need run under it
+        # (storage/db/background.py), so the screen in front has the cores.
+        self.covered = Pause()
 
     @property
     def deck(self) -> Deck:
@@ -43,8 +51,13 @@ class DeckScreen(Screen[ResultType]):
 
         return dict(sorted(bindings.items(), key=place))
 
+    @on(ScreenSuspend)
+    def _suspended(self) -> None:
+        self.covered.hold()
+
     @on(ScreenResume)
     def _resumed(self) -> None:
+        self.covered.release()
         self.catch_up()
 
     def catch_up(self) -> None:

@@ -205,7 +205,9 @@ class BrowseScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="sidebar", exit_on_error=False)
     def load_sidebar(self) -> None:
-        self.post_message(browse_worker.read_sidebar(self.deck.library))
+        loaded = browse_worker.read_sidebar(self.deck.library, self.covered, _cancelled)
+        if loaded is not None:
+            self.post_message(loaded)
 
     def on_sidebar_loaded(self, message: SidebarLoaded) -> None:
         self.query_one(LibraryTree).populate(
@@ -218,7 +220,8 @@ class BrowseScreen(DeckScreen[None]):
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def load_preview(self, prompt_id: str) -> None:
-        browse_worker.read_preview(self.deck.library, prompt_id, self.post_message, _cancelled)
+        library = self.deck.library
+        browse_worker.read_preview(library, prompt_id, self.post_message, self.covered, _cancelled)
 
     def on_prompt_loaded(self, message: PromptLoaded) -> None:
         self.query_one(PromptBrowser).show_preview(
@@ -247,7 +250,9 @@ class BrowseScreen(DeckScreen[None]):
 
     @work(thread=True, group="prepare", exit_on_error=False)
     def prepare_search(self, mode: str) -> None:
-        self.post_message(browse_worker.prepare_search(self.deck.library, mode))
+        prepared = browse_worker.prepare_search(self.deck.library, mode, self.covered, _cancelled)
+        if prepared is not None:
+            self.post_message(prepared)
 
     def _say_text_loading(self) -> None:
         if "text" not in self.query_state.prepared:

@@ -1,0 +1,61 @@
+"""Browse's loading ahead of need (the text index, the sidebar, the preview's similar prompts)
+gives way while another screen covers it: held when a screen is pushed over browse, taken up
+again when browse is back in front, and given up when the app closes meanwhile."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from tests.tui.conftest import Settle, wait_until
+from tui import browse_worker
+from tui.app import PromptdeckApp
+from tui.screens.analytics import AnalyticsScreen
+from tui.screens.browse import BrowseScreen
+
+
+async def test_preparing_waits_while_another_screen_is_in_front(
+    app: PromptdeckApp, settle: Settle
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        browse = app.screen
+        assert isinstance(browse, BrowseScreen) and not browse.covered.held
+        assert browse.query_state.prepared == {"text"}
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, AnalyticsScreen) and browse.covered.held
+        browse.prepare_search("hybrid")  # as if asked just before the key
+        await pilot.pause(0.5)  # (not settle: it would wait for the worker)
+        assert "hybrid" not in browse.query_state.prepared
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "hybrid" in browse.query_state.prepared)
+        assert browse.query_state.prepared == {"text", "hybrid"} and not browse.covered.held
+
+
+async def test_closing_the_app_ends_a_covered_worker(
+    app: PromptdeckApp, settle: Settle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ended = threading.Event()
+    prepare = browse_worker.prepare_search
+
+    def noted(*args: Any) -> Any:
+        try:
+            return prepare(*args)
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(browse_worker, "prepare_search", noted)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        browse = app.screen
+        assert isinstance(browse, BrowseScreen)
+        await pilot.press("t")
+        await settle(pilot)
+        ended.clear()
+        browse.prepare_search("text")
+        await pilot.pause(0.3)
+        assert not ended.is_set()  # waiting for browse to be in front
+    assert ended.wait(timeout=10), "the worker's thread still waits after the app closed"
