@@ -3,7 +3,7 @@ bundled model's vectors (tests/perf/generate.py --wordllama): recall@10 against 
 latency beside numpy brute force measured in the same run, build and open times, memory, and
 the first search after an edit.
 
-    python tests/perf/bench_ann.py --db PATH [--queries 100] [--runs 5] [--cache DIR]
+    python tests/perf/bench_ann.py --db PATH [--db PATH] [--queries 100] [--runs 5] [--cache DIR]
                                    [--ann-from N]
 
 The library is copied first (a shared reference library is never written; the copy is deleted
@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
+import re
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -74,7 +77,12 @@ def paired(queries: list[str], figure: Callable[[str], object],
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument(
+        "--db", type=Path, action="append", required=True,
+        help="a generated library; repeat for a column each (100k beside 1M), each measured "
+        "in a process of its own (memory is a figure)",
+    )  # fmt: skip
+    parser.add_argument("--rows-to", type=Path, help=argparse.SUPPRESS)  # (one column's run)
     parser.add_argument("--queries", type=int, default=100, help="prompts' texts as queries")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cache", type=Path, help="where the vectors are kept")
@@ -84,6 +92,9 @@ def main() -> int:
         help="no copy: semantic figures only (no text index for hybrid, no edit)",
     )  # fmt: skip
     args = parser.parse_args()
+    if len(args.db) > 1:
+        return columns(args)
+    args.db = args.db[0]
     cache_dir = args.cache or Path(tempfile.mkdtemp(prefix="bench-ann-"))
     os.environ["XDG_CACHE_HOME"] = str(cache_dir)
 
@@ -167,10 +178,11 @@ def measure(args: argparse.Namespace, path: Path, cache_dir: Path, rows: list[Ro
     narrow_equal = sum(
         current.top(v, narrow, 10)[0] == exact.top(v, narrow, 10)[0] for v in vectors.values()
     )
-    rows.append((f"recall@10 vs exact ({len(texts)} queries)", f"{np.mean(recall):.3f}",
+    queries = len(vectors)  # (the texts less repeats: a sampled prompt's opening words may be)
+    rows.append((f"recall@10 vs exact ({queries} queries)", f"{np.mean(recall):.3f}",
                  ">= 0.95", f"min {min(recall):.1f}"))  # fmt: skip
-    rows.append((f"narrow filter ({narrow.count:,} rows): same ids", f"{narrow_equal}/{len(texts)}",
-                 "all", ""))  # fmt: skip
+    rows.append((f"narrow filter ({narrow.count:,} rows): same ids",
+                 f"{narrow_equal}/{queries}", "all", ""))  # fmt: skip
 
     modes = [("semantic", "< 30 ms")] + ([] if args.read_only else [("hybrid", "< 80 ms")])
     for query in texts[:5]:  # the app's path, before the reference's copy of the matrix
@@ -199,13 +211,63 @@ def measure(args: argparse.Namespace, path: Path, cache_dir: Path, rows: list[Ro
         rows += edit_figures(library, model)
     library.close()
 
-    print(f"{args.db} ({n:,} vectors of {model}), {args.runs} paired runs (median)\n")
+    heading = f"{args.db} ({n:,} vectors of {model}), {args.runs} paired runs (median)"
+    if args.rows_to is not None:
+        args.rows_to.write_text(json.dumps({"heading": f"{n:,} vectors", "rows": rows}))
+        return 0
+    print(heading + "\n")
     header = ("figure", "measured", "target", "vs reference")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     for line in [header, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
     whole = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of the whole run (the reference's matrix too): {whole:.0f} MiB")
+    return 0
+
+
+def columns(args: argparse.Namespace) -> int:
+    """Each library measured by a process of its own; their figures side by side (rows
+    matched by their label less what is in brackets: counts differ between libraries)."""
+    measured: list[tuple[str, dict[str, Row]]] = []
+    labels: dict[str, str] = {}
+    for db in args.db:
+        out = Path(tempfile.mkdtemp(prefix="bench-ann-col-")) / "rows.json"
+        command = [sys.executable, __file__, "--db", str(db), "--queries", str(args.queries),
+                   "--runs", str(args.runs), "--rows-to", str(out)]  # fmt: skip
+        if args.ann_from is not None:
+            command += ["--ann-from", str(args.ann_from)]
+        if args.read_only:
+            command.append("--read-only")
+        subprocess.run(command, check=True)
+        found = json.loads(out.read_text())
+        shutil.rmtree(out.parent, ignore_errors=True)
+        rows: dict[str, Row] = {
+            re.sub(r" ?\([^)]*\)", "", row[0]): (row[0], row[1], row[2], row[3])
+            for row in found["rows"]
+        }
+        after = None  # a row only this library has goes after the one before it here
+        for key, (label, *_) in rows.items():
+            if key not in labels:
+                keys = list(labels)
+                at = keys.index(after) + 1 if after is not None else 0
+                labels = dict([*labels.items()][:at] + [(key, label)] + [*labels.items()][at:])
+            after = key
+        measured.append((found["heading"], rows))
+    header = ["figure", "target"]
+    for heading, _ in measured:
+        header += [heading, "vs reference"]
+    lines = [header]
+    for key, label in labels.items():
+        target = next((held[key][2] for _, held in measured if key in held), "")
+        line = [label, target]
+        for _, held in measured:
+            found_row = held.get(key)
+            line += [found_row[1], found_row[3]] if found_row else ["-", ""]
+        lines.append(line)
+    print(f"semantic search, {args.runs} paired runs (median); per library: measured, vs reference")
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
     return 0
 
 
