@@ -46,6 +46,7 @@ class DuckDBFile:
         read_only: bool = False,
         linger: float = 0.0,
         interactive: bool | None = None,
+        background: Background | None = None,
     ) -> None:
         self.path = Path(path).expanduser()
         self.clock = clock
@@ -70,7 +71,8 @@ class DuckDBFile:
         self._journal = WriteJournal()
         self._declared: Declared | None = None  # what the write in progress declared
         self._release_timer: threading.Timer | None = None
-        self.background = Background()
+        # (A lake's local mirror shares the lake's: a job stepping aside does on both.)
+        self.background = background or Background()
 
     @property
     def name(self) -> str:

@@ -50,6 +50,7 @@ class LakeMirror:
             lock_timeout=lake.lock_timeout,
             linger=linger,
             interactive=lake.interactive,
+            background=lake.background,
         )
         self._identity: str | None = None  # the lake's first snapshot time, read once
         self._refreshing = threading.Lock()  # one refresh at a time per process

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import Library
+from storage import Library, Pause
+from storage.errors import Paused
 from storage.search.embedding import LocalProvider
 from tests.conftest import CountingIds, TickingClock
 from tests.lake.conftest import Lake
@@ -76,3 +77,20 @@ def test_another_clients_writes_are_found_after_one_incremental_refresh(
         assert [h.name for h in ana.search.search("water", "text").hits] == ["Sea 0"]
         again = ana.search.catch_up()
         assert again is not None and (again.rows, again.full) == (0, False)
+
+
+def test_the_mirror_steps_aside_with_the_lake(lake: Lake) -> None:
+    """Loading ahead of need on a team library gives way on both of its databases: the
+    lake's and the local mirror search ranks (storage/db/background.py)."""
+    with Library(lake.db, lake_data=str(lake.data), linger=60.0) as lib:
+        _fill(lib)
+        assert lib.search.search("forest", "text").hits  # the mirror made
+        mirror = lib._mirror  # noqa: SLF001 - the local file search reads
+        assert mirror is not None
+        pause = Pause()
+        pause.hold()
+        for db in (lib.db, mirror.local):
+            with lib.db.background.stepping_aside(pause), pytest.raises(Paused), db.read():
+                pass
+        pause.release()
+        assert lib.search.search("forest", "text").hits
