@@ -149,6 +149,9 @@ def write(con: duckdb.DuckDBPyConnection, model: str, root: Path | None) -> Vect
             return _write(con, model, staging, root)
         except OSError:
             shutil.rmtree(staging, ignore_errors=True)
+        except BaseException:  # (a paused read, say) nothing half-written is left behind
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return _write(con, model, None, None)
 
 

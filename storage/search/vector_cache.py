@@ -85,8 +85,13 @@ class VectorCache:
                     reached, stored = self._stored.get(model, (-1, None))
                     self._stored[model] = (generation, frozenset())
                     stored = stored if reached == generation else None  # a note missed
-                with self._db.read() as con, _transaction(con):
-                    held = self._current(con, model, held, stored)
+                try:
+                    with self._db.read() as con, _transaction(con):
+                        held = self._current(con, model, held, stored)
+                except BaseException:  # (a paused read, say) what was stored is not known now
+                    with self._stored_lock:
+                        self._stored[model] = (-1, None)
+                    raise
                 self._sets[model], self._checked[model] = held, generation
         if self._db.interactive:
             self._start_work(model, held)

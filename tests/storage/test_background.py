@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -17,6 +18,8 @@ from storage import Library
 from storage.db.background import Pause, run_aside
 from storage.db.database import Database
 from storage.errors import Paused
+from storage.search import vector_base
+from storage.search.embedding import LocalProvider
 from tests.storage.test_search_loading import TOPICS, topics
 
 FOREVER = "SELECT count(*) FROM range(100_000_000_000) t(i) WHERE i % 7 = 3"
@@ -145,3 +148,46 @@ def test_text_search_paused_at_any_read_loses_no_edit(interactive: Library) -> N
         assert at > 2, "the search reads the file"
         return
     raise AssertionError("never ran through")
+
+
+def test_semantic_search_paused_at_any_read_loses_no_vector(interactive: Library) -> None:
+    """Each round rewrites a prompt and embeds it again (the write declares the vectors it
+    stored), then ranks by meaning with a pause landing on the round's read, then asks
+    again: the prompt is found by its new text's vector."""
+    provider = LocalProvider()
+    interactive.embeddings.embed_missing(provider)
+    search = interactive.search
+    assert search.table("travel guide", "semantic", limit=5, provider=provider).total > 0
+
+    def best(text: str) -> str:
+        page = search.table(text, "semantic", limit=1, provider=provider)
+        return str(page.table["id"][0])
+
+    for at in range(1, 40):
+        text = f"zebra {LETTERS[at // 26]}{LETTERS[at % 26]} herds crossing the savanna river"
+        edited = interactive.prompts.update(f"{TOPICS[at % 5]} {at}", {"content": text})
+        interactive.embeddings.embed_missing(provider)
+        try:
+            with interactive.db.background.stepping_aside(PausedAtRead(at)):
+                best(text)
+        except Paused:
+            assert best(text) == edited.id, f"paused at read {at}"
+            continue
+        assert best(text) == edited.id
+        return
+    raise AssertionError("never ran through")
+
+
+def test_a_paused_vector_base_leaves_no_half_written_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def paused_midway(con: object, model: str, staging: Path | None, root: Path | None) -> None:
+        assert staging is not None
+        (staging / "vectors.npy").write_bytes(b"half")
+        raise Paused
+
+    monkeypatch.setattr(vector_base, "_write", paused_midway)
+    root = tmp_path / "vectors" / "model"
+    with pytest.raises(Paused):
+        vector_base.write(duckdb.connect(), "model", root)
+    assert list(root.iterdir()) == []
