@@ -110,13 +110,15 @@ class SearchCache:
             if self._vector_cache is not None:
                 self._vector_cache.note(self.generation, declared)
             with self._db.read() as con:
-                changes = self._prompt_changes(con, declared)
                 feedback = (
                     tuple(con.execute(_FEEDBACK_SIGNATURE).fetchone() or ())
                     if self.ratings_by_id is not None and (declared is None or declared.feedback)
                     else self.feedback  # (none held, or no feedback written since)
                 )
                 current = text_index.build_id(con) if self.text is not None else None
+                # Last: it moves the held keys on, so no query may fail after it (a paused
+                # read) before the changes it found are queued below.
+                changes = self._prompt_changes(con, declared)
             if changes is None or changes.deleted:
                 self.resets += 1
                 self.delta, self.text_masks = None, {}
