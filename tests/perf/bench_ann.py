@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
-import re
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,8 +35,9 @@ if TYPE_CHECKING:
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
+from tests.perf.columns import Row, print_columns, write_rows  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
-Row = tuple[str, str, str, str]
 
 
 def ms(action: Callable[[], object]) -> float:
@@ -213,7 +211,7 @@ def measure(args: argparse.Namespace, path: Path, cache_dir: Path, rows: list[Ro
 
     heading = f"{args.db} ({n:,} vectors of {model}), {args.runs} paired runs (median)"
     if args.rows_to is not None:
-        args.rows_to.write_text(json.dumps({"heading": f"{n:,} vectors", "rows": rows}))
+        write_rows(args.rows_to, f"{n:,} vectors", rows)
         return 0
     print(heading + "\n")
     header = ("figure", "measured", "target", "vs reference")
@@ -226,48 +224,14 @@ def measure(args: argparse.Namespace, path: Path, cache_dir: Path, rows: list[Ro
 
 
 def columns(args: argparse.Namespace) -> int:
-    """Each library measured by a process of its own; their figures side by side (rows
-    matched by their label less what is in brackets: counts differ between libraries)."""
-    measured: list[tuple[str, dict[str, Row]]] = []
-    labels: dict[str, str] = {}
-    for db in args.db:
-        out = Path(tempfile.mkdtemp(prefix="bench-ann-col-")) / "rows.json"
-        command = [sys.executable, __file__, "--db", str(db), "--queries", str(args.queries),
-                   "--runs", str(args.runs), "--rows-to", str(out)]  # fmt: skip
-        if args.ann_from is not None:
-            command += ["--ann-from", str(args.ann_from)]
-        if args.read_only:
-            command.append("--read-only")
-        subprocess.run(command, check=True)
-        found = json.loads(out.read_text())
-        shutil.rmtree(out.parent, ignore_errors=True)
-        rows: dict[str, Row] = {
-            re.sub(r" ?\([^)]*\)", "", row[0]): (row[0], row[1], row[2], row[3])
-            for row in found["rows"]
-        }
-        after = None  # a row only this library has goes after the one before it here
-        for key, (label, *_) in rows.items():
-            if key not in labels:
-                keys = list(labels)
-                at = keys.index(after) + 1 if after is not None else 0
-                labels = dict([*labels.items()][:at] + [(key, label)] + [*labels.items()][at:])
-            after = key
-        measured.append((found["heading"], rows))
-    header = ["figure", "target"]
-    for heading, _ in measured:
-        header += [heading, "vs reference"]
-    lines = [header]
-    for key, label in labels.items():
-        target = next((held[key][2] for _, held in measured if key in held), "")
-        line = [label, target]
-        for _, held in measured:
-            found_row = held.get(key)
-            line += [found_row[1], found_row[3]] if found_row else ["-", ""]
-        lines.append(line)
-    print(f"semantic search, {args.runs} paired runs (median); per library: measured, vs reference")
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for line in lines:
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    """Each library measured by a process of its own, their figures side by side."""
+    rest = ["--queries", str(args.queries), "--runs", str(args.runs)]
+    if args.ann_from is not None:
+        rest += ["--ann-from", str(args.ann_from)]
+    if args.read_only:
+        rest.append("--read-only")
+    title = f"semantic search, {args.runs} paired runs (median)"
+    print_columns(__file__, args.db, rest, title)
     return 0
 
 

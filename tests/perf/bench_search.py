@@ -2,12 +2,14 @@
 BM25 text, similar, the first-call loads, the first searches after an edit, the index build
 and local embedding throughput.
 
-    python tests/perf/bench_search.py [--prompts 100000] [--db PATH] [--runs 7]
+    python tests/perf/bench_search.py [--prompts 100000] [--db PATH ...] [--runs 7]
 
-The library comes from tests/perf/generate.py (vectors from the local provider) and is held
-open as the TUI holds it (lingering). Warm figures are medians over every query x run, each
-run timed right after a run of its reference (paired, so that the load of a shared machine
-weighs on both alike); the ratio is figure median / reference median. The reference is numpy
+The library comes from tests/perf/generate.py (vectors from the local provider), or is a copy
+of each --db (the bench builds its text index and edits a prompt; its active model's vectors
+rank), held open as the TUI holds it (lingering). Warm figures (the ANN index built, at a
+size that has one) are medians over every query x run, each run timed right after a run of
+its reference (paired, so that the load of a shared machine weighs on both alike); the ratio
+is figure median / reference median. The reference is numpy
 brute force (matrix @ query, argpartition, argsort of the top) over the very matrix the
 library loaded, or for text the fts extension's match_bm25 macro over every row (the naive
 way). Warm figures include embedding the query (not cached) and building the result's rows.
@@ -17,6 +19,8 @@ own and listed apart, not hidden in a warm-up."""
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -32,6 +36,7 @@ from storage import Library, PromptFilter  # noqa: E402
 from storage.db.connection import connect, load_fts  # noqa: E402
 from storage.search.embedding import LocalProvider  # noqa: E402
 from storage.search.embeddings import EMBEDDED_TEXT_SQL  # noqa: E402
+from tests.perf.columns import Row, print_columns, write_rows  # noqa: E402
 from tests.perf.generate import embed_all, generate  # noqa: E402
 
 DIMS = 384
@@ -51,7 +56,6 @@ SEMANTIC_QUERIES = [
     "summarise a long meeting",
 ]
 SEMANTIC_TARGET = "< 30 ms, <= 1.5x"
-Row = tuple[str, str, str, str]
 
 
 def ms(action: Callable[[], object]) -> float:
@@ -90,16 +94,39 @@ def row(name: str, value: float, target: str, reference: float, against: str) ->
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--prompts", type=int, default=100_000)
-    parser.add_argument("--db", type=Path, help="reuse (or create) this library")
+    parser.add_argument(
+        "--db", type=Path, action="append",
+        help="reuse (or create) this library; repeat for a column each (100k beside 1M), each "
+        "measured on a copy, in a process of its own",
+    )  # fmt: skip
     parser.add_argument("--runs", type=int, default=7, help="timed runs per query and figure")
+    parser.add_argument("--rows-to", type=Path, help=argparse.SUPPRESS)  # (one column's run)
     args = parser.parse_args()
+    if args.db and len(args.db) > 1:
+        title = f"search, {args.runs} paired runs per query (median)"
+        print_columns(__file__, args.db, ["--runs", str(args.runs)], title)
+        return 0
+    given = args.db[0] if args.db else None
+    folder = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    # The copy's kept text index and vectors go to a cache dir of its own: written into the
+    # user's, they would prune the kept ones of the user's libraries.
+    os.environ["XDG_CACHE_HOME"] = str(folder / "cache")
+    try:
+        path = folder / "bench.duckdb"
+        if given is not None and given.exists():  # a copy: the bench builds and edits
+            shutil.copy(given, path)
+        else:
+            with Library(path) as library:
+                generate(library, args.prompts)
+                embed_all(library, DIMS)
+        return measure(args, path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, path: Path) -> int:
     runs: int = args.runs
-    path = args.db or Path(tempfile.mkdtemp()) / "bench.duckdb"
     rows: list[Row] = []
-    if not path.exists():
-        with Library(path) as library:
-            generate(library, args.prompts)
-            embed_all(library, DIMS)
     with Library(path) as library:
         _, found = library.db.query(
             f"SELECT {EMBEDDED_TEXT_SQL} FROM prompts p LIMIT 20000", limit=20_000
@@ -112,7 +139,7 @@ def main() -> int:
     rows.append(("text index build (fts + postings)", f"{build_s:.1f} s", "", ""))
 
     library = Library(path, linger=600).open()
-    provider = LocalProvider(DIMS)
+    provider = library.search._cache.query_provider(None)  # the library's active model
     where = PromptFilter()
 
     # First calls, each timed on its own (prepare_search is what the browse screen runs).
@@ -120,10 +147,12 @@ def main() -> int:
     first_rows = ms(cache.prompt_rows)
     first_text = ms(lambda: library.search.prepare("text"))
     first_semantic = ms(lambda: library.search.prepare("semantic"))
+    index_s = ms(cache.vectors.wait) / 1000  # the ANN index, at a size that has one
     rows += [
         ("first call: browse rows + ratings", f"{first_rows:.0f} ms", "once per open", ""),
         ("first call: text index (postings)", f"{first_text:.0f} ms", "once per open", ""),
         ("first call: matrix + filter masks", f"{first_semantic:.0f} ms", "once per open", ""),
+        ("  then the ANN index built (background)", f"{index_s:.1f} s", "once per library", ""),
     ]
 
     base = cache.vectors.held()[provider.model].base
@@ -205,7 +234,11 @@ def main() -> int:
     con.close()
     library.close()
 
-    print(f"{args.prompts:,} prompts x {DIMS} dims, {runs} paired runs per query (median)\n")
+    heading = f"{base.meta.rows:,} x {base.meta.dims}"
+    if args.rows_to is not None:
+        write_rows(args.rows_to, heading, rows)
+        return 0
+    print(f"{heading} vectors of {provider.model}, {runs} paired runs per query (median)\n")
     header = ("figure", "measured", "target", "vs reference")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     for line in [header, *rows]:
