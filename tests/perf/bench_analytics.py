@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
 from storage import Library  # noqa: E402
 from tests.helpers import fixed_clock  # noqa: E402
+from tests.perf.columns import Row, print_columns, print_rows, write_rows  # noqa: E402
 from tests.perf.generate import generate  # noqa: E402
 from tui.app import LINGER_SECONDS, PromptdeckApp  # noqa: E402
 from tui.messages import PromptsLoaded, SearchPrepared  # noqa: E402
@@ -62,39 +63,29 @@ def check_drawn(screen: object, period: str) -> None:
 class DrawClock:
     """Notes when the screen first draws a line after taking in a report: the moment the
     user sees it (the key's handling by the test harness waits for the whole process to go
-    idle, background loading included). The screen's methods are wrapped once; they tell the
-    newest clock (one per library measured, each in its own event loop)."""
-
-    current: DrawClock | None = None
+    idle, background loading included)."""
 
     def __init__(self) -> None:
         self.drawn = asyncio.Event()
         self.at = 0.0
         self._waiting = False
-        if DrawClock.current is None:
-            _watch_the_screen()
-        DrawClock.current = self
+        clock = self
+        take_in, render_line = AnalyticsScreen.on_report_loaded, DrawnWidget.render_line
 
-
-def _watch_the_screen() -> None:
-    take_in, render_line = AnalyticsScreen.on_report_loaded, DrawnWidget.render_line
-
-    # Methods of the screen and of its widgets (`self` is theirs) that also tell the clock.
-    def take_in_and_watch(self: AnalyticsScreen, message: ReportLoaded) -> None:
-        take_in(self, message)
-        if (clock := DrawClock.current) is not None:
+        # Methods of the screen and of its widgets (`self` is theirs) that also tell the clock.
+        def take_in_and_watch(self: AnalyticsScreen, message: ReportLoaded) -> None:
+            take_in(self, message)
             clock._waiting = self.report is message.report
 
-    def render_line_and_note(self: DrawnWidget, y: int) -> Strip:
-        clock = DrawClock.current
-        if clock is not None and clock._waiting:
-            clock._waiting = False
-            clock.at = time.perf_counter()
-            clock.drawn.set()
-        return render_line(self, y)
+        def render_line_and_note(self: DrawnWidget, y: int) -> Strip:
+            if clock._waiting:
+                clock._waiting = False
+                clock.at = time.perf_counter()
+                clock.drawn.set()
+            return render_line(self, y)
 
-    AnalyticsScreen.on_report_loaded = take_in_and_watch  # type: ignore[method-assign]
-    DrawnWidget.render_line = render_line_and_note  # type: ignore[method-assign]
+        AnalyticsScreen.on_report_loaded = take_in_and_watch  # type: ignore[method-assign]
+        DrawnWidget.render_line = render_line_and_note  # type: ignore[method-assign]
 
 
 async def measure_screen(library: Library, rounds: int) -> dict[str, list[float]]:
@@ -295,11 +286,39 @@ def _breakdowns(con: duckdb.DuckDBPyConnection, since: date) -> None:
     top_prompts(con, since)
 
 
-Column = dict[str, tuple[str, str, str, str]]  # figure -> (measured, target, naive, ratio)
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--prompts", type=int, default=100_000)
+    parser.add_argument(
+        "--db", type=Path, action="append",
+        help="reuse (or create) this library; repeat for a column each (100k beside 1M), each "
+        "measured in a process of its own",
+    )  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rows-to", type=Path, help=argparse.SUPPRESS)  # (one column's run)
+    args = parser.parse_args()
+    if args.db and len(args.db) > 1:
+        rest = ["--rounds", str(args.rounds), "--prompts", str(args.prompts)]
+        met = print_columns(__file__, args.db, rest, f"analytics, {args.rounds} rounds")
+        print("PASS" if met else "MISS")
+        return 0 if met else 1
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db[0] if args.db else Path(tmp) / "bench.duckdb"
+        if not path.exists():
+            with Library(path) as library:
+                generate(library, args.prompts)
+        heading, rows, met = measure(path, args.rounds)
+    if args.rows_to is not None:
+        write_rows(args.rows_to, heading, rows)
+    else:
+        print(f"\nanalytics, {heading}, {args.rounds} rounds")
+        print_rows(rows)
+        print("PASS" if met else "MISS")
+    return 0 if met else 1
 
 
-def measure_library(path: Path, rounds: int) -> tuple[str, Column, bool]:
-    """One library's column (its heading, its figures) and whether every screen figure met."""
+def measure(path: Path, rounds: int) -> tuple[str, list[Row], bool]:
+    """The library's heading, its figures, and whether every screen figure met its target."""
     started = time.perf_counter()
     Library(path).open().close()  # bring the schema up to date before raw connections
     upgrade_s = time.perf_counter() - started
@@ -320,59 +339,17 @@ def measure_library(path: Path, rounds: int) -> tuple[str, Column, bool]:
     report_ms = (time.perf_counter() - started) * 1000
     library.close()
 
-    column: Column = {}
+    rows: list[Row] = []
     for name, times in screen.items():
         median = statistics.median(times)
-        column[f"screen drawn, {name}: median (max) ms"] = (
-            f"{median:.0f} ({max(times):.0f})",
-            f"< {TARGET_MS:.0f}",
-            "",
-            "",
-        )
-    column["Library.analytics('30d'), warm (ms)"] = (f"{report_ms:.0f}", "", "", "")
-    column["opening (and upgrading) the library (s)"] = (f"{upgrade_s:.1f}", "", "", "")
+        rows.append((f"screen drawn, {name}: median (max) ms", f"{median:.0f} ({max(times):.0f})",
+                     f"< {TARGET_MS:.0f}", ""))  # fmt: skip
+    rows.append(("Library.analytics('30d'), warm (ms)", f"{report_ms:.0f}", "", ""))
+    rows.append(("opening (and upgrading) the library (s)", f"{upgrade_s:.1f}", "", ""))
     for name, mart, naive in marts:
-        column[f"{name} (ms)"] = (f"{mart:.1f}", "", f"{naive:.1f}", f"{naive / mart:.1f}x")
-    heading = f"{prompts:,} prompts / {events:,} events"
-    return heading, column, all(max(times) < TARGET_MS for times in screen.values())
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--prompts", type=int, default=100_000)
-    parser.add_argument(
-        "--db", type=Path, action="append",
-        help="reuse (or create) this library; repeat for a column each (100k beside 1M)",
-    )  # fmt: skip
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    columns: list[tuple[str, Column]] = []
-    met = True
-    with tempfile.TemporaryDirectory() as tmp:
-        for path in args.db or [Path(tmp) / "bench.duckdb"]:
-            if not path.exists():
-                with Library(path) as library:
-                    generate(library, args.prompts)
-            heading, column, ok = measure_library(path, args.rounds)
-            columns.append((heading, column))
-            met = met and ok
-
-    print(f"\nanalytics, {args.rounds} rounds; per library: measured, naive numpy (ms), ratio")
-    header = ["figure", "target"]
-    for heading, _ in columns:
-        header += [heading, "naive", "ratio"]
-    rows = [header]
-    for figure, (_, target, _, _) in columns[0][1].items():
-        row = [figure, target]
-        for _, column in columns:
-            measured, _, naive, ratio = column[figure]
-            row += [measured, naive, ratio]
-        rows.append(row)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for row in rows:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
-    print("PASS" if met else "MISS")
-    return 0 if met else 1
+        rows.append((f"{name} (ms)", f"{mart:.1f}", "", f"{naive / mart:.1f}x naive ({naive:.1f})"))
+    met = all(max(times) < TARGET_MS for times in screen.values())
+    return f"{prompts:,} prompts / {events:,} events", rows, met
 
 
 if __name__ == "__main__":

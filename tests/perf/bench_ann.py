@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout
 
-from tests.perf.columns import Row, print_columns, write_rows  # noqa: E402
+from tests.perf.columns import Row, print_columns, print_rows, write_rows  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -214,10 +214,7 @@ def measure(args: argparse.Namespace, path: Path, cache_dir: Path, rows: list[Ro
         write_rows(args.rows_to, f"{n:,} vectors", rows)
         return 0
     print(heading + "\n")
-    header = ("figure", "measured", "target", "vs reference")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    for line in [header, *rows]:
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    print_rows(rows)
     whole = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of the whole run (the reference's matrix too): {whole:.0f} MiB")
     return 0

@@ -36,7 +36,7 @@ from storage import Library, PromptFilter  # noqa: E402
 from storage.db.connection import connect, load_fts  # noqa: E402
 from storage.search.embedding import LocalProvider  # noqa: E402
 from storage.search.embeddings import EMBEDDED_TEXT_SQL  # noqa: E402
-from tests.perf.columns import Row, print_columns, write_rows  # noqa: E402
+from tests.perf.columns import Row, print_columns, print_rows, write_rows  # noqa: E402
 from tests.perf.generate import embed_all, generate  # noqa: E402
 
 DIMS = 384
@@ -104,7 +104,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.db and len(args.db) > 1:
         title = f"search, {args.runs} paired runs per query (median)"
-        print_columns(__file__, args.db, ["--runs", str(args.runs)], title)
+        rest = ["--runs", str(args.runs), "--prompts", str(args.prompts)]
+        print_columns(__file__, args.db, rest, title)
         return 0
     given = args.db[0] if args.db else None
     folder = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -112,13 +113,13 @@ def main() -> int:
     # user's, they would prune the kept ones of the user's libraries.
     os.environ["XDG_CACHE_HOME"] = str(folder / "cache")
     try:
-        path = folder / "bench.duckdb"
-        if given is not None and given.exists():  # a copy: the bench builds and edits
-            shutil.copy(given, path)
-        else:
-            with Library(path) as library:
+        made = given or folder / "made.duckdb"
+        if not made.exists():  # (kept for the next run when given)
+            with Library(made) as library:
                 generate(library, args.prompts)
                 embed_all(library, DIMS)
+        path = folder / "bench.duckdb"
+        shutil.copy(made, path)  # a copy: the bench builds its index and edits
         return measure(args, path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -239,10 +240,7 @@ def measure(args: argparse.Namespace, path: Path) -> int:
         write_rows(args.rows_to, heading, rows)
         return 0
     print(f"{heading} vectors of {provider.model}, {runs} paired runs per query (median)\n")
-    header = ("figure", "measured", "target", "vs reference")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    for line in [header, *rows]:
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    print_rows(rows)
     return 0
 
 

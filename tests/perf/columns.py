@@ -22,15 +22,31 @@ def write_rows(path: Path, heading: str, rows: list[Row]) -> None:
     path.write_text(json.dumps({"heading": heading, "rows": rows}))
 
 
-def print_columns(script: str, dbs: list[Path], args: list[str], title: str) -> None:
-    """Run `script --db DB *args --rows-to FILE` for each library, then print the columns."""
+def print_rows(rows: list[Row]) -> None:
+    """One library's figures, a table of their own."""
+    print_table([["figure", "measured", "target", "vs reference"], *map(list, rows)])
+
+
+def print_table(lines: list[list[str]]) -> None:
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    for line in lines:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+def print_columns(script: str, dbs: list[Path], args: list[str], title: str) -> bool:
+    """Run `script --db DB *args --rows-to FILE` for each library, then print the columns.
+    True when every run met its targets (exit status 0; 1 is a miss, anything else fails)."""
     measured: list[tuple[str, dict[str, Row]]] = []
     labels: dict[str, str] = {}
+    met = True
     for db in dbs:
         out = Path(tempfile.mkdtemp(prefix="bench-column-")) / "rows.json"
         try:
             command = [sys.executable, script, "--db", str(db), *args, "--rows-to", str(out)]
-            subprocess.run(command, check=True)
+            code = subprocess.run(command).returncode
+            if code not in (0, 1) or not out.is_file():
+                raise SystemExit(f"{script} --db {db}: failed (exit status {code})")
+            met = met and code == 0
             found = json.loads(out.read_text())
         finally:
             shutil.rmtree(out.parent, ignore_errors=True)
@@ -58,6 +74,5 @@ def print_columns(script: str, dbs: list[Path], args: list[str], title: str) -> 
             line += [row[1], row[3]] if row else ["-", ""]
         lines.append(line)
     print(f"{title}; per library: measured, vs reference")
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for line in lines:
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    print_table(lines)
+    return met
