@@ -8,6 +8,7 @@ step it was in is done again. Writes are never interrupted."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TypeVar
@@ -19,11 +20,14 @@ from storage.errors import Paused
 T = TypeVar("T")
 
 POLL_SECONDS = 0.1  # how often a paused job looks whether it was cancelled
+# How often a hold interrupts the reads still running: an interrupt that lands between two
+# queries of a read is lost (DuckDB clears it as the next query starts), so it is repeated.
+INTERRUPT_EVERY = 0.005
 
 
 class Pause:
-    """Held while a background job's results are not wanted yet; the queries it runs are
-    interrupted at the hold."""
+    """Held while a background job's results are not wanted yet; the reads it runs are
+    interrupted from the hold until they end."""
 
     def __init__(self) -> None:
         self._released = threading.Event()
@@ -39,9 +43,24 @@ class Pause:
     def hold(self) -> None:
         with self._lock:
             self._released.clear()
-            for con in self._running:
-                con.interrupt()
-            self._interrupted |= self._running
+            self._interrupt_running()
+            if self._running:
+                threading.Thread(target=self._interrupt_until_left, daemon=True).start()
+
+    def _interrupt_running(self) -> None:
+        """(The caller holds _lock.)"""
+        for con in self._running:
+            con.interrupt()
+        self._interrupted |= self._running
+
+    def _interrupt_until_left(self) -> None:
+        """Interrupt the running reads again until they have ended or the pause is released."""
+        while True:
+            time.sleep(INTERRUPT_EVERY)
+            with self._lock:
+                if not self.held or not self._running:
+                    return
+                self._interrupt_running()
 
     def release(self) -> None:
         self._released.set()

@@ -64,16 +64,16 @@ def interrupted(db: Database, pause: Pause, *, released_at_once: bool) -> BaseEx
     worker.start()
     while not pause._running and worker.is_alive():  # noqa: SLF001 - its read has begun
         time.sleep(0.01)
-    # A hold between the read's start and its query's is lost on DuckDB's side (the query
-    # then runs to its end, the next read is refused): held again until the query stops.
-    for _ in range(30):
-        pause.release()
-        pause.hold()
-        if released_at_once:
+    if released_at_once:  # a hold before the query began, released at once, is lost: again
+        for _ in range(30):
+            pause.hold()
             pause.release()
-        worker.join(timeout=2)
-        if not worker.is_alive():
-            break
+            worker.join(timeout=2)
+            if not worker.is_alive():
+                break
+    else:  # once: the hold interrupts until the read ends (a query begun after it too)
+        pause.hold()
+        worker.join(timeout=60)
     assert not worker.is_alive(), "the query went on"
     return outcome[0]
 
@@ -86,6 +86,33 @@ def test_a_hold_interrupts_the_query_of_a_thread_stepping_aside(interactive: Lib
         assert con.execute("SELECT count(*) FROM prompts").fetchone() == (60,)
     # Released before the thread saw it: still a pause, never an "Interrupted!" error.
     assert isinstance(interrupted(db, Pause(), released_at_once=True), Paused)
+
+
+def test_a_hold_between_two_queries_of_a_read_stops_the_second(interactive: Library) -> None:
+    """DuckDB forgets an interrupt that lands while no query runs: the hold goes on."""
+    db, pause = interactive.db, Pause()
+    between, held = threading.Event(), threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def background() -> None:
+        try:
+            with db.background.stepping_aside(pause), db.read() as con:
+                con.execute("SELECT 1").fetchall()
+                between.set()
+                held.wait()
+                con.execute(FOREVER).fetchall()
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=background)
+    worker.start()
+    between.wait()
+    pause.hold()
+    held.set()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the second query went on"
+    assert len(outcome) == 1 and isinstance(outcome[0], Paused)
 
 
 def test_only_the_thread_stepping_aside_is_refused(interactive: Library) -> None:
