@@ -67,7 +67,8 @@ class BackupScreen(DeckScreen[None]):
         table = self.query_one("#backup-tables", DataTable)
         table.add_column("Table", key="table")
         table.add_column("Rows", key="rows")
-        table.add_column("Size", key="size")
+        # As wide as "1023.9 MB" from the start: the sizes arrive last and move no column.
+        table.add_column("Size", key="size", width=len("1023.9 MB"))
         self.query_one("#backup-progress", ProgressBar).display = False
 
     @on(Input.Submitted, "#backup-folder")
@@ -112,7 +113,7 @@ class BackupScreen(DeckScreen[None]):
         table = self.query_one("#backup-tables", DataTable)
         for name, entry in manifest.tables.items():
             size = Text(byte_size(entry.bytes), justify="right")
-            table.update_cell(name, "size", size, update_width=True)
+            table.update_cell(name, "size", size)
         self.query_one("#backup-summary", Static).update(
             f"[b]Done.[/b] {len(manifest.tables)} tables, {manifest.rows:,} rows, "
             f"{byte_size(manifest.size)}, schema version {manifest.schema_version}\n"
