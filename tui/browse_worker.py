@@ -12,7 +12,7 @@ from functools import partial
 
 from textual.message import Message
 
-from storage import Library, Pause
+from storage import Library, Pause, SearchHit
 from storage.models import PromptFilter, PromptPage
 from tui.browse_query import ListRequest
 from tui.messages import PromptLoaded, PromptsLoaded, SearchPrepared, SidebarLoaded
@@ -76,16 +76,18 @@ def read_preview(
     covered: Pause,
     cancelled: Callable[[], bool],
 ) -> None:
-    """The prompt and its rating at once, then again with its nearest prompts (slower: not
-    while another screen covers browse)."""
+    """The prompt and its rating at once, then again with its nearest prompts (slower, and
+    giving way while another screen covers browse: a first search reads the vectors' files)."""
     prompt = library.prompts.get(prompt_id)
     rating, ratings = library.usage.rating(prompt_id)
     if cancelled():
         return
     post(PromptLoaded(prompt, rating, ratings))
-    if not covered.wait_out(cancelled):
-        return
-    similar = tuple(library.search.similar(prompt_id, limit=SIMILAR_IN_PREVIEW).hits)
+
+    def nearest() -> tuple[SearchHit, ...]:
+        return tuple(library.search.similar(prompt_id, limit=SIMILAR_IN_PREVIEW).hits)
+
+    similar = library.aside(covered, nearest, cancelled)
     if similar and not cancelled():
         post(PromptLoaded(prompt, rating, ratings, similar))
 

@@ -1,9 +1,10 @@
 """Work done ahead of need gives way to what the user waits for. A thread loading caches
 (browse preparing its text index) runs `stepping_aside(pause)`; while the app holds the pause
 (another screen is in front), a query of that thread's is interrupted and a read it begins is
-refused, both as `Paused`, so the two cores go to the screen in front. `run_aside` waits for
-the release and takes the job up again from its start: what it had loaded is kept, only the
-step it was in is done again. Writes are never interrupted."""
+refused, both as `Paused`, so the two cores go to the screen in front; a long computation
+outside DuckDB (a search of the vectors) calls `give_way` between its steps to stop there
+alike. `run_aside` waits for the release and takes the job up again from its start: what it
+had loaded is kept, only the step it was in is done again. Writes are never interrupted."""
 
 from __future__ import annotations
 
@@ -109,8 +110,19 @@ class Background:
 
     def watching(self, con: duckdb.DuckDBPyConnection) -> AbstractContextManager[None]:
         """What a read of this thread's on `con` runs under."""
-        pause: Pause | None = getattr(self._local, "pause", None)
+        pause = self._pause()
         return nullcontext() if pause is None else pause.watching(con)
+
+    def give_way(self) -> None:
+        """Between two steps of a computation of this thread's: Paused while its pause is
+        held (a step already begun, such as a read of a memory-mapped file, is not stopped)."""
+        pause = self._pause()
+        if pause is not None and pause.held:
+            raise Paused
+
+    def _pause(self) -> Pause | None:
+        pause: Pause | None = getattr(self._local, "pause", None)
+        return pause
 
 
 def run_aside(

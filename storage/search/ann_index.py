@@ -10,7 +10,7 @@ here only: a process that never searches by meaning above the threshold never lo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +27,7 @@ _TRAIN_PER_LIST = 64  # k-means sample: rows per cluster (faiss asks for at leas
 _ADD_BATCH = 65_536
 _SEED = 1234
 _CHECKED = 16  # rows searched for when a kept index is opened
+PROBES_AT_ONCE = 16  # clusters scanned between two chances to give way
 
 
 def nlist_for(rows: int) -> int:
@@ -53,18 +54,51 @@ class AnnIndex:
     def rows(self) -> int:
         return int(self.index.ntotal)
 
-    def candidates(self, query: Floats, allowed: npt.NDArray[np.bool_] | None, k: int) -> Positions:
+    def candidates(
+        self,
+        query: Floats,
+        allowed: npt.NDArray[np.bool_] | None,
+        k: int,
+        give_way: Callable[[], None] = lambda: None,
+    ) -> Positions:
         """Up to `k` base rows, nearest first by the codes' score; only `allowed` rows (None:
-        every row). Fewer than `k` when the probed clusters hold fewer allowed rows."""
+        every row). Fewer than `k` when the probed clusters hold fewer allowed rows. The
+        clusters are scanned PROBES_AT_ONCE at a time, `give_way` called before each batch (a
+        first search reads the map's pages from disk: 100-200 ms at a million rows)."""
         selector, bits = None, None
         if allowed is not None:
             bits = np.packbits(allowed, bitorder="little")
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
-        params = faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)  # type: ignore[call-arg]
-        _, labels = self.index.search(query.reshape(1, -1), k, params=params)
+        one = np.ascontiguousarray(query.reshape(1, -1), np.float32)
+        near, lists = self.index.quantizer.search(one, self.nprobe)
+        scores, labels, ptr = [], [], faiss.swig_ptr
+        for start in range(0, self.nprobe, PROBES_AT_ONCE):
+            give_way()
+            near_part = np.ascontiguousarray(near[:, start : start + PROBES_AT_ONCE])
+            lists_part = np.ascontiguousarray(lists[:, start : start + PROBES_AT_ONCE])
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=lists_part.shape[1])  # type: ignore[call-arg]
+            found_scores = np.empty((1, k), np.float32)
+            found = np.empty((1, k), np.int64)
+            # (faiss's Python search_preassigned takes no parameters: the filter, the batch)
+            self.index.search_preassigned_c(
+                1,
+                ptr(one),
+                k,
+                ptr(lists_part),
+                ptr(near_part),
+                ptr(found_scores),
+                ptr(found),
+                False,
+                params,
+            )
+            scores.append(found_scores[0])
+            labels.append(found[0])
         del bits  # kept alive until the search is done
-        found = labels[0]  # -1: no more; beyond the rows: a damaged file (never a crash)
-        return np.asarray(found[(found >= 0) & (found < self.rows)], np.int64)
+        every, score = np.concatenate(labels), np.concatenate(scores)
+        # -1: no more; beyond the rows: a damaged file (never a crash)
+        kept = (every >= 0) & (every < self.rows)
+        every, score = every[kept], score[kept]
+        return np.asarray(every[np.argsort(-score, kind="stable")[:k]], np.int64)
 
 
 def build(base: VectorBase, trained: AnnIndex | None = None) -> AnnIndex:
@@ -125,9 +159,9 @@ def keep(index: AnnIndex, folder: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def open_kept(base: VectorBase) -> AnnIndex | None:
+def open_kept(base: VectorBase, give_way: Callable[[], None] = lambda: None) -> AnnIndex | None:
     """The index kept beside `base`, memory-mapped; None when there is none, or it does not
-    match the base (then it is removed)."""
+    match the base (then it is removed). Its check searches give way (`candidates`)."""
     if base.folder is None or not (base.folder / FILE).exists():
         return None
     path = base.folder / FILE
@@ -136,7 +170,7 @@ def open_kept(base: VectorBase) -> AnnIndex | None:
         if index.ntotal != base.meta.rows or index.d != base.meta.dims:
             raise ValueError("not this base's index")
         ann = _indexed(index)
-        if not _finds_itself(ann, base):
+        if not _finds_itself(ann, base, give_way):
             raise ValueError("damaged")
         return ann
     except (RuntimeError, ValueError, AttributeError):
@@ -144,11 +178,13 @@ def open_kept(base: VectorBase) -> AnnIndex | None:
         return None
 
 
-def _finds_itself(ann: AnnIndex, base: VectorBase) -> bool:
+def _finds_itself(ann: AnnIndex, base: VectorBase, give_way: Callable[[], None]) -> bool:
     """A few rows, spread, each find itself among its nearest: a file whose lists or codes
     were damaged seldom does (its header read back whole)."""
     picks = {int(i) for i in np.linspace(0, base.meta.rows - 1, _CHECKED)}
-    found = sum(row in ann.candidates(np.asarray(base.vectors[row]), None, 10) for row in picks)
+    found = sum(
+        row in ann.candidates(np.asarray(base.vectors[row]), None, 10, give_way) for row in picks
+    )
     return found >= len(picks) - 1
 
 

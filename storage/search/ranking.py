@@ -234,7 +234,9 @@ class Ranker:
             raise ValidationError(
                 "dims", len(vector), f"model {model!r} stores {vectors.dims}-dimension vectors"
             )
-        ids, scores, total = vectors.top(np.asarray(vector, np.float32), allowed, limit, min_score)
+        query = np.asarray(vector, np.float32)
+        give_way = self._db.background.give_way
+        ids, scores, total = vectors.top(query, allowed, limit, min_score, give_way)
         return Ranking(ids, scores, total, self._unembedded_notice(model))
 
     def vector_counts(

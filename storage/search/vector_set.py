@@ -7,7 +7,7 @@ filter so narrow that the probed clusters hold too few falls back to the exact s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -95,13 +95,20 @@ class VectorSet:
         return Allowed(base, delta, int(base.sum()) + int(delta.sum()))
 
     def top(
-        self, query: Floats, allowed: Allowed, limit: int, min_score: float | None = None
+        self,
+        query: Floats,
+        allowed: Allowed,
+        limit: int,
+        min_score: float | None = None,
+        give_way: Callable[[], None] = lambda: None,
     ) -> tuple[list[str], list[float], int]:
         """The best `limit` allowed prompts by cosine with the (normalised) query, best first
-        (ties: the smaller id), and how many allowed rows reach min_score (all: without)."""
+        (ties: the smaller id), and how many allowed rows reach min_score (all: without).
+        `give_way` is called between the steps of a search through the index
+        (storage/db/background.py)."""
         if limit <= 0 or not allowed.count:
             return [], [], 0
-        rows, scores, total = self._base_top(query, allowed.base, limit, min_score)
+        rows, scores, total = self._base_top(query, allowed.base, limit, min_score, give_way)
         hits = [(self.base.prompt_id(int(r)), float(s)) for r, s in zip(rows, scores, strict=True)]
         fresh = np.flatnonzero(allowed.delta)
         if len(fresh):
@@ -115,12 +122,18 @@ class VectorSet:
         return [h[0] for h in hits[:limit]], [h[1] for h in hits[:limit]], total
 
     def _base_top(
-        self, query: Floats, allowed: Mask, limit: int, min_score: float | None
+        self,
+        query: Floats,
+        allowed: Mask,
+        limit: int,
+        min_score: float | None,
+        give_way: Callable[[], None],
     ) -> tuple[npt.NDArray[np.int64], Floats, int]:
         count = int(allowed.sum())
         if self.ann is not None and min_score is None and count > self.exact_up_to:
-            rows = self.ann.candidates(query, allowed, limit + _MARGIN)
+            rows = self.ann.candidates(query, allowed, limit + _MARGIN, give_way)
             if len(rows) >= min(limit, count):
+                give_way()
                 rows = np.sort(rows)  # the map read in order
                 return _best(rows, self.base.gather(rows) @ query, limit) + (count,)
         return self._exact(query, allowed, count, limit, min_score)

@@ -127,6 +127,17 @@ def test_only_the_thread_stepping_aside_is_refused(interactive: Library) -> None
     assert interactive.prompts.get("linux terminal 0").description == "written while held"
 
 
+def test_a_computation_gives_way_only_in_a_thread_stepping_aside(interactive: Library) -> None:
+    background, pause = interactive.db.background, Pause()
+    background.give_way()  # not stepping aside
+    with background.stepping_aside(pause):
+        background.give_way()  # not held
+        pause.hold()
+        with pytest.raises(Paused):
+            background.give_way()
+    background.give_way()  # held, but this thread no longer steps aside
+
+
 def test_run_aside_begins_again_after_the_release(interactive: Library) -> None:
     db, pause = interactive.db, Pause()
     pause.hold()

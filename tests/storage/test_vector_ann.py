@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from storage import Library, PromptFilter
+from storage.errors import Paused
 from storage.prompts.filters import filter_sql
 from storage.search import ann_index, vector_delta
 from storage.search.embedding import LocalProvider
@@ -77,6 +78,20 @@ def test_the_index_gives_exact_search_results(prompts: Library, tmp_path: Path) 
     for where in FILTERS:
         for query in QUERIES:
             assert ranked(cache, prompts, query, where) == exact(prompts, query, where), query
+
+
+def test_a_search_through_the_index_gives_way(prompts: Library, tmp_path: Path) -> None:
+    vectors = built(prompts, tmp_path / "vectors").get(MODEL, _next())
+    with prompts.db.read() as con:
+        allowed = vectors.allowed(con, "true", [])
+    query = np.asarray(LocalProvider().embed(["sql"])[0], np.float32)
+
+    def paused() -> None:
+        raise Paused
+
+    with pytest.raises(Paused):
+        vectors.top(query, allowed, 10, give_way=paused)
+    assert len(vectors.top(query, allowed, 10)[0]) == 10
 
 
 def test_a_new_process_opens_the_kept_index(prompts: Library, tmp_path: Path) -> None:
@@ -253,3 +268,36 @@ def test_an_index_is_built_on_one_core(
     ann_index.build(VectorCache(prompts.db, tmp_path / "vectors").get(MODEL, _next()).base)
     assert cores and set(cores) == {1}
     assert faiss.omp_get_max_threads() == 2
+
+
+def test_a_search_scans_its_clusters_in_batches_giving_way_between() -> None:
+    """Batches of probed clusters, merged, find what one search of them all finds; a pause
+    stops the search before its next batch (browse's preview gives way so: Paused)."""
+    vectors = np.random.default_rng(7).standard_normal((4000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = faiss.index_factory(16, "IVF64,SQ8", faiss.METRIC_INNER_PRODUCT)
+    index.train(vectors)
+    index.add(vectors)
+    ann = ann_index.AnnIndex(index, 64, 40)
+    allowed = np.arange(4000) % 3 != 0
+    bits = np.packbits(allowed, bitorder="little")
+    params = faiss.SearchParametersIVF(
+        sel=faiss.IDSelectorBitmap(4000, faiss.swig_ptr(bits)), nprobe=40
+    )
+    calls: list[int] = []
+    for query in vectors[:20]:
+        _, whole = index.search(query.reshape(1, -1), 30, params=params)
+        found = ann.candidates(query, allowed, 30, lambda: calls.append(1))
+        assert sorted(found) == sorted(whole[0][whole[0] >= 0])
+    assert len(calls) == 20 * 3  # 40 clusters, 16 at a time
+
+    calls.clear()
+
+    def paused_at_the_second() -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise Paused
+
+    with pytest.raises(Paused):
+        ann.candidates(vectors[0], None, 30, paused_at_the_second)
+    assert len(calls) == 2

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from storage.search.service import SearchResult
 from tests.tui.conftest import Settle, wait_until
 from tui import browse_worker
 from tui.app import PromptdeckApp
@@ -59,3 +60,37 @@ async def test_closing_the_app_ends_a_covered_worker(
         await pilot.pause(0.3)
         assert not ended.is_set()  # waiting for browse to be in front
     assert ended.wait(timeout=10), "the worker's thread still waits after the app closed"
+
+
+async def test_the_previews_similar_prompts_give_way_and_begin_again(
+    app: PromptdeckApp, settle: Settle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search by meaning begun before another screen covers browse stops at its next step
+    (storage/db/background.py: give_way) and is done again once browse is back in front."""
+    search = app.library.search
+    similar, begun, go_on = search.similar, threading.Event(), threading.Event()
+    ended: list[str] = []
+
+    def stepwise(ref: str, limit: int = 5, **options: Any) -> SearchResult:
+        begun.set()
+        go_on.wait(timeout=10)
+        app.library.db.background.give_way()  # the search's next step
+        found = similar(ref, limit, **options)
+        ended.append(ref)
+        return found
+
+    monkeypatch.setattr(search, "similar", stepwise)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, begun.is_set)
+        browse = app.screen
+        assert isinstance(browse, BrowseScreen)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: browse.covered.held)
+        begun.clear()
+        go_on.set()
+        await pilot.pause(0.5)
+        assert not ended and not begun.is_set()  # stopped, waiting for browse
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(ended) == 1)
+        assert begun.is_set()
+        await settle(pilot)
