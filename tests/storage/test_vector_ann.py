@@ -281,9 +281,8 @@ def test_a_search_scans_its_clusters_in_batches_giving_way_between() -> None:
     ann = ann_index.AnnIndex(index, 64, 40)
     allowed = np.arange(4000) % 3 != 0
     bits = np.packbits(allowed, bitorder="little")
-    params = faiss.SearchParametersIVF(
-        sel=faiss.IDSelectorBitmap(4000, faiss.swig_ptr(bits)), nprobe=40
-    )
+    selector = faiss.IDSelectorBitmap(4000, faiss.swig_ptr(bits))
+    params = faiss.SearchParametersIVF(sel=selector, nprobe=40)  # type: ignore[call-arg]
     calls: list[int] = []
     for query in vectors[:20]:
         _, whole = index.search(query.reshape(1, -1), 30, params=params)
