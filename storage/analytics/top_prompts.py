@@ -32,7 +32,7 @@ import duckdb
 
 from storage.analytics.models import TopPrompt
 from storage.db.ids import literal_list
-from storage.db.rollups import prompt_key
+from storage.db.rollups import prompt_key_of
 
 TOP = 10  # rows of each list
 FIRST = 128  # candidates tried first; times GROWTH each time that does not settle it
@@ -55,7 +55,6 @@ SELECT prompt_key, sum(uses), sum(ratings), sum(rating_sum) FROM rollup_prompt_d
 WHERE day >= ? AND prompt_key IN ({keys})
 GROUP BY prompt_key
 """
-_KEYS = f"SELECT i, {prompt_key('i')} FROM unnest(?::VARCHAR[]) AS t(i)"
 # The `$k` best rated prompts of the period by average, number of ratings and id.
 _BEST_RATED = """
 WITH rated AS (
@@ -156,7 +155,7 @@ def _sums(con: duckdb.DuckDBPyConnection, since: date | None, ids: list[str]) ->
     if since is None:
         found = con.execute(_ALL_TIME, [ids]).fetchall()
     else:
-        keys = dict(con.execute(_KEYS, [ids]).fetchall())
+        keys = {prompt_id: prompt_key_of(prompt_id) for prompt_id in ids}
         numbers = ", ".join(str(int(key)) for key in keys.values())
         period = con.execute(_PERIOD.format(keys=numbers), [since]).fetchall()
         by_key = {row[0]: row[1:] for row in period}

@@ -20,6 +20,7 @@ the run (bulk paths rebuild)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import duckdb
@@ -75,6 +76,17 @@ class Rollup:
 def prompt_key(prompt_id: str) -> str:
     """SQL: rollup_prompt_daily's `prompt_key` of the id `prompt_id` (a column or a `?`)."""
     return f"CAST(md5_number_lower({prompt_id}) >> 1 AS BIGINT)"
+
+
+def prompt_key_of(prompt_id: str) -> int:
+    """The same key, computed here: for a hundred ids 0.1 ms, where a query given them as a
+    list took 10-28 ms at a million prompts."""
+    return (
+        int.from_bytes(
+            hashlib.md5(prompt_id.encode(), usedforsecurity=False).digest()[8:], "little"
+        )
+        >> 1
+    )
 
 
 _BY_PROMPT = f"""

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -20,6 +21,7 @@ import storage
 from storage import Library, PromptFilter
 from storage.analytics import top_prompts
 from storage.analytics.models import TopPrompt
+from storage.db import rollups
 from storage.db.connection import connect
 from storage.runs.models import RunOutcome
 from tests.conftest import TickingClock
@@ -288,3 +290,13 @@ def _raw_top(library: Library, since: date | None, by: str) -> list[Any]:
             {"since": since},
         ).fetchall()
     return [TopPrompt(*row) for row in rows]
+
+
+def test_a_prompt_key_computed_in_python_is_the_one_the_rollups_store() -> None:
+    next_id = sequential_ids()
+    ids = [next_id() for _ in range(50)] + ["", "é-ümlaut 漢字", "x" * 300]
+    con = duckdb.connect()
+    stored = con.execute(
+        f"SELECT i, {rollups.prompt_key('i')} FROM unnest(?::VARCHAR[]) AS t(i)", [ids]
+    ).fetchall()
+    assert [(i, rollups.prompt_key_of(i)) for i in ids] == stored
