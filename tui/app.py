@@ -171,6 +171,13 @@ class PromptdeckApp(App[None]):
 
     # -- navigation ------------------------------------------------------------------------
 
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Textual's, with the screen it covers told at the key: its loading gives way
+        (DeckScreen.covered) before the new screen is built, not once it is."""
+        if self.screen_stack and isinstance(self.screen_stack[-1], DeckScreen):
+            self.screen_stack[-1].covered.hold()
+        return super().push_screen(screen, *args, **kwargs)
+
     def open_prompt(self, prompt_id: str) -> None:
         self.push_screen(EditScreen(prompt_id=prompt_id))
 

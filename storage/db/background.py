@@ -43,6 +43,8 @@ class Pause:
 
     def hold(self) -> None:
         with self._lock:
+            if self.held:
+                return
             self._released.clear()
             self._interrupt_running()
             if self._running:

@@ -10,6 +10,8 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from storage import Library
+from storage.analytics.models import AnalyticsReport
+from storage.errors import SchemaError
 from tests.tui.conftest import Settle, SnapCompare
 from tui.app import PromptdeckApp
 from tui.screens.analytics import AnalyticsScreen
@@ -18,6 +20,7 @@ from tui.screens.edit import EditScreen
 from tui.widgets.analytics_bars import Breakdowns
 from tui.widgets.analytics_kpis import LABELS, KpiBoxes
 from tui.widgets.analytics_top import TopPrompts
+from tui.widgets.status_line import StatusLine
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
@@ -65,6 +68,30 @@ async def test_kpis_follow_the_period(
         await settle(pilot)
         assert screen.report.period.since is None
         assert kpi(screen, "Uses") == str(sample_library.analytics.kpis("all").uses)
+
+
+async def test_a_failed_first_read_is_one_line_on_the_status_line(
+    app: PromptdeckApp, settle: Settle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first read starts with the screen (storage/.. read_early); what it raises is shown
+    as storage worded it, and browse is covered from the key on."""
+
+    def damaged(period: str = "30d") -> AnalyticsReport:
+        raise SchemaError("library.duckdb: rollup_daily is damaged", file="library.duckdb")
+
+    monkeypatch.setattr(app.library.analytics, "report", damaged)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        browse = app.screen
+        assert isinstance(browse, BrowseScreen)
+        app.open_analytics()
+        assert browse.covered.held  # before the new screen is built
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnalyticsScreen) and screen.report is None
+        status = str(screen.query_one(StatusLine).render())
+        assert "library.duckdb: rollup_daily is damaged" in status
+        assert "Traceback" not in status
 
 
 async def test_top_prompts_open_in_the_editor(app: PromptdeckApp, settle: Settle) -> None:
