@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import partial
 from typing import TypeVar
 
 import duckdb
@@ -121,6 +122,14 @@ class Background:
         pause = self._pause()
         if pause is not None and pause.held:
             raise Paused
+
+    def waiter(self) -> Callable[[], bool]:
+        """For work this thread hands to a helper thread (reading files ahead): a call that
+        waits while this thread's pause is held (at once when it has none)."""
+        pause = self._pause()
+        if pause is None:
+            return lambda: True
+        return partial(pause.wait_out, lambda: False)
 
     def _pause(self) -> Pause | None:
         pause: Pause | None = getattr(self._local, "pause", None)

@@ -272,7 +272,7 @@ class SearchCache:
             return None
         key = text_postings.Key(str(self._db.path), found, text_index.signature(con))
         if self._folder is not None:
-            kept = text_postings.open_kept(self._folder, key)
+            kept = text_postings.open_kept(self._folder, key, self._db.background.waiter())
             if kept is not None:
                 return kept
         index = TextIndex.load(con, found)
@@ -280,7 +280,7 @@ class SearchCache:
             return index
         text_postings.keep(self._folder, key, index)
         # As kept (memory-mapped): the loaded arrays held 0.65 GB of the process at 1M.
-        return text_postings.open_kept(self._folder, key) or index
+        return text_postings.open_kept(self._folder, key, self._db.background.waiter()) or index
 
     @property
     def vectors(self) -> VectorCache:

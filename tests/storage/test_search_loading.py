@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 from storage import Library, PromptFilter
+from storage.db.background import Background, Pause
 from storage.search import text_index, text_postings
 from storage.search.service import SearchResult
 from storage.search.text_index import TextIndex
@@ -91,9 +93,39 @@ def test_a_refused_read_ahead_costs_nothing(
 
     monkeypatch.setattr(os, "posix_fadvise", refused)
     folder = [f for f in kept_folders() if (f / "manifest.json").is_file()][-1]
-    text_postings._advise([folder / "gone.npy", folder / "post_docs.npy"])  # noqa: SLF001
+    text_postings._advise([folder / "gone.npy", folder / "post_docs.npy"], lambda: None)  # noqa: SLF001
     with Library(path, linger=60.0) as again:
         assert ranked(again.search.search("security revi")) == first
+
+
+def test_the_read_ahead_asks_a_chunk_at_a_time_and_gives_way_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each chunk is asked for and read before the next; while the pause of the thread that
+    opened the index is held, the read-ahead waits (Background.waiter)."""
+    monkeypatch.setattr(text_postings, "_READ_AHEAD", 4096)
+    data = tmp_path / "post_docs.npy"
+    data.write_bytes(bytes(3 * 4096 + 10))
+    asked: list[int] = []
+    advise = os.posix_fadvise
+
+    def noted(fd: int, offset: int, length: int, advice: int) -> None:
+        asked.append(offset)
+        advise(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", noted)
+    background, pause = Background(), Pause()
+    with background.stepping_aside(pause):
+        wait = background.waiter()
+    pause.hold()
+    reading = threading.Thread(target=text_postings._advise, args=([data], wait))  # noqa: SLF001
+    reading.start()
+    reading.join(timeout=0.3)
+    assert reading.is_alive() and asked == []  # held: not a chunk asked
+    pause.release()
+    reading.join(timeout=10)
+    assert asked == [0, 4096, 8192, 12288]
+    assert Background().waiter()()  # a thread with no pause: at once
 
 
 def test_an_unwritable_cache_dir_costs_nothing_but_the_keeping(
