@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from textual.events import Key
+from textual.widgets import Input
 
 from storage import Library, PromptFilter
 from tests.tui.conftest import Settle, wait_until
@@ -60,6 +62,26 @@ async def test_search_as_you_type_narrows_the_table(app: PromptdeckApp, settle: 
         assert 0 < len(_names(app)) < len(narrowed)
         await pilot.press("enter")  # back to the list
         assert isinstance(app.focused, PromptTable)
+
+
+async def test_keys_read_in_one_burst_with_the_slash_are_typed_into_the_search(
+    app: PromptdeckApp, settle: Settle
+) -> None:
+    """A paste or a slow link delivers `/review` at once: every key is sent to the list (the
+    focus then); the slash still moves to the search and the rest is typed there (its `r`
+    had opened the rating dialog)."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for character in "/review":
+            app.post_message(Key("slash" if character == "/" else character, character))
+        await settle(pilot)
+        assert isinstance(app.screen, BrowseScreen)
+        assert app.screen.query_one("#search", Input).value == "review"
+        await pilot.press(*" security")  # typed on, not over a selection
+        assert app.screen.query_one("#search", Input).value == "review security"
+        assert _names(app) and all(
+            "review" in n.lower() or "review" in _content(app, n) for n in _names(app)
+        )
 
 
 async def test_a_key_that_leaves_the_search_as_it_was_queries_nothing(

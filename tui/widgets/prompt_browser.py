@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
+from textual.events import Key
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
@@ -50,6 +51,21 @@ class PromptBrowser(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#preview").border_title = "Preview"
+
+    def on_key(self, event: Key) -> None:
+        """Keys read in one burst (a paste, typing over a slow link) are all sent to the list,
+        which had the focus, and reach here before the app runs the screen's binding for the
+        search key: that key focuses the search at once, and the printable keys after it are
+        sent on to it (`/review` read at once had opened the rating dialog on its `r`)."""
+        search = self.query_one("#search", Input)
+        if self.screen.focused is search and event.is_printable and event.character:
+            event.stop()
+            search.post_message(Key(event.key, event.character))  # after its Focus event
+            return
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and active.binding.action == "focus_search":
+            event.stop()
+            self.screen.set_focus(search)
 
     def show_mode(self, mode: str) -> None:
         self.query_one("#search-label", Static).update(f"{mode.capitalize()} search:")
