@@ -173,10 +173,18 @@ class PromptdeckApp(App[None]):
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """Textual's, with the screen it covers told at the key: its loading gives way
-        (DeckScreen.covered) before the new screen is built, not once it is."""
-        if self.screen_stack and isinstance(self.screen_stack[-1], DeckScreen):
-            self.screen_stack[-1].covered.hold()
-        return super().push_screen(screen, *args, **kwargs)
+        (DeckScreen.covered) before the new screen is built, not once it is. (Held again
+        by its ScreenSuspend; let go here if Textual refuses the push.)"""
+        below = self.screen_stack[-1] if self.screen_stack else None
+        covered = below.covered if isinstance(below, DeckScreen) and "mode" not in kwargs else None
+        if covered is not None:
+            covered.hold()
+        try:
+            return super().push_screen(screen, *args, **kwargs)
+        except BaseException:
+            if covered is not None:
+                covered.release()
+            raise
 
     def open_prompt(self, prompt_id: str) -> None:
         self.push_screen(EditScreen(prompt_id=prompt_id))

@@ -94,3 +94,15 @@ async def test_the_previews_similar_prompts_give_way_and_begin_again(
         await wait_until(pilot, lambda: len(ended) == 1)
         assert begun.is_set()
         await settle(pilot)
+
+
+async def test_a_push_textual_refuses_leaves_browse_uncovered(
+    app: PromptdeckApp, settle: Settle
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        browse = app.screen
+        assert isinstance(browse, BrowseScreen)
+        with pytest.raises(TypeError):
+            app.push_screen(object())
+        assert not browse.covered.held
