@@ -68,7 +68,9 @@ class AnnIndex:
         selector, bits = None, None
         if allowed is not None:
             bits = np.packbits(allowed, bitorder="little")
-            selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
+            # (its size in bytes: a damaged file's label past the rows is then refused, not read
+            # beyond the bitmap)
+            selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))
         one = np.ascontiguousarray(query.reshape(1, -1), np.float32)
         near, lists = self.index.quantizer.search(one, self.nprobe)
         scores, labels, ptr = [], [], faiss.swig_ptr

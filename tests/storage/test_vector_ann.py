@@ -281,7 +281,7 @@ def test_a_search_scans_its_clusters_in_batches_giving_way_between() -> None:
     ann = ann_index.AnnIndex(index, 64, 40)
     allowed = np.arange(4000) % 3 != 0
     bits = np.packbits(allowed, bitorder="little")
-    selector = faiss.IDSelectorBitmap(4000, faiss.swig_ptr(bits))
+    selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))
     params = faiss.SearchParametersIVF(sel=selector, nprobe=40)  # type: ignore[call-arg]
     calls: list[int] = []
     for query in vectors[:20]:
