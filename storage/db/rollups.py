@@ -81,12 +81,8 @@ def prompt_key(prompt_id: str) -> str:
 def prompt_key_of(prompt_id: str) -> int:
     """The same key, computed here: for a hundred ids 0.1 ms, where a query given them as a
     list took 10-28 ms at a million prompts."""
-    return (
-        int.from_bytes(
-            hashlib.md5(prompt_id.encode(), usedforsecurity=False).digest()[8:], "little"
-        )
-        >> 1
-    )
+    digest = hashlib.md5(prompt_id.encode(), usedforsecurity=False).digest()
+    return int.from_bytes(digest[8:], "little") >> 1  # md5_number_lower: its last 8 bytes
 
 
 _BY_PROMPT = f"""
