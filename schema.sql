@@ -422,6 +422,14 @@ CREATE TABLE IF NOT EXISTS rollup_latency_daily (
     events   BIGINT NOT NULL
 );
 
+-- Per day (schema version 11): the prompts created, and the versions saved after the first
+-- (edits), of the prompts there are now (a deleted prompt takes its days along).
+CREATE TABLE IF NOT EXISTS rollup_authored_daily (
+    day     DATE NOT NULL,
+    created BIGINT NOT NULL,
+    edited  BIGINT NOT NULL
+);
+
 -- Analytics: the analytics screen and `promptdeck stats` read only these views (which read the rollups
 -- above, not the events, wherever a sum will do). Views with a
 -- `day` column are daily series: a period is a filter on `day`, summed.
@@ -447,12 +455,8 @@ SELECT day,
        CAST(sum(ratings) AS BIGINT)    AS ratings,
        CAST(sum(rating_sum) AS BIGINT) AS rating_sum
 FROM (
-    SELECT CAST(created_at AS DATE) AS day, count(*) AS created, 0 AS edited, 0 AS used,
-           0 AS ratings, 0 AS rating_sum
-    FROM prompts GROUP BY 1
-    UNION ALL
-    SELECT CAST(created_at AS DATE), 0, count(*), 0, 0, 0
-    FROM prompt_versions WHERE version > 1 GROUP BY 1
+    SELECT day, created, edited, 0 AS used, 0 AS ratings, 0 AS rating_sum
+    FROM rollup_authored_daily
     UNION ALL
     SELECT day, 0, 0, coalesce(sum(events) FILTER (WHERE kind = 'use'), 0),
            coalesce(sum(events) FILTER (WHERE kind = 'rating'), 0), sum(rating_sum)

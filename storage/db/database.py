@@ -53,6 +53,7 @@ TABLES: tuple[str, ...] = (
     "rollup_group_daily",
     "rollup_group_prompts",
     "rollup_latency_daily",
+    "rollup_authored_daily",
     "schema_migrations",
 )
 # The key of a table that declares none in schema.sql (kept unique by its writer).
@@ -64,6 +65,7 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "rollup_group_daily": ("day", "dim", "key"),
     "rollup_group_prompts": ("dim", "key"),
     "rollup_latency_daily": ("day", "provider", "model", "measure", "ms"),  # series follows
+    "rollup_authored_daily": ("day",),
 }
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]

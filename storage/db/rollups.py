@@ -6,7 +6,8 @@ Every writer keeps them current inside its own transaction:
 * around a change to prompts' tags, phase or archived state, `regroup(..., sign=-1)` before
   and `regroup(..., sign=1)` after (a prompt's uses count under the tags it has now);
   a new prompt, `regroup(..., sign=1)` after the insert;
-* before deleting prompts, `forget_prompts` (their events and their groups go).
+* after creating prompts or saving a version, `authored` (the day's created and edited);
+* before deleting prompts, `forget_prompts` (their events, groups and versions go).
 Bulk paths (a bulk insert, a restore of an older backup, the migrations that created them)
 call `rebuild`. No keys (a team library has none): rows are matched by their key columns,
 and rows left with nothing in them are removed. A lake's writers run one at a time under its
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 
@@ -64,13 +66,15 @@ _GROUPS = (
 class Rollup:
     """A rollup table: its key and summed columns, the rows left empty, and how its rows are
     made from events (`{events}`: rows of EVENTS' columns; `{groups}`: the prompts' groups
-    for a join; `{sign}`: 1 to add, -1 to take away)."""
+    for a join; `{sign}`: 1 to add, -1 to take away), or, for a rollup of the prompts
+    themselves (`from_events` None), all of them from the raw rows (`raw`)."""
 
     name: str
     key: tuple[str, ...]
     sums: tuple[str, ...]
     empty: str
     from_events: str | None
+    raw: str | None = None
 
 
 def prompt_key(prompt_id: str) -> str:
@@ -149,7 +153,36 @@ GROUP_DAILY = Rollup(
     f"sum(p.rating_sum) AS rating_sum FROM ({_BY_PROMPT}) p "
     "JOIN ({groups}) g ON g.id = p.prompt_id GROUP BY p.day, g.dim, g.key",
 )
-GROUP_PROMPTS = Rollup("rollup_group_prompts", ("dim", "key"), ("prompts",), "prompts = 0", None)
+_LIVE_GROUPS = (
+    "SELECT dim, key, {sign} * count(*) AS prompts FROM ({groups}) g WHERE live GROUP BY dim, key"
+)
+GROUP_PROMPTS = Rollup(
+    "rollup_group_prompts",
+    ("dim", "key"),
+    ("prompts",),
+    "prompts = 0",
+    None,
+    _LIVE_GROUPS.format(sign=1, groups=_GROUPS.format(where="true")),
+)
+# Per day: the prompts created, and the versions saved after the first (schema version 11).
+# `{where}`: the prompts counted; `{versions}`: their versions that are edits.
+_AUTHORED = """
+SELECT day, sum(created) AS created, sum(edited) AS edited FROM (
+    SELECT CAST(created_at AS DATE) AS day, {sign} * count(*) AS created, 0 AS edited
+    FROM prompts WHERE {where} GROUP BY 1
+    UNION ALL
+    SELECT CAST(created_at AS DATE), 0, {sign} * count(*)
+    FROM prompt_versions WHERE {versions} GROUP BY 1
+) GROUP BY day
+"""
+AUTHORED = Rollup(
+    "rollup_authored_daily",
+    ("day",),
+    ("created", "edited"),
+    "created = 0 AND edited = 0",
+    None,
+    _AUTHORED.format(sign=1, where="true", versions="version > 1"),
+)
 
 
 def series_key(provider: str, model: str, measure: str) -> str:
@@ -177,9 +210,11 @@ LATENCY = Rollup(
     f"{{sign}} * count(*) {_TIMED} AND first_token_ms IS NOT NULL "
     "GROUP BY day, provider, model, first_token_ms",
 )
-ROLLUPS = (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY, GROUP_PROMPTS, LATENCY)
+ROLLUPS = (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY, GROUP_PROMPTS, LATENCY, AUTHORED)
 # The rollups each schema version added (its migration builds them).
-ADDED_IN = {9: ROLLUPS[:5], 10: (LATENCY,)}
+ADDED_IN = {9: ROLLUPS[:5], 10: (LATENCY,), 11: (AUTHORED,)}
+# The tables the rollups are made from: a bulk load of any of them rebuilds the rollups.
+SOURCES = frozenset({*EVENTS, "prompts", "prompt_versions"})
 # The rollups each event table adds to (generations and runs are neither uses nor ratings).
 _ADDS_TO = {
     "usage_events": (DAILY, PROMPT_DAILY, PROMPT_TOTALS, GROUP_DAILY),
@@ -188,9 +223,6 @@ _ADDS_TO = {
     "runs": (DAILY,),
 }
 
-_LIVE_GROUPS = (
-    "SELECT dim, key, {sign} * count(*) AS prompts FROM ({groups}) g WHERE live GROUP BY dim, key"
-)
 _HISTORY = (
     "SELECT r.day, g.dim, g.key, {sign} * sum(r.uses) AS uses, {sign} * sum(r.ratings) AS "
     "ratings, {sign} * sum(r.rating_sum) AS rating_sum FROM rollup_prompt_daily r "
@@ -201,9 +233,10 @@ _HISTORY = (
 def from_raw(rollup: Rollup) -> str:
     """SQL: every row of `rollup` as the raw rows make it (what `rebuild` writes, and what
     the tests compare the rollups with)."""
-    groups = _GROUPS.format(where="true")
     if rollup.from_events is None:
-        return _LIVE_GROUPS.format(sign=1, groups=groups)
+        assert rollup.raw is not None
+        return rollup.raw
+    groups = _GROUPS.format(where="true")
     events = _ALL_EVENTS
     if rollup is LATENCY:  # the generations alone, not every event table
         events = EVENTS["generations"].format(source="generations")
@@ -275,11 +308,29 @@ def regroup(
                remove_empty=sign < 0)  # fmt: skip
 
 
+# A save's count: its day (as CAST gives it for the timestamp written), created, edited.
+_AUTHORED_AT = (
+    "SELECT CAST(CAST(? AS TIMESTAMP) AS DATE) AS day, ?::BIGINT AS created, ?::BIGINT AS edited"
+)
+
+
+def authored(
+    con: duckdb.DuckDBPyConnection, at: datetime, *, created: int = 0, edited: int = 0
+) -> None:
+    """Count `created` prompts and `edited` versions (after the first) saved at `at` (the
+    timestamp written with them); inside the caller's transaction."""
+    if created or edited:
+        _merge(con, AUTHORED, _AUTHORED_AT, [at, created, edited], remove_empty=False)
+
+
 def forget_prompts(con: duckdb.DuckDBPyConnection, where: str, params: list[object]) -> None:
-    """Take away every event and group of the prompts whose id matches `where`, before they
-    and their events are deleted."""
+    """Take away every event, group and version of the prompts whose id matches `where`,
+    before they and their events are deleted."""
     regroup(con, where, params, sign=-1)
     chosen = f"prompt_id IN (SELECT id FROM prompts WHERE {where})"
+    versions = f"version > 1 AND {chosen}"
+    _merge(con, AUTHORED, _AUTHORED.format(sign=-1, where=where, versions=versions),
+           params * 2, remove_empty=True)  # fmt: skip
     for table, events in EVENTS.items():
         source = f"(SELECT * FROM {table} WHERE {chosen})"
         for rollup in (DAILY, LATENCY) if table == "generations" else (DAILY,):

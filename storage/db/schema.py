@@ -30,7 +30,9 @@ from storage.errors import SchemaError
 # analytics report read instead of the events.
 # Version 10: rollup_latency_daily (the timed generations per day, model and millisecond), from
 # which mart.latency_by_model reads a period's exact percentiles.
-SCHEMA_VERSION = 10
+# Version 11: rollup_authored_daily (prompts created and versions edited per day), from which
+# mart.daily_activity reads them instead of scanning every prompt and version.
+SCHEMA_VERSION = 11
 # The version that added each table added after version 1 (what an older backup lacks).
 TABLE_ADDED_IN: dict[str, int] = {
     "prompt_labels": 2,
@@ -48,6 +50,7 @@ TABLE_ADDED_IN: dict[str, int] = {
     "rollup_group_daily": 9,
     "rollup_group_prompts": 9,
     "rollup_latency_daily": 10,
+    "rollup_authored_daily": 11,
 }
 APP_VERSION = "0.1.0"
 
@@ -77,6 +80,7 @@ AFTER_SCHEMA: dict[int, tuple[str, ...]] = {
     ),
     9: rollups.rebuild_statements(rollups.ADDED_IN[9]),
     10: rollups.rebuild_statements(rollups.ADDED_IN[10]),
+    11: rollups.rebuild_statements(rollups.ADDED_IN[11]),
 }
 
 

@@ -20,7 +20,7 @@ def table_counts(db: Database) -> dict[str, int]:
 
 def bulk_insert(db: Database, data: dict[str, pa.Table]) -> dict[str, int]:
     """Append Arrow tables (columns named as in schema.sql) in one transaction; the rollups
-    are rebuilt when events were among them."""
+    are rebuilt when prompts, versions or events were among them."""
     counts: dict[str, int] = {}
     with db.write() as con:
         for table, rows in data.items():
@@ -31,7 +31,7 @@ def bulk_insert(db: Database, data: dict[str, pa.Table]) -> dict[str, int]:
             con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _bulk")
             con.unregister("_bulk")
             counts[table] = rows.num_rows
-        if counts.keys() & rollups.EVENTS.keys():
+        if counts.keys() & rollups.SOURCES:
             rollups.rebuild(con)  # as fast as adding millions of events one key at a time
         db.audit(con, "bulk_insert", "library", after=counts)
     return counts

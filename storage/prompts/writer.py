@@ -59,6 +59,7 @@ class PromptWriter:
             [rows.db_value(c, record[c]) for c in columns],
         )
         rollups.regroup(con, "id = ?", [record["id"]], sign=1, history=False)
+        rollups.authored(con, now, created=1)
         self._db.declare_changed([record["id"]])
         prompt = refs.prompt_by_id(con, record["id"])
         assert prompt is not None
@@ -127,6 +128,7 @@ class PromptWriter:
         # good part of a save on a lake (which has no UPDATE ... RETURNING).
         after = replace(before, **record)
         self.insert_version(con, after, message)
+        rollups.authored(con, after.updated_at, edited=1)
         self._db.audit(
             con,
             action,

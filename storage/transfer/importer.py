@@ -149,6 +149,7 @@ class ImportService:
                     {"now": started},
                 )
                 rollups.regroup(con, "id IN (SELECT id FROM _new)", [], sign=1, history=False)
+                rollups.authored(con, started, created=imported)
                 snapshot = ", ".join(f"'{f}', {f}" for f in SNAPSHOT_FIELDS if f != "metadata")
                 con.execute(
                     "INSERT INTO prompt_versions (prompt_id, version, name, content, content_hash, "

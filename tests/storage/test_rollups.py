@@ -1,5 +1,6 @@
-"""The rollups never disagree with the raw rows: after any sequence of writes (add, use,
-record, rate, log a generation, run, import generations, archive, delete, purge), after a
+"""The rollups never disagree with the raw rows: after any sequence of writes (create, edit,
+restore a version, derive, import prompts, use, record, rate, log a generation, run, import
+generations, archive, delete, purge), after a
 restore, a bulk insert and the migrations that build them, every rollup row equals the same
 sums recomputed from the events, and the marts read from them equal the raw aggregates (the
 latency percentiles to the last bit of quantile_cont's)."""
@@ -55,6 +56,12 @@ ACTIONS = st.one_of(
     st.tuples(st.just("delete"), st.integers(0, _PROMPTS - 1)),
     st.tuples(st.just("purge")),
     st.tuples(st.just("price"), st.sampled_from(["gpt-4o", "claude"]), st.integers(0, 30)),
+    st.tuples(st.just("create")),
+    st.tuples(st.just("edit"), st.integers(0, _PROMPTS - 1)),
+    st.tuples(st.just("restore"), st.integers(0, _PROMPTS - 1)),
+    st.tuples(st.just("derive"), st.integers(0, _PROMPTS - 1)),
+    st.tuples(st.just("import prompts"), st.integers(1, 3)),
+    st.tuples(st.just("next day")),
 )
 
 
@@ -107,6 +114,18 @@ def _act(library: Library, clock: TickingClock, folder: Path, action: tuple[Any,
         day = clock.peek().date() - timedelta(days=action[2])
         library.costs.set_price("openai", action[1], 1.5, 6, effective_from=day)
         return
+    if kind == "next day":  # saves on another day: the authored rollup's rows are per day
+        clock.now += timedelta(days=1)
+        return
+    if kind == "create":
+        library.prompts.create(f"Made {clock.peek():%d %H%M%S%f}", f"Made at {clock.peek()}")
+        return
+    if kind == "import prompts":
+        path = folder / f"prompts-{clock.peek():%d%H%M%S%f}.csv"
+        rows = [f"Imported {n},Imported text {n} at {clock.peek()}" for n in range(action[1])]
+        path.write_text("name,content\n" + "\n".join(rows) + "\n", "utf-8")
+        library.imports.run(path)
+        return
     if not live:
         return
     ref = live[action[1] % len(live)]
@@ -144,6 +163,12 @@ def _act(library: Library, clock: TickingClock, folder: Path, action: tuple[Any,
         library.prompts.update(ref, {"phase": action[2]})
     elif kind == "delete":
         library.prompts.delete(ref, force=True)
+    elif kind == "edit":
+        library.prompts.update(ref, {"content": f"Edited at {clock.peek()}"})
+    elif kind == "restore" and library.prompts.get(ref).current_version > 1:
+        library.versions.restore(ref, 1)
+    elif kind == "derive":
+        library.lineage.derive(ref, content=f"Derived at {clock.peek()}")
 
 
 def _library(path: Path, clock: TickingClock) -> Library:
@@ -238,6 +263,36 @@ def test_the_migration_to_version_10_builds_the_latency_histogram(tmp_path: Path
         _check(library)
         latency = {(m.model, m.p50_ms, m.first_token_p50_ms) for m in library.analytics.latency()}
         assert latency == {("claude", 303.0, None), ("gpt-4o", 225.0, 25.0)}
+
+
+def test_the_migration_to_version_11_counts_what_was_authored_per_day(tmp_path: Path) -> None:
+    clock = TickingClock()
+    path = tmp_path / "lib.duckdb"
+    with _library(path, clock) as library:
+        clock.now += timedelta(days=1)
+        # By name: the created one comes first, so the deleted one is the second edited.
+        for action in [("edit", 0), ("edit", 1), ("create",), ("delete", 2)]:
+            _act(library, clock, tmp_path, action)
+    con = connect(path)  # as a version 10 library left it: created and edited not rolled up
+    con.execute("DROP TABLE rollup_authored_daily")
+    con.execute("DELETE FROM schema_migrations WHERE version >= 11")
+    con.close()
+    with Library(path, clock=clock).open() as library:
+        _check(library)
+        days = {d.day: (d.created, d.edited) for d in library.analytics.report("all").days}
+        assert days[date(2026, 1, 15)] == (3, 0) and days[date(2026, 1, 16)] == (1, 1)
+
+
+def test_a_bulk_insert_of_prompts_alone_rebuilds_them(tmp_path: Path) -> None:
+    clock = TickingClock()
+    with _library(tmp_path / "lib.duckdb", clock) as library:
+        one = library.prompts.list_prompts(limit=1)[0]
+        with library.db.read() as con:
+            copy = con.execute("SELECT * FROM prompts WHERE id = ?", [one.id]).to_arrow_table()
+        copy = copy.to_pylist()[0]
+        copy.update(id="bulk-prompt", content_hash="bulk", created_at=clock.peek())
+        library.db.bulk_insert({"prompts": pa.Table.from_pylist([copy])})
+        _check(library)
 
 
 @pytest.mark.parametrize("lookups", [(1024, 1), (0, 256)], ids=["by-key-one-at-a-time", "scan"])
