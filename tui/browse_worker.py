@@ -75,21 +75,25 @@ def read_preview(
     post: Callable[[Message], object],
     covered: Pause,
     cancelled: Callable[[], bool],
+    similar: bool,
 ) -> None:
-    """The prompt and its rating at once, then again with its nearest prompts (slower, and
-    giving way while another screen covers browse: a first search reads the vectors' files)."""
+    """The prompt and its rating at once, then (`similar`) again with its nearest prompts
+    (slower, and giving way while another screen covers browse: a first search reads the
+    vectors' files)."""
     prompt = library.prompts.get(prompt_id)
     rating, ratings = library.usage.rating(prompt_id)
     if cancelled():
         return
     post(PromptLoaded(prompt, rating, ratings))
+    if not similar:
+        return
 
     def nearest() -> tuple[SearchHit, ...]:
         return tuple(library.search.similar(prompt_id, limit=SIMILAR_IN_PREVIEW).hits)
 
-    similar = library.aside(covered, nearest, cancelled)
-    if similar and not cancelled():
-        post(PromptLoaded(prompt, rating, ratings, similar))
+    hits = library.aside(covered, nearest, cancelled)
+    if hits and not cancelled():
+        post(PromptLoaded(prompt, rating, ratings, hits))
 
 
 def prepare_search(

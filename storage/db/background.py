@@ -123,6 +123,11 @@ class Background:
         if pause is not None and pause.held:
             raise Paused
 
+    def give_way_if_aside(self) -> Callable[[], None] | None:
+        """`give_way`, for a computation that runs in smaller steps when something may ask it
+        to stop (this thread steps aside); None when nothing will (the screen in front's)."""
+        return None if self._pause() is None else self.give_way
+
     def waiter(self) -> Callable[[], bool]:
         """For work this thread hands to a helper thread (reading files ahead): a call that
         waits while this thread's pause is held (at once when it has none)."""

@@ -235,7 +235,7 @@ class Ranker:
                 "dims", len(vector), f"model {model!r} stores {vectors.dims}-dimension vectors"
             )
         query = np.asarray(vector, np.float32)
-        give_way = self._db.background.give_way
+        give_way = self._db.background.give_way_if_aside()
         ids, scores, total = vectors.top(query, allowed, limit, min_score, give_way)
         return Ranking(ids, scores, total, self._unembedded_notice(model))
 

@@ -123,7 +123,7 @@ class VectorCache:
             return None
         from storage.search import ann_index
 
-        return ann_index.open_kept(base, self._db.background.give_way)
+        return ann_index.open_kept(base, self._db.background.give_way_if_aside())
 
     def wait(self) -> None:
         """Until the background work is done (tests and benchmarks)."""

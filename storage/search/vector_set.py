@@ -100,12 +100,12 @@ class VectorSet:
         allowed: Allowed,
         limit: int,
         min_score: float | None = None,
-        give_way: Callable[[], None] = lambda: None,
+        give_way: Callable[[], None] | None = None,
     ) -> tuple[list[str], list[float], int]:
         """The best `limit` allowed prompts by cosine with the (normalised) query, best first
         (ties: the smaller id), and how many allowed rows reach min_score (all: without).
-        `give_way` is called between the steps of a search through the index
-        (storage/db/background.py)."""
+        `give_way` (a search that runs aside) is called between the steps of a search
+        through the index (storage/db/background.py)."""
         if limit <= 0 or not allowed.count:
             return [], [], 0
         rows, scores, total = self._base_top(query, allowed.base, limit, min_score, give_way)
@@ -127,13 +127,14 @@ class VectorSet:
         allowed: Mask,
         limit: int,
         min_score: float | None,
-        give_way: Callable[[], None],
+        give_way: Callable[[], None] | None,
     ) -> tuple[npt.NDArray[np.int64], Floats, int]:
         count = int(allowed.sum())
         if self.ann is not None and min_score is None and count > self.exact_up_to:
             rows = self.ann.candidates(query, allowed, limit + _MARGIN, give_way)
             if len(rows) >= min(limit, count):
-                give_way()
+                if give_way is not None:
+                    give_way()
                 rows = np.sort(rows)  # the map read in order
                 return _best(rows, self.base.gather(rows) @ query, limit) + (count,)
         return self._exact(query, allowed, count, limit, min_score)

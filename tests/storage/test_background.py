@@ -138,6 +138,18 @@ def test_a_computation_gives_way_only_in_a_thread_stepping_aside(interactive: Li
     background.give_way()  # held, but this thread no longer steps aside
 
 
+def test_a_computation_steps_finer_only_in_a_thread_stepping_aside(interactive: Library) -> None:
+    """(The ANN index scans a cluster at a time aside, all in one call in front.)"""
+    background, pause = interactive.db.background, Pause()
+    assert background.give_way_if_aside() is None
+    with background.stepping_aside(pause):
+        give_way = background.give_way_if_aside()
+        assert give_way is not None
+        pause.hold()
+        with pytest.raises(Paused):
+            give_way()
+
+
 def test_run_aside_begins_again_after_the_release(interactive: Library) -> None:
     db, pause = interactive.db, Pause()
     pause.hold()

@@ -270,9 +270,10 @@ def test_an_index_is_built_on_one_core(
     assert faiss.omp_get_max_threads() == 2
 
 
-def test_a_search_scans_its_clusters_in_batches_giving_way_between() -> None:
-    """Batches of probed clusters, merged, find what one search of them all finds; a pause
-    stops the search before its next batch (browse's preview gives way so: Paused)."""
+def test_a_search_aside_scans_its_clusters_one_at_a_time_giving_way_between() -> None:
+    """Probed clusters searched one at a time, merged, find what one search of them all
+    finds, and so does a search in front (in one call); a pause stops the search before its
+    next cluster (browse's preview gives way so: Paused)."""
     vectors = np.random.default_rng(7).standard_normal((4000, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     index = faiss.index_factory(16, "IVF64,SQ8", faiss.METRIC_INNER_PRODUCT)
@@ -288,7 +289,8 @@ def test_a_search_scans_its_clusters_in_batches_giving_way_between() -> None:
         _, whole = index.search(query.reshape(1, -1), 30, params=params)
         found = ann.candidates(query, allowed, 30, lambda: calls.append(1))
         assert sorted(found) == sorted(whole[0][whole[0] >= 0])
-    assert len(calls) == 20 * 3  # 40 clusters, 16 at a time
+        assert sorted(ann.candidates(query, allowed, 30)) == sorted(found)
+    assert len(calls) == 20 * 40  # a chance to give way before each of the 40 clusters
 
     calls.clear()
 

@@ -15,6 +15,8 @@ from tui import browse_worker
 from tui.app import PromptdeckApp
 from tui.screens.analytics import AnalyticsScreen
 from tui.screens.browse import BrowseScreen
+from tui.widgets.prompt_preview import PromptPreview
+from tui.widgets.prompt_table import PromptTable
 
 
 async def test_preparing_waits_while_another_screen_is_in_front(
@@ -94,6 +96,39 @@ async def test_the_previews_similar_prompts_give_way_and_begin_again(
         await wait_until(pilot, lambda: len(ended) == 1)
         assert begun.is_set()
         await settle(pilot)
+
+
+async def test_the_previews_similar_prompts_wait_for_the_text_index(
+    app: PromptdeckApp, settle: Settle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first prompt's preview shows at once; its similar prompts (the vectors' files read
+    from disk) are looked for once the text index has loaded, not beside its loading."""
+    search = app.library.search
+    prepare, similar, go_on = search.prepare, search.similar, threading.Event()
+    asked: list[str] = []
+
+    def slow_prepare(mode: str) -> str | None:
+        go_on.wait(timeout=10)
+        return prepare(mode)
+
+    def noted(ref: str, limit: int = 5, **options: Any) -> SearchResult:
+        asked.append(ref)
+        return similar(ref, limit, **options)
+
+    monkeypatch.setattr(search, "prepare", slow_prepare)
+    monkeypatch.setattr(search, "similar", noted)
+    async with app.run_test(size=(120, 40)) as pilot:
+        browse = app.screen
+        assert isinstance(browse, BrowseScreen)
+        preview = browse.query_one(PromptPreview)
+        await wait_until(pilot, lambda: preview._shown is not None)
+        await pilot.pause(0.3)
+        assert asked == [] and "text" not in browse.query_state.prepared
+        go_on.set()
+        highlighted = browse.query_one(PromptTable).highlighted_id
+        await wait_until(pilot, lambda: asked == [highlighted])
+        await settle(pilot)
+        assert asked == [highlighted]
 
 
 async def test_a_push_textual_refuses_leaves_browse_uncovered(

@@ -17,7 +17,6 @@ from textual.worker import Worker, get_current_worker
 from storage.models import PromptFilter
 from tui import browse_worker
 from tui.browse_query import BrowseQuery, ListRequest
-from tui.keys import key
 from tui.messages import (
     LibraryChanged,
     PromptLoaded,
@@ -27,6 +26,7 @@ from tui.messages import (
     StatusMessage,
 )
 from tui.screens.base import DeckScreen
+from tui.screens.browse_keys import BROWSE_KEYS
 from tui.screens.filters import FilterScreen
 from tui.widgets.library_tree import LibraryTree, Scope
 from tui.widgets.prompt_browser import PromptBrowser
@@ -42,61 +42,7 @@ TEXT_LOADING = "loading the text index… searches rank in the library file mean
 class BrowseScreen(DeckScreen[None]):
     CSS_PATH = "browse.tcss"
     AUTO_FOCUS = "#prompts"
-    # fmt: off
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # The app's help key, repeated so that the footer shows it first at 80 columns.
-        key("question_mark,f1", "app.help", "Help", "browse.help", "Every key"),
-        key("slash", "focus_search", "Search", "browse.search",
-            "Search names, descriptions and content as you type"),
-        key("ctrl+t", "cycle_search_mode", "Mode", "browse.search_mode",
-            "Search mode: text (BM25), semantic (embeddings) or hybrid (both fused)"),
-        key("n", "new", "New", "browse.new", "Write a new prompt"),
-        key("e", "edit", "Edit", "browse.edit",
-            "Open the highlighted prompt in the editor", show=False),
-        key("d", "derive", "Derive", "browse.derive",
-            "Write a new prompt derived from the highlighted one"),
-        key("y", "copy", "Copy", "browse.copy",
-            "Copy the content to the clipboard (OSC 52, works over SSH)"),
-        key("u", "use", "Use", "browse.use",
-            "Fill in the variables, copy the rendered text and record a use"),
-        key("x", "run", "Run", "browse.run",
-            "Run the prompt: fill its variables, choose the model, watch the answer stream in"),
-        key("X", "runs", "Runs", "browse.runs",
-            "The prompt's runs, newest first (and compare from there)", show=False),
-        key("v", "evals", "Evals", "browse.evals",
-            "The prompt's test cases: run them, see the matrix and the scorecard", show=False),
-        key("r", "rate", "Rate", "browse.rate", "Rate the prompt 1 to 5"),
-        key("a", "archive", "Archive", "browse.archive",
-            "Archive the prompt (or restore it, in the archive)"),
-        key("s", "sort", "Sort", "browse.sort", "Sort by the next column"),
-        key("S", "reverse", "Reverse", "browse.reverse", "Reverse the sort order", show=False),
-        key("f", "filters", "Filter", "browse.filters",
-            "Filter by phase, provider, model, archived"),
-        key("ctrl+r", "refresh", "Refresh", "browse.refresh",
-            "Reload the library (after changes from the CLI)", show=False),
-        key("E", "embed", "Embed", "browse.embed",
-            "Embed the prompts that have no current vector, or move search to the configured"
-            " model", show=False),
-        key("L", "load_sample", "Load sample", "browse.sample",
-            "Fill an empty library with the sample prompts", show=False),
-        # f9: inside tmux, ctrl+b is the prefix key.
-        key("ctrl+b,f9", "toggle_sidebar", "Sidebar", "browse.sidebar",
-            "Show or hide the folder and tag sidebar", show=False),
-        key("ctrl+l", "focus_list", "List", "browse.focus_list",
-            "Focus the prompt list", show=False),
-        key("escape", "clear_search", "Clear search", "browse.clear_search",
-            "Clear the search (in the search box: clear it, or go to the list when empty)",
-            show=False),
-        key("ctrl+g", "lineage", "Lineage", "browse.lineage",
-            "The derivation graph around the highlighted prompt"),
-        key("t", "analytics", "Analytics", "browse.analytics", "Usage, cost and ratings over time"),
-        key("b", "backup", "Backup", "browse.backup",
-            "Back the library up to a folder of Parquet files", show=False),
-        key("i", "import", "Import", "browse.import",
-            "Import prompts from a CSV, JSON, JSONL, Markdown or Parquet file", show=False),
-        key("q", "app.quit", "Quit", "browse.quit", "Quit promptdeck"),
-    ]
-    # fmt: on
+    BINDINGS: ClassVar[list[BindingType]] = BROWSE_KEYS
 
     def __init__(self) -> None:
         super().__init__()
@@ -106,6 +52,10 @@ class BrowseScreen(DeckScreen[None]):
         self._sidebar_shown: bool | None = None  # None: decided by the terminal width
         self._told_loading = False  # the status line said the text index is loading
         self._rest_loading = False  # the sidebar and the text index (after the first page)
+        # The text index loading, and whether it has ended: the preview's similar prompts
+        # (the vectors' files read from disk) wait for it, not to slow the first searches.
+        self._text_loading: Worker[None] | None = None
+        self._text_loaded = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -123,7 +73,7 @@ class BrowseScreen(DeckScreen[None]):
         """The sidebar and the text index, after the list's first page (the first paint)."""
         self._rest_loading = True
         self.load_sidebar()
-        self.prepare_search("text")
+        self._text_loading = self.prepare_search("text")
         if self.deck.library.db.interactive:  # only a held index loads (one-shot ranks in SQL)
             self.set_timer(LOADING_SAID_AFTER, self._say_text_loading)
 
@@ -151,6 +101,15 @@ class BrowseScreen(DeckScreen[None]):
             self._loading = self.load_prompts(request)
 
     @on(Worker.StateChanged)
+    def _text_index_loaded(self, event: Worker.StateChanged) -> None:
+        """(Loaded or failed: a failure is on the status line.)"""
+        if event.worker is self._text_loading and event.worker.is_finished:
+            self._text_loading, self._text_loaded = None, True
+            highlighted = self.query_one(PromptTable).highlighted_id
+            if highlighted:
+                self.load_preview(highlighted, similar=True)
+
+    @on(Worker.StateChanged)
     def _list_query_ended(self, event: Worker.StateChanged) -> None:
         if event.worker is self._loading and event.worker.is_finished:
             if not self._rest_loading:
@@ -164,7 +123,7 @@ class BrowseScreen(DeckScreen[None]):
         self.load_sidebar()
         highlighted = self.query_one(PromptTable).highlighted_id
         if highlighted:
-            self.load_preview(highlighted)
+            self.load_preview(highlighted, similar=self._text_loaded)
 
     @work(thread=True, exclusive=True, group="prompts", exit_on_error=False)
     def load_prompts(self, request: ListRequest) -> None:
@@ -216,12 +175,13 @@ class BrowseScreen(DeckScreen[None]):
 
     @on(PromptBrowser.PreviewWanted)
     def _preview_wanted(self, event: PromptBrowser.PreviewWanted) -> None:
-        self.load_preview(event.prompt_id)
+        self.load_preview(event.prompt_id, similar=self._text_loaded)
 
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
-    def load_preview(self, prompt_id: str) -> None:
-        library = self.deck.library
-        browse_worker.read_preview(library, prompt_id, self.post_message, self.covered, _cancelled)
+    def load_preview(self, prompt_id: str, *, similar: bool) -> None:
+        browse_worker.read_preview(
+            self.deck.library, prompt_id, self.post_message, self.covered, _cancelled, similar
+        )
 
     def on_prompt_loaded(self, message: PromptLoaded) -> None:
         self.query_one(PromptBrowser).show_preview(
