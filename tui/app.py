@@ -180,17 +180,17 @@ class PromptdeckApp(App[None]):
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """Textual's, with the screen it covers told at the key: its loading gives way
-        (DeckScreen.covered) before the new screen is built, not once it is. (Held again
-        by its ScreenSuspend; let go here if Textual refuses the push.)"""
+        (DeckScreen.cover) before the new screen is built, not once it is. (Covered again
+        by its ScreenSuspend; uncovered here if Textual refuses the push.)"""
         below = self.screen_stack[-1] if self.screen_stack else None
-        covered = below.covered if isinstance(below, DeckScreen) and "mode" not in kwargs else None
+        covered = below if isinstance(below, DeckScreen) and "mode" not in kwargs else None
         if covered is not None:
-            covered.hold()
+            covered.cover()
         try:
             return super().push_screen(screen, *args, **kwargs)
         except BaseException:
             if covered is not None:
-                covered.release()
+                covered.uncover()
             raise
 
     def open_prompt(self, prompt_id: str) -> None:

@@ -73,13 +73,13 @@ def read_preview(
     library: Library,
     prompt_id: str,
     post: Callable[[Message], object],
-    covered: Pause,
+    waits: Pause,
     cancelled: Callable[[], bool],
     similar: bool,
 ) -> None:
     """The prompt and its rating at once, then (`similar`) again with its nearest prompts
-    (slower, and giving way while another screen covers browse: a first search reads the
-    vectors' files)."""
+    (slower, and giving way while `waits` is held: a first search reads the vectors'
+    files)."""
     prompt = library.prompts.get(prompt_id)
     rating, ratings = library.usage.rating(prompt_id)
     if cancelled():
@@ -91,7 +91,7 @@ def read_preview(
     def nearest() -> tuple[SearchHit, ...]:
         return tuple(library.search.similar(prompt_id, limit=SIMILAR_IN_PREVIEW).hits)
 
-    hits = library.aside(covered, nearest, cancelled)
+    hits = library.aside(waits, nearest, cancelled)
     if hits and not cancelled():
         post(PromptLoaded(prompt, rating, ratings, hits))
 

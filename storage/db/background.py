@@ -28,13 +28,15 @@ INTERRUPT_EVERY = 0.005
 
 
 class Pause:
-    """Held while a background job's results are not wanted yet; the reads it runs are
-    interrupted from the hold until they end."""
+    """Held while a background job's results are not wanted yet, for one reason or more (a
+    screen in front, a search the user waits for); the reads it runs are interrupted from the
+    hold until they end."""
 
     def __init__(self) -> None:
         self._released = threading.Event()
         self._released.set()
         self._lock = threading.Lock()
+        self._reasons: set[str] = set()
         self._running: set[duckdb.DuckDBPyConnection] = set()
         self._interrupted: set[duckdb.DuckDBPyConnection] = set()  # by a hold, running still
 
@@ -42,8 +44,9 @@ class Pause:
     def held(self) -> bool:
         return not self._released.is_set()
 
-    def hold(self) -> None:
+    def hold(self, reason: str = "covered") -> None:
         with self._lock:
+            self._reasons.add(reason)
             if self.held:
                 return
             self._released.clear()
@@ -66,8 +69,12 @@ class Pause:
                     return
                 self._interrupt_running()
 
-    def release(self) -> None:
-        self._released.set()
+    def release(self, reason: str = "covered") -> None:
+        """Let go for `reason`: released once no reason holds it."""
+        with self._lock:
+            self._reasons.discard(reason)
+            if not self._reasons:
+                self._released.set()
 
     def wait_out(self, cancelled: Callable[[], bool]) -> bool:
         """Wait while held; False when `cancelled` says so first."""

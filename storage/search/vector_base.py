@@ -119,16 +119,7 @@ class VectorBase:
         map: a read through the map leaves the file's pages around each row resident (the
         kernel maps page cache a large folio at a time), ~0.4 GB after a session of
         re-ranked semantic searches at 1M prompts."""
-        vectors = self.vectors
-        if not isinstance(vectors, np.memmap) or len(rows) > GATHER_READS:
-            return np.asarray(vectors[rows])
-        width = self.meta.dims * vectors.itemsize
-        out = np.empty((len(rows), self.meta.dims), np.float32)
-        with open(str(vectors.filename), "rb", buffering=0) as file:
-            for i, row in enumerate(rows.tolist()):
-                if os.preadv(file.fileno(), [out[i]], vectors.offset + row * width) != width:
-                    raise OSError(f"{vectors.filename}: row {row} cut short")
-        return out
+        return read_rows(self.vectors, rows)
 
     def positions_of_hashes(self, hashes: Keys) -> Positions:
         """The rows whose hash(prompt_id) is among `hashes`."""
@@ -245,22 +236,41 @@ def _samples_match(con: duckdb.DuckDBPyConnection, base: VectorBase) -> bool:
     if not n:
         return True
     picks = sorted({int(i) for i in np.linspace(0, n - 1, _SAMPLED)})
-    ids = [base.prompt_id(i) for i in picks]
+    rows = np.array(picks, np.int64)  # (read, not faulted in through the maps)
+    ids = [bytes(i).decode() for i in read_rows(base.ids, rows)]
+    keys = dict(zip(picks, read_rows(base.keys, rows).tolist(), strict=True))
     found = con.execute(
         f"SELECT prompt_id, {KEY_SQL} FROM prompt_embeddings "
         f"WHERE model = ? AND prompt_id IN ({', '.join('?' * len(ids))})",
         [base.meta.model, *ids],
     ).fetchall()
     current = {str(row[0]): int(row[1]) for row in found}
-    same = [at for at, i in zip(picks, ids, strict=True) if current.get(i) == int(base.keys[at])]
+    same = [(at, i) for at, i in zip(picks, ids, strict=True) if current.get(i) == keys[at]]
     if not same:
         return len(found) == 0
-    at = same[-1]
+    at, prompt_id = same[-1]
     row = con.execute(
         "SELECT embedding FROM prompt_embeddings WHERE model = ? AND prompt_id = ?",
-        [base.meta.model, base.prompt_id(at)],
+        [base.meta.model, prompt_id],
     ).fetchone()
-    return row is not None and np.array_equal(np.asarray(row[0], np.float32), base.vectors[at])
+    stored = base.gather(np.array([at], np.int64))[0]
+    return row is not None and np.array_equal(np.asarray(row[0], np.float32), stored)
+
+
+def read_rows(array: npt.NDArray[Any], rows: Positions) -> npt.NDArray[Any]:
+    """`array[rows]`, a few rows read from the file of a mapped array rather than faulted in
+    through its map: a cold fault reads up to the disk's read-ahead around the row (8 MB on
+    this machine), a read a page or a few."""
+    if not isinstance(array, np.memmap) or len(rows) > GATHER_READS:
+        return np.asarray(array[rows])
+    out = np.empty((len(rows), *array.shape[1:]), array.dtype)
+    width = out.itemsize * int(np.prod(array.shape[1:], dtype=np.int64))
+    raw = out.view(np.uint8).reshape(len(rows), width)  # each row's bytes
+    with open(str(array.filename), "rb", buffering=0) as file:
+        for i, row in enumerate(rows.tolist()):
+            if os.preadv(file.fileno(), [raw[i]], array.offset + row * width) != width:
+                raise OSError(f"{array.filename}: row {row} cut short")
+    return out
 
 
 def _fixed_width(array: Any, width: int) -> npt.NDArray[np.bytes_]:

@@ -138,6 +138,20 @@ def test_a_computation_gives_way_only_in_a_thread_stepping_aside(interactive: Li
     background.give_way()  # held, but this thread no longer steps aside
 
 
+def test_a_pause_held_for_two_reasons_is_released_by_both() -> None:
+    """(Browse's preview waits while covered and while a search is typed.)"""
+    pause = Pause()
+    pause.hold("covered")
+    pause.hold("searching")
+    pause.hold("searching")  # again: one reason still
+    pause.release("searching")
+    assert pause.held
+    pause.release("covered")
+    assert not pause.held
+    pause.release("covered")  # a reason not held: nothing
+    assert not pause.held
+
+
 def test_a_computation_steps_finer_only_in_a_thread_stepping_aside(interactive: Library) -> None:
     """(The ANN index scans a cluster at a time aside, all in one call in front.)"""
     background, pause = interactive.db.background, Pause()

@@ -19,7 +19,7 @@ from storage.errors import Paused
 from storage.prompts.filters import filter_sql
 from storage.search import ann_index, vector_delta
 from storage.search.embedding import LocalProvider
-from storage.search.vector_base import Floats, VectorBase
+from storage.search.vector_base import Floats, VectorBase, read_rows
 from storage.search.vector_cache import VectorCache
 from storage.search.vector_set import VectorSet
 from tests.storage.test_search import DATASET, awesome
@@ -110,6 +110,9 @@ def test_rows_gathered_by_reads_equal_the_mapped_rows(prompts: Library, tmp_path
     rows = np.array([5, 0, base.meta.rows - 1, 5])
     assert np.array_equal(base.gather(rows), np.asarray(base.vectors[rows]))
     assert base.gather(np.zeros(0, np.int64)).shape == (0, base.meta.dims)
+    for mapped in (base.ids, base.keys):  # (a kept base's check reads its samples so)
+        assert isinstance(mapped, np.memmap)
+        assert np.array_equal(read_rows(mapped, rows), np.asarray(mapped[rows]))
 
 
 def test_edits_are_a_delta_not_a_rebuild(prompts: Library, tmp_path: Path) -> None:

@@ -131,6 +131,48 @@ async def test_the_previews_similar_prompts_wait_for_the_text_index(
         assert asked == [highlighted]
 
 
+async def test_the_previews_similar_prompts_give_way_to_a_search_typed(
+    app: PromptdeckApp, settle: Settle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a keystroke's query runs, the preview's search by meaning stops at its next step
+    and begins again once the list has come back."""
+    search = app.library.search
+    similar, begun, go_on = search.similar, threading.Event(), threading.Event()
+    read_list, listing = browse_worker.read_list, threading.Event()
+    ended: list[str] = []
+
+    def stepwise(ref: str, limit: int = 5, **options: Any) -> SearchResult:
+        begun.set()
+        go_on.wait(timeout=10)
+        app.library.db.background.give_way()  # the search's next step
+        found = similar(ref, limit, **options)
+        ended.append(ref)
+        return found
+
+    def slow_list(*args: Any) -> Any:
+        listing.wait(timeout=10)
+        return read_list(*args)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        browse = app.screen
+        assert isinstance(browse, BrowseScreen)
+        monkeypatch.setattr(search, "similar", stepwise)
+        monkeypatch.setattr(browse_worker, "read_list", slow_list)
+        await pilot.press("j")  # the next prompt's preview, with its similar prompts
+        await wait_until(pilot, begun.is_set)
+        await pilot.press("slash", "r", "e")  # (a first letter alone starts no query)
+        await wait_until(pilot, lambda: browse.preview_waits.held)
+        begun.clear()
+        go_on.set()
+        await pilot.pause(0.5)
+        assert not ended and not begun.is_set()  # stopped while the list is read
+        listing.set()
+        await wait_until(pilot, lambda: bool(ended))
+        assert begun.is_set() and not browse.preview_waits.held
+        await settle(pilot)
+
+
 async def test_a_push_textual_refuses_leaves_browse_uncovered(
     app: PromptdeckApp, settle: Settle
 ) -> None:

@@ -52,13 +52,20 @@ class DeckScreen(Screen[ResultType]):
 
         return dict(sorted(bindings.items(), key=place))
 
+    def cover(self) -> None:
+        """Another screen comes in front: loading ahead of need gives way to it."""
+        self.covered.hold()
+
+    def uncover(self) -> None:
+        self.covered.release()
+
     @on(ScreenSuspend)
     def _suspended(self) -> None:
-        self.covered.hold()
+        self.cover()
 
     @on(ScreenResume)
     def _resumed(self) -> None:
-        self.covered.release()
+        self.uncover()
         self.catch_up()
 
     def catch_up(self) -> None:

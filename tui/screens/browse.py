@@ -14,6 +14,7 @@ from textual.events import Resize
 from textual.widgets import Footer, Header, Input, Tree
 from textual.worker import Worker, get_current_worker
 
+from storage import Pause
 from storage.models import PromptFilter
 from tui import browse_worker
 from tui.browse_query import BrowseQuery, ListRequest
@@ -56,6 +57,9 @@ class BrowseScreen(DeckScreen[None]):
         # (the vectors' files read from disk) wait for it, not to slow the first searches.
         self._text_loading: Worker[None] | None = None
         self._text_loaded = False
+        # The preview's similar prompts give way to a screen in front and to the searches
+        # typed (a keystroke's query): held while either.
+        self.preview_waits = Pause()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -64,6 +68,14 @@ class BrowseScreen(DeckScreen[None]):
             yield PromptBrowser(id="main")
         yield StatusLine(id="status")
         yield Footer(compact=True)
+
+    def cover(self) -> None:
+        super().cover()
+        self.preview_waits.hold("covered")
+
+    def uncover(self) -> None:
+        super().uncover()
+        self.preview_waits.release("covered")
 
     def on_mount(self) -> None:
         self.query_one("#sidebar").border_title = "Library"
@@ -98,7 +110,11 @@ class BrowseScreen(DeckScreen[None]):
         fold into one query of the newest state, run when it ends."""
         request = self.query_state.request(select)
         if request is not None:
-            self._loading = self.load_prompts(request)
+            self._query(request)
+
+    def _query(self, request: ListRequest) -> None:
+        self.preview_waits.hold("searching")
+        self._loading = self.load_prompts(request)
 
     @on(Worker.StateChanged)
     def _text_index_loaded(self, event: Worker.StateChanged) -> None:
@@ -116,7 +132,9 @@ class BrowseScreen(DeckScreen[None]):
                 self._load_the_rest()
             request = self.query_state.finished()
             if request is not None:
-                self._loading = self.load_prompts(request)
+                self._query(request)
+            else:
+                self.preview_waits.release("searching")
 
     def refresh_library(self, select: str | None) -> None:
         self.reload(select)
@@ -180,7 +198,7 @@ class BrowseScreen(DeckScreen[None]):
     @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def load_preview(self, prompt_id: str, *, similar: bool) -> None:
         browse_worker.read_preview(
-            self.deck.library, prompt_id, self.post_message, self.covered, _cancelled, similar
+            self.deck.library, prompt_id, self.post_message, self.preview_waits, _cancelled, similar
         )
 
     def on_prompt_loaded(self, message: PromptLoaded) -> None:
