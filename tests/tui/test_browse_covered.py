@@ -19,6 +19,25 @@ from tui.widgets.prompt_preview import PromptPreview
 from tui.widgets.prompt_table import PromptTable
 
 
+class SteppedSimilar:
+    """The library's similar(), in steps the test lets go: `begun` as a call starts, waiting
+    for `go_on`, then a chance to give way (storage/db/background.py), then the search;
+    `ended` lists the refs of the calls that ran to their end."""
+
+    def __init__(self, app: PromptdeckApp) -> None:
+        self._app, self._similar = app, app.library.search.similar
+        self.begun, self.go_on = threading.Event(), threading.Event()
+        self.ended: list[str] = []
+
+    def __call__(self, ref: str, limit: int = 5, **options: Any) -> SearchResult:
+        self.begun.set()
+        self.go_on.wait(timeout=10)
+        self._app.library.db.background.give_way()  # the search's next step
+        found = self._similar(ref, limit, **options)
+        self.ended.append(ref)
+        return found
+
+
 async def test_preparing_waits_while_another_screen_is_in_front(
     app: PromptdeckApp, settle: Settle
 ) -> None:
@@ -69,32 +88,21 @@ async def test_the_previews_similar_prompts_give_way_and_begin_again(
 ) -> None:
     """A search by meaning begun before another screen covers browse stops at its next step
     (storage/db/background.py: give_way) and is done again once browse is back in front."""
-    search = app.library.search
-    similar, begun, go_on = search.similar, threading.Event(), threading.Event()
-    ended: list[str] = []
-
-    def stepwise(ref: str, limit: int = 5, **options: Any) -> SearchResult:
-        begun.set()
-        go_on.wait(timeout=10)
-        app.library.db.background.give_way()  # the search's next step
-        found = similar(ref, limit, **options)
-        ended.append(ref)
-        return found
-
-    monkeypatch.setattr(search, "similar", stepwise)
+    stepped = SteppedSimilar(app)
+    monkeypatch.setattr(app.library.search, "similar", stepped)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, begun.is_set)
+        await wait_until(pilot, stepped.begun.is_set)
         browse = app.screen
         assert isinstance(browse, BrowseScreen)
         await pilot.press("t")
         await wait_until(pilot, lambda: browse.covered.held)
-        begun.clear()
-        go_on.set()
+        stepped.begun.clear()
+        stepped.go_on.set()
         await pilot.pause(0.5)
-        assert not ended and not begun.is_set()  # stopped, waiting for browse
+        assert not stepped.ended and not stepped.begun.is_set()  # stopped, waiting for browse
         await pilot.press("escape")
-        await wait_until(pilot, lambda: len(ended) == 1)
-        assert begun.is_set()
+        await wait_until(pilot, lambda: len(stepped.ended) == 1)
+        assert stepped.begun.is_set()
         await settle(pilot)
 
 
@@ -136,18 +144,8 @@ async def test_the_previews_similar_prompts_give_way_to_a_search_typed(
 ) -> None:
     """While a keystroke's query runs, the preview's search by meaning stops at its next step
     and begins again once the list has come back."""
-    search = app.library.search
-    similar, begun, go_on = search.similar, threading.Event(), threading.Event()
+    stepped = SteppedSimilar(app)
     read_list, listing = browse_worker.read_list, threading.Event()
-    ended: list[str] = []
-
-    def stepwise(ref: str, limit: int = 5, **options: Any) -> SearchResult:
-        begun.set()
-        go_on.wait(timeout=10)
-        app.library.db.background.give_way()  # the search's next step
-        found = similar(ref, limit, **options)
-        ended.append(ref)
-        return found
 
     def slow_list(*args: Any) -> Any:
         listing.wait(timeout=10)
@@ -157,19 +155,19 @@ async def test_the_previews_similar_prompts_give_way_to_a_search_typed(
         await settle(pilot)
         browse = app.screen
         assert isinstance(browse, BrowseScreen)
-        monkeypatch.setattr(search, "similar", stepwise)
+        monkeypatch.setattr(app.library.search, "similar", stepped)
         monkeypatch.setattr(browse_worker, "read_list", slow_list)
         await pilot.press("j")  # the next prompt's preview, with its similar prompts
-        await wait_until(pilot, begun.is_set)
+        await wait_until(pilot, stepped.begun.is_set)
         await pilot.press("slash", "r", "e")  # (a first letter alone starts no query)
         await wait_until(pilot, lambda: browse.preview_waits.held)
-        begun.clear()
-        go_on.set()
+        stepped.begun.clear()
+        stepped.go_on.set()
         await pilot.pause(0.5)
-        assert not ended and not begun.is_set()  # stopped while the list is read
+        assert not stepped.ended and not stepped.begun.is_set()  # stopped while listing
         listing.set()
-        await wait_until(pilot, lambda: bool(ended))
-        assert begun.is_set() and not browse.preview_waits.held
+        await wait_until(pilot, lambda: bool(stepped.ended))
+        assert stepped.begun.is_set() and not browse.preview_waits.held
         await settle(pilot)
 
 
