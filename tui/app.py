@@ -106,12 +106,14 @@ class PromptdeckApp(App[None]):
         self.generation = 0
         self.last_written: str | None = None
         self.leaving = False  # quit was asked: keys typed since are dropped
+        self._switch_interval = sys.getswitchinterval()
 
     def on_mount(self) -> None:
         # What is alive once the app has started (modules, Textual's machinery, the library)
         # lives for the whole session: keep the collector from walking it again on every full
         # collection, which otherwise stalls the drawing of each new screen.
         gc.freeze()
+        self._switch_interval = sys.getswitchinterval()  # (given back on unmount)
         sys.setswitchinterval(SWITCH_INTERVAL)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
@@ -127,6 +129,9 @@ class PromptdeckApp(App[None]):
         if self.library.db.created:  # a mistyped --db shows at once, not as an empty library
             self.notify(f"created a new library at {self.library.db.path}", title="Library")
         self.offer_search_model(tuple(self.settings.told))
+
+    def on_unmount(self) -> None:
+        sys.setswitchinterval(self._switch_interval)
 
     def _remember_theme(self, theme: object) -> None:
         if self.settings.theme != self.theme and self.config_error is None:

@@ -1,7 +1,8 @@
 """Work done ahead of need gives way to what the user waits for. A thread loading caches
 (browse preparing its text index) runs `stepping_aside(pause)`; while the app holds the pause
-(another screen is in front), a query of that thread's is interrupted and a read it begins is
-refused, both as `Paused`, so the two cores go to the screen in front; a long computation
+(another screen is in front; for browse's preview, also a search the user typed), a query of
+that thread's is interrupted and a read it begins is refused, both as `Paused`, so the two
+cores go to what the user waits for; a long computation
 outside DuckDB (a search of the vectors) calls `give_way` between its steps to stop there
 alike. `run_aside` waits for the release and takes the job up again from its start: what it
 had loaded is kept, only the step it was in is done again. Writes are never interrupted."""

@@ -260,16 +260,20 @@ def _samples_match(con: duckdb.DuckDBPyConnection, base: VectorBase) -> bool:
 def read_rows(array: npt.NDArray[Any], rows: Positions) -> npt.NDArray[Any]:
     """`array[rows]`, a few rows read from the file of a mapped array rather than faulted in
     through its map: a cold fault reads up to the disk's read-ahead around the row (8 MB on
-    this machine), a read a page or a few."""
+    this machine), a read a page or a few. Through the map when its file is gone (a newer
+    base replaced it, here or in another process): the map still holds it."""
     if not isinstance(array, np.memmap) or len(rows) > GATHER_READS:
         return np.asarray(array[rows])
     out = np.empty((len(rows), *array.shape[1:]), array.dtype)
     width = out.itemsize * int(np.prod(array.shape[1:], dtype=np.int64))
     raw = out.view(np.uint8).reshape(len(rows), width)  # each row's bytes
-    with open(str(array.filename), "rb", buffering=0) as file:
-        for i, row in enumerate(rows.tolist()):
-            if os.preadv(file.fileno(), [raw[i]], array.offset + row * width) != width:
-                raise OSError(f"{array.filename}: row {row} cut short")
+    try:
+        with open(str(array.filename), "rb", buffering=0) as file:
+            for i, row in enumerate(rows.tolist()):
+                if os.preadv(file.fileno(), [raw[i]], array.offset + row * width) != width:
+                    raise OSError(f"{array.filename}: row {row} cut short")
+    except FileNotFoundError:
+        return np.asarray(array[rows])
     return out
 
 

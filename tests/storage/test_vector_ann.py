@@ -6,6 +6,7 @@ read-only library."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -113,6 +114,10 @@ def test_rows_gathered_by_reads_equal_the_mapped_rows(prompts: Library, tmp_path
     for mapped in (base.ids, base.keys):  # (a kept base's check reads its samples so)
         assert isinstance(mapped, np.memmap)
         assert np.array_equal(read_rows(mapped, rows), np.asarray(mapped[rows]))
+    expected = np.asarray(base.vectors[rows])
+    assert base.folder is not None
+    shutil.rmtree(base.folder)  # replaced by a newer base: read through the map, which holds it
+    assert np.array_equal(base.gather(rows), expected)
 
 
 def test_edits_are_a_delta_not_a_rebuild(prompts: Library, tmp_path: Path) -> None:
