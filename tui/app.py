@@ -106,14 +106,13 @@ class PromptdeckApp(App[None]):
         self.generation = 0
         self.last_written: str | None = None
         self.leaving = False  # quit was asked: keys typed since are dropped
-        self._switch_interval = sys.getswitchinterval()
+        self._switch_interval = sys.getswitchinterval()  # given back on unmount
 
     def on_mount(self) -> None:
         # What is alive once the app has started (modules, Textual's machinery, the library)
         # lives for the whole session: keep the collector from walking it again on every full
         # collection, which otherwise stalls the drawing of each new screen.
         gc.freeze()
-        self._switch_interval = sys.getswitchinterval()  # (given back on unmount)
         sys.setswitchinterval(SWITCH_INTERVAL)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
