@@ -168,6 +168,32 @@ def test_a_table_page_reads_its_rows_while_the_held_rows_load(interactive: Libra
     assert page.table.column("rating").to_pylist()[0] == 5.0
 
 
+def by_term(index: TextIndex) -> dict[str, tuple[int, list[int], list[float]]]:
+    """Each term's df, docs and weights."""
+    found = {}
+    for term in index.terms:
+        t = index.termids[term]
+        at = slice(index.offsets[t], index.offsets[t + 1])
+        found[term] = (
+            int(index.df[t]),
+            index.post_docs[at].tolist(),
+            index.post_weight[at].tolist(),
+        )
+    return found
+
+
+def test_the_kept_postings_lie_in_the_order_of_their_terms(interactive: Library) -> None:
+    """A prefix's terms side by side in the kept files: its postings are read from one
+    stretch of them, not from all over (and the same postings as the file's index)."""
+    interactive.search.search("linux")
+    kept = interactive.search._cache.text  # noqa: SLF001
+    assert kept is not None and kept.post_docs.base is not None  # the kept one, mapped
+    with interactive.db.read() as con:
+        loaded = TextIndex.load(con, kept.build_id)
+    assert [kept.termids[t] for t in kept.terms] == list(range(len(kept.terms)))
+    assert by_term(kept) == by_term(loaded)
+
+
 def test_keeping_prunes_to_the_newest_folders(tmp_path: Path, interactive: Library) -> None:
     interactive.search.search("linux")
     index = interactive.search._cache.text  # noqa: SLF001
@@ -195,8 +221,8 @@ def test_the_postings_load_a_batch_at_a_time_in_any_order(
                 f"SELECT * FROM {text_index.FTS}.postings ORDER BY hash(termid, docid)"
             )
         index = TextIndex.load(con, held.build_id)
-    for name in ("offsets", "post_docs", "post_weight", "df", "doc_version"):
-        assert np.array_equal(getattr(index, name), getattr(held, name)), name
+    assert index.terms == held.terms and np.array_equal(index.doc_version, held.doc_version)
+    assert by_term(index) == by_term(held)  # (the kept index numbers its terms in order)
     path = interactive.db.path
     interactive.close()
     for folder in kept_folders():
