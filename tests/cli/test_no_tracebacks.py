@@ -6,8 +6,7 @@ import contextlib
 import json
 import re
 import secrets
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -264,24 +263,6 @@ def test_a_corrupt_data_page_is_one_line_wherever_it_is(cli: Cli, tmp_path: Path
                 assert "Corrupt database file" in cli.fails(*verb)
         assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export")] == []
     assert failures, "no corruption was noticed: the test no longer damages what it reads"
-
-
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 512 KB tmpfs (root only): a real full disk."""
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode:
-        pytest.skip("cannot mount a small tmpfs here (needs root)")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def test_a_full_disk_is_one_line_and_leaves_no_file(cli: Cli, tiny_disk: Path) -> None:

@@ -4,6 +4,7 @@ waiting, while another thread holds the index lock to load it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -230,3 +231,16 @@ def test_the_postings_load_a_batch_at_a_time_in_any_order(
     with Library(path, linger=60.0) as again:
         result = again.search.search("sql data", where=PromptFilter(folder="tech"))
         assert ranked(result) == first
+
+
+def test_a_full_disk_keeps_no_index(interactive: Library, tiny_disk: Path) -> None:
+    """Keeping is best effort: on a full disk nothing is left behind, and nothing raises
+    (the postings are written, not mapped: a map written into there dies of SIGBUS)."""
+    interactive.search.search("linux")
+    index = interactive.search._cache.text  # noqa: SLF001
+    assert index is not None
+    with (tiny_disk / "filler").open("wb") as stream, contextlib.suppress(OSError):
+        stream.write(bytes(1024 * 1024))
+    root = tiny_disk / "text-index"
+    text_postings.keep(root, text_postings.Key("/lib.duckdb", index.build_id, 1), index)
+    assert not root.is_dir() or list(root.iterdir()) == []
