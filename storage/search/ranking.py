@@ -278,7 +278,7 @@ def _bm25_top(
 ) -> Ranking:
     """The best of the indexed docs and the changed prompts that pass the filter. Only the
     best ones' ids are read: a common word matches most prompts, and reading every match's
-    id paged the whole id array in (144 MB at 1M prompts)."""
+    id paged the whole id array in (144 MB at 1M prompts, then)."""
     floor = 0.0 if min_score is None else min_score
     indexed, fresh = scores
     docs = np.flatnonzero((indexed > 0) & allowed[0] & (indexed >= floor))
@@ -290,7 +290,7 @@ def _bm25_top(
         edge = np.partition(found, total - limit)[total - limit]
         keep = np.flatnonzero(found >= edge)
     indexed_kept = keep[keep < len(docs)]
-    ids = [str(i) for i in index.doc_ids[docs[indexed_kept]].tolist()]
+    ids = index.ids_of(docs[indexed_kept])
     ids += [delta.ids[i] for i in extra[keep[len(indexed_kept) :] - len(docs)].tolist()]
     hits = sorted(zip(ids, found[keep].tolist(), strict=True), key=lambda h: (-h[1], h[0]))
     best = hits[:limit]

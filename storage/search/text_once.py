@@ -40,6 +40,7 @@ class QueryTerms:
     terms: list[str]  # sorted
     termids: dict[str, int]
     df: dict[str, int]
+    postings: dict[str, int]  # in the index (what `expand` ranks by)
     docs: int  # indexed docs plus the delta's new ones: what idf counts
     avgdl: float
 
@@ -76,6 +77,7 @@ class QueryTerms:
             df={
                 term: int(df) - stale.get(termid, 0) + delta.df(term) for term, termid, df in found
             },
+            postings={term: int(df) for term, _, df in found},
             docs=(int(stats[0]) if stats else 0) + delta.new_docs,
             avgdl=float(stats[1]) if stats and stats[1] is not None else 0.0,
         )
@@ -84,7 +86,10 @@ class QueryTerms:
         return self.df.get(term, delta.df(term))
 
     def expand(self, word: QueryWord, delta: Delta) -> list[str]:
-        return expand(word, self.terms, self.termids, lambda t: self.df_now(t, delta), delta)
+        postings = self.postings
+        return expand(
+            word, self.terms, self.termids, lambda t: postings.get(t, 0) + delta.df(t), delta
+        )
 
     def idf(self, term: str, delta: Delta) -> float:
         return idf(self.docs, self.df_now(term, delta))

@@ -26,7 +26,8 @@ from storage.search.text_index import POSTINGS_BATCH, TextIndex
 
 # 2: each posting's weight kept in place of its tf and its doc's length; 3: the postings in
 # the order of their terms, a term's id its place in the sorted dictionary (a prefix's terms
-# lie side by side: "re" read 113 MB of postings from a cold cache, spread over the file).
+# lie side by side: "re" read 113 MB of postings from a cold cache, spread over the file),
+# and the ids in UTF-8.
 FORMAT = 3
 KEEP = 4  # folders kept (the newest): other libraries' and earlier builds' indexes
 ABANDONED = 3600.0
@@ -84,7 +85,9 @@ def _write(folder: Path, key: Key, index: TextIndex) -> None:
         "terms": np.array(index.terms, dtype=str),
         "df": index.df[order],
         "offsets": np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-        "doc_ids": np.array(index.doc_ids.tolist(), dtype=str),
+        # UTF-8 (a UUID's 36 bytes, not numpy's 144 of UTF-32): every search reads its
+        # best docs' ids, and the read-ahead reads them first.
+        "doc_ids": np.array([str(i).encode() for i in index.doc_ids.tolist()], dtype=bytes),
         "doc_version": index.doc_version,
     }
     for name, array in arrays.items():
@@ -133,7 +136,7 @@ def _read(folder: Path, key: Key, wait: Callable[[], object]) -> TextIndex:
     a = {name: _map(folder / f"{name}.npy", random=name == "doc_ids") for name in _ARRAYS}
     if any(list(a[n].shape) != manifest["shapes"][n] for n in _ARRAYS):
         raise ValueError("truncated")
-    files = [folder / f"{name}.npy" for name in ("post_docs", "post_weight", "doc_ids")]
+    files = [folder / f"{name}.npy" for name in ("doc_ids", "post_docs", "post_weight")]
     _read_ahead(files, wait)
     offsets = a["offsets"]
     if len(offsets) and (offsets[0] != 0 or offsets[-1] != len(a["post_docs"])):
@@ -157,8 +160,8 @@ def _read(folder: Path, key: Key, wait: Callable[[], object]) -> TextIndex:
 def _map(path: Path, *, random: bool) -> npt.NDArray[Any]:
     """The array of a .npy file, memory-mapped; `random`: read a page at a time where a
     fault reads the disk's read-ahead around it (8 MB here). A search reads the ids of its
-    best docs only, a page each: through the plain map, the best 100 of "re" read all 144
-    MB of ids at a million prompts from a cold cache."""
+    best docs only, a page each: through the plain map, the best 100 of "re" read every id
+    at a million prompts from a cold cache."""
     array = np.load(path, mmap_mode="r", allow_pickle=False)
     mapped = getattr(array, "_mmap", None)  # np.memmap's own mmap
     if random and isinstance(mapped, mmap.mmap):
