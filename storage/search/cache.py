@@ -26,6 +26,7 @@ from storage.search.embedding import EmbeddingProvider
 from storage.search.embeddings import EmbeddingService
 from storage.search.prompt_keys import Changes, PromptKeys
 from storage.search.text_index import Bools, Delta, TextIndex, build_text_index
+from storage.search.text_scorer import TextScorer
 
 if TYPE_CHECKING:  # imported where they are loaded (they import pyarrow: see `matrix`)
     from storage.search.rows import PromptRows
@@ -83,6 +84,7 @@ class SearchCache:
         self._rows_pending: set[str] | None = set()  # changed since the rows (None: all)
         self._text_pending: set[str] = set()  # changed since the text delta
         self.text: TextIndex | None = None
+        self._scorer: TextScorer | None = None  # its buffers, for `text` (under text_lock)
         self.delta: Delta | None = None
         # By filter: which indexed docs and which delta prompts pass it (the delta they were
         # made for); held under text_lock.
@@ -248,6 +250,16 @@ class SearchCache:
             if self.delta is delta and self.text_masks is masks:
                 self.delta, self.text_masks = updated, patched
         return updated
+
+    def text_scorer(self) -> TextScorer:
+        """What scores the held index (the caller holds text_lock, and has brought the
+        index up to date): made with its buffers the first time, by prepare() in the
+        background when the app opens."""
+        assert self.text is not None
+        if self._scorer is None or self._scorer.index is not self.text:
+            self._scorer = None  # the old buffers go before the new ones are made
+            self._scorer = TextScorer(self.text)
+        return self._scorer
 
     def text_allowed(self, con: Any, where: PromptFilter) -> tuple[Bools, Bools]:
         """Which indexed docs and which delta prompts pass the filter (the caller holds

@@ -3,7 +3,7 @@ and cosine over the vectors (numpy over the held matrix, or SQL). Ties rank by p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -19,7 +19,7 @@ from storage.prompts.filters import filter_sql
 from storage.search import text_index, text_once, vectors_once
 from storage.search.cache import REBUILD_AT, SearchCache
 from storage.search.text_catch_up import fresh_where
-from storage.search.text_index import Delta, QueryWord, TextIndex, build_text_index
+from storage.search.text_index import Delta, QueryWord, build_text_index
 from storage.search.text_once import QueryTerms
 from storage.search.vectors_once import VectorCounts
 
@@ -83,11 +83,12 @@ class Ranker:
                 words = text_index.query_words(con, query)
                 allowed, allowed_fresh = cache.text_allowed(con, where)
             groups = [index.expand(word, delta) for word in words]
-            indexed, fresh = index.score(groups, delta, match_all=match_all)
+            best = cache.text_scorer().best(
+                groups, delta, (allowed, allowed_fresh), min_score, limit, match_all=match_all
+            )
         finally:
             cache.text_lock.release()
-        return _bm25_top(index, delta, (indexed, fresh), (allowed, allowed_fresh), min_score,
-                         limit, words)  # fmt: skip
+        return Ranking(best.ids, best.scores, best.total, None, tuple(words))
 
     def _text_once(
         self, query: str, where: PromptFilter, limit: int, min_score: float | None,
@@ -265,33 +266,3 @@ def _missing_notice(missing: int, model: str) -> str | None:
 
 def _no_vectors(model: str) -> str:
     return f"no prompt has a vector of model {model!r} yet: embed the library first"
-
-
-def _bm25_top(
-    index: TextIndex,
-    delta: Delta,
-    scores: tuple[Any, Any],
-    allowed: tuple[Any, Any],
-    min_score: float | None,
-    limit: int,
-    words: Sequence[QueryWord],
-) -> Ranking:
-    """The best of the indexed docs and the changed prompts that pass the filter. Only the
-    best ones' ids are read: a common word matches most prompts, and reading every match's
-    id paged the whole id array in (144 MB at 1M prompts, then)."""
-    floor = 0.0 if min_score is None else min_score
-    indexed, fresh = scores
-    docs = np.flatnonzero((indexed > 0) & allowed[0] & (indexed >= floor))
-    extra = np.flatnonzero((fresh > 0) & allowed[1] & (fresh >= floor))
-    found = np.concatenate([indexed[docs], fresh[extra]])
-    total = len(found)
-    keep = np.arange(total)
-    if total > limit:
-        edge = np.partition(found, total - limit)[total - limit]
-        keep = np.flatnonzero(found >= edge)
-    indexed_kept = keep[keep < len(docs)]
-    ids = index.ids_of(docs[indexed_kept])
-    ids += [delta.ids[i] for i in extra[keep[len(indexed_kept) :] - len(docs)].tolist()]
-    hits = sorted(zip(ids, found[keep].tolist(), strict=True), key=lambda h: (-h[1], h[0]))
-    best = hits[:limit]
-    return Ranking([i for i, _ in best], [s for _, s in best], total, None, tuple(words))

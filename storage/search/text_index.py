@@ -356,38 +356,9 @@ class TextIndex:
         at = np.minimum(np.searchsorted(docs, delta.stale_docs), len(docs) - 1)
         return int(np.count_nonzero(docs[at] == delta.stale_docs))
 
-    def score(
-        self, groups: Sequence[Sequence[str]], delta: Delta, *, match_all: bool = False
-    ) -> tuple[Floats, Floats]:
-        """BM25 of every indexed doc (by docid; stale ones 0) and of every delta doc. A query
-        word adds the score of the best of the terms it stands for. With `match_all`, a doc
-        that lacks any query word scores 0 (typing another word narrows the result)."""
-        indexed = np.zeros(len(self.doc_ids))
-        words_in = np.zeros(len(self.doc_ids), np.int32)
-        for group in groups:
-            # float32: half the memory traffic of the gathers and scatters, which are most
-            # of a keystroke's time; the words' scores are summed in float64.
-            best = np.zeros(len(self.doc_ids), np.float32)
-            first = True
-            for term in group:
-                termid = self.termids.get(term)
-                if termid is not None:
-                    start, end = self.offsets[termid], self.offsets[termid + 1]
-                    docs = self.post_docs[start:end].astype(np.intp)
-                    weight = np.multiply(
-                        self.post_weight[start:end], self._idf(term, delta), dtype=np.float32
-                    )
-                    # A term's docs are distinct: the first term's weights need no maximum.
-                    best[docs] = weight if first else np.maximum(best[docs], weight)
-                    first = False
-            indexed += best
-            words_in += best > 0
-        if match_all:
-            indexed[words_in < len(groups)] = 0.0
-        indexed[delta.stale] = 0.0
-        return indexed, delta.score(groups, partial(self._idf, delta=delta), self.avgdl, match_all)
-
-    def _idf(self, term: str, delta: Delta) -> float:
+    def idf_now(self, term: str, delta: Delta) -> float:
+        """The term's idf over the docs as they are now (the index's, less the stale, plus
+        the delta's)."""
         return idf(self.num_docs + delta.new_docs, self._df(term, delta))
 
     def docs_where(
