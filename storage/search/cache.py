@@ -136,6 +136,7 @@ class SearchCache:
             if self.text is not None and self.text.build_id != current:
                 self.resets += 1
                 self.text, self.delta, self.text_masks = None, None, {}
+                self._scorer = None  # (and its maps of the old index's files)
             self.stamp = stamp
 
     def _prompt_changes(self, con: Any, declared: Declared | None) -> Changes | None:
@@ -251,14 +252,12 @@ class SearchCache:
                 self.delta, self.text_masks = updated, patched
         return updated
 
-    def text_scorer(self) -> TextScorer:
-        """What scores the held index (the caller holds text_lock, and has brought the
-        index up to date): made with its buffers the first time, by prepare() in the
-        background when the app opens."""
-        assert self.text is not None
-        if self._scorer is None or self._scorer.index is not self.text:
+    def text_scorer(self, index: TextIndex) -> TextScorer:
+        """What scores `index` (under text_lock): its buffers made the first time, by
+        prepare() in the background when the app opens, or by a keystroke after a rebuild."""
+        if self._scorer is None or self._scorer.index is not index:
             self._scorer = None  # the old buffers go before the new ones are made
-            self._scorer = TextScorer(self.text)
+            self._scorer = TextScorer(index)
         return self._scorer
 
     def text_allowed(self, con: Any, where: PromptFilter) -> tuple[Bools, Bools]:

@@ -83,7 +83,7 @@ class Ranker:
                 words = text_index.query_words(con, query)
                 allowed, allowed_fresh = cache.text_allowed(con, where)
             groups = [index.expand(word, delta) for word in words]
-            best = cache.text_scorer().best(
+            best = cache.text_scorer(index).best(
                 groups, delta, (allowed, allowed_fresh), min_score, limit, match_all=match_all
             )
         finally:

@@ -214,7 +214,8 @@ class SearchService:
                 if ready:  # the mask costs the first keystroke 0.1 s at 100k, 0.65 s at 1M
                     with self._db.read() as con:
                         self._cache.text_allowed(con, where)
-                    self._cache.text_scorer()
+                    if self._cache.text is not None:
+                        self._cache.text_scorer(self._cache.text)
             return None if ready else "no text index yet (read-only library): matching words"
         return self.search("prepare", mode, where, limit=1).notice
 

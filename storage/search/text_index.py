@@ -41,7 +41,7 @@ MAX_EXPANSIONS = 64  # dictionary terms the last, still-typed query word may sta
 # ... and the postings they may hold together: a keystroke's time is its postings scored, and
 # at a million prompts a two-letter prefix's 64 most frequent terms hold 3.6M ("re": 110 ms).
 MAX_EXPANDED_POSTINGS = 2_000_000
-POSTINGS_BATCH = 1 << 20  # postings read at a time when the index is loaded from the file
+POSTINGS_BATCH = 1 << 20  # postings read (or kept) at a time when the index is loaded
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -156,11 +156,11 @@ class Delta:
         avgdl: float,
         match_all: bool,
     ) -> Floats:
-        """BM25 of each of `ids`, as TextIndex.score gives an indexed doc's."""
+        """BM25 of each of `ids`, as TextScorer scores an indexed doc."""
         fresh = np.zeros(len(self.ids))
         words_in = np.zeros(len(self.ids), np.int32)
         for group in groups:
-            best = np.zeros(len(self.ids), np.float32)  # as TextIndex.score's
+            best = np.zeros(len(self.ids), np.float32)  # as TextScorer's
             for term in group:
                 counts = self.tf.get(term)
                 if counts:

@@ -2,7 +2,7 @@
 holding them scored, filtered and ranked in DuckDB, so that only the top rows come back (at
 1,000,000 prompts the postings are 42M rows, and a common word's docs hundreds of thousands).
 
-The scores are TextIndex.score's to the bit: each posting's weight is the same float64
+The scores are TextScorer's to the bit: each posting's weight is the same float64
 expression in the same order of operations, a query word takes the best of its terms, and the
 words are added in their order. Prompts changed since the build are scored in Python from the
 Delta (Delta.score), as the held index scores them, and their stale docs are left out here."""
@@ -119,7 +119,7 @@ def ranked(
     if not query:
         return [], 0
     clause, params = where
-    # TextIndex.score's sum, word by word: 0 + best of word 0 + best of word 1 ... of weights
+    # TextScorer's sum, word by word: 0 + best of word 0 + best of word 1 ... of weights
     # rounded to float32 as the held index's are, so that both give the same scores.
     score = " + ".join(
         f"coalesce(CAST(max(weight) FILTER (WHERE word = {g}) AS DOUBLE), 0.0)"

@@ -164,7 +164,7 @@ def _map(path: Path, *, random: bool) -> npt.NDArray[Any]:
     at a million prompts from a cold cache."""
     array = np.load(path, mmap_mode="r", allow_pickle=False)
     mapped = getattr(array, "_mmap", None)  # np.memmap's own mmap
-    if random and isinstance(mapped, mmap.mmap):
+    if random and isinstance(mapped, mmap.mmap) and hasattr(mmap, "MADV_RANDOM"):
         mapped.madvise(mmap.MADV_RANDOM)
     return np.asarray(array)  # not a memmap: its slice costs a Python-level __getitem__
 

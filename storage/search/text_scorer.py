@@ -64,7 +64,7 @@ class TextScorer:
         floor = 0.0 if min_score is None else min_score
         passing = self._passing
         np.greater(indexed, 0.0, out=passing)
-        if floor > 0.0:
+        if min_score is not None:
             np.logical_and(passing, np.greater_equal(indexed, floor, out=self._over), out=passing)
         np.logical_and(passing, allowed[0], out=passing)
         extra = np.flatnonzero((fresh > 0) & allowed[1] & (fresh >= floor))

@@ -72,3 +72,17 @@ def test_the_buffers_are_made_once_per_index(both: tuple[Library, Library]) -> N
     held.search.search("linux")
     held.search.search("poem")
     assert cache._scorer is scorer  # noqa: SLF001
+
+
+def test_a_rebuilt_index_gets_buffers_of_its_own(both: tuple[Library, Library]) -> None:
+    """A rebuild (here by another process, as the CLI's `index` would) drops the old index
+    and its buffers with it; the next keystroke scores the new one, as DuckDB ranks it."""
+    held, once = both
+    cache = held.search._cache  # noqa: SLF001
+    old = cache._scorer  # noqa: SLF001
+    once.search.build_text_index()
+    warm = held.search.table("review s", limit=5, match_all=True)
+    cold = once.search.table("review s", limit=5, match_all=True)
+    assert warm.table["id"].to_pylist() == cold.table["id"].to_pylist()
+    scorer = cache._scorer  # noqa: SLF001
+    assert scorer is not old and scorer is not None and scorer.index is cache.text
