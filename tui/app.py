@@ -6,9 +6,7 @@ no screen imports the app. Workers here take plain values and post messages to t
 
 from __future__ import annotations
 
-import gc
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +36,7 @@ from tui.messages import (
     StatusMessage,
     VariablesNeeded,
 )
+from tui.runtime_pacing import IDLE_BEFORE_COLLECTING, RuntimePacing
 from tui.screens.analytics import AnalyticsScreen
 from tui.screens.backup import BackupScreen
 from tui.screens.base import DeckScreen
@@ -59,11 +58,6 @@ from tui.shared.settings import Settings, configured_embedder, library_options, 
 from tui.widgets.model_choice import Choice
 
 LINGER_SECONDS = 2.0
-# How long a thread runs before another waiting for the GIL gets it (Python's default: 5 ms).
-# A worker's DuckDB query takes the GIL back at every step of the query (its client checks
-# for Ctrl-C there), so while this thread drew a screen each step waited up to 5 ms: a report
-# that takes 85 ms alone took 400-560 ms beside a busy UI thread; 0.5 ms: 155-170 ms.
-SWITCH_INTERVAL = 0.0005
 
 
 class PromptdeckApp(App[None]):
@@ -106,14 +100,11 @@ class PromptdeckApp(App[None]):
         self.generation = 0
         self.last_written: str | None = None
         self.leaving = False  # quit was asked: keys typed since are dropped
-        self._switch_interval = sys.getswitchinterval()  # given back on unmount
+        self._pacing = RuntimePacing()  # the switch interval and collector, given back
 
     def on_mount(self) -> None:
-        # What is alive once the app has started (modules, Textual's machinery, the library)
-        # lives for the whole session: keep the collector from walking it again on every full
-        # collection, which otherwise stalls the drawing of each new screen.
-        gc.freeze()
-        sys.setswitchinterval(SWITCH_INTERVAL)
+        self._pacing.start()
+        self.set_interval(IDLE_BEFORE_COLLECTING, self._pacing.collect_if_idle)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         if self.settings.keymap:
@@ -130,7 +121,7 @@ class PromptdeckApp(App[None]):
         self.offer_search_model(tuple(self.settings.told))
 
     def on_unmount(self) -> None:
-        sys.setswitchinterval(self._switch_interval)
+        self._pacing.stop()
 
     def _remember_theme(self, theme: object) -> None:
         if self.settings.theme != self.theme and self.config_error is None:
@@ -158,7 +149,10 @@ class PromptdeckApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         """Keys typed after quit (a word typed into the list, a paste) are not acted on: a
-        screen they opened would mount while the app closes, and fail."""
+        screen they opened would mount while the app closes, and fail. A key puts off the
+        collector's next full collection (tui/runtime_pacing.py)."""
+        if isinstance(event, events.Key):
+            self._pacing.key_pressed()
         if not (self.leaving and isinstance(event, events.InputEvent)):
             await super().on_event(event)
 
