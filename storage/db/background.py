@@ -28,6 +28,15 @@ POLL_SECONDS = 0.1  # how often a paused job looks whether it was cancelled
 INTERRUPT_EVERY = 0.005
 
 
+def is_interrupt(error: BaseException) -> bool:
+    """Whether `error` is DuckDB's interrupt: an InterruptException, or the OSError an Arrow
+    reader over a result raises when the query under it is interrupted between two batches
+    (storage code that takes an OSError for a full disk must let this one through)."""
+    return isinstance(error, duckdb.InterruptException) or (
+        isinstance(error, OSError) and str(error).startswith("INTERRUPT Error")
+    )
+
+
 class Pause:
     """Held while a background job's results are not wanted yet, for one reason or more (a
     screen in front, a search the user waits for); the reads it runs are interrupted from the
@@ -93,10 +102,10 @@ class Pause:
             self._running.add(con)
         try:
             yield
-        except duckdb.InterruptException as error:
+        except (duckdb.InterruptException, OSError) as error:
             with self._lock:
                 ours = con in self._interrupted  # (released again since, perhaps)
-            if ours:
+            if ours and is_interrupt(error):
                 raise Paused from error
             raise
         finally:

@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
+from storage.db.background import is_interrupt
 from storage.errors import VectorsChanged
 
 FORMAT = 1
@@ -138,11 +139,12 @@ def write(con: duckdb.DuckDBPyConnection, model: str, root: Path | None) -> Vect
     if staging is not None and root is not None:
         try:
             return _write(con, model, staging, root)
-        except OSError:
+        except BaseException as error:  # nothing half-written is left behind
             shutil.rmtree(staging, ignore_errors=True)
-        except BaseException:  # (a paused read, say) nothing half-written is left behind
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+            # A full disk: read again into memory. Not an interrupted read (a paused one),
+            # which Arrow raises as an OSError too: its transaction is aborted.
+            if not isinstance(error, OSError) or is_interrupt(error):
+                raise
     return _write(con, model, None, None)
 
 

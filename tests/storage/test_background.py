@@ -255,3 +255,55 @@ def test_a_paused_vector_base_leaves_no_half_written_folder(
     with pytest.raises(Paused):
         vector_base.write(duckdb.connect(), "model", root)
     assert list(root.iterdir()) == []
+
+
+def test_an_interrupted_vector_base_is_a_pause_not_a_full_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Arrow reader over a result raises DuckDB's interrupt as an OSError: the base is not
+    read again into memory in the aborted transaction ("Current transaction is aborted" had
+    reached the status line), the interrupt goes on up to become a pause."""
+    calls: list[Path | None] = []
+
+    def interrupted_midway(
+        con: object, model: str, staging: Path | None, root: Path | None
+    ) -> None:
+        calls.append(staging)
+        raise OSError("INTERRUPT Error: Interrupted!")
+
+    monkeypatch.setattr(vector_base, "_write", interrupted_midway)
+    root = tmp_path / "vectors" / "model"
+    with pytest.raises(OSError, match="INTERRUPT"):
+        vector_base.write(duckdb.connect(), "model", root)
+    assert len(calls) == 1 and list(root.iterdir()) == []
+
+
+def test_a_hold_interrupts_an_arrow_stream_as_a_pause(interactive: Library) -> None:
+    """A hold landing between two batches of a streamed result is a pause too (Arrow raises
+    the interrupt as an OSError), and the next read of the thread is not in an aborted
+    transaction."""
+    db, pause = interactive.db, Pause()
+    streaming, outcome = threading.Event(), list[BaseException | None]()
+
+    def background() -> None:
+        try:
+            with db.background.stepping_aside(pause), db.read() as con:
+                con.execute("BEGIN TRANSACTION")
+                reader = con.execute("SELECT range FROM range(100000000)").to_arrow_reader(1000)
+                for _ in reader:
+                    streaming.set()
+                    time.sleep(0.001)
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=background)
+    worker.start()
+    streaming.wait(timeout=30)
+    pause.hold()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the stream went on"
+    assert len(outcome) == 1 and isinstance(outcome[0], Paused)
+    pause.release()
+    with db.background.stepping_aside(pause), db.read() as con:
+        assert con.execute("SELECT count(*) FROM prompts").fetchone() == (60,)
