@@ -141,6 +141,8 @@ def _read(folder: Path, key: Key, wait: Callable[[], object]) -> TextIndex:
     offsets = a["offsets"]
     if len(offsets) and (offsets[0] != 0 or offsets[-1] != len(a["post_docs"])):
         raise ValueError("offsets do not span the postings")
+    if np.any(np.diff(offsets) < 0):  # a term's postings would be a slice the wrong way
+        raise ValueError("offsets out of order")
     terms = a["terms"].tolist()
     return TextIndex(
         build_id=str(manifest["build_id"]),

@@ -61,7 +61,7 @@ def test_the_next_process_opens_the_kept_index(interactive: Library) -> None:
         assert index is not None and index.post_docs.base is not None  # memory-mapped
 
 
-@pytest.mark.parametrize("damage", ["truncate", "manifest", "remove"])
+@pytest.mark.parametrize("damage", ["truncate", "manifest", "remove", "offsets"])
 def test_a_damaged_kept_index_is_loaded_again(interactive: Library, damage: str) -> None:
     first = ranked(interactive.search.search("sql data", where=PromptFilter(folder="tech")))
     path = interactive.db.path
@@ -72,6 +72,10 @@ def test_a_damaged_kept_index_is_loaded_again(interactive: Library, damage: str)
         postings.write_bytes(postings.read_bytes()[:-8])
     elif damage == "manifest":
         (folder / "manifest.json").write_text("{not json")
+    elif damage == "offsets":  # same size, same ends, out of order in between
+        offsets = np.load(folder / "offsets.npy")
+        offsets[1:-1] = offsets[1:-1][::-1]
+        np.save(folder / "offsets.npy", offsets)
     else:
         (folder / "terms.npy").unlink()
     with Library(path, linger=60.0) as again:
